@@ -1,0 +1,36 @@
+# novalite.compute: the two commands of the README.
+#   make demo   create a real server on this machine and show it, with its guest's console line
+#   make test   unit and module tests, ansible-lint, ansible-test sanity, integration tests
+# Both install what is missing first (Debian packages as root, libvirtd, the venv, the
+# collection) and can be run again.
+SHELL := /bin/bash
+REPO := $(CURDIR)
+VENV := $(REPO)/.venv
+export ANSIBLE_CONFIG := $(REPO)/ansible.cfg
+export PATH := $(VENV)/bin:$(PATH)
+
+.PHONY: help demo test setup collection demo-image unit lint sanity integration clean
+
+help:
+	@sed -n 's/^#   //p' Makefile
+
+setup:
+	@bash scripts/bootstrap.sh
+
+collection: setup
+	@bash scripts/install-collection.sh
+
+demo-image: setup
+	@bash scripts/build-demo-image.sh
+
+demo: collection demo-image
+	@bash scripts/timed.sh demo ansible-playbook novalite.compute.demo -e @inventories/local/requests/demo-server.yml
+
+test: collection demo-image
+	@bash scripts/run-tests.sh
+
+unit lint sanity integration: collection demo-image
+	@bash scripts/run-tests.sh $@
+
+clean:
+	rm -rf build .collections

@@ -1,0 +1,194 @@
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The hypervisor's image cache and the instance disks made from it (Nova's `_create_image`).
+
+An image (or a kernel/ramdisk image) is fetched once into `<state_path>/_base/`, named by
+the sha256 of its location and checksum, verified against the checksum Glance would hold,
+and shared read-only by every server booted from it. The download goes to a temporary file
+that is renamed into place only once verified, under a per-image lock, so a reader never sees
+a partial or a bad image and two builds never fetch the same image twice.
+
+qemu-img runs through `runner(args) -> (rc, stdout, stderr)` (AnsibleModule.run_command in
+the module) so the same code runs under tests with the real binary.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import fcntl
+import hashlib
+import json
+import os
+import re
+
+from ansible.module_utils.urls import open_url
+
+BASE_DIR = '_base'
+LOCKS_DIR = 'locks'
+GiB = 1024 ** 3
+MiB = 1024 ** 2
+_CHUNK = 1024 * 1024
+_HEX_RE = re.compile(r'^[0-9a-f]+$')
+# Bare checksums as Glance reports them, told apart by length.
+_BARE_ALGORITHMS = {32: 'md5', 64: 'sha256', 128: 'sha512'}
+_ALGORITHMS = ('md5', 'sha1', 'sha256', 'sha512')
+
+
+class ImageError(Exception):
+    """The image cannot be used: unreachable, checksum mismatch, wrong format."""
+
+
+def parse_checksum(checksum, field='checksum'):
+    """('sha256', '<hex>') for 'sha256:<hex>', 'md5:<hex>' or a bare md5/sha256 hex digest."""
+    text = (checksum or '').strip().lower()
+    algorithm, sep, digest = text.partition(':')
+    if not sep:
+        algorithm, digest = _BARE_ALGORITHMS.get(len(text)), text
+    if algorithm not in _ALGORITHMS or not _HEX_RE.match(digest or '') \
+            or len(digest) != hashlib.new(algorithm).digest_size * 2:
+        raise ImageError('%s: %r is not a checksum (expected sha256:<hex>, md5:<hex> or a '
+                         'bare md5 hex digest)' % (field, checksum))
+    return algorithm, digest
+
+
+def cache_name(location, checksum):
+    """The cache file name of an image: sha256 of its location and checksum."""
+    return hashlib.sha256(('%s\n%s' % (location, checksum)).encode('utf-8')).hexdigest()
+
+
+def cached_path(state_path, image):
+    return os.path.join(state_path, BASE_DIR, cache_name(image['location'], image['checksum']))
+
+
+def is_cached(state_path, image):
+    return os.path.isfile(cached_path(state_path, image))
+
+
+def _open_source(location, timeout):
+    if location.startswith(('http://', 'https://')):
+        return open_url(location, timeout=timeout, follow_redirects='safe')
+    path = location[len('file://'):] if location.startswith('file://') else location
+    if not os.path.isabs(path):
+        raise ImageError('location %r is neither an absolute path nor a file:// or http(s) URL'
+                         % location)
+    return open(path, 'rb')
+
+
+def _download(location, dest, algorithm, timeout):
+    """Copy the image to `dest`, returning its hex digest."""
+    digest = hashlib.new(algorithm)
+    try:
+        source = _open_source(location, timeout)
+    except (IOError, OSError) as exc:
+        raise ImageError('cannot read %s: %s' % (location, exc))
+    with source, open(dest, 'wb') as out:
+        while True:
+            chunk = source.read(_CHUNK)
+            if not chunk:
+                break
+            digest.update(chunk)
+            out.write(chunk)
+    return digest.hexdigest()
+
+
+def qemu_img_info(runner, path, fmt=None):
+    """`qemu-img info --output=json` of `path`; without `fmt` qemu-img probes the format."""
+    args = ['qemu-img', 'info', '--output=json']
+    if fmt:
+        args += ['-f', fmt]
+    rc, out, err = runner(args + [path])
+    if rc != 0:
+        raise ImageError('qemu-img info %s failed: %s' % (path, (err or out).strip()))
+    return json.loads(out)
+
+
+def _check_format(runner, path, image):
+    """Refuse a disk image whose content is not its declared disk_format, or that points at a
+    backing file (it could read any file on the host), as Nova's format inspector does."""
+    declared = image.get('disk_format') or 'raw'
+    if declared not in ('qcow2', 'raw'):
+        return
+    info = qemu_img_info(runner, path)
+    if info.get('format') != declared:
+        raise ImageError('image %s: disk_format is %s but the data is %s'
+                         % (image.get('id'), declared, info.get('format')))
+    if info.get('backing-filename'):
+        raise ImageError('image %s: a disk image with a backing file is not acceptable'
+                         % image.get('id'))
+
+
+def _lock(state_path, name):
+    directory = os.path.join(state_path, LOCKS_DIR)
+    os.makedirs(directory, exist_ok=True)
+    fd = os.open(os.path.join(directory, 'image-%s.lock' % name), os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+def fetch_image(state_path, image, runner, timeout=60):
+    """The cached path of `image` ({id, location, checksum, disk_format}), fetching it first
+    when it is not cached. Raises ImageError; then nothing new is left in the cache."""
+    for key in ('location', 'checksum'):
+        if not image.get(key):
+            raise ImageError('image %s: %s is required' % (image.get('id'), key))
+    algorithm, expected = parse_checksum(image['checksum'], 'image %s checksum' % image.get('id'))
+    path = cached_path(state_path, image)
+    if os.path.isfile(path):
+        return path
+    os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+    fd = _lock(state_path, os.path.basename(path))
+    try:
+        # Another build may have fetched it while this one waited for the lock.
+        if os.path.isfile(path):
+            return path
+        tmp = '%s.part.%d' % (path, os.getpid())
+        try:
+            actual = _download(image['location'], tmp, algorithm, timeout)
+            if actual != expected:
+                raise ImageError('image %s: checksum mismatch for %s: expected %s:%s, got %s:%s'
+                                 % (image.get('id'), image['location'], algorithm, expected,
+                                    algorithm, actual))
+            _check_format(runner, tmp, image)
+            os.chmod(tmp, 0o644)
+            os.rename(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    finally:
+        os.close(fd)
+    return path
+
+
+def _run(runner, args):
+    rc, out, err = runner(args)
+    if rc != 0:
+        raise ImageError('%s failed: %s' % (' '.join(args[:2]), (err or out).strip()))
+
+
+def root_disk_size(runner, base, base_format, root_gb):
+    """Bytes of the root disk: the flavor's root_gb, never less than the image's virtual size
+    (root_gb 0 keeps the image's size, as Nova does for a zero-disk flavor)."""
+    virtual = int(qemu_img_info(runner, base, base_format)['virtual-size'])
+    return max(virtual, int(root_gb or 0) * GiB)
+
+
+def create_overlay(runner, base, base_format, path, root_gb):
+    """A qcow2 overlay on the cached `base` at `path`, sized by root_disk_size; its size."""
+    size = root_disk_size(runner, base, base_format, root_gb)
+    _run(runner, ['qemu-img', 'create', '-q', '-f', 'qcow2', '-F', base_format or 'raw',
+                  '-b', base, path, str(size)])
+    return size
+
+
+def create_blank(runner, path, size_bytes, fmt='qcow2'):
+    """An empty disk (ephemeral or swap); formatting is left to the guest."""
+    _run(runner, ['qemu-img', 'create', '-q', '-f', fmt, path, str(int(size_bytes))])
+
+
+def link_into(cached, path):
+    """A symlink `path` -> the cached file (the instance's kernel and ramdisk)."""
+    if os.path.lexists(path):
+        os.unlink(path)
+    os.symlink(cached, path)
+

@@ -1,0 +1,89 @@
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Connection helpers shared by every module that talks to libvirt.
+
+`LIBVIRT_ARG_SPEC` is the twin of the `novalite.compute.libvirt` doc fragment: a module
+documents `uri` by extending the fragment and accepts it by merging this constant.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import time
+import traceback
+
+try:
+    import libvirt
+except ImportError:
+    HAS_LIBVIRT = False
+    LIBVIRT_IMPORT_ERROR = traceback.format_exc()
+else:
+    HAS_LIBVIRT = True
+    LIBVIRT_IMPORT_ERROR = None
+
+try:
+    from lxml import etree  # noqa: F401  (imported to prove lxml is there)
+except ImportError:
+    HAS_LXML = False
+    LXML_IMPORT_ERROR = traceback.format_exc()
+else:
+    HAS_LXML = True
+    LXML_IMPORT_ERROR = None
+
+LIBVIRT_ARG_SPEC = {'uri': {'type': 'str', 'default': 'qemu:///system'}}
+
+_handler_installed = []
+
+
+def _quiet_handler(_ctx, _err):
+    """libvirt prints every error to stderr by default; the exceptions carry them anyway."""
+
+
+def open_connection(uri):
+    """Open a read-write connection to `uri`, with libvirt's stderr printing silenced."""
+    if not _handler_installed:
+        libvirt.registerErrorHandler(_quiet_handler, None)
+        _handler_installed.append(True)
+    return libvirt.open(uri)
+
+
+def domain_by_uuid(conn, uuid):
+    """The domain with `uuid`, or None when there is none."""
+    try:
+        return conn.lookupByUUIDString(uuid)
+    except libvirt.libvirtError as exc:
+        if exc.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
+            return None
+        raise
+
+
+def domain_by_name(conn, name):
+    """The domain called `name`, or None when there is none."""
+    try:
+        return conn.lookupByName(name)
+    except libvirt.libvirtError as exc:
+        if exc.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
+            return None
+        raise
+
+
+def domain_state(dom):
+    """The domain's libvirt state (VIR_DOMAIN_RUNNING, ...)."""
+    return dom.state()[0]
+
+
+def wait_for_state(dom, wanted_states, timeout, interval=0.5):
+    """Poll until the domain is in one of `wanted_states`; returns that state.
+
+    Raises TimeoutError naming the last state seen when `timeout` seconds pass first."""
+    wanted = set(wanted_states)
+    deadline = time.monotonic() + timeout
+    while True:
+        state = domain_state(dom)
+        if state in wanted:
+            return state
+        if time.monotonic() >= deadline:
+            raise TimeoutError('domain %s did not reach state %s within %ss (state %s)'
+                               % (dom.name(), sorted(wanted), timeout, state))
+        time.sleep(interval)
