@@ -1,0 +1,45 @@
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Helpers for the integration tests: run the collection's playbooks, read libvirt."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.path.dirname(sys.executable)
+
+
+class PlaybookRun(object):
+    def __init__(self, proc):
+        self.rc = proc.returncode
+        self.output = proc.stdout
+
+    def __repr__(self):
+        return 'PlaybookRun(rc=%d)\n%s' % (self.rc, self.output[-6000:])
+
+
+def run_playbook(name, extra_vars=None, check=False):
+    """Run an installed playbook of the collection (FQCN) on the local inventory."""
+    cmd = [os.path.join(BIN, 'ansible-playbook'), 'novalite.compute.' + name]
+    if extra_vars:
+        cmd += ['-e', json.dumps(extra_vars)]
+    if check:
+        cmd.append('--check')
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, 'ansible.cfg'),
+               ANSIBLE_NOCOLOR='1', ANSIBLE_FORCE_COLOR='0',
+               PATH=BIN + os.pathsep + os.environ.get('PATH', ''))
+    proc = subprocess.run(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, universal_newlines=True, timeout=900)
+    return PlaybookRun(proc)
+
+
+@pytest.fixture(scope='session')
+def prepared_hypervisor():
+    """The local hypervisor with its directories and the catalog's libvirt network."""
+    run = run_playbook('prepare_hypervisors')
+    assert run.rc == 0, run
+    return run

@@ -1,0 +1,186 @@
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The create-server and delete-server playbooks end to end on this machine's libvirtd.
+
+A real guest boots from the demo image, reads its config drive and says so on its serial
+console; the delete leaves nothing behind.
+"""
+import base64
+import io
+import json
+import os
+import re
+import uuid
+
+import pytest
+
+from conftest import run_playbook
+
+libvirt = pytest.importorskip('libvirt')
+etree = pytest.importorskip('lxml.etree')
+pycdlib = pytest.importorskip('pycdlib')
+
+pytestmark = pytest.mark.integration
+
+URI = 'qemu:///system'
+INSTANCES = '/var/lib/novalite/instances'
+STATE = '/var/lib/novalite'
+NETWORK_ID = '5f0c3a6e-8d2b-4d6e-9a51-2c3b6a1e0f01'
+LIBVIRT_NETWORK = 'novalite-private'
+NS = 'http://novalite.compute/xmlns/server/1.0'
+
+
+def conn():
+    return libvirt.open(URI)
+
+
+def servers_named(name):
+    """(domain, record element) of every domain whose novalite record has this name."""
+    found = []
+    for dom in conn().listAllDomains():
+        try:
+            meta = dom.metadata(libvirt.VIR_DOMAIN_METADATA_ELEMENT, NS)
+        except libvirt.libvirtError:
+            continue
+        rec = etree.fromstring(meta)
+        if rec.findtext('{%s}name' % NS) == name:
+            found.append((dom, rec))
+    return found
+
+
+def dhcp_macs():
+    net = conn().networkLookupByName(LIBVIRT_NETWORK)
+    tree = etree.fromstring(net.XMLDesc(0))
+    return {h.get('mac'): h.get('ip') for h in tree.iter('host')}
+
+
+def instance_dirs():
+    return set(os.listdir(INSTANCES)) if os.path.isdir(INSTANCES) else set()
+
+
+def claim_files():
+    path = os.path.join(STATE, 'claims')
+    return set(os.listdir(path)) if os.path.isdir(path) else set()
+
+
+def read_iso_file(path, iso_path):
+    iso = pycdlib.PyCdlib()
+    iso.open(path)
+    try:
+        out = io.BytesIO()
+        iso.get_file_from_iso_fp(out, rr_path=iso_path)
+        return out.getvalue()
+    finally:
+        iso.close()
+
+
+def request(name, **server):
+    body = {'name': name, 'flavorRef': 'm1.micro', 'imageRef': 'novalite-demo',
+            'networks': [{'uuid': NETWORK_ID}], 'key_name': 'demo',
+            'metadata': {'purpose': 'integration'}}
+    body.update(server)
+    return {'novalite_server': body}
+
+
+def test_create_boot_and_delete(prepared_hypervisor):
+    name = 'nltest-%s' % uuid.uuid4().hex[:6]
+    user_data = base64.b64encode(b'#!/bin/sh\necho user-data-ran\n').decode()
+    extra = request(name, min_count=2, max_count=2, user_data=user_data)
+    extra['novalite_wait_for_console'] = True
+    dirs_before, claims_before = instance_dirs(), claim_files()
+
+    created = run_playbook('create_server', extra)
+    assert created.rc == 0, created
+    servers = servers_named('%s-1' % name) + servers_named('%s-2' % name)
+    assert len(servers) == 2, created
+
+    flavor = {'vcpus': 1, 'ram': 192, 'disk': 2, 'ephemeral': 1, 'swap': 64}
+    all_macs = set()
+    try:
+        for dom, rec in servers:
+            server_uuid = dom.UUIDString()
+            assert rec.findtext('{%s}uuid' % NS) == server_uuid
+            assert rec.findtext('{%s}vm_state' % NS) == 'active'
+            state, _ = dom.state()
+            assert state == libvirt.VIR_DOMAIN_RUNNING
+            info = dom.info()
+            assert info[3] == flavor['vcpus']
+            assert info[1] == flavor['ram'] * 1024          # KiB
+            tree = etree.fromstring(dom.XMLDesc(0))
+            disks = {d.find('target').get('dev'): d for d in tree.iter('disk')}
+            assert set(disks) == {'vda', 'vdb', 'vdc', 'hdc'}, sorted(disks)
+            inst_dir = os.path.join(INSTANCES, server_uuid)
+            sizes = {dev: dom.blockInfo(disks[dev].find('source').get('file'))[0] for dev in ('vda', 'vdb', 'vdc')}
+            assert sizes['vda'] == flavor['disk'] * 1024 ** 3
+            assert sizes['vdb'] == flavor['ephemeral'] * 1024 ** 3
+            assert sizes['vdc'] == flavor['swap'] * 1024 ** 2
+            for d in disks.values():
+                assert d.find('source').get('file').startswith(inst_dir + '/')
+            assert disks['hdc'].get('device') == 'cdrom'
+
+            macs = [i.find('mac').get('address') for i in tree.iter('interface')]
+            assert len(macs) == 1 and macs[0].startswith('fa:16:3e:')
+            all_macs.update(macs)
+            leases = dhcp_macs()
+            assert macs[0] in leases
+            assert re.match(r'^10\.254\.0\.\d+$', leases[macs[0]])
+
+            drive = disks['hdc'].find('source').get('file')
+            meta = json.loads(read_iso_file(drive, '/openstack/latest/meta_data.json'))
+            assert meta['uuid'] == server_uuid
+            assert meta['hostname'] == rec.findtext('{%s}hostname' % NS)
+            assert meta['meta'] == {'purpose': 'integration'}
+            assert 'demo' in meta['public_keys']
+            netdata = json.loads(read_iso_file(drive, '/openstack/latest/network_data.json'))
+            assert netdata['links'][0]['ethernet_mac_address'] == macs[0]
+            assert netdata['networks'][0]['ip_address'] == leases[macs[0]]
+            assert read_iso_file(drive, '/openstack/latest/user_data') == base64.b64decode(user_data)
+
+            with open(os.path.join(inst_dir, 'console.log')) as f:
+                console = f.read()
+            assert 'NOVALITE-METADATA uuid=%s hostname=%s' % (server_uuid, meta['hostname']) in console
+            assert ('NOVALITE-METADATA uuid=%s' % server_uuid) in created.output
+        assert claim_files() == claims_before
+    finally:
+        for dom, rec in servers:
+            deleted = run_playbook('delete_server', {'novalite_server_id': dom.UUIDString()})
+            assert deleted.rc == 0, deleted
+
+    assert servers_named('%s-1' % name) + servers_named('%s-2' % name) == []
+    assert instance_dirs() == dirs_before
+    assert claim_files() == claims_before
+    assert not set(dhcp_macs()) & all_macs
+
+
+def test_unknown_flavor_fails_before_anything_is_created(prepared_hypervisor):
+    name = 'nltest-%s' % uuid.uuid4().hex[:6]
+    domains_before = set(d.UUIDString() for d in conn().listAllDomains())
+    dirs_before = instance_dirs()
+    run = run_playbook('create_server', request(name, flavorRef='no-such-flavor'))
+    assert run.rc != 0
+    assert 'flavorRef' in run.output, run
+    assert set(d.UUIDString() for d in conn().listAllDomains()) == domains_before
+    assert instance_dirs() == dirs_before
+
+
+def test_bad_image_checksum_leaves_nothing_and_names_the_step(prepared_hypervisor, tmp_path):
+    image = tmp_path / 'bad.qcow2'
+    image.write_bytes(b'not the image the checksum describes')
+    bad = {'id': str(uuid.uuid4()), 'name': 'nltest-bad-image', 'status': 'active',
+           'location': str(image), 'checksum': 'sha256:' + '0' * 64, 'disk_format': 'raw',
+           'container_format': 'bare', 'size': image.stat().st_size, 'min_ram': 0, 'min_disk': 0,
+           'properties': {}}
+    name = 'nltest-%s' % uuid.uuid4().hex[:6]
+    extra = request(name, imageRef='nltest-bad-image', flavorRef='m1.nano')
+    extra['novalite_images'] = [bad]
+    dirs_before, claims_before = instance_dirs(), claim_files()
+    base_before = set(os.listdir(os.path.join(STATE, '_base'))) if os.path.isdir(os.path.join(STATE, '_base')) else set()
+    run = run_playbook('create_server', extra)
+    assert run.rc != 0
+    assert 'local-hv' in run.output and 'image' in run.output, run
+    assert servers_named(name) == []
+    assert instance_dirs() == dirs_before
+    assert claim_files() == claims_before
+    base_after = set(os.listdir(os.path.join(STATE, '_base'))) if os.path.isdir(os.path.join(STATE, '_base')) else set()
+    assert base_after == base_before
