@@ -39,8 +39,9 @@ say() { echo "build-demo-image: $*"; }
 for tool in apt-get apt-cache dpkg-deb busybox cpio gzip qemu-img sha256sum python3; do
     command -v "$tool" >/dev/null || die "'$tool' not found (run scripts/bootstrap.sh first)"
 done
-[ -x /bin/busybox ] && busybox --list | grep -qx udhcpc \
-    || die "/bin/busybox is not busybox-static with udhcpc (install busybox-static)"
+if ! [ -x /bin/busybox ] || ! /bin/busybox --list | grep -x udhcpc >/dev/null; then
+    die "/bin/busybox is not busybox-static with udhcpc (install busybox-static)"
+fi
 
 WORK=$OUT/.work
 mkdir -p "$WORK"

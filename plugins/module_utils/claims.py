@@ -163,6 +163,8 @@ def claim(state_path, instance_uuid, flavor, fits_check):
     a Claim while still holding the lock (the caller allocates MACs and IPs there). An
     exception inside the block releases the claim; a normal exit keeps it until release()."""
     with compute_lock(state_path):
+        if any(c['instance_uuid'] == instance_uuid for c in _read_claims(state_path)):
+            raise ClaimError(instance_uuid, ['a build of this instance is already in progress'])
         failures = check_fit(state_path, instance_uuid, fits_check)
         if failures:
             raise ClaimError(instance_uuid, failures)
@@ -183,6 +185,17 @@ def release(state_path, instance_uuid):
     except FileNotFoundError:
         return False
     return True
+
+
+def claim_dhcp_entries(state_path, instance_uuid):
+    """[(libvirt network, mac)] of the DHCP host entries the instance's claim recorded."""
+    try:
+        with open(_claim_path(state_path, instance_uuid)) as handle:
+            data = json.load(handle)
+    except (OSError, ValueError):
+        return []
+    return [(p['dhcp_network'], p['mac']) for p in data.get('ports') or []
+            if p.get('dhcp_network') and p.get('mac')]
 
 
 def has_claim(state_path, instance_uuid):

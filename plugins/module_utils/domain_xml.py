@@ -211,7 +211,9 @@ def managed_fields(xml_str):
         'type': root.get('type'),
         'vcpus': int(vcpu) if vcpu else None,
         'memory_mb': _memory_mb(root),
-        'cpu_mode': _attr(root, 'cpu', 'mode'),
+        # libvirt writes the default CPU model out as mode='custom'; only the modes this
+        # collection sets are managed.
+        'cpu_mode': _attr(root, 'cpu', 'mode') if _attr(root, 'cpu', 'mode') in CPU_MODES else None,
         'os': {
             'arch': _attr(root, 'os/type', 'arch'),
             'machine': _attr(root, 'os/type', 'machine'),

@@ -1,0 +1,74 @@
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+name: filter_hosts
+short_description: The host states that pass the scheduler's filters for a request
+version_added: 1.0.0
+description:
+  - Runs the first step of M(novalite.compute.select_destinations) for the first instance of
+    the request (C(requested_destination), C(ignore_hosts), C(force_hosts), C(force_nodes),
+    then the enabled filters) and returns the host states that pass, unchanged and in their
+    input order.
+  - Useful in templates and C(assert) tasks, for example to list where a flavor could go.
+options:
+  _input:
+    description: Host states, as M(novalite.compute.hypervisor_info) returns them.
+    type: list
+    elements: dict
+    required: true
+  request_spec:
+    description: The request spec (Nova's RequestSpec names), at least C(flavor).
+    type: dict
+    required: true
+  scheduler_options:
+    description:
+      - Scheduler options by their nova.conf names, such as C(enabled_filters); omitted
+        ones take Nova's defaults.
+    type: dict
+    default: {}
+author:
+  - novalite.compute contributors
+'''
+
+EXAMPLES = r'''
+- name: Hypervisors where an m1.small would fit
+  ansible.builtin.debug:
+    msg: >-
+      {{ host_states | novalite.compute.filter_hosts({'flavor': flavor})
+         | map(attribute='host') | list }}
+
+- name: Only the resource fit and the compute service state
+  ansible.builtin.set_fact:
+    candidates: >-
+      {{ host_states | novalite.compute.filter_hosts(request_spec,
+         {'enabled_filters': ['ResourceFilter', 'ComputeFilter']}) }}
+'''
+
+RETURN = r'''
+_value:
+  description: The input host states that pass every filter.
+  type: list
+  elements: dict
+'''
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.novalite.compute.plugins.module_utils.errors import NovaliteError
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler import filter_hosts
+
+
+def _filter_hosts(hosts, request_spec, scheduler_options=None):
+    try:
+        passing, _steps = filter_hosts(hosts, request_spec, scheduler_options or {})
+    except NovaliteError as exc:
+        raise AnsibleFilterError('filter_hosts: %s' % exc.msg)
+    return passing
+
+
+class FilterModule(object):
+    def filters(self):
+        return {'filter_hosts': _filter_hosts}

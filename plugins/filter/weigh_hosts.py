@@ -1,0 +1,68 @@
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+name: weigh_hosts
+short_description: Order host states as the scheduler's weighers would
+version_added: 1.0.0
+description:
+  - Weighs the given host states for a request as M(novalite.compute.select_destinations)
+    does (each weigher's values normalised to 0..1 across the hosts, multiplied by its
+    multiplier, summed) without filtering, and returns them best first with the details.
+  - A single host is not weighed (weight 0.0), as in Nova.
+options:
+  _input:
+    description: Host states, as M(novalite.compute.hypervisor_info) returns them.
+    type: list
+    elements: dict
+    required: true
+  request_spec:
+    description: The request spec (Nova's RequestSpec names), at least C(flavor).
+    type: dict
+    required: true
+  scheduler_options:
+    description:
+      - Scheduler options by their nova.conf names, such as C(weight_classes) and the
+        C(*_weight_multiplier) options; omitted ones take Nova's defaults.
+    type: dict
+    default: {}
+author:
+  - novalite.compute contributors
+'''
+
+EXAMPLES = r'''
+- name: Which hypervisor would a stacking scheduler fill first?
+  ansible.builtin.debug:
+    msg: >-
+      {{ (host_states | novalite.compute.weigh_hosts(request_spec,
+          {'ram_weight_multiplier': -1.0}))[0].host }}
+'''
+
+RETURN = r'''
+_value:
+  description:
+    - One item per host, best first, with C(host), C(nodename), C(weight) and C(weighers)
+      (per weigher C(raw), C(normalized), C(multiplier), C(weighted)).
+  type: list
+  elements: dict
+'''
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.novalite.compute.plugins.module_utils.errors import NovaliteError
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler import weigh_hosts
+
+
+def _weigh_hosts(hosts, request_spec, scheduler_options=None):
+    try:
+        return weigh_hosts(hosts, request_spec, scheduler_options or {})
+    except NovaliteError as exc:
+        raise AnsibleFilterError('weigh_hosts: %s' % exc.msg)
+
+
+class FilterModule(object):
+    def filters(self):
+        return {'weigh_hosts': _weigh_hosts}

@@ -1,0 +1,309 @@
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A small oslo.policy: the rule language Nova's policies are written in, and Nova's defaults.
+
+Language (oslo.policy's, minus the deprecated list form):
+  check   := '@' | '!' | 'rule:NAME' | 'role:NAME' | KIND ':' MATCH
+  expr    := or ;  or := and ('or' and)* ;  and := not ('and' not)* ;
+  not     := 'not' not | '(' expr ')' | check
+An empty rule allows everything (as in oslo.policy). MATCH may be '%(attr)s', substituted
+from the target; the check is then against the credential named KIND ('project_id',
+'user_id', 'is_admin', ...). Roles compare case-insensitively.
+
+Rules are parsed once, when the Enforcer is built; every `rule:` reference must name a rule
+and references must not loop, so a typo in an inventory override fails at once, naming it.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible_collections.novalite.compute.plugins.module_utils.errors import (
+    PolicyError, PolicyNotAuthorized)
+
+# Nova's nova/policies/base.py and servers.py defaults (current, project-scoped personas).
+# Keystone's implied roles make `admin` imply `member` and `member` imply `reader`, so a
+# rule asking for `role:reader` also lets members and admins through (see IMPLIED_ROLES).
+DEFAULT_RULES = {
+    'context_is_admin': 'role:admin',
+    'admin_or_owner': 'is_admin:True or project_id:%(project_id)s',
+    'admin_api': 'is_admin:True',
+    'project_manager_api': 'role:manager and project_id:%(project_id)s',
+    'project_member_api': 'role:member and project_id:%(project_id)s',
+    'project_reader_api': 'role:reader and project_id:%(project_id)s',
+    'project_manager_or_admin': 'rule:project_manager_api or rule:context_is_admin',
+    'project_member_or_admin': 'rule:project_member_api or rule:context_is_admin',
+    'project_reader_or_admin': 'rule:project_reader_api or rule:context_is_admin',
+    'os_compute_api:servers:index': 'rule:project_reader_or_admin',
+    'os_compute_api:servers:detail': 'rule:project_reader_or_admin',
+    'os_compute_api:servers:show': 'rule:project_reader_or_admin',
+    'os_compute_api:servers:create': 'rule:project_member_or_admin',
+    'os_compute_api:servers:create:forced_host': 'rule:context_is_admin',
+    'compute:servers:create:requested_destination': 'rule:context_is_admin',
+    'os_compute_api:servers:create:attach_volume': 'rule:project_member_or_admin',
+    'os_compute_api:servers:create:attach_network': 'rule:project_member_or_admin',
+    'os_compute_api:servers:create:zero_disk_flavor': 'rule:context_is_admin',
+    'os_compute_api:servers:delete': 'rule:project_member_or_admin',
+    'os_compute_api:servers:start': 'rule:project_member_or_admin',
+    'os_compute_api:servers:stop': 'rule:project_member_or_admin',
+    'os_compute_api:servers:reboot': 'rule:project_member_or_admin',
+}
+
+# role -> roles it implies (keystone-manage bootstrap's chain admin -> member -> reader)
+IMPLIED_ROLES = {'admin': ('member',), 'member': ('reader',), 'manager': ('member',)}
+
+_KEYWORDS = ('and', 'or', 'not')
+
+
+# --- checks (the leaves) -------------------------------------------------------------------
+
+class _Const(object):
+    def __init__(self, value):
+        self.value = value
+
+    def refs(self):
+        return ()
+
+    def __call__(self, target, creds, enforcer):
+        return self.value
+
+
+class _RuleRef(object):
+    def __init__(self, name):
+        self.name = name
+
+    def refs(self):
+        return (self.name,)
+
+    def __call__(self, target, creds, enforcer):
+        return enforcer.rules[self.name](target, creds, enforcer)
+
+
+class _Role(object):
+    def __init__(self, match):
+        self.match = match
+
+    def refs(self):
+        return ()
+
+    def __call__(self, target, creds, enforcer):
+        try:
+            wanted = (self.match % target).lower()
+        except (KeyError, TypeError, ValueError):
+            return False
+        return wanted in creds.get('roles', ())
+
+
+class _Generic(object):
+    """`kind:match`: the credential `kind` equals `match` (after target substitution); a
+    list credential matches when it contains the value."""
+
+    def __init__(self, kind, match):
+        self.kind = kind
+        self.match = match
+
+    def refs(self):
+        return ()
+
+    def __call__(self, target, creds, enforcer):
+        try:
+            wanted = self.match % target
+        except (KeyError, TypeError, ValueError):
+            return False
+        if self.kind not in creds:
+            return False
+        have = creds[self.kind]
+        if isinstance(have, (list, tuple, set)):
+            return wanted in [str(v) for v in have]
+        return wanted == str(have)
+
+
+# --- operators -------------------------------------------------------------------------------
+
+class _Not(object):
+    def __init__(self, inner):
+        self.inner = inner
+
+    def refs(self):
+        return self.inner.refs()
+
+    def __call__(self, target, creds, enforcer):
+        return not self.inner(target, creds, enforcer)
+
+
+class _And(object):
+    def __init__(self, parts):
+        self.parts = parts
+
+    def refs(self):
+        return tuple(r for p in self.parts for r in p.refs())
+
+    def __call__(self, target, creds, enforcer):
+        return all(p(target, creds, enforcer) for p in self.parts)
+
+
+class _Or(_And):
+    def __call__(self, target, creds, enforcer):
+        return any(p(target, creds, enforcer) for p in self.parts)
+
+
+# --- parser ----------------------------------------------------------------------------------
+
+def _check(token, name):
+    if token == '@':
+        return _Const(True)
+    if token == '!':
+        return _Const(False)
+    kind, sep, match = token.partition(':')
+    if not sep or not kind or not match:
+        raise PolicyError(name, "'%s' is not a check (expected kind:match, '@' or '!')" % token)
+    if kind == 'rule':
+        return _RuleRef(match)
+    if kind == 'role':
+        return _Role(match.lower())
+    return _Generic(kind, match)
+
+
+def _tokens(text):
+    """oslo.policy's tokenizer: split on whitespace, then peel parentheses off the ends of
+    each word (so a check like project_id:%(project_id)s keeps its own parentheses)."""
+    tokens = []
+    for word in text.split():
+        stripped = word.lstrip('(')
+        tokens.extend('(' * (len(word) - len(stripped)))
+        core = stripped.rstrip(')')
+        if core:
+            tokens.append(core)
+        tokens.extend(')' * (len(stripped) - len(core)))
+    return tokens
+
+
+class _Parser(object):
+    """Recursive descent over the tokens of one rule."""
+
+    def __init__(self, name, text):
+        self.name = name
+        self.tokens = _tokens(text)
+        self.pos = 0
+
+    def _peek(self):
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def _keyword(self, word):
+        token = self._peek()
+        if token is not None and token.lower() == word:
+            self.pos += 1
+            return True
+        return False
+
+    def _fail(self, what):
+        token = self._peek()
+        where = "'%s'" % token if token is not None else 'the end of the rule'
+        raise PolicyError(self.name, '%s expected at %s (token %d)' % (what, where, self.pos + 1))
+
+    def parse(self):
+        if not self.tokens:
+            return _Const(True)   # oslo.policy: an empty rule always passes
+        tree = self._or()
+        if self._peek() is not None:
+            self._fail("'and', 'or' or the end of the rule")
+        return tree
+
+    def _or(self):
+        parts = [self._and()]
+        while self._keyword('or'):
+            parts.append(self._and())
+        return parts[0] if len(parts) == 1 else _Or(parts)
+
+    def _and(self):
+        parts = [self._not()]
+        while self._keyword('and'):
+            parts.append(self._not())
+        return parts[0] if len(parts) == 1 else _And(parts)
+
+    def _not(self):
+        if self._keyword('not'):
+            return _Not(self._not())
+        token = self._peek()
+        if token == '(':
+            self.pos += 1
+            inner = self._or()
+            if self._peek() != ')':
+                self._fail("')'")
+            self.pos += 1
+            return inner
+        if token is None or token == ')' or token.lower() in _KEYWORDS:
+            self._fail('a check')
+        self.pos += 1
+        return _check(token, self.name)
+
+
+def parse_rule(name, text):
+    """Parse one rule's text; PolicyError names the rule on a syntax error."""
+    if not isinstance(text, str):
+        raise PolicyError(name, 'must be a string, got %s' % type(text).__name__)
+    return _Parser(name, text).parse()
+
+
+_DEFAULT_TREES = dict((n, parse_rule(n, t)) for n, t in DEFAULT_RULES.items())
+
+
+# --- enforcer --------------------------------------------------------------------------------
+
+def credentials(context):
+    """Credentials from a request context {project_id, user_id, roles}: roles lower-cased and
+    expanded by IMPLIED_ROLES; `is_admin` is filled in by the Enforcer (context_is_admin)."""
+    roles = set()
+    pending = [str(r).lower() for r in (context.get('roles') or [])]
+    while pending:
+        role = pending.pop()
+        if role not in roles:
+            roles.add(role)
+            pending.extend(IMPLIED_ROLES.get(role, ()))
+    return {'project_id': context.get('project_id'), 'user_id': context.get('user_id'),
+            'roles': sorted(roles)}
+
+
+class Enforcer(object):
+    """Nova's defaults overridden by `overrides` (the inventory's novalite_policy)."""
+
+    def __init__(self, overrides=None):
+        self.rules = dict(_DEFAULT_TREES)
+        for name, text in (overrides or {}).items():
+            self.rules[name] = parse_rule(name, text)
+        self._check_references()
+
+    def _check_references(self):
+        """Every rule: reference resolves, and no rule reaches itself."""
+        done = set()
+
+        def visit(name, path):
+            if name in done:
+                return
+            if name in path:
+                cycle = path[path.index(name):] + [name]
+                raise PolicyError(name, 'rule references loop: %s' % ' -> '.join(cycle))
+            for ref in self.rules[name].refs():
+                if ref not in self.rules:
+                    raise PolicyError(name, 'references rule:%s, which is not defined' % ref)
+                visit(ref, path + [name])
+            done.add(name)
+
+        for rule_name in sorted(self.rules):
+            visit(rule_name, [])
+
+    def credentials(self, context):
+        creds = credentials(context)
+        creds['is_admin'] = self.rules['context_is_admin']({}, creds, self)
+        return creds
+
+    def check(self, rule, target, context):
+        """True when `context` may do `rule` on `target` ({project_id, user_id})."""
+        if rule not in self.rules:
+            raise PolicyError(rule, 'is not a registered policy rule')
+        return bool(self.rules[rule](target, self.credentials(context), self))
+
+    def enforce(self, rule, target, context):
+        """Raise PolicyNotAuthorized unless allowed."""
+        if not self.check(rule, target, context):
+            raise PolicyNotAuthorized(rule)

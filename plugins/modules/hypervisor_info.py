@@ -1,0 +1,246 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: hypervisor_info
+short_description: Host state and servers of one hypervisor (Nova's HostState)
+version_added: 1.0.0
+description:
+  - Reports the hypervisor's host state in Nova's HostState names, as the scheduler
+    (M(novalite.compute.select_destinations)) takes it, and the compact list of the servers
+    recorded in its domains' metadata (for quota counting).
+  - Usage counts the servers' flavors plus the in-flight build claims under
+    O(state_path)C(/claims); reserved amounts are not in the usage.
+  - The results are also set as facts C(novalite_host_state) and C(novalite_servers), so a
+    fact cache keeps them between runs.
+extends_documentation_fragment:
+  - novalite.compute.libvirt
+options:
+  host:
+    description:
+      - The host name the scheduler knows this hypervisor by (pass C(inventory_hostname)).
+    type: str
+    required: true
+  nodename:
+    description:
+      - The hypervisor node name; default the name libvirt reports for the host.
+    type: str
+  instances_path:
+    description: Where the instances' disks live (Nova's C(instances_path)).
+    type: path
+    default: /var/lib/novalite/instances
+  state_path:
+    description: Where the image cache, the claims and the lock live (Nova's C(state_path)).
+    type: path
+    default: /var/lib/novalite
+  virt_type:
+    description:
+      - The domain type. V(auto) uses V(kvm) only after proving KVM works, else V(qemu).
+    type: str
+    choices: [auto, kvm, qemu]
+    default: auto
+  availability_zone:
+    description: The availability zone of the host.
+    type: str
+    default: nova
+  aggregates:
+    description: The host aggregates the host is in.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: Aggregate name.
+        type: str
+        required: true
+      metadata:
+        description: Aggregate metadata.
+        type: dict
+        default: {}
+  cpu_allocation_ratio:
+    description: Virtual CPUs per physical CPU.
+    type: float
+    default: 16.0
+  ram_allocation_ratio:
+    description: Virtual RAM per physical RAM.
+    type: float
+    default: 1.5
+  disk_allocation_ratio:
+    description: Virtual disk per physical disk.
+    type: float
+    default: 1.0
+  reserved_host_memory_mb:
+    description: Memory kept for the host itself, in MiB.
+    type: int
+    default: 512
+  reserved_host_disk_mb:
+    description: Disk kept for the host itself, in MiB.
+    type: int
+    default: 0
+  reserved_host_cpus:
+    description: CPUs kept for the host itself.
+    type: int
+    default: 0
+  service_disabled:
+    description: The compute service is disabled (the scheduler skips the host).
+    type: bool
+    default: false
+  service_disabled_reason:
+    description: Why the service is disabled.
+    type: str
+attributes:
+  check_mode:
+    support: full
+    description: Read-only; runs the same in check mode.
+  diff_mode:
+    support: none
+  facts:
+    support: full
+  platform:
+    platforms: posix
+    description: Runs on the hypervisor.
+author:
+  - novalite.compute contributors
+'''
+
+EXAMPLES = r'''
+- name: Host states of every hypervisor
+  novalite.compute.hypervisor_info:
+    host: "{{ inventory_hostname }}"
+    instances_path: "{{ novalite_instances_path | default(omit) }}"
+    cpu_allocation_ratio: "{{ novalite_cpu_allocation_ratio | default(omit) }}"
+  register: hv
+
+- name: Show the free RAM
+  ansible.builtin.debug:
+    msg: "{{ hv.host_state.free_ram_mb }}"
+'''
+
+RETURN = r'''
+host_state:
+  description:
+    - The host state, every Nova HostState name listed in the collection's design, plus
+      C(virt_type), C(claims) and C(service_disabled_reason).
+  returned: always
+  type: dict
+  sample:
+    host: hv1
+    nodename: hv1
+    vcpus_total: 2
+    vcpus_used: 1
+    memory_mb_total: 4186
+    memory_mb_used: 128
+    free_ram_mb: 3546
+    hypervisor_type: QEMU
+    hypervisor_version: 7002000
+    supported_instances: [[x86_64, qemu, hvm]]
+    num_instances: 1
+    num_io_ops: 0
+    virt_type: qemu
+servers:
+  description: The compact servers of this host (quota counting, scheduling).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - id: 0b1c7e8e-94b0-4d5d-8d65-2b0c2b9f8c11
+      name: web-1
+      project_id: demo
+      user_id: demo-user
+      flavor: {name: m1.nano, vcpus: 1, memory_mb: 128, root_gb: 1, ephemeral_gb: 0, swap: 0}
+      vm_state: active
+      task_state: null
+      power_state: 1
+      instance_group: null
+      key_name: demo
+      metadata_items: 0
+      addresses: {private: [{addr: 10.254.0.10, mac: "fa:16:3e:00:00:01"}]}
+virt_type_reason:
+  description: Why O(virt_type=auto) resolved as it did.
+  returned: always
+  type: str
+ansible_facts:
+  description: The same results as facts.
+  returned: always
+  type: dict
+  contains:
+    novalite_host_state:
+      description: RV(host_state).
+      type: dict
+    novalite_servers:
+      description: RV(servers).
+      type: list
+      elements: dict
+'''
+
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.novalite.compute.plugins.module_utils.libvirt_utils import (
+    HAS_LIBVIRT, HAS_LXML, LIBVIRT_ARG_SPEC, LIBVIRT_IMPORT_ERROR, LXML_IMPORT_ERROR,
+    open_connection,
+)
+from ansible_collections.novalite.compute.plugins.module_utils.host_facts import gather_host_state
+from ansible_collections.novalite.compute.plugins.module_utils.claims import list_claims
+from ansible_collections.novalite.compute.plugins.module_utils.virt_type import resolve_virt_type
+
+try:
+    import libvirt
+except ImportError:
+    pass  # HAS_LIBVIRT says so
+
+AGGREGATE_SPEC = dict(name=dict(type='str', required=True),
+                      metadata=dict(type='dict', default={}))
+
+
+def argument_spec():
+    spec = dict(
+        host=dict(type='str', required=True),
+        nodename=dict(type='str'),
+        instances_path=dict(type='path', default='/var/lib/novalite/instances'),
+        state_path=dict(type='path', default='/var/lib/novalite'),
+        virt_type=dict(type='str', choices=['auto', 'kvm', 'qemu'], default='auto'),
+        availability_zone=dict(type='str', default='nova'),
+        aggregates=dict(type='list', elements='dict', options=AGGREGATE_SPEC, default=[]),
+        cpu_allocation_ratio=dict(type='float', default=16.0),
+        ram_allocation_ratio=dict(type='float', default=1.5),
+        disk_allocation_ratio=dict(type='float', default=1.0),
+        reserved_host_memory_mb=dict(type='int', default=512),
+        reserved_host_disk_mb=dict(type='int', default=0),
+        reserved_host_cpus=dict(type='int', default=0),
+        service_disabled=dict(type='bool', default=False),
+        service_disabled_reason=dict(type='str'),
+    )
+    spec.update(LIBVIRT_ARG_SPEC)
+    return spec
+
+
+def main():
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    if not HAS_LIBVIRT:
+        module.fail_json(msg=missing_required_lib('libvirt-python'), exception=LIBVIRT_IMPORT_ERROR)
+    if not HAS_LXML:
+        module.fail_json(msg=missing_required_lib('lxml'), exception=LXML_IMPORT_ERROR)
+    params = dict(module.params)
+    virt_type, reason = resolve_virt_type(params.pop('virt_type'))
+    uri = params.pop('uri')
+    try:
+        conn = open_connection(uri)
+        host_state, servers = gather_host_state(
+            conn, virt_type=virt_type, claims=list_claims(params['state_path']), **params)
+    except libvirt.libvirtError as exc:
+        module.fail_json(msg='libvirt (%s): %s' % (uri, exc), exception=traceback.format_exc())
+    module.exit_json(changed=False, host_state=host_state, servers=servers,
+                     virt_type_reason=reason,
+                     ansible_facts={'novalite_host_state': host_state,
+                                    'novalite_servers': servers})
+
+
+if __name__ == '__main__':
+    main()

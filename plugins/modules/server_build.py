@@ -1,0 +1,313 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: server_build
+short_description: Build and start one server on this hypervisor (Nova's build_and_run_instance)
+version_added: 1.0.0
+description:
+  - Runs on the hypervisor the scheduler selected and does what Nova's compute manager and
+    libvirt driver do for a new server, in this order, each step timed.
+  - C(claim) - under the host lock O(state_path)C(/compute.lock), recomputes the host's usage
+    from its domains and the in-flight claims and checks that the flavor still fits with
+    the allocation ratios and reserved amounts; writes a claim.
+  - C(network) - under the same lock, one port per requested network, a C(fa:16:3e) MAC and
+    a fixed IP from the allocation pools unused on this host, and a static DHCP host entry on
+    the libvirt network when the network has C(dhcp).
+  - C(image) - fetches the image (and kernel and ramdisk) once into O(state_path)C(/_base),
+    verifies its checksum, and makes a qcow2 overlay sized to the flavor's root disk, plus the
+    ephemeral and swap disks.
+  - C(config_drive) - an ISO 9660 config drive labelled C(config-2) with the OpenStack
+    metadata (meta_data.json, network_data.json, user_data, vendor data, injected files).
+  - C(define) and C(start) - defines the domain C(instance-<uuid>) with the server record in
+    its metadata, starts it and waits until it runs; the server is then C(active).
+  - A failure after the claim removes everything the build made (domain, disks, config
+    drive, instance directory, DHCP entries, claim), counts a failed build in
+    O(state_path)C(/failed_builds) (Nova's BuildFailureWeigher input; reset by a successful
+    build), and fails with RV(failed_step) and RV(reschedule).
+  - When the server's domain already exists, nothing changes and its record is returned.
+extends_documentation_fragment:
+  - novalite.compute.libvirt
+options:
+  server:
+    description:
+      - The per-instance build data from M(novalite.compute.server_request) (one item of its
+        C(instances) list) - C(uuid), C(name), C(hostname), C(flavor), C(image) (with
+        C(location), C(checksum), C(disk_format), C(properties)), C(kernel), C(ramdisk),
+        C(networks), C(public_keys), C(metadata) and the other fields the server record keeps.
+      - Image properties used - C(os_command_line), C(hw_machine_type) (default C(pc)),
+        C(hw_disk_bus) (C(virtio)), C(hw_cdrom_bus) (C(ide)), C(hw_vif_model) (C(virtio)),
+        C(architecture) (C(x86_64)).
+    type: dict
+    required: true
+  host:
+    description: The inventory name of this hypervisor, recorded as the server's host.
+    type: str
+    required: true
+  nodename:
+    description: The hypervisor node name; default the name libvirt reports for the host.
+    type: str
+  instances_path:
+    description: Where the instances' directories live (Nova's C(instances_path)).
+    type: path
+    default: /var/lib/novalite/instances
+  state_path:
+    description: Where the image cache, the claims and the lock live (Nova's C(state_path)).
+    type: path
+    default: /var/lib/novalite
+  virt_type:
+    description:
+      - The domain type. V(auto) uses V(kvm) only after proving KVM works, else V(qemu).
+    type: str
+    choices: [auto, kvm, qemu]
+    default: auto
+  cpu_allocation_ratio:
+    description: Virtual CPUs per physical CPU.
+    type: float
+    default: 16.0
+  ram_allocation_ratio:
+    description: Virtual RAM per physical RAM.
+    type: float
+    default: 1.5
+  disk_allocation_ratio:
+    description: Virtual disk per physical disk.
+    type: float
+    default: 1.0
+  reserved_host_memory_mb:
+    description: Memory kept for the host itself, in MiB.
+    type: int
+    default: 512
+  reserved_host_disk_mb:
+    description: Disk kept for the host itself, in MiB.
+    type: int
+    default: 0
+  reserved_host_cpus:
+    description: CPUs kept for the host itself.
+    type: int
+    default: 0
+  boot_timeout:
+    description: Seconds to wait for the domain to be running after the start.
+    type: int
+    default: 60
+  user_data:
+    description: The server's user data, base64-encoded as in Nova's API.
+    type: str
+  admin_pass:
+    description:
+      - The administrator password given to the guest in the config drive's meta_data.json.
+      - None is generated when it is absent.
+    type: str
+  injected_files:
+    description: Files to put on the config drive (Nova's personality).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path:
+        description: The path of the file in the guest.
+        type: str
+        required: true
+      contents:
+        description: The file's contents, base64-encoded.
+        type: str
+        required: true
+  request_id:
+    description: The request id recorded with the server's C(create) action.
+    type: str
+attributes:
+  check_mode:
+    support: full
+    description:
+      - Checks that the flavor fits and plans the ports and the domain with the same code as
+        a real run, changing nothing; fails where the real run would fail at the claim or
+        the network step.
+  diff_mode:
+    support: full
+    description: Before is empty, after is the managed fields of the domain.
+  idempotent:
+    support: full
+  platform:
+    platforms: posix
+    description: Runs on the hypervisor.
+notes:
+  - The secrets (O(user_data), O(admin_pass), O(injected_files)) go only to the config drive;
+    neither the server record nor the result holds them.
+requirements:
+  - pycdlib
+  - netaddr
+  - qemu-img
+author:
+  - novalite.compute contributors
+'''
+
+EXAMPLES = r'''
+- name: Build the server on the selected hypervisor
+  novalite.compute.server_build:
+    server: "{{ request.instances[0] }}"
+    host: "{{ inventory_hostname }}"
+    virt_type: "{{ novalite_virt_type | default('auto') }}"
+    user_data: "{{ novalite_server.user_data | default(omit) }}"
+    admin_pass: "{{ novalite_server.adminPass | default(omit) }}"
+    request_id: "{{ request.reservation_id }}"
+  delegate_to: "{{ selection.host }}"
+  register: built
+
+- name: Try the next alternate when another host may succeed
+  ansible.builtin.debug:
+    msg: "{{ built.failed_step }} failed; reschedule={{ built.reschedule }}"
+  when: built is failed
+'''
+
+RETURN = r'''
+server:
+  description:
+    - The server record as kept in the domain's metadata (no secrets).
+    - In check mode, the record the build would write.
+  returned: success
+  type: dict
+  sample:
+    uuid: 0b1c7e8e-94b0-4d5d-8d65-2b0c2b9f8c11
+    name: web-1
+    host: hv1
+    vm_state: active
+    task_state: null
+    power_state: 1
+    ports: [{id: 5e0c..., network_id: 9a1f..., network_name: private,
+             mac: "fa:16:3e:12:34:56", fixed_ip: 10.254.0.10}]
+host:
+  description: O(host).
+  returned: always
+  type: str
+  sample: hv1
+timings:
+  description: Seconds spent in each step that ran.
+  returned: always
+  type: dict
+  sample: {claim: 0.05, network: 0.3, image: 0.4, config_drive: 0.05, define: 0.05, start: 0.6}
+plan:
+  description: In check mode, the steps the build would run and what each would do.
+  returned: check mode
+  type: list
+  elements: dict
+  sample:
+    - {step: claim, detail: "claim DISK_GB 1, MEMORY_MB 128, VCPU 1"}
+    - {step: image, detail: "6f1c... to fetch from /var/lib/novalite/demo/disk.qcow2"}
+failed_step:
+  description: The step that failed (C(validate), C(claim), C(network), C(image),
+    C(config_drive), C(define), C(start)).
+  returned: failure
+  type: str
+  sample: image
+reschedule:
+  description: Whether another host may succeed where this one failed (resources, image,
+    libvirt); false for errors in the request itself.
+  returned: failure
+  type: bool
+  sample: true
+'''
+
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.novalite.compute.plugins.module_utils.libvirt_utils import (
+    HAS_LIBVIRT, HAS_LXML, LIBVIRT_ARG_SPEC, LIBVIRT_IMPORT_ERROR, LXML_IMPORT_ERROR,
+    open_connection,
+)
+from ansible_collections.novalite.compute.plugins.module_utils.config_drive import (
+    HAS_PYCDLIB, PYCDLIB_IMPORT_ERROR,
+)
+from ansible_collections.novalite.compute.plugins.module_utils.network import (
+    HAS_NETADDR, NETADDR_IMPORT_ERROR,
+)
+
+from ansible_collections.novalite.compute.plugins.module_utils.build import BuildError, Builder
+
+try:
+    import libvirt
+except ImportError:
+    pass  # HAS_LIBVIRT says so
+
+INJECTED_FILE_SPEC = dict(path=dict(type='str', required=True),
+                          contents=dict(type='str', required=True, no_log=True))
+
+
+def argument_spec():
+    spec = dict(
+        server=dict(type='dict', required=True),
+        host=dict(type='str', required=True),
+        nodename=dict(type='str'),
+        instances_path=dict(type='path', default='/var/lib/novalite/instances'),
+        state_path=dict(type='path', default='/var/lib/novalite'),
+        virt_type=dict(type='str', choices=['auto', 'kvm', 'qemu'], default='auto'),
+        cpu_allocation_ratio=dict(type='float', default=16.0),
+        ram_allocation_ratio=dict(type='float', default=1.5),
+        disk_allocation_ratio=dict(type='float', default=1.0),
+        reserved_host_memory_mb=dict(type='int', default=512),
+        reserved_host_disk_mb=dict(type='int', default=0),
+        reserved_host_cpus=dict(type='int', default=0),
+        boot_timeout=dict(type='int', default=60),
+        user_data=dict(type='str', no_log=True),
+        admin_pass=dict(type='str', no_log=True),
+        injected_files=dict(type='list', elements='dict', options=INJECTED_FILE_SPEC,
+                            default=[], no_log=True),
+        request_id=dict(type='str'),
+    )
+    spec.update(LIBVIRT_ARG_SPEC)
+    return spec
+
+
+def check_requirements(module):
+    for present, name, error in ((HAS_LIBVIRT, 'libvirt-python', LIBVIRT_IMPORT_ERROR),
+                                 (HAS_LXML, 'lxml', LXML_IMPORT_ERROR),
+                                 (HAS_PYCDLIB, 'pycdlib', PYCDLIB_IMPORT_ERROR),
+                                 (HAS_NETADDR, 'netaddr', NETADDR_IMPORT_ERROR)):
+        if not present:
+            module.fail_json(msg=missing_required_lib(name), exception=error)
+    if not module.get_bin_path('qemu-img'):
+        module.fail_json(msg='qemu-img is required on the hypervisor (package qemu-utils)')
+
+
+def main():
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    check_requirements(module)
+    params = dict(module.params)
+    uri = params.pop('uri')
+    host = params['host']
+    instance_uuid = (params['server'] or {}).get('uuid')
+    try:
+        conn = open_connection(uri)
+    except libvirt.libvirtError as exc:
+        module.fail_json(msg='libvirt (%s): %s' % (uri, exc), failed_step='validate',
+                         reschedule=True, host=host, timings={})
+
+    def runner(args):
+        return module.run_command(args)
+
+    builder = Builder(conn, params, runner)
+    try:
+        if module.check_mode:
+            result = builder.plan()
+            result['timings'] = {}
+        else:
+            result = builder.build()
+    except BuildError as exc:
+        module.fail_json(msg=exc.message(instance_uuid, host), failed_step=exc.step,
+                         reschedule=exc.reschedule, host=host, timings=builder.timings)
+    except Exception as exc:  # an unforeseen error must still say which server and host
+        module.fail_json(msg='Build of instance %s failed on %s: %s' % (instance_uuid, host, exc),
+                         exception=traceback.format_exc(), host=host, timings=builder.timings)
+    diff = result.pop('diff')
+    result['host'] = host
+    if module._diff and diff is not None:
+        result['diff'] = diff
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,120 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: server_delete
+short_description: Delete one server from this hypervisor (Nova's delete)
+version_added: 1.0.0
+description:
+  - Removes every trace of the server from the hypervisor - the domain C(instance-<uuid>)
+    (destroyed, then undefined), the static DHCP host entries of its ports, the instance
+    directory (disks, config drive, console log) and an in-flight build claim.
+  - Also cleans up what a build that was killed half-way left behind.
+  - Nothing to remove is not an error; the result then reports no change.
+extends_documentation_fragment:
+  - novalite.compute.libvirt
+options:
+  server:
+    description: The server's uuid.
+    type: str
+    required: true
+  instances_path:
+    description: Where the instances' directories live (Nova's C(instances_path)).
+    type: path
+    default: /var/lib/novalite/instances
+  state_path:
+    description: Where the claims live (Nova's C(state_path)).
+    type: path
+    default: /var/lib/novalite
+  shutdown_timeout:
+    description:
+      - Seconds to wait for the guest to power off after an ACPI shutdown before destroying
+        it. V(0) destroys it at once.
+    type: int
+    default: 0
+attributes:
+  check_mode:
+    support: full
+    description: Reports whether anything would be removed, removing nothing.
+  diff_mode:
+    support: none
+  idempotent:
+    support: full
+  platform:
+    platforms: posix
+    description: Runs on the hypervisor.
+author:
+  - novalite.compute contributors
+'''
+
+EXAMPLES = r'''
+- name: Delete a server
+  novalite.compute.server_delete:
+    server: 0b1c7e8e-94b0-4d5d-8d65-2b0c2b9f8c11
+    shutdown_timeout: 30
+  delegate_to: hv1
+'''
+
+RETURN = r'''
+server:
+  description: The server record as it was before the delete; null when there was no domain.
+  returned: always
+  type: dict
+  sample:
+    uuid: 0b1c7e8e-94b0-4d5d-8d65-2b0c2b9f8c11
+    name: web-1
+    host: hv1
+    vm_state: active
+'''
+
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.novalite.compute.plugins.module_utils.build import delete
+from ansible_collections.novalite.compute.plugins.module_utils.libvirt_utils import (
+    HAS_LIBVIRT, HAS_LXML, LIBVIRT_ARG_SPEC, LIBVIRT_IMPORT_ERROR, LXML_IMPORT_ERROR,
+    open_connection,
+)
+
+try:
+    import libvirt
+except ImportError:
+    pass  # HAS_LIBVIRT says so
+
+
+def argument_spec():
+    spec = dict(
+        server=dict(type='str', required=True),
+        instances_path=dict(type='path', default='/var/lib/novalite/instances'),
+        state_path=dict(type='path', default='/var/lib/novalite'),
+        shutdown_timeout=dict(type='int', default=0),
+    )
+    spec.update(LIBVIRT_ARG_SPEC)
+    return spec
+
+
+def main():
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    if not HAS_LIBVIRT:
+        module.fail_json(msg=missing_required_lib('libvirt-python'), exception=LIBVIRT_IMPORT_ERROR)
+    if not HAS_LXML:
+        module.fail_json(msg=missing_required_lib('lxml'), exception=LXML_IMPORT_ERROR)
+    p = module.params
+    try:
+        conn = open_connection(p['uri'])
+        result = delete(conn, p['server'], p['instances_path'], p['state_path'],
+                        shutdown_timeout=p['shutdown_timeout'], check_mode=module.check_mode)
+    except (libvirt.libvirtError, OSError) as exc:
+        module.fail_json(msg='Delete of instance %s failed: %s' % (p['server'], exc),
+                         exception=traceback.format_exc())
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

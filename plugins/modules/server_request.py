@@ -1,0 +1,296 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: server_request
+short_description: Check a Nova create-server request and build its request spec
+version_added: 1.0.0
+description:
+  - Does what nova-api does with C(POST /servers) before anything is scheduled. It checks the
+    C(server) object with Nova's rules (JSON schema, then the checks of the servers API and
+    the compute API), runs the create policies, looks the flavor, image, networks, keypair,
+    security groups and server group up in the catalog, and checks the per-request quotas
+    (metadata items, injected files).
+  - It returns Nova's request spec, a reservation id and the build data of each instance
+    (C(max_count) of them, with generated uuids, display names and host names).
+  - Policies checked, with Nova's names and defaults (overridable with I(policy)) are
+    C(os_compute_api:servers:create) always;
+    C(os_compute_api:servers:create:forced_host) when C(availability_zone) names a host or
+    node; C(compute:servers:create:requested_destination) when C(host) or
+    C(hypervisor_hostname) is given; C(os_compute_api:servers:create:attach_network) when
+    networks are attached; C(os_compute_api:servers:create:attach_volume) when a block device
+    mapping has a volume destination; C(os_compute_api:servers:create:zero_disk_flavor) when
+    the flavor has no disk and the server does not boot from a volume.
+  - Scheduler hints are Nova's C(os:scheduler_hints) sibling of C(server). Give them with
+    I(scheduler_hints), or, for convenience, as a C(scheduler_hints) key inside I(server);
+    both are merged and must not disagree.
+  - C(networks) absent or C(auto) picks the one network the project can use (Nova's
+    get-me-a-network); C(none) attaches none. A network is referred to by id or name.
+    A fixed IP must be inside the network's cidr and allocation pools, not its gateway, and
+    not in use by a server in I(servers).
+  - Every instance gets a config drive (there is no metadata service; Nova's
+    C(force_config_drive)).
+  - Nothing is created; the module only computes, in check mode too.
+  - C(adminPass), C(user_data) and the contents of C(personality) files are never returned
+    (the instances carry C(injected_file_paths) only), and they are masked in the module's
+    invocation. Give them to M(novalite.compute.server_build) directly.
+extends_documentation_fragment:
+  - novalite.compute.request_context
+options:
+  server:
+    description:
+      - The C(server) object of Nova's C(POST /servers) body, as is (C(name), C(flavorRef),
+        C(imageRef), C(networks), C(block_device_mapping_v2), C(min_count), C(max_count),
+        C(availability_zone), C(key_name), C(security_groups), C(metadata), C(user_data),
+        C(personality), C(config_drive), C(accessIPv4), C(accessIPv6), C(adminPass),
+        C(OS-DCF:diskConfig), C(description), C(tags), C(return_reservation_id), C(host),
+        C(hypervisor_hostname)).
+      - C(flavorRef) and C(imageRef) may be ids or names; an ambiguous name is an error.
+      - Its secrets (C(adminPass), C(user_data), C(personality)) are better given in
+        O(admin_pass), O(user_data) and O(personality), which are never logged; Ansible logs a
+        module's options on the host before the module runs.
+    type: dict
+    required: true
+  admin_pass:
+    description:
+      - The body's C(adminPass), kept out of every log. Overrides C(server.adminPass).
+    type: str
+  user_data:
+    description:
+      - The body's C(user_data) (base64), kept out of every log. Overrides C(server.user_data).
+    type: str
+  personality:
+    description:
+      - The body's C(personality) (injected files, each C(path) and base64 C(contents)), kept
+        out of every log. Overrides C(server.personality).
+    type: list
+    elements: dict
+  scheduler_hints:
+    description:
+      - Nova's scheduler hints (C(group) as a server group uuid or name, C(same_host),
+        C(different_host), C(query), C(build_near_host_ip), C(cidr), and any other key).
+    type: dict
+  catalog:
+    description:
+      - The catalog, the inventory's C(novalite_flavors), C(novalite_images) and so on.
+    type: dict
+    default: {}
+    suboptions:
+      flavors:
+        description: Nova flavors.
+        type: list
+        elements: dict
+        default: []
+      images:
+        description: Glance images, kernels and ramdisks included.
+        type: list
+        elements: dict
+        default: []
+      networks:
+        description: Networks.
+        type: list
+        elements: dict
+        default: []
+      keypairs:
+        description: Keypairs; each belongs to one C(user_id).
+        type: list
+        elements: dict
+        default: []
+      security_groups:
+        description: Security groups; C(default) always exists.
+        type: list
+        elements: dict
+        default: []
+      server_groups:
+        description: Server groups.
+        type: list
+        elements: dict
+        default: []
+      ports:
+        description: Pre-made ports (C(id), C(network_id), C(fixed_ip), C(mac)) for C(networks[].port).
+        type: list
+        elements: dict
+        default: []
+  policy:
+    description:
+      - Policy rules by name, in oslo.policy's language; they override Nova's defaults.
+    type: dict
+    default: {}
+  availability_zones:
+    description:
+      - The availability zones that exist. Defaults to I(default_availability_zone) only.
+    type: list
+    elements: str
+  default_availability_zone:
+    description:
+      - The zone of hosts outside any zone aggregate (Nova's C(default_availability_zone)).
+    type: str
+    default: nova
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+  platform:
+    platforms: all
+requirements:
+  - netaddr
+author:
+  - novalite.compute contributors
+'''
+
+EXAMPLES = r'''
+- name: Check the request and build the request spec
+  novalite.compute.server_request:
+    server: "{{ novalite_server }}"
+    context: "{{ novalite_context }}"
+    catalog:
+      flavors: "{{ novalite_flavors }}"
+      images: "{{ novalite_images }}"
+      networks: "{{ novalite_networks }}"
+      keypairs: "{{ novalite_keypairs }}"
+      security_groups: "{{ novalite_security_groups }}"
+      server_groups: "{{ novalite_server_groups }}"
+    policy: "{{ novalite_policy }}"
+    quotas: "{{ novalite_quotas }}"
+    availability_zones: [nova, az1]
+    servers: "{{ existing_servers }}"
+    scheduler_hints:
+      group: web
+  register: request
+
+- name: Two servers named web-1 and web-2
+  novalite.compute.server_request:
+    server:
+      name: web
+      flavorRef: m1.nano
+      imageRef: novalite-demo
+      networks: [{uuid: private}]
+      min_count: 1
+      max_count: 2
+    context: {project_id: demo, user_id: demo-user, roles: [member]}
+    catalog: "{{ catalog }}"
+'''
+
+RETURN = r'''
+request_spec:
+  description:
+    - Nova's RequestSpec names (C(instance_uuids), C(num_instances), C(min_num_instances),
+      C(flavor), C(image), C(availability_zone), C(force_hosts), C(force_nodes),
+      C(ignore_hosts), C(requested_destination), C(scheduler_hints), C(instance_group) with
+      its C(members) and C(hosts), C(project_id), C(user_id), C(security_groups),
+      C(requested_networks), C(is_bfv)).
+  returned: success
+  type: dict
+reservation_id:
+  description: Nova's reservation id of the request.
+  returned: success
+  type: str
+  sample: r-3fq8ah2k
+instances:
+  description:
+    - The build data of each instance, the C(server) option of
+      M(novalite.compute.server_build) (C(uuid), C(name), C(hostname), C(launch_index),
+      C(flavor), C(image), C(kernel), C(ramdisk), C(networks), C(public_keys), C(metadata),
+      C(injected_file_paths) and more).
+  returned: success
+  type: list
+  elements: dict
+field:
+  description: The request field that broke a rule, such as C(server.networks[1].fixed_ip).
+  returned: failure on a request error
+  type: str
+rule:
+  description: The rule that failed, or the policy rule that denied the request.
+  returned: failure
+  type: str
+'''
+
+import copy
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.novalite.compute.plugins.module_utils import request
+from ansible_collections.novalite.compute.plugins.module_utils.errors import (
+    PolicyError, PolicyNotAuthorized, ValidationError)
+from ansible_collections.novalite.compute.plugins.module_utils.policy import Enforcer
+from ansible_collections.novalite.compute.plugins.module_utils.quota import REQUEST_CONTEXT_ARG_SPEC
+
+SECRET_KEYS = ('adminPass', 'user_data')
+MASK = 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'
+CATALOG_KINDS = ('flavors', 'images', 'networks', 'keypairs', 'security_groups',
+                 'server_groups', 'ports')
+
+
+def redacted(server):
+    """The server object without its secrets, for the invocation the module reports."""
+    if not isinstance(server, dict):
+        return server
+    shown = copy.copy(server)
+    for key in SECRET_KEYS:
+        if key in shown:
+            shown[key] = MASK
+    if isinstance(shown.get('personality'), list):
+        shown['personality'] = [dict(item, contents=MASK) if isinstance(item, dict) else MASK
+                                for item in shown['personality']]
+    return shown
+
+
+SECRET_OPTIONS = (('admin_pass', 'adminPass'), ('user_data', 'user_data'), ('personality', 'personality'))
+
+
+def with_secrets(server, params):
+    """The body with the secrets given in their own no_log options put back in."""
+    if not isinstance(server, dict):
+        return server
+    merged = dict(server)
+    for option, key in SECRET_OPTIONS:
+        if params[option] is not None:
+            merged[key] = params[option]
+    return merged
+
+
+def argument_spec():
+    spec = dict(
+        server=dict(type='dict', required=True),
+        admin_pass=dict(type='str', no_log=True),
+        user_data=dict(type='str', no_log=True),
+        personality=dict(type='list', elements='dict', no_log=True),
+        scheduler_hints=dict(type='dict'),
+        catalog=dict(type='dict', default={}, options=dict(
+            (kind, dict(type='list', elements='dict', default=[])) for kind in CATALOG_KINDS)),
+        policy=dict(type='dict', default={}),
+        availability_zones=dict(type='list', elements='str'),
+        default_availability_zone=dict(type='str', default='nova'),
+    )
+    spec.update(REQUEST_CONTEXT_ARG_SPEC)
+    return spec
+
+
+def main():
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    params = module.params
+    server = with_secrets(params['server'], params)
+    params['server'] = redacted(server)
+    if not request.HAS_NETADDR:
+        module.fail_json(msg=missing_required_lib('netaddr'), exception=request.NETADDR_IMPORT_ERROR)
+    try:
+        result = request.build_request(
+            server, params['context'], params['catalog'],
+            scheduler_hints=params['scheduler_hints'], enforcer=Enforcer(params['policy']),
+            quotas=params['quotas'], availability_zones=params['availability_zones'],
+            default_availability_zone=params['default_availability_zone'],
+            servers=params['servers'])
+    except ValidationError as exc:
+        module.fail_json(msg=exc.msg, field=exc.field, rule=exc.rule)
+    except (PolicyNotAuthorized, PolicyError) as exc:
+        module.fail_json(msg=exc.msg, rule=exc.rule)
+    module.exit_json(changed=False, **result)
+
+
+if __name__ == '__main__':
+    main()

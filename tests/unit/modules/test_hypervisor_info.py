@@ -1,0 +1,28 @@
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from ansible_collections.novalite.compute.plugins.modules import hypervisor_info
+
+from module_runner import TEST_URI, run_module
+
+
+def test_host_state_and_facts(tmp_path, capsys):
+    result = run_module(hypervisor_info, dict(
+        uri=TEST_URI, host='hv1', virt_type='qemu', instances_path=str(tmp_path / 'i'),
+        state_path=str(tmp_path), aggregates=[{'name': 'agg1'}],
+        reserved_host_memory_mb=256), capsys, check_mode=True)
+    assert result['changed'] is False
+    state = result['host_state']
+    assert state['host'] == 'hv1' and state['virt_type'] == 'qemu'
+    assert state['aggregates'] == [{'name': 'agg1', 'metadata': {}}]
+    assert state['cpu_allocation_ratio'] == 16.0 and state['ram_allocation_ratio'] == 1.5
+    assert state['free_ram_mb'] == state['memory_mb_total'] - 256 - state['memory_mb_used']
+    assert state['availability_zone'] == 'nova' and state['claims'] == []
+    assert result['ansible_facts'] == {'novalite_host_state': state,
+                                       'novalite_servers': result['servers']}
+
+
+def test_host_is_required(capsys):
+    result = run_module(hypervisor_info, dict(uri=TEST_URI), capsys)
+    assert result['failed'] and 'host' in result['msg']

@@ -1,0 +1,61 @@
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+
+import pytest
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.novalite.compute.plugins.modules import select_destinations
+
+
+def host(name, ram_used=0, **fields):
+    data = dict(host=name, vcpus_total=4, vcpus_used=0, memory_mb_total=4096, memory_mb_used=ram_used,
+                disk_gb_total=50, disk_gb_used=0, cpu_allocation_ratio=1.0,
+                ram_allocation_ratio=1.0, disk_allocation_ratio=1.0)
+    data.update(fields)
+    return data
+
+
+SPEC = {'flavor': {'vcpus': 1, 'memory_mb': 1024, 'root_gb': 5}, 'instance_uuids': ['u1', 'u2'],
+        'num_instances': 2,
+        'instance_group': {'uuid': 'g', 'name': 'web-ag', 'policy': 'anti-affinity', 'members': [],
+                           'hosts': []}}
+
+
+def run(capsys, args):
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            select_destinations.main()
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize('check_mode', [False, True])
+def test_selections_and_trace(capsys, check_mode):
+    args = {'hosts': [host('hv1'), host('hv2', ram_used=1024), host('hv3', ram_used=3500)],
+            'request_spec': SPEC, 'scheduler': {'max_attempts': 2}}
+    if check_mode:
+        args['_ansible_check_mode'] = True
+    result = run(capsys, args)
+    assert result['changed'] is False
+    assert [[item['host'] for item in entry] for entry in result['selections']] == [['hv1'], ['hv2']]
+    assert [t['selected'] for t in result['trace']] == ['hv1', 'hv2']
+    assert result['trace'][0]['filters'][0]['removed'] == ['hv3']
+
+
+def test_no_valid_host_fails_with_trace(capsys):
+    result = run(capsys, {'hosts': [host('hv1')], 'request_spec': SPEC})
+    assert result['failed'] is True
+    assert result['msg'] == ('No valid host was found. instance 2 of 2 (u2): ServerGroupAntiAffinityFilter '
+                             'removed hv1: group web-ag already has a server there')
+    assert [t['instance_uuid'] for t in result['trace']] == ['u1', 'u2']
+
+
+def test_unknown_option_fails(capsys):
+    result = run(capsys, {'hosts': [host('hv1')], 'request_spec': SPEC, 'scheduler': {'ram_weight': 1}})
+    assert result['failed'] is True
+    assert result['msg'].startswith('scheduler: unknown option ram_weight')
