@@ -3,23 +3,41 @@
 #   unit         pytest of module_utils, modules and filter plugins (no libvirt daemon needed)
 #   lint         ansible-lint, production profile
 #   sanity       ansible-test sanity on the installed collection, in venvs (no Docker)
+#                (SANITY_ARGS="--test pylint" runs one test)
 #   integration  pytest against this machine's libvirtd and QEMU: real guests, real playbooks
 set -uo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
-cd "$REPO"
+cd "$REPO" || exit 1
 export PATH="$REPO/.venv/bin:$PATH"
 export ANSIBLE_CONFIG="$REPO/ansible.cfg"
-COLL="$REPO/.collections/ansible_collections/novalite/compute"
 stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=(unit lint sanity integration)
 
 unit() { pytest -q -m 'not integration' tests/unit; }
 lint() { ansible-lint --profile production --offline playbooks roles inventories; }
 sanity() {
-    # ansible-test needs the collection under ansible_collections/<ns>/<name>: the installed copy
-    # is exactly what ships.
-    (cd "$COLL" && ansible-test sanity --venv --python "$(python -c 'import sys; print("%d.%d" % sys.version_info[:2])')" \
-        --color no)
+    # ansible-test needs the collection under ansible_collections/<ns>/<name> in a git work tree:
+    # a copy of the installed collection is exactly what ships.
+    local tree="$REPO/build/sanity/ansible_collections/novalite/compute" venv="$REPO/build/sanity-venv"
+    local pyver req pipver reqs=()
+    pyver=$(python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+    req="$venv/lib/python$pyver/site-packages/ansible_test/_data/requirements"
+    if [ ! -x "$venv/bin/ansible-test" ] || [ "$venv/.stamp" -ot "$REPO/requirements.txt" ]; then
+        python3 -m venv "$venv" && "$venv/bin/pip" install -q "$(grep '^ansible-core' "$REPO/requirements.txt")" || return 1
+        for f in "$req"/sanity.*.txt; do reqs+=(-r "$f"); done
+        "$venv/bin/pip" install -q "${reqs[@]}" && touch "$venv/.stamp" || return 1
+    fi
+    # ansible-test downloads a pip bootstrap script for its venvs from a host of its own; the
+    # stand-in does the same from ensurepip and the configured package index.
+    pipver=$(grep -oP "pip='\K[^']+" "$req/../../_internal/python_requirements.py" | head -n 1)
+    mkdir -p ~/.ansible/test/cache
+    cp "$REPO/scripts/ansible-test-get-pip.py" ~/.ansible/test/cache/get_pip_"${pipver//./_}".py
+    rm -rf "$REPO/build/sanity" && mkdir -p "$(dirname "$tree")" &&
+        cp -a "$REPO/.collections/ansible_collections/novalite/compute" "$tree" &&
+        rm -f "$tree/MANIFEST.json" "$tree/FILES.json" &&
+        (cd "$tree" && git init -q && git add -A) || return 1
+    # shellcheck disable=SC2086  # SANITY_ARGS is a list of options
+    (cd "$tree" && "$venv/bin/ansible-test" sanity --local --python "$pyver" --color no ${SANITY_ARGS:-})
 }
 integration() { pytest -q -m integration tests/integration; }
 
