@@ -24,7 +24,7 @@ demo-image: setup
 	@bash scripts/build-demo-image.sh
 
 demo: collection demo-image
-	@bash scripts/timed.sh demo ansible-playbook novalite.compute.demo -e @inventories/local/requests/demo-server.yml
+	@bash scripts/timed.sh demo ansible-playbook novalite.compute.demo -e @playbooks/vars/demo_server.yml
 
 test: collection demo-image
 	@bash scripts/run-tests.sh
