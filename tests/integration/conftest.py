@@ -19,7 +19,9 @@ class PlaybookRun(object):
         self.output = proc.stdout
 
     def __repr__(self):
-        return 'PlaybookRun(rc=%d)\n%s' % (self.rc, self.output[-6000:])
+        # Failed tasks first: they are what a reader of a red run needs.
+        failed = [line for line in self.output.splitlines() if line.startswith(('fatal:', 'failed:', '[ERROR]'))]
+        return 'PlaybookRun(rc=%d)\n%s\n--- output tail ---\n%s' % (self.rc, '\n'.join(failed), self.output[-8000:])
 
 
 def run_playbook(name, extra_vars=None, check=False):

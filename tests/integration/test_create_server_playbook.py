@@ -43,8 +43,9 @@ def servers_named(name):
             meta = dom.metadata(libvirt.VIR_DOMAIN_METADATA_ELEMENT, NS)
         except libvirt.libvirtError:
             continue
+        # libvirt hands the element back without its namespace.
         rec = etree.fromstring(meta)
-        if rec.findtext('{%s}name' % NS) == name:
+        if rec.findtext('name') == name:
             found.append((dom, rec))
     return found
 
@@ -100,8 +101,8 @@ def test_create_boot_and_delete(prepared_hypervisor):
     try:
         for dom, rec in servers:
             server_uuid = dom.UUIDString()
-            assert rec.findtext('{%s}uuid' % NS) == server_uuid
-            assert rec.findtext('{%s}vm_state' % NS) == 'active'
+            assert rec.findtext('uuid') == server_uuid
+            assert rec.findtext('vm_state') == 'active'
             state, _ = dom.state()
             assert state == libvirt.VIR_DOMAIN_RUNNING
             info = dom.info()
@@ -129,7 +130,7 @@ def test_create_boot_and_delete(prepared_hypervisor):
             drive = disks['hdc'].find('source').get('file')
             meta = json.loads(read_iso_file(drive, '/openstack/latest/meta_data.json'))
             assert meta['uuid'] == server_uuid
-            assert meta['hostname'] == rec.findtext('{%s}hostname' % NS)
+            assert meta['hostname'] == rec.findtext('hostname')
             assert meta['meta'] == {'purpose': 'integration'}
             assert 'demo' in meta['public_keys']
             netdata = json.loads(read_iso_file(drive, '/openstack/latest/network_data.json'))
