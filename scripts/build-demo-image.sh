@@ -348,10 +348,28 @@ disk = image('novalite-demo', 'disk.qcow2', 'qcow2', 'bare', {
     'hypervisor_type': 'qemu', 'vm_mode': 'hvm', 'hw_machine_type': 'pc',
     'hw_cdrom_bus': 'ide', 'hw_disk_bus': 'virtio', 'hw_vif_model': 'virtio'})
 
-# JSON is YAML: one image per line keeps the file readable and needs no YAML library.
-text = ('---\n# Written by scripts/build-demo-image.sh: the demo image it built.\n'
-        'novalite_demo_images:\n'
-        + ''.join('  - %s\n' % json.dumps(i, sort_keys=True) for i in (kernel, ramdisk, disk)))
+
+
+def yaml_lines(value, indent):
+    """Block-style YAML without a YAML library: JSON scalars are YAML scalars."""
+    pad = ' ' * indent
+    if isinstance(value, dict) and value:
+        lines = []
+        for key in sorted(value):
+            item = value[key]
+            if isinstance(item, dict) and item:
+                lines.append('%s%s:' % (pad, key))
+                lines.extend(yaml_lines(item, indent + 2))
+            else:
+                lines.append('%s%s: %s' % (pad, key, json.dumps(item)))
+        return lines
+    return ['%s%s' % (pad, json.dumps(value))]
+
+
+text = '---\n# Written by scripts/build-demo-image.sh: the demo image it built.\nnovalite_demo_images:\n'
+for img in (kernel, ramdisk, disk):
+    lines = yaml_lines(img, 4)
+    text += '  - ' + lines[0].lstrip() + '\n' + ''.join(line + '\n' for line in lines[1:])
 try:
     with open(catalog) as f:
         same = f.read() == text

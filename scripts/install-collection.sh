@@ -1,4 +1,8 @@
-#!/bin/bash
+#!/usr/bin/env bash
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
 # Build the collection tarball and install it into .collections (ansible.cfg's collections_path),
 # so playbooks, roles and plugins run from what `ansible-galaxy collection build` ships.
 set -euo pipefail

@@ -1,4 +1,8 @@
-#!/bin/bash
+#!/usr/bin/env bash
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
 # run-tests.sh [unit|lint|sanity|integration]...: the stages of `make test`, all by default.
 #   unit         pytest of module_utils, modules and filter plugins (no libvirt daemon needed)
 #   lint         ansible-lint, production profile
@@ -14,7 +18,7 @@ stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=(unit lint sanity integration)
 
 unit() { pytest -q -m 'not integration' tests/unit; }
-lint() { ansible-lint --profile production --offline playbooks roles inventories; }
+lint() { ansible-lint --nocolor playbooks roles inventories; }  # profile and options: .ansible-lint
 sanity() {
     # ansible-test needs the collection under ansible_collections/<ns>/<name> in a git work tree:
     # a copy of the installed collection is exactly what ships.

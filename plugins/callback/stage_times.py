@@ -28,7 +28,7 @@ options:
       - section: callback_stage_times
         key: top_tasks
 author:
-  - novalite.compute contributors
+  - novalite.compute contributors (@novalite)
 '''
 
 import time

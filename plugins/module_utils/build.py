@@ -300,8 +300,7 @@ class Builder(object):
 
     def _steps(self, ports, spec):
         requested = flavor_resources(self.server['flavor'])
-        images = [self.server['image']] + [self.server[k] for k in ('kernel', 'ramdisk')
-                                            if self.server.get(k)]
+        images = [self.server['image']] + [self.server[k] for k in ('kernel', 'ramdisk') if self.server.get(k)]
         return [
             {'step': 'claim', 'detail': 'claim %s' % ', '.join(
                 '%s %d' % (rc, requested[rc]) for rc in sorted(requested))},
@@ -364,8 +363,7 @@ class Builder(object):
                                    self.state_path, dhcp_entries=self.dhcp_added)
         except Exception as cleanup:
             # Keep the build's own cause first; the operator must also learn what is left.
-            exc.cause = '%s (and removing the partial build failed: %s)' % (exc.cause,
-                                                                           _cause(cleanup))
+            exc.cause = '%s (and removing the partial build failed: %s)' % (exc.cause, _cause(cleanup))
 
     def _claim(self):
         """Claim the resources and allocate the ports under one hold of the compute lock."""

@@ -191,4 +191,3 @@ def link_into(cached, path):
     if os.path.lexists(path):
         os.unlink(path)
     os.symlink(cached, path)
-

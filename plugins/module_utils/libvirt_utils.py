@@ -23,7 +23,8 @@ else:
     LIBVIRT_IMPORT_ERROR = None
 
 try:
-    from lxml import etree  # noqa: F401  (imported to prove lxml is there)
+    # Only proves that lxml is there: the parts that parse XML import it themselves.
+    from lxml import etree  # noqa: F401 pylint: disable=unused-import
 except ImportError:
     HAS_LXML = False
     LXML_IMPORT_ERROR = traceback.format_exc()

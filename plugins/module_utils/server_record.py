@@ -271,10 +271,17 @@ def list_servers(conn):
     """Every domain with a record, each record with `power_state` from libvirt's live state."""
     servers = []
     for dom in conn.listAllDomains(0):
-        record = read_record(dom)
-        if record is None:
-            continue
-        record['power_state'] = power_state_from_libvirt(dom.state()[0])
+        try:
+            record = read_record(dom)
+            if record is None:
+                continue
+            record['power_state'] = power_state_from_libvirt(dom.state()[0])
+        except libvirt.libvirtError as exc:
+            # A domain undefined between the listing and the read (a delete running beside
+            # this one) is simply gone.
+            if exc.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
+                continue
+            raise
         servers.append(record)
     servers.sort(key=lambda rec: (rec.get('created') or '', rec.get('uuid') or ''))
     return servers

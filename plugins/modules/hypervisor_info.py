@@ -99,13 +99,16 @@ attributes:
     description: Read-only; runs the same in check mode.
   diff_mode:
     support: none
+    description: Nothing changes, so there is nothing to diff.
   facts:
     support: full
+    description: Sets the facts C(novalite_host_state) and C(novalite_servers).
   platform:
+    support: full
     platforms: posix
     description: Runs on the hypervisor.
 author:
-  - novalite.compute contributors
+  - novalite.compute contributors (@novalite)
 '''
 
 EXAMPLES = r'''

@@ -84,11 +84,13 @@ attributes:
     description: The diff shows the managed fields, autostart and state before and after.
   idempotent:
     support: full
+    description: A second run with the same options reports no change.
   platform:
+    support: full
     platforms: posix
     description: Runs on the hypervisor (or anywhere the libvirt URI reaches).
 author:
-  - novalite.compute contributors
+  - novalite.compute contributors (@novalite)
 '''
 
 EXAMPLES = r'''

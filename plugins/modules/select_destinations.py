@@ -55,12 +55,16 @@ options:
 attributes:
   check_mode:
     support: full
+    description: Computes the same result in check mode; it never changes anything.
   diff_mode:
     support: none
+    description: Nothing changes, so there is nothing to diff.
   platform:
+    support: full
     platforms: all
+    description: Pure computation; runs on the controller or any host with Python.
 author:
-  - novalite.compute contributors
+  - novalite.compute contributors (@novalite)
 '''
 
 EXAMPLES = r'''

@@ -131,7 +131,9 @@ attributes:
     description: Before is empty, after is the managed fields of the domain.
   idempotent:
     support: full
+    description: When the server's domain already exists, nothing changes and its record is returned.
   platform:
+    support: full
     platforms: posix
     description: Runs on the hypervisor.
 notes:
@@ -142,7 +144,7 @@ requirements:
   - netaddr
   - qemu-img
 author:
-  - novalite.compute contributors
+  - novalite.compute contributors (@novalite)
 '''
 
 EXAMPLES = r'''

@@ -43,13 +43,16 @@ attributes:
     description: Reports whether anything would be removed, removing nothing.
   diff_mode:
     support: none
+    description: No diff is reported; C(changed) tells whether anything was removed.
   idempotent:
     support: full
+    description: Once the server is gone, another run reports no change.
   platform:
+    support: full
     platforms: posix
     description: Runs on the hypervisor.
 author:
-  - novalite.compute contributors
+  - novalite.compute contributors (@novalite)
 '''
 
 EXAMPLES = r'''

@@ -97,7 +97,9 @@ options:
         elements: dict
         default: []
       keypairs:
-        description: Keypairs; each belongs to one C(user_id).
+        description:
+          - Keypairs; each belongs to one C(user_id).
+          - Public keys only (C(name), C(user_id), C(public_key), C(type)); never a private key.
         type: list
         elements: dict
         default: []
@@ -134,14 +136,18 @@ options:
 attributes:
   check_mode:
     support: full
+    description: Computes the same result in check mode; it never changes anything.
   diff_mode:
     support: none
+    description: Nothing changes, so there is nothing to diff.
   platform:
+    support: full
     platforms: all
+    description: Pure computation; runs on the controller or any host with Python.
 requirements:
   - netaddr
 author:
-  - novalite.compute contributors
+  - novalite.compute contributors (@novalite)
 '''
 
 EXAMPLES = r'''
@@ -196,8 +202,10 @@ instances:
   description:
     - The build data of each instance, the C(server) option of
       M(novalite.compute.server_build) (C(uuid), C(name), C(hostname), C(launch_index),
-      C(flavor), C(image), C(kernel), C(ramdisk), C(networks), C(public_keys), C(metadata),
-      C(injected_file_paths) and more).
+      C(reservation_id), C(project_id), C(user_id), C(description), C(tags),
+      C(availability_zone), C(key_name), C(public_keys), C(metadata), C(security_groups),
+      C(config_drive), C(access_ip_v4), C(access_ip_v6), C(auto_disk_config), C(flavor),
+      C(image), C(kernel), C(ramdisk), C(networks), C(instance_group), C(injected_file_paths)).
   returned: success
   type: list
   elements: dict
@@ -261,8 +269,9 @@ def argument_spec():
         user_data=dict(type='str', no_log=True),
         personality=dict(type='list', elements='dict', no_log=True),
         scheduler_hints=dict(type='dict'),
+        # no_log=False: keypairs hold public keys only, nothing secret.
         catalog=dict(type='dict', default={}, options=dict(
-            (kind, dict(type='list', elements='dict', default=[])) for kind in CATALOG_KINDS)),
+            (kind, dict(type='list', elements='dict', default=[], no_log=False)) for kind in CATALOG_KINDS)),
         policy=dict(type='dict', default={}),
         availability_zones=dict(type='list', elements='str'),
         default_availability_zone=dict(type='str', default='nova'),

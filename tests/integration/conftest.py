@@ -13,15 +13,23 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 BIN = os.path.dirname(sys.executable)
 
 
+LOG_DIR = os.path.join(REPO, 'build', 'test-logs')
+
+
 class PlaybookRun(object):
-    def __init__(self, proc):
+    def __init__(self, name, proc):
         self.rc = proc.returncode
         self.output = proc.stdout
+        # The whole output goes to a file: pytest shortens long assertion messages.
+        os.makedirs(LOG_DIR, exist_ok=True)
+        self.log = os.path.join(LOG_DIR, '%s-%d.log' % (name, len(os.listdir(LOG_DIR))))
+        with open(self.log, 'w') as f:
+            f.write(self.output)
 
     def __repr__(self):
         # Failed tasks first: they are what a reader of a red run needs.
         failed = [line for line in self.output.splitlines() if line.startswith(('fatal:', 'failed:', '[ERROR]'))]
-        return 'PlaybookRun(rc=%d)\n%s\n--- output tail ---\n%s' % (self.rc, '\n'.join(failed), self.output[-8000:])
+        return 'PlaybookRun(rc=%d, log=%s)\n%s' % (self.rc, self.log, '\n'.join(failed))
 
 
 def run_playbook(name, extra_vars=None, check=False):
@@ -35,8 +43,8 @@ def run_playbook(name, extra_vars=None, check=False):
                ANSIBLE_NOCOLOR='1', ANSIBLE_FORCE_COLOR='0',
                PATH=BIN + os.pathsep + os.environ.get('PATH', ''))
     proc = subprocess.run(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, universal_newlines=True, timeout=900)
-    return PlaybookRun(proc)
+                          stderr=subprocess.STDOUT, universal_newlines=True, timeout=900, check=False)
+    return PlaybookRun(name, proc)
 
 
 @pytest.fixture(scope='session')

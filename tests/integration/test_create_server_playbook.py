@@ -103,7 +103,7 @@ def test_create_boot_and_delete(prepared_hypervisor):
             server_uuid = dom.UUIDString()
             assert rec.findtext('uuid') == server_uuid
             assert rec.findtext('vm_state') == 'active'
-            state, _ = dom.state()
+            state = dom.state()[0]
             assert state == libvirt.VIR_DOMAIN_RUNNING
             info = dom.info()
             assert info[3] == flavor['vcpus']

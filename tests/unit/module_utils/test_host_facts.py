@@ -122,20 +122,19 @@ def test_overcommit_is_virtual_minus_allocated(tmp_path):
 
 
 def test_disk_available_least_counts_sparse_growth(conn, servers, tmp_path):
-    before, _ = hf.gather_host_state(conn, **options(tmp_path))
+    before = hf.gather_host_state(conn, **options(tmp_path))[0]
     disk_dir = tmp_path / 'instances' / servers[0].UUIDString()
     disk_dir.mkdir(parents=True)
     for name in ('disk', 'disk.eph0'):
         with open(str(disk_dir / name), 'wb') as handle:
             handle.truncate(1)
-    after, _ = hf.gather_host_state(conn, **options(tmp_path))
+    after = hf.gather_host_state(conn, **options(tmp_path))[0]
     # 2 GiB may still be written; floor rounding makes the drop 1 to 3 GB
     assert 1 <= before['disk_available_least'] - after['disk_available_least'] <= 3
 
 
 def test_missing_instances_path_uses_the_nearest_parent(conn, tmp_path):
-    state, _ = hf.gather_host_state(conn, **options(tmp_path, instances_path=str(
-        tmp_path / 'not' / 'there')))
+    state = hf.gather_host_state(conn, **options(tmp_path, instances_path=str(tmp_path / 'not' / 'there')))[0]
     st = os.statvfs(str(tmp_path))
     assert state['disk_gb_total'] == st.f_blocks * st.f_frsize // hf.GIB
 

@@ -22,7 +22,7 @@ GiB = 1024 ** 3
 
 
 def runner(args):
-    proc = subprocess.run(args, capture_output=True, text=True)
+    proc = subprocess.run(args, capture_output=True, text=True, check=False)
     return proc.returncode, proc.stdout, proc.stderr
 
 

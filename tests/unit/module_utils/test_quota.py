@@ -19,8 +19,8 @@ def servers(count, project='demo', user='alice', vcpus=2, ram=1024, **extra):
             for i in range(count)]
 
 
-def spec(num=1, min_num=None, flavor=FLAVOR, group=None):
-    return {'project_id': 'demo', 'user_id': 'alice', 'flavor': flavor,
+def spec(num=1, min_num=None, flavor=None, group=None):
+    return {'project_id': 'demo', 'user_id': 'alice', 'flavor': FLAVOR if flavor is None else flavor,
             'num_instances': num, 'min_num_instances': min_num or num,
             'instance_uuids': ['new-%d' % i for i in range(num)],
             'instance_group': {'uuid': group} if group else None}

@@ -18,7 +18,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.policy import Enf
 
 from request_fixtures import (ADMIN, CONTEXT, GROUP_THEIRS, GROUP_WEB, IMG_AUTO, IMG_BAD_CD,
                               IMG_BIG, IMG_DEMO, IMG_KERNEL, IMG_LOST_KERNEL, IMG_LOST_RAMDISK,
-                              IMG_NOKERNEL, IMG_NO_RESIZE, IMG_QUEUED, IMG_RAMDISK, NET_MINE,
+                              IMG_NO_RESIZE, IMG_QUEUED, IMG_RAMDISK, NET_MINE,
                               NET_PRIVATE, NET_THEIRS, NET_V6, PORT_1, PORT_2, SERVER, SERVER_1,
                               SERVER_2, SERVERS, catalog)
 
@@ -37,10 +37,10 @@ def server(**changes):
     return data
 
 
-def build(srv=None, context=CONTEXT, cat=None, **kwargs):
+def build(srv=None, context=None, cat=None, **kwargs):
     kwargs.setdefault('servers', SERVERS)
     kwargs.setdefault('availability_zones', ['nova', 'az1'])
-    return request.build_request(server() if srv is None else srv, context,
+    return request.build_request(server() if srv is None else srv, CONTEXT if context is None else context,
                                  catalog() if cat is None else cat, **kwargs)
 
 
@@ -314,8 +314,7 @@ BAD = [
         uuid='vol2', boot_index=2)), {}, 'server.block_device_mapping_v2', 'Boot sequence'),
     ('bdm-multi-volume', dict(imageRef='', max_count=2, block_device_mapping_v2=bdm()), {},
      'server.block_device_mapping_v2', 'Cannot attach one or more volumes to multiple'),
-    ('bdm-root-name-clash', dict(block_device_mapping_v2=bdm(boot_index=None,
-                                                              device_name='/dev/vda')), {},
+    ('bdm-root-name-clash', dict(block_device_mapping_v2=bdm(boot_index=None, device_name='/dev/vda')), {},
      'server.block_device_mapping_v2[0].device_name', 'same device name as the root device'),
     ('bdm-two-swaps', dict(flavorRef='2', block_device_mapping_v2=[
         {'source_type': 'blank', 'destination_type': 'local', 'guest_format': 'swap',

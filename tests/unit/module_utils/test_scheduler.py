@@ -129,10 +129,9 @@ def test_affinity_follows_existing_members():
 
 def test_soft_anti_affinity_spreads_but_never_fails():
     request = spec(4, group=group('soft-anti-affinity'))
-    selections, _trace = select_destinations(THREE[1:], request, {'ram_weight_multiplier': 0.0,
-                                                                 'cpu_weight_multiplier': 0.0,
-                                                                 'disk_weight_multiplier': 0.0,
-                                                                 'io_ops_weight_multiplier': 0.0})
+    multipliers = {'ram_weight_multiplier': 0.0, 'cpu_weight_multiplier': 0.0,
+                   'disk_weight_multiplier': 0.0, 'io_ops_weight_multiplier': 0.0}
+    selections, _trace = select_destinations(THREE[1:], request, multipliers)
     assert sorted(chosen(selections)) == ['hv2', 'hv2', 'hv3', 'hv3']
 
 
@@ -239,16 +238,16 @@ def test_host_subset_size_is_random_among_the_best_and_seedable():
         selections, _trace = select_destinations(hosts, spec(), {'host_subset_size': 3, 'random_seed': seed})
         seen.add(chosen(selections)[0])
     assert seen == {'hv1', 'hv2', 'hv3'}
-    runs = [select_destinations(hosts, spec(), {'host_subset_size': 5, 'random_seed': 7})[0] for _ in range(2)]
+    runs = [select_destinations(hosts, spec(), {'host_subset_size': 5, 'random_seed': 7})[0] for _run in range(2)]
     assert runs[0] == runs[1]
 
 
 def test_shuffle_best_same_weighed_hosts():
     hosts = [host('hv%d' % n) for n in range(1, 5)]
-    plain = set(chosen(select_destinations(hosts, spec(), {'random_seed': seed})[0]) [0] for seed in range(20))
+    plain = set(chosen(select_destinations(hosts, spec(), {'random_seed': seed})[0])[0] for seed in range(20))
     assert plain == {'hv1'}
-    shuffled = set(chosen(select_destinations(hosts, spec(), {'random_seed': seed,
-                                                             'shuffle_best_same_weighed_hosts': True})[0])[0]
+    shuffle = {'shuffle_best_same_weighed_hosts': True}
+    shuffled = set(chosen(select_destinations(hosts, spec(), dict(shuffle, random_seed=seed))[0])[0]
                    for seed in range(40))
     assert shuffled == {'hv1', 'hv2', 'hv3', 'hv4'}
 

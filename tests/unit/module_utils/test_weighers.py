@@ -26,9 +26,9 @@ def host(name, **fields):
 SPEC = {'flavor': {'vcpus': 1, 'memory_mb': 512, 'root_gb': 1}}
 
 
-def weigh(names, hosts, spec=SPEC, **options):
+def weigh(names, hosts, spec=None, **options):
     opts = resolve(dict(options, weight_classes=names))
-    return get_weighed_objects([WEIGHERS[name](opts) for name in names], hosts, spec)
+    return get_weighed_objects([WEIGHERS[name](opts) for name in names], hosts, SPEC if spec is None else spec)
 
 
 @pytest.mark.parametrize('values, minval, maxval, expected', [
