@@ -5,8 +5,8 @@
 cached image with its overlay, ephemeral and swap disks and reads its config drive; the
 delete, and every failed build, leave nothing behind.
 
-Needs the tiny guest (kernel, initramfs, root disk) in $NOVALITE_TEST_GUEST (default
-/tmp/tbguest). The test defines an isolated libvirt network nltest-build and removes it.
+Boots the project's demo image (the `demo_image` fixture builds it when needed). The test
+defines an isolated libvirt network nltest-build and removes it.
 """
 
 import hashlib
@@ -35,11 +35,11 @@ from ansible_collections.novalite.compute.plugins.module_utils.libvirt_utils imp
 pytestmark = pytest.mark.integration
 
 URI = 'qemu:///system'
-GUEST = os.environ.get('NOVALITE_TEST_GUEST', '/tmp/tbguest')
 NET = 'nltest-build'
 CIDR = '10.254.253.0/24'
 BOOT_TIMEOUT = 120
-METADATA_RE = r'(TB|NOVALITE)-METADATA uuid=(\S+)'
+METADATA_RE = r'NOVALITE-METADATA uuid=(\S+) hostname=(\S+) name=([^\r\n]*)'
+DISK_RE = r'NOVALITE-DISK (vd[a-z]) sectors=(\d+)'
 
 
 def runner(args):
@@ -57,13 +57,10 @@ def sha256(path):
 
 @pytest.fixture(scope='module')
 def conn():
-    for name in ('vmlinuz', 'initrd.img', 'base.qcow2'):
-        if not os.path.exists(os.path.join(GUEST, name)):
-            pytest.skip('tiny guest missing: %s/%s' % (GUEST, name))
     try:
         connection = open_connection(URI)
     except libvirt.libvirtError as exc:
-        pytest.skip('no libvirtd at %s: %s' % (URI, exc))
+        pytest.fail('no libvirtd at %s: %s' % (URI, exc), pytrace=False)
     yield connection
     connection.close()
 
@@ -88,19 +85,21 @@ def workdir():
 
 
 @pytest.fixture(scope='module')
-def catalog():
-    """The tiny guest as a catalog's image with its kernel and ramdisk images."""
-    props = {'kernel_id': 'aki-tb', 'ramdisk_id': 'ari-tb', 'architecture': 'x86_64',
+def catalog(demo_image):
+    """The demo image as a catalog's image with its kernel and ramdisk images (the kernel
+    by file:// URL, the others by path)."""
+    props = {'kernel_id': 'aki-nltest', 'ramdisk_id': 'ari-nltest', 'architecture': 'x86_64',
              'os_command_line': 'console=ttyS0 panic=-1', 'hw_machine_type': 'pc',
              'hw_disk_bus': 'virtio', 'hw_cdrom_bus': 'ide', 'hw_vif_model': 'virtio'}
-    disk = os.path.join(GUEST, 'base.qcow2')
+    disk = demo_image['disk']
     return {
-        'image': {'id': 'img-tb', 'name': 'tiny', 'location': disk, 'checksum': sha256(disk),
-                  'disk_format': 'qcow2', 'size': os.path.getsize(disk), 'properties': props},
-        'kernel': {'id': 'aki-tb', 'location': 'file://' + os.path.join(GUEST, 'vmlinuz'),
-                   'checksum': sha256(os.path.join(GUEST, 'vmlinuz'))},
-        'ramdisk': {'id': 'ari-tb', 'location': os.path.join(GUEST, 'initrd.img'),
-                    'checksum': sha256(os.path.join(GUEST, 'initrd.img'))},
+        'image': {'id': 'img-nltest', 'name': 'nltest-demo', 'location': disk,
+                  'checksum': sha256(disk), 'disk_format': 'qcow2',
+                  'size': os.path.getsize(disk), 'properties': props},
+        'kernel': {'id': 'aki-nltest', 'location': 'file://' + demo_image['kernel'],
+                   'checksum': sha256(demo_image['kernel'])},
+        'ramdisk': {'id': 'ari-nltest', 'location': demo_image['ramdisk'],
+                    'checksum': sha256(demo_image['ramdisk'])},
     }
 
 
@@ -187,9 +186,14 @@ def test_build_boots_then_delete_leaves_nothing(conn, network, workdir, catalog)
         assert {'mac': port['mac'], 'ip': '10.254.253.10', 'name': 'nltest-build'} in \
             ln.dhcp_hosts(conn, NET)
 
-        match = wait_for_console(os.path.join(inst, 'console.log'), dom, METADATA_RE,
-                                 BOOT_TIMEOUT)
-        assert match.group(2) == server_uuid
+        console = os.path.join(inst, 'console.log')
+        match = wait_for_console(console, dom, METADATA_RE, BOOT_TIMEOUT)
+        assert match.groups() == (server_uuid, 'nltest-build', 'nltest build')
+        # root, ephemeral and swap as the flavor sizes them (512-byte sectors)
+        wait_for_console(console, dom, r'NOVALITE-READY', BOOT_TIMEOUT)
+        with open(console, errors='replace') as handle:
+            sizes = dict(re.findall(DISK_RE, handle.read()))
+        assert sizes == {'vda': str(1 << 21), 'vdb': str(1 << 21), 'vdc': str(32 << 11)}
 
         again = build.Builder(conn, params(workdir, server), runner).build()
         assert again['changed'] is False and again['server'] == record

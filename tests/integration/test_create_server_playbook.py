@@ -92,66 +92,69 @@ def test_create_boot_and_delete(prepared_hypervisor):
     dirs_before, claims_before = instance_dirs(), claim_files()
 
     created = run_playbook('create_server', extra)
-    assert created.rc == 0, created
     servers = servers_named('%s-1' % name) + servers_named('%s-2' % name)
-    assert len(servers) == 2, created
-
-    flavor = {'vcpus': 1, 'ram': 192, 'disk': 2, 'ephemeral': 1, 'swap': 64}
-    all_macs = set()
+    macs = set()
     try:
+        assert created.rc == 0, created
+        assert len(servers) == 2, created
         for dom, rec in servers:
-            server_uuid = dom.UUIDString()
-            assert rec.findtext('uuid') == server_uuid
-            assert rec.findtext('vm_state') == 'active'
-            state = dom.state()[0]
-            assert state == libvirt.VIR_DOMAIN_RUNNING
-            info = dom.info()
-            assert info[3] == flavor['vcpus']
-            assert info[1] == flavor['ram'] * 1024          # KiB
-            tree = etree.fromstring(dom.XMLDesc(0))
-            disks = {d.find('target').get('dev'): d for d in tree.iter('disk')}
-            assert set(disks) == {'vda', 'vdb', 'vdc', 'hdc'}, sorted(disks)
-            inst_dir = os.path.join(INSTANCES, server_uuid)
-            sizes = {dev: dom.blockInfo(disks[dev].find('source').get('file'))[0] for dev in ('vda', 'vdb', 'vdc')}
-            assert sizes['vda'] == flavor['disk'] * 1024 ** 3
-            assert sizes['vdb'] == flavor['ephemeral'] * 1024 ** 3
-            assert sizes['vdc'] == flavor['swap'] * 1024 ** 2
-            for d in disks.values():
-                assert d.find('source').get('file').startswith(inst_dir + '/')
-            assert disks['hdc'].get('device') == 'cdrom'
-
-            macs = [i.find('mac').get('address') for i in tree.iter('interface')]
-            assert len(macs) == 1 and macs[0].startswith('fa:16:3e:')
-            all_macs.update(macs)
-            leases = dhcp_macs()
-            assert macs[0] in leases
-            assert re.match(r'^10\.254\.0\.\d+$', leases[macs[0]])
-
-            drive = disks['hdc'].find('source').get('file')
-            meta = json.loads(read_iso_file(drive, '/openstack/latest/meta_data.json'))
-            assert meta['uuid'] == server_uuid
-            assert meta['hostname'] == rec.findtext('hostname')
-            assert meta['meta'] == {'purpose': 'integration'}
-            assert 'demo' in meta['public_keys']
-            netdata = json.loads(read_iso_file(drive, '/openstack/latest/network_data.json'))
-            assert netdata['links'][0]['ethernet_mac_address'] == macs[0]
-            assert netdata['networks'][0]['ip_address'] == leases[macs[0]]
-            assert read_iso_file(drive, '/openstack/latest/user_data') == base64.b64decode(user_data)
-
-            with open(os.path.join(inst_dir, 'console.log')) as f:
-                console = f.read()
-            assert 'NOVALITE-METADATA uuid=%s hostname=%s' % (server_uuid, meta['hostname']) in console
-            assert ('NOVALITE-METADATA uuid=%s' % server_uuid) in created.output
+            macs.update(check_server(dom, rec, created, user_data))
         assert claim_files() == claims_before
     finally:
-        for dom, rec in servers:
+        for dom, _rec in servers:
             deleted = run_playbook('delete_server', {'novalite_server_id': dom.UUIDString()})
             assert deleted.rc == 0, deleted
 
     assert servers_named('%s-1' % name) + servers_named('%s-2' % name) == []
     assert instance_dirs() == dirs_before
     assert claim_files() == claims_before
-    assert not set(dhcp_macs()) & all_macs
+    assert not set(dhcp_macs()) & macs
+
+
+def check_server(dom, rec, created, user_data):
+    """Check one built server against its flavor (m1.micro) and request; return its MACs."""
+    flavor = {'vcpus': 1, 'ram': 192, 'disk': 2, 'ephemeral': 1, 'swap': 64}
+    server_uuid = dom.UUIDString()
+    assert rec.findtext('uuid') == server_uuid
+    assert rec.findtext('vm_state') == 'active'
+    assert dom.state()[0] == libvirt.VIR_DOMAIN_RUNNING
+    info = dom.info()
+    assert info[3] == flavor['vcpus']
+    assert info[1] == flavor['ram'] * 1024          # KiB
+    tree = etree.fromstring(dom.XMLDesc(0))
+    disks = {d.find('target').get('dev'): d for d in tree.iter('disk')}
+    assert set(disks) == {'vda', 'vdb', 'vdc', 'hdc'}, sorted(disks)
+    inst_dir = os.path.join(INSTANCES, server_uuid)
+    sizes = {dev: dom.blockInfo(disks[dev].find('source').get('file'))[0] for dev in ('vda', 'vdb', 'vdc')}
+    assert sizes['vda'] == flavor['disk'] * 1024 ** 3
+    assert sizes['vdb'] == flavor['ephemeral'] * 1024 ** 3
+    assert sizes['vdc'] == flavor['swap'] * 1024 ** 2
+    for disk in disks.values():
+        assert disk.find('source').get('file').startswith(inst_dir + '/')
+    assert disks['hdc'].get('device') == 'cdrom'
+
+    macs = [i.find('mac').get('address') for i in tree.iter('interface')]
+    assert len(macs) == 1 and macs[0].startswith('fa:16:3e:')
+    leases = dhcp_macs()
+    assert macs[0] in leases
+    assert re.match(r'^10\.254\.0\.\d+$', leases[macs[0]])
+
+    drive = disks['hdc'].find('source').get('file')
+    meta = json.loads(read_iso_file(drive, '/openstack/latest/meta_data.json'))
+    assert meta['uuid'] == server_uuid
+    assert meta['hostname'] == rec.findtext('hostname')
+    assert meta['meta'] == {'purpose': 'integration'}
+    assert 'demo' in meta['public_keys']
+    netdata = json.loads(read_iso_file(drive, '/openstack/latest/network_data.json'))
+    assert netdata['links'][0]['ethernet_mac_address'] == macs[0]
+    assert netdata['networks'][0]['ip_address'] == leases[macs[0]]
+    assert read_iso_file(drive, '/openstack/latest/user_data') == base64.b64decode(user_data)
+
+    with open(os.path.join(inst_dir, 'console.log')) as f:
+        console = f.read()
+    assert 'NOVALITE-METADATA uuid=%s hostname=%s' % (server_uuid, meta['hostname']) in console
+    assert ('NOVALITE-METADATA uuid=%s' % server_uuid) in created.output
+    return set(macs)
 
 
 def test_unknown_flavor_fails_before_anything_is_created(prepared_hypervisor):

@@ -2,12 +2,6 @@
 # Copyright: novalite.compute contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-import os
-import shutil
-import subprocess
-import tempfile
-import time
-
 import libvirt
 import pytest
 
@@ -15,11 +9,8 @@ from ansible_collections.novalite.compute.plugins.module_utils import server_rec
 from ansible_collections.novalite.compute.plugins.module_utils.domain_state import (
     DomainError, DomainManager,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.libvirt_utils import open_connection
 
 from libvirt_fixtures import connect_test_driver, minimal_xml, remove_domain, unique_name
-
-GUEST = '/tmp/tbguest'
 
 
 def typed(name, **over):
@@ -151,52 +142,3 @@ def test_bad_typed_options_name_the_field(conn, name):
     with pytest.raises(DomainError, match=r'interfaces\[0\]'):
         run(conn, typed(name, interfaces=[dict(network='a', bridge='b')]))
 
-
-# ---- real QEMU (TCG) on qemu:///system ------------------------------------------------------
-
-def _wait_for_text(path, text, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if os.path.exists(path):
-            with open(path, errors='replace') as handle:
-                if text in handle.read():
-                    return True
-        time.sleep(0.5)
-    return False
-
-
-@pytest.mark.integration
-def test_tiny_guest_lifecycle_on_qemu():
-    if not os.path.exists(os.path.join(GUEST, 'base.qcow2')):
-        pytest.skip('the tiny guest is not built under %s' % GUEST)
-    system = open_connection('qemu:///system')
-    name = unique_name('qemu')
-    workdir = tempfile.mkdtemp(prefix='nltest-')
-    os.chmod(workdir, 0o755)
-    overlay = os.path.join(workdir, 'disk')
-    console = os.path.join(workdir, 'console.log')
-    subprocess.run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-b',
-                    os.path.join(GUEST, 'base.qcow2'), '-F', 'qcow2', overlay], check=True)
-    params = typed(name, state='running', kernel=os.path.join(GUEST, 'vmlinuz'),
-                   ramdisk=os.path.join(GUEST, 'initrd.img'),
-                   cmdline='console=ttyS0 panic=-1 tb.nodhcp',
-                   disks=[dict(path=overlay, format='qcow2', device='disk', bus='virtio',
-                               target_dev='vda', readonly=False)],
-                   interfaces=[], console_log=console, shutdown_timeout=60, start_timeout=30)
-    try:
-        started = run(system, params)
-        assert started['actions'] == ['define', 'start']
-        # 'pc' is stored as its canonical machine type, and still compares equal
-        assert started['diff']['after']['os']['machine'].startswith('pc-')
-        assert not run(system, params)['changed']
-        assert _wait_for_text(console, 'TB-READY', 90), 'the guest did not boot'
-        stopped = run(system, dict(params, state='stopped'))
-        assert stopped['actions'] == ['shutdown']  # graceful: no destroy needed
-        assert system.lookupByName(name).state()[0] == libvirt.VIR_DOMAIN_SHUTOFF
-        assert not run(system, dict(params, state='stopped'))['changed']
-        gone = run(system, dict(name=name, state='absent'))
-        assert gone['actions'] == ['undefine']
-        assert not run(system, dict(name=name, state='absent'))['changed']
-    finally:
-        remove_domain(system, name)
-        shutil.rmtree(workdir, ignore_errors=True)
