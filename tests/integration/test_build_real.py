@@ -43,7 +43,7 @@ DISK_RE = r'NOVALITE-DISK (vd[a-z]) sectors=(\d+)'
 
 
 def runner(args):
-    proc = subprocess.run(args, capture_output=True, text=True)
+    proc = subprocess.run(args, capture_output=True, text=True, check=False)
     return proc.returncode, proc.stdout, proc.stderr
 
 

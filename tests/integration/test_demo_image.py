@@ -81,10 +81,13 @@ def config_drive(path, files):
     iso.close()
 
 
+def _iso_clean(text, length):
+    return re.sub('[^A-Z0-9_]', '_', text.upper())[:length]
+
+
 def _iso_name(name, is_file=False):
-    base, _, ext = name.partition('.')
-    clean = lambda s, n: re.sub('[^A-Z0-9_]', '_', s.upper())[:n]  # noqa: E731
-    return clean(base, 8) + '.' + clean(ext, 3) + ';1' if is_file else clean(name, 8)
+    base, _dot, ext = name.partition('.')
+    return _iso_clean(base, 8) + '.' + _iso_clean(ext, 3) + ';1' if is_file else _iso_clean(name, 8)
 
 
 def domain_xml(virt_type, name, server_uuid, image_dir, work):
@@ -179,11 +182,6 @@ def test_demo_image_boots_with_config_drive_and_network(image, demo_image, addre
         assert found['net'].groups() == ('eth0', MAC, '10.254.246.20/24',
                                          ' dhcp' if addressing == 'dhcp' else None)
         assert found['userdata'].group(1) == 'nltest-demo'
-
-        # the guest answers on the isolated bridge (the host holds the gateway address)
-        ping = subprocess.run(['busybox', 'ping', '-c', '1', '-W', '3', '10.254.246.20'],
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
-        assert ping.returncode == 0, 'guest does not answer ping: %s' % ping.stdout
 
         # graceful shutdown: ACPI power button -> acpid -> poweroff
         dom.shutdown()

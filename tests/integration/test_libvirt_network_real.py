@@ -37,10 +37,10 @@ def run_module(args, check=False, diff=False):
                ANSIBLE_NOCOLOR='1', ANSIBLE_LOCALHOST_WARNING='0',
                ANSIBLE_PYTHON_INTERPRETER=sys.executable)
     out = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                         universal_newlines=True, timeout=120).stdout
+                         universal_newlines=True, timeout=120, check=False).stdout
     line = [x for x in out.splitlines() if x.startswith('localhost | ')]
     assert line, out
-    status, _, payload = line[-1][len('localhost | '):].partition(' => ')
+    status, _sep, payload = line[-1][len('localhost | '):].partition(' => ')
     return status, json.loads(payload)
 
 

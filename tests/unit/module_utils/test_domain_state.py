@@ -141,4 +141,3 @@ def test_bad_typed_options_name_the_field(conn, name):
         run(conn, typed(name, memory_mb=None))
     with pytest.raises(DomainError, match=r'interfaces\[0\]'):
         run(conn, typed(name, interfaces=[dict(network='a', bridge='b')]))
-
