@@ -17,7 +17,10 @@ export ANSIBLE_CONFIG="$REPO/ansible.cfg"
 stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=(unit lint sanity integration)
 
-unit() { pytest -q -m 'not integration' tests/unit; }
+LOGS="$REPO/build/test-logs"
+mkdir -p "$LOGS"
+# pytest's summary lines are kept so the last line can total the tests of every stage.
+unit() { pytest -q -p no:cacheprovider -m 'not integration' tests/unit | tee "$LOGS/unit.txt"; }
 lint() { ansible-lint --nocolor playbooks roles inventories; }  # profile and options: .ansible-lint
 sanity() {
     # ansible-test needs the collection under ansible_collections/<ns>/<name> in a git work tree:
@@ -43,8 +46,20 @@ sanity() {
     # shellcheck disable=SC2086  # SANITY_ARGS is a list of options
     (cd "$tree" && "$venv/bin/ansible-test" sanity --local --python "$pyver" --color no ${SANITY_ARGS:-})
 }
-integration() { pytest -q -m integration tests/integration; }
+integration() { pytest -q -p no:cacheprovider -m integration tests/integration | tee "$LOGS/integration.txt"; }
 
+# Sum "N passed" / "N failed" of pytest's closing lines.
+count() {
+    local word=$1 stage n total=0
+    for stage in "${stages[@]}"; do
+        [ -f "$LOGS/$stage.txt" ] || continue
+        n=$(tail -n 1 "$LOGS/$stage.txt" | grep -oE "[0-9]+ $word" | grep -oE '^[0-9]+')
+        total=$(( total + ${n:-0} ))
+    done
+    echo "$total"
+}
+
+rm -f "$LOGS"/unit.txt "$LOGS"/integration.txt
 failed=()
 total_start=$(date +%s)
 for stage in "${stages[@]}"; do
@@ -58,4 +73,5 @@ for stage in "${stages[@]}"; do
     fi
 done
 echo "=== stages: ${#stages[@]}, failed: ${#failed[@]} ${failed[*]:-}, $(( $(date +%s) - total_start )) s"
+echo "tests: $(count passed) passed, $(count failed) failed"
 [ ${#failed[@]} -eq 0 ]
