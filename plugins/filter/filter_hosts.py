@@ -15,16 +15,9 @@ description:
     then the enabled filters) and returns the host states that pass, unchanged and in their
     input order.
   - Useful in templates and C(assert) tasks, for example to list where a flavor could go.
+extends_documentation_fragment:
+  - novalite.compute.scheduler_filter
 options:
-  _input:
-    description: Host states, as M(novalite.compute.hypervisor_info) returns them.
-    type: list
-    elements: dict
-    required: true
-  request_spec:
-    description: The request spec (Nova's RequestSpec names), at least C(flavor).
-    type: dict
-    required: true
   scheduler_options:
     description:
       - Scheduler options by their nova.conf names, such as C(enabled_filters); omitted

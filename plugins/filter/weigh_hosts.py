@@ -14,16 +14,9 @@ description:
     does (each weigher's values normalised to 0..1 across the hosts, multiplied by its
     multiplier, summed) without filtering, and returns them best first with the details.
   - A single host is not weighed (weight 0.0), as in Nova.
+extends_documentation_fragment:
+  - novalite.compute.scheduler_filter
 options:
-  _input:
-    description: Host states, as M(novalite.compute.hypervisor_info) returns them.
-    type: list
-    elements: dict
-    required: true
-  request_spec:
-    description: The request spec (Nova's RequestSpec names), at least C(flavor).
-    type: dict
-    required: true
   scheduler_options:
     description:
       - Scheduler options by their nova.conf names, such as C(weight_classes) and the

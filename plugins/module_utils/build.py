@@ -28,6 +28,9 @@ except ImportError:
 from ansible_collections.novalite.compute.plugins.module_utils import (
     claims, config_drive, image_cache, network, server_record, teardown,
 )
+from ansible_collections.novalite.compute.plugins.module_utils.compute_host import (
+    COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC,
+)
 from ansible_collections.novalite.compute.plugins.module_utils.domain_xml import (
     DISK_BUSES, guest_xml, managed_fields,
 )
@@ -58,13 +61,13 @@ BUS_PREFIX = {'virtio': 'vd', 'ide': 'hd', 'scsi': 'sd', 'sata': 'sd'}
 CONFIG_DRIVE_DEV = 'hdc'
 GiB, MiB = 1024 ** 3, 1024 ** 2
 
-DEFAULTS = {
-    'nodename': None, 'instances_path': '/var/lib/novalite/instances',
-    'state_path': '/var/lib/novalite', 'virt_type': 'auto', 'cpu_allocation_ratio': 16.0,
-    'ram_allocation_ratio': 1.5, 'disk_allocation_ratio': 1.0, 'reserved_host_memory_mb': 512,
-    'reserved_host_disk_mb': 0, 'reserved_host_cpus': 0, 'boot_timeout': 60,
-    'user_data': None, 'admin_pass': None, 'injected_files': [], 'request_id': None,
-}
+# The host settings default as the module's options do.
+DEFAULTS = dict(
+    [(name, option.get('default'))
+     for spec in (COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC)
+     for name, option in spec.items()],
+    boot_timeout=60, user_data=None, admin_pass=None, injected_files=[], request_id=None,
+)
 # Record fields copied from the build data as they are.
 RECORD_FIELDS = ('uuid', 'name', 'hostname', 'description', 'project_id', 'user_id',
                  'reservation_id', 'key_name', 'availability_zone', 'access_ip_v4',

@@ -15,7 +15,6 @@ __metaclass__ = type
 
 import copy
 import ipaddress
-import traceback
 
 try:
     import libvirt
@@ -25,13 +24,10 @@ except ImportError:
 try:
     from lxml import etree
 except ImportError:
-    HAS_LXML = False
-    LXML_IMPORT_ERROR = traceback.format_exc()
-else:
-    HAS_LXML = True
-    LXML_IMPORT_ERROR = None
+    pass  # modules check libvirt_utils.HAS_LXML and fail with missing_required_lib
 
 from ansible_collections.novalite.compute.plugins.module_utils.errors import ValidationError
+from ansible_collections.novalite.compute.plugins.module_utils.libvirt_utils import lookup_or_none
 
 FORWARD_MODES = ('none', 'nat', 'route')
 STATES = ('present', 'active', 'absent')
@@ -214,12 +210,7 @@ def _set_ipv4(root, ipv4, dhcp):
 
 def network_by_name(conn, name):
     """The network called `name`, or None when there is none."""
-    try:
-        return conn.networkLookupByName(name)
-    except libvirt.libvirtError as exc:
-        if exc.get_error_code() == libvirt.VIR_ERR_NO_NETWORK:
-            return None
-        raise
+    return lookup_or_none(conn.networkLookupByName, name, libvirt.VIR_ERR_NO_NETWORK)
 
 
 def _inactive_xml(net):

@@ -12,6 +12,9 @@ __metaclass__ = type
 
 import time
 import traceback
+from contextlib import contextmanager
+
+from ansible.module_utils.basic import missing_required_lib
 
 try:
     import libvirt
@@ -49,24 +52,48 @@ def open_connection(uri):
     return libvirt.open(uri)
 
 
-def domain_by_uuid(conn, uuid):
-    """The domain with `uuid`, or None when there is none."""
+def require_libraries(module, *others):
+    """Fail `module` with missing_required_lib's message when libvirt-python, lxml or one of
+    `others` (triples of present, package name, import traceback) is missing."""
+    for present, name, error in ((HAS_LIBVIRT, 'libvirt-python', LIBVIRT_IMPORT_ERROR),
+                                 (HAS_LXML, 'lxml', LXML_IMPORT_ERROR)) + others:
+        if not present:
+            module.fail_json(msg=missing_required_lib(name), exception=error)
+
+
+@contextmanager
+def libvirt_errors(module, where=None, also=(), **fail_kwargs):
+    """Turn a libvirt error (or one of the exception classes `also`) raised in the block into
+    the module's failure: '<where>: <error>' with the traceback and `fail_kwargs`.
+
+    `where` defaults to 'libvirt (<uri>)', the connection the error came from."""
     try:
-        return conn.lookupByUUIDString(uuid)
+        yield
+    except (libvirt.libvirtError,) + tuple(also) as exc:
+        if where is None:
+            where = 'libvirt (%s)' % module.params['uri']
+        module.fail_json(msg='%s: %s' % (where, exc), exception=traceback.format_exc(),
+                         **fail_kwargs)
+
+
+def lookup_or_none(lookup, key, absent_code):
+    """`lookup(key)`, or None when libvirt answers `absent_code` (there is no such object)."""
+    try:
+        return lookup(key)
     except libvirt.libvirtError as exc:
-        if exc.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
+        if exc.get_error_code() == absent_code:
             return None
         raise
+
+
+def domain_by_uuid(conn, uuid):
+    """The domain with `uuid`, or None when there is none."""
+    return lookup_or_none(conn.lookupByUUIDString, uuid, libvirt.VIR_ERR_NO_DOMAIN)
 
 
 def domain_by_name(conn, name):
     """The domain called `name`, or None when there is none."""
-    try:
-        return conn.lookupByName(name)
-    except libvirt.libvirtError as exc:
-        if exc.get_error_code() == libvirt.VIR_ERR_NO_DOMAIN:
-            return None
-        raise
+    return lookup_or_none(conn.lookupByName, name, libvirt.VIR_ERR_NO_DOMAIN)
 
 
 def domain_state(dom):

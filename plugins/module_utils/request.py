@@ -20,18 +20,13 @@ import binascii
 import random
 import re
 import string
-import traceback
 import unicodedata
 import uuid
 
 try:
     import netaddr
 except ImportError:
-    HAS_NETADDR = False
-    NETADDR_IMPORT_ERROR = traceback.format_exc()
-else:
-    HAS_NETADDR = True
-    NETADDR_IMPORT_ERROR = None
+    pass  # modules check network.HAS_NETADDR and fail with missing_required_lib
 
 from ansible_collections.novalite.compute.plugins.module_utils import catalog
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (

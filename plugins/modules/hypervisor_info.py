@@ -19,6 +19,9 @@ description:
   - The results are also set as facts C(novalite_host_state) and C(novalite_servers), so a
     fact cache keeps them between runs.
 extends_documentation_fragment:
+  - novalite.compute.attributes.hypervisor_info
+  - novalite.compute.compute_host
+  - novalite.compute.compute_host.paths
   - novalite.compute.libvirt
 options:
   host:
@@ -26,24 +29,6 @@ options:
       - The host name the scheduler knows this hypervisor by (pass C(inventory_hostname)).
     type: str
     required: true
-  nodename:
-    description:
-      - The hypervisor node name; default the name libvirt reports for the host.
-    type: str
-  instances_path:
-    description: Where the instances' disks live (Nova's C(instances_path)).
-    type: path
-    default: /var/lib/novalite/instances
-  state_path:
-    description: Where the image cache, the claims and the lock live (Nova's C(state_path)).
-    type: path
-    default: /var/lib/novalite
-  virt_type:
-    description:
-      - The domain type. V(auto) uses V(kvm) only after proving KVM works, else V(qemu).
-    type: str
-    choices: [auto, kvm, qemu]
-    default: auto
   availability_zone:
     description: The availability zone of the host.
     type: str
@@ -62,30 +47,6 @@ options:
         description: Aggregate metadata.
         type: dict
         default: {}
-  cpu_allocation_ratio:
-    description: Virtual CPUs per physical CPU.
-    type: float
-    default: 16.0
-  ram_allocation_ratio:
-    description: Virtual RAM per physical RAM.
-    type: float
-    default: 1.5
-  disk_allocation_ratio:
-    description: Virtual disk per physical disk.
-    type: float
-    default: 1.0
-  reserved_host_memory_mb:
-    description: Memory kept for the host itself, in MiB.
-    type: int
-    default: 512
-  reserved_host_disk_mb:
-    description: Disk kept for the host itself, in MiB.
-    type: int
-    default: 0
-  reserved_host_cpus:
-    description: CPUs kept for the host itself.
-    type: int
-    default: 0
   service_disabled:
     description: The compute service is disabled (the scheduler skips the host).
     type: bool
@@ -94,19 +55,9 @@ options:
     description: Why the service is disabled.
     type: str
 attributes:
-  check_mode:
-    support: full
-    description: Read-only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is nothing to diff.
   facts:
     support: full
     description: Sets the facts C(novalite_host_state) and C(novalite_servers).
-  platform:
-    support: full
-    platforms: posix
-    description: Runs on the hypervisor.
 author:
   - novalite.compute contributors (@novalite)
 '''
@@ -181,22 +132,17 @@ ansible_facts:
       elements: dict
 '''
 
-import traceback
-
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.novalite.compute.plugins.module_utils.libvirt_utils import (
-    HAS_LIBVIRT, HAS_LXML, LIBVIRT_ARG_SPEC, LIBVIRT_IMPORT_ERROR, LXML_IMPORT_ERROR,
-    open_connection,
+    LIBVIRT_ARG_SPEC, libvirt_errors, open_connection, require_libraries,
+)
+from ansible_collections.novalite.compute.plugins.module_utils.compute_host import (
+    COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.host_facts import gather_host_state
 from ansible_collections.novalite.compute.plugins.module_utils.claims import list_claims
 from ansible_collections.novalite.compute.plugins.module_utils.virt_type import resolve_virt_type
-
-try:
-    import libvirt
-except ImportError:
-    pass  # HAS_LIBVIRT says so
 
 AGGREGATE_SPEC = dict(name=dict(type='str', required=True),
                       metadata=dict(type='dict', default={}))
@@ -205,40 +151,26 @@ AGGREGATE_SPEC = dict(name=dict(type='str', required=True),
 def argument_spec():
     spec = dict(
         host=dict(type='str', required=True),
-        nodename=dict(type='str'),
-        instances_path=dict(type='path', default='/var/lib/novalite/instances'),
-        state_path=dict(type='path', default='/var/lib/novalite'),
-        virt_type=dict(type='str', choices=['auto', 'kvm', 'qemu'], default='auto'),
         availability_zone=dict(type='str', default='nova'),
         aggregates=dict(type='list', elements='dict', options=AGGREGATE_SPEC, default=[]),
-        cpu_allocation_ratio=dict(type='float', default=16.0),
-        ram_allocation_ratio=dict(type='float', default=1.5),
-        disk_allocation_ratio=dict(type='float', default=1.0),
-        reserved_host_memory_mb=dict(type='int', default=512),
-        reserved_host_disk_mb=dict(type='int', default=0),
-        reserved_host_cpus=dict(type='int', default=0),
         service_disabled=dict(type='bool', default=False),
         service_disabled_reason=dict(type='str'),
     )
+    spec.update(COMPUTE_HOST_ARG_SPEC)
+    spec.update(COMPUTE_HOST_PATHS_ARG_SPEC)
     spec.update(LIBVIRT_ARG_SPEC)
     return spec
 
 
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    if not HAS_LIBVIRT:
-        module.fail_json(msg=missing_required_lib('libvirt-python'), exception=LIBVIRT_IMPORT_ERROR)
-    if not HAS_LXML:
-        module.fail_json(msg=missing_required_lib('lxml'), exception=LXML_IMPORT_ERROR)
+    require_libraries(module)
     params = dict(module.params)
     virt_type, reason = resolve_virt_type(params.pop('virt_type'))
-    uri = params.pop('uri')
-    try:
-        conn = open_connection(uri)
+    with libvirt_errors(module):
+        conn = open_connection(params.pop('uri'))
         host_state, servers = gather_host_state(
             conn, virt_type=virt_type, claims=list_claims(params['state_path']), **params)
-    except libvirt.libvirtError as exc:
-        module.fail_json(msg='libvirt (%s): %s' % (uri, exc), exception=traceback.format_exc())
     module.exit_json(changed=False, host_state=host_state, servers=servers,
                      virt_type_reason=reason,
                      ansible_facts={'novalite_host_state': host_state,

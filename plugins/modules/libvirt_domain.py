@@ -21,6 +21,7 @@ description:
   - Redefining a running domain updates its persistent definition; the change takes effect
     at the next start (the module warns).
 extends_documentation_fragment:
+  - novalite.compute.attributes.declarative
   - novalite.compute.libvirt
 options:
   name:
@@ -150,19 +151,9 @@ options:
     type: bool
     default: false
 attributes:
-  check_mode:
-    support: full
-    description: Reports the same changes and diff a real run makes.
   diff_mode:
     support: full
     description: The diff shows the managed fields and the power state before and after.
-  idempotent:
-    support: full
-    description: A second run with the same options reports no change.
-  platform:
-    support: full
-    platforms: posix
-    description: Runs on the hypervisor (or anywhere the libvirt URI reaches).
 author:
   - novalite.compute contributors (@novalite)
 '''
@@ -226,22 +217,14 @@ domain:
   sample: {name: demo-1, uuid: 0b1c7e8e-94b0-4d5d-8d65-2b0c2b9f8c11, state: running}
 '''
 
-import traceback
-
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.novalite.compute.plugins.module_utils.libvirt_utils import (
-    HAS_LIBVIRT, HAS_LXML, LIBVIRT_ARG_SPEC, LIBVIRT_IMPORT_ERROR, LXML_IMPORT_ERROR,
-    open_connection,
+    LIBVIRT_ARG_SPEC, libvirt_errors, open_connection, require_libraries,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.domain_state import (
     DomainError, DomainManager, STATES,
 )
-
-try:
-    import libvirt
-except ImportError:
-    pass  # HAS_LIBVIRT says so
 
 DISK_SPEC = dict(
     path=dict(type='path', required=True),
@@ -294,20 +277,16 @@ def main():
         required_together=[['vcpus', 'memory_mb']],
         supports_check_mode=True,
     )
-    if not HAS_LIBVIRT:
-        module.fail_json(msg=missing_required_lib('libvirt-python'), exception=LIBVIRT_IMPORT_ERROR)
-    if not HAS_LXML:
-        module.fail_json(msg=missing_required_lib('lxml'), exception=LXML_IMPORT_ERROR)
+    require_libraries(module)
     params = dict(module.params)
     if params['xml'] and (params['disks'] or params['interfaces']):
         module.fail_json(msg='xml: mutually exclusive with disks and interfaces')
     try:
-        conn = open_connection(params['uri'])
-        result = DomainManager(conn, params, check_mode=module.check_mode).run()
+        with libvirt_errors(module, 'libvirt', also=(TimeoutError,)):
+            conn = open_connection(params['uri'])
+            result = DomainManager(conn, params, check_mode=module.check_mode).run()
     except DomainError as exc:
         module.fail_json(msg=str(exc))
-    except (libvirt.libvirtError, TimeoutError) as exc:
-        module.fail_json(msg='libvirt: %s' % exc, exception=traceback.format_exc())
     for warning in result.pop('warnings', []):
         module.warn(warning)
     if not module._diff:

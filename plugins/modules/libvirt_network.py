@@ -20,6 +20,7 @@ description:
   - A running network whose definition changes is stopped and started again. Guests attached
     to it lose their link until their interfaces are re-plugged.
 extends_documentation_fragment:
+  - novalite.compute.attributes.declarative
   - novalite.compute.libvirt
 options:
   name:
@@ -76,19 +77,9 @@ options:
     description: Whether libvirtd starts the network when it starts. Unset leaves it alone.
     type: bool
 attributes:
-  check_mode:
-    support: full
-    description: Reports the same changes and diff a real run makes.
   diff_mode:
     support: full
     description: The diff shows the managed fields, autostart and state before and after.
-  idempotent:
-    support: full
-    description: A second run with the same options reports no change.
-  platform:
-    support: full
-    platforms: posix
-    description: Runs on the hypervisor (or anywhere the libvirt URI reaches).
 author:
   - novalite.compute contributors (@novalite)
 '''
@@ -165,22 +156,15 @@ network:
     active: true
 '''
 
-import traceback
-
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.novalite.compute.plugins.module_utils.errors import NovaliteError
 from ansible_collections.novalite.compute.plugins.module_utils.libvirt_network import (
-    HAS_LXML, LXML_IMPORT_ERROR, NetworkManager, desired_network,
+    NetworkManager, desired_network,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.libvirt_utils import (
-    HAS_LIBVIRT, LIBVIRT_ARG_SPEC, LIBVIRT_IMPORT_ERROR, open_connection,
+    LIBVIRT_ARG_SPEC, libvirt_errors, open_connection, require_libraries,
 )
-
-try:
-    import libvirt
-except ImportError:
-    pass  # reported through HAS_LIBVIRT
 
 
 def argument_spec():
@@ -203,10 +187,7 @@ def argument_spec():
 
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    if not HAS_LIBVIRT:
-        module.fail_json(msg=missing_required_lib('libvirt-python'), exception=LIBVIRT_IMPORT_ERROR)
-    if not HAS_LXML:
-        module.fail_json(msg=missing_required_lib('lxml'), exception=LXML_IMPORT_ERROR)
+    require_libraries(module)
     p = module.params
     try:
         want = None
@@ -214,13 +195,12 @@ def main():
             want = desired_network(p['name'], p['forward_mode'], p['bridge'], p['cidr'],
                                    p['gateway'], p['dhcp'], p['dhcp_start'], p['dhcp_end'],
                                    p['mtu'])
-        conn = open_connection(p['uri'])
-        result = NetworkManager(conn, p['name'], p['state'], want, p['autostart']).run(
-            check_mode=module.check_mode)
+        with libvirt_errors(module, 'libvirt'):
+            conn = open_connection(p['uri'])
+            result = NetworkManager(conn, p['name'], p['state'], want, p['autostart']).run(
+                check_mode=module.check_mode)
     except NovaliteError as exc:
         module.fail_json(msg=exc.msg)
-    except libvirt.libvirtError as exc:
-        module.fail_json(msg='libvirt: %s' % exc, exception=traceback.format_exc())
     if not module._diff:
         result.pop('diff')
     module.exit_json(**result)

@@ -27,6 +27,7 @@ description:
     then removes what it built.
   - Nothing changes anywhere; the module only computes, in check mode too.
 extends_documentation_fragment:
+  - novalite.compute.attributes.computation
   - novalite.compute.request_context
 options:
   request_spec:
@@ -53,17 +54,6 @@ options:
       - Check after the build, with the request's servers counted.
     type: bool
     default: false
-attributes:
-  check_mode:
-    support: full
-    description: Computes the same result in check mode; it never changes anything.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is nothing to diff.
-  platform:
-    support: full
-    platforms: all
-    description: Pure computation; runs on the controller or any host with Python.
 author:
   - novalite.compute contributors (@novalite)
 '''

@@ -23,6 +23,8 @@ description:
   - Each instance also gets up to C(max_attempts - 1) alternates, for a build that fails on
     the selected host.
   - Nothing changes anywhere; the module only computes.
+extends_documentation_fragment:
+  - novalite.compute.attributes.computation
 options:
   hosts:
     description:
@@ -52,17 +54,6 @@ options:
         C(host_subset_size) hosts repeatable.
     type: dict
     default: {}
-attributes:
-  check_mode:
-    support: full
-    description: Computes the same result in check mode; it never changes anything.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is nothing to diff.
-  platform:
-    support: full
-    platforms: all
-    description: Pure computation; runs on the controller or any host with Python.
 author:
   - novalite.compute contributors (@novalite)
 '''

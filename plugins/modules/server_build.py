@@ -32,6 +32,8 @@ description:
     build), and fails with RV(failed_step) and RV(reschedule).
   - When the server's domain already exists, nothing changes and its record is returned.
 extends_documentation_fragment:
+  - novalite.compute.compute_host
+  - novalite.compute.compute_host.paths
   - novalite.compute.libvirt
 options:
   server:
@@ -49,47 +51,6 @@ options:
     description: The inventory name of this hypervisor, recorded as the server's host.
     type: str
     required: true
-  nodename:
-    description: The hypervisor node name; default the name libvirt reports for the host.
-    type: str
-  instances_path:
-    description: Where the instances' directories live (Nova's C(instances_path)).
-    type: path
-    default: /var/lib/novalite/instances
-  state_path:
-    description: Where the image cache, the claims and the lock live (Nova's C(state_path)).
-    type: path
-    default: /var/lib/novalite
-  virt_type:
-    description:
-      - The domain type. V(auto) uses V(kvm) only after proving KVM works, else V(qemu).
-    type: str
-    choices: [auto, kvm, qemu]
-    default: auto
-  cpu_allocation_ratio:
-    description: Virtual CPUs per physical CPU.
-    type: float
-    default: 16.0
-  ram_allocation_ratio:
-    description: Virtual RAM per physical RAM.
-    type: float
-    default: 1.5
-  disk_allocation_ratio:
-    description: Virtual disk per physical disk.
-    type: float
-    default: 1.0
-  reserved_host_memory_mb:
-    description: Memory kept for the host itself, in MiB.
-    type: int
-    default: 512
-  reserved_host_disk_mb:
-    description: Disk kept for the host itself, in MiB.
-    type: int
-    default: 0
-  reserved_host_cpus:
-    description: CPUs kept for the host itself.
-    type: int
-    default: 0
   boot_timeout:
     description: Seconds to wait for the domain to be running after the start.
     type: int
@@ -215,25 +176,21 @@ reschedule:
 
 import traceback
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.novalite.compute.plugins.module_utils.libvirt_utils import (
-    HAS_LIBVIRT, HAS_LXML, LIBVIRT_ARG_SPEC, LIBVIRT_IMPORT_ERROR, LXML_IMPORT_ERROR,
-    open_connection,
+from ansible_collections.novalite.compute.plugins.module_utils.build import BuildError, Builder
+from ansible_collections.novalite.compute.plugins.module_utils.compute_host import (
+    COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.config_drive import (
     HAS_PYCDLIB, PYCDLIB_IMPORT_ERROR,
 )
+from ansible_collections.novalite.compute.plugins.module_utils.libvirt_utils import (
+    LIBVIRT_ARG_SPEC, libvirt_errors, open_connection, require_libraries,
+)
 from ansible_collections.novalite.compute.plugins.module_utils.network import (
     HAS_NETADDR, NETADDR_IMPORT_ERROR,
 )
-
-from ansible_collections.novalite.compute.plugins.module_utils.build import BuildError, Builder
-
-try:
-    import libvirt
-except ImportError:
-    pass  # HAS_LIBVIRT says so
 
 INJECTED_FILE_SPEC = dict(path=dict(type='str', required=True),
                           contents=dict(type='str', required=True, no_log=True))
@@ -243,16 +200,6 @@ def argument_spec():
     spec = dict(
         server=dict(type='dict', required=True),
         host=dict(type='str', required=True),
-        nodename=dict(type='str'),
-        instances_path=dict(type='path', default='/var/lib/novalite/instances'),
-        state_path=dict(type='path', default='/var/lib/novalite'),
-        virt_type=dict(type='str', choices=['auto', 'kvm', 'qemu'], default='auto'),
-        cpu_allocation_ratio=dict(type='float', default=16.0),
-        ram_allocation_ratio=dict(type='float', default=1.5),
-        disk_allocation_ratio=dict(type='float', default=1.0),
-        reserved_host_memory_mb=dict(type='int', default=512),
-        reserved_host_disk_mb=dict(type='int', default=0),
-        reserved_host_cpus=dict(type='int', default=0),
         boot_timeout=dict(type='int', default=60),
         user_data=dict(type='str', no_log=True),
         admin_pass=dict(type='str', no_log=True),
@@ -260,17 +207,15 @@ def argument_spec():
                             default=[], no_log=True),
         request_id=dict(type='str'),
     )
+    spec.update(COMPUTE_HOST_ARG_SPEC)
+    spec.update(COMPUTE_HOST_PATHS_ARG_SPEC)
     spec.update(LIBVIRT_ARG_SPEC)
     return spec
 
 
 def check_requirements(module):
-    for present, name, error in ((HAS_LIBVIRT, 'libvirt-python', LIBVIRT_IMPORT_ERROR),
-                                 (HAS_LXML, 'lxml', LXML_IMPORT_ERROR),
-                                 (HAS_PYCDLIB, 'pycdlib', PYCDLIB_IMPORT_ERROR),
-                                 (HAS_NETADDR, 'netaddr', NETADDR_IMPORT_ERROR)):
-        if not present:
-            module.fail_json(msg=missing_required_lib(name), exception=error)
+    require_libraries(module, (HAS_PYCDLIB, 'pycdlib', PYCDLIB_IMPORT_ERROR),
+                      (HAS_NETADDR, 'netaddr', NETADDR_IMPORT_ERROR))
     if not module.get_bin_path('qemu-img'):
         module.fail_json(msg='qemu-img is required on the hypervisor (package qemu-utils)')
 
@@ -282,11 +227,8 @@ def main():
     uri = params.pop('uri')
     host = params['host']
     instance_uuid = (params['server'] or {}).get('uuid')
-    try:
+    with libvirt_errors(module, failed_step='validate', reschedule=True, host=host, timings={}):
         conn = open_connection(uri)
-    except libvirt.libvirtError as exc:
-        module.fail_json(msg='libvirt (%s): %s' % (uri, exc), failed_step='validate',
-                         reschedule=True, host=host, timings={})
 
     def runner(args):
         return module.run_command(args)

@@ -17,20 +17,13 @@ description:
   - Also cleans up what a build that was killed half-way left behind.
   - Nothing to remove is not an error; the result then reports no change.
 extends_documentation_fragment:
+  - novalite.compute.compute_host.paths
   - novalite.compute.libvirt
 options:
   server:
     description: The server's uuid.
     type: str
     required: true
-  instances_path:
-    description: Where the instances' directories live (Nova's C(instances_path)).
-    type: path
-    default: /var/lib/novalite/instances
-  state_path:
-    description: Where the claims live (Nova's C(state_path)).
-    type: path
-    default: /var/lib/novalite
   shutdown_timeout:
     description:
       - Seconds to wait for the guest to power off after an ACPI shutdown before destroying
@@ -75,47 +68,35 @@ server:
     vm_state: active
 '''
 
-import traceback
-
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.novalite.compute.plugins.module_utils.build import delete
-from ansible_collections.novalite.compute.plugins.module_utils.libvirt_utils import (
-    HAS_LIBVIRT, HAS_LXML, LIBVIRT_ARG_SPEC, LIBVIRT_IMPORT_ERROR, LXML_IMPORT_ERROR,
-    open_connection,
+from ansible_collections.novalite.compute.plugins.module_utils.compute_host import (
+    COMPUTE_HOST_PATHS_ARG_SPEC,
 )
-
-try:
-    import libvirt
-except ImportError:
-    pass  # HAS_LIBVIRT says so
+from ansible_collections.novalite.compute.plugins.module_utils.libvirt_utils import (
+    LIBVIRT_ARG_SPEC, libvirt_errors, open_connection, require_libraries,
+)
 
 
 def argument_spec():
     spec = dict(
         server=dict(type='str', required=True),
-        instances_path=dict(type='path', default='/var/lib/novalite/instances'),
-        state_path=dict(type='path', default='/var/lib/novalite'),
         shutdown_timeout=dict(type='int', default=0),
     )
+    spec.update(COMPUTE_HOST_PATHS_ARG_SPEC)
     spec.update(LIBVIRT_ARG_SPEC)
     return spec
 
 
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    if not HAS_LIBVIRT:
-        module.fail_json(msg=missing_required_lib('libvirt-python'), exception=LIBVIRT_IMPORT_ERROR)
-    if not HAS_LXML:
-        module.fail_json(msg=missing_required_lib('lxml'), exception=LXML_IMPORT_ERROR)
+    require_libraries(module)
     p = module.params
-    try:
+    with libvirt_errors(module, 'Delete of instance %s failed' % p['server'], also=(OSError,)):
         conn = open_connection(p['uri'])
         result = delete(conn, p['server'], p['instances_path'], p['state_path'],
                         shutdown_timeout=p['shutdown_timeout'], check_mode=module.check_mode)
-    except (libvirt.libvirtError, OSError) as exc:
-        module.fail_json(msg='Delete of instance %s failed: %s' % (p['server'], exc),
-                         exception=traceback.format_exc())
     module.exit_json(**result)
 
 

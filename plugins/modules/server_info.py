@@ -16,6 +16,7 @@ description:
   - Pipe a server through the P(novalite.compute.server_view#filter) filter to see it as
     Nova's API shows it.
 extends_documentation_fragment:
+  - novalite.compute.attributes.hypervisor_info
   - novalite.compute.libvirt
 options:
   server:
@@ -30,17 +31,6 @@ options:
         V(false) the compact entries that M(novalite.compute.hypervisor_info) returns.
     type: bool
     default: true
-attributes:
-  check_mode:
-    support: full
-    description: Read-only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is nothing to diff.
-  platform:
-    support: full
-    platforms: posix
-    description: Runs on the hypervisor.
 author:
   - novalite.compute contributors (@novalite)
 '''
@@ -76,22 +66,14 @@ servers:
       power_state: 1
 '''
 
-import traceback
-
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.novalite.compute.plugins.module_utils.libvirt_utils import (
-    HAS_LIBVIRT, HAS_LXML, LIBVIRT_ARG_SPEC, LIBVIRT_IMPORT_ERROR, LXML_IMPORT_ERROR,
-    open_connection,
+    LIBVIRT_ARG_SPEC, libvirt_errors, open_connection, require_libraries,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.server_record import (
     compact_server, list_servers,
 )
-
-try:
-    import libvirt
-except ImportError:
-    pass  # HAS_LIBVIRT says so
 
 
 def select(records, server=None, project_id=None):
@@ -110,15 +92,9 @@ def argument_spec():
 
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    if not HAS_LIBVIRT:
-        module.fail_json(msg=missing_required_lib('libvirt-python'), exception=LIBVIRT_IMPORT_ERROR)
-    if not HAS_LXML:
-        module.fail_json(msg=missing_required_lib('lxml'), exception=LXML_IMPORT_ERROR)
-    try:
+    require_libraries(module)
+    with libvirt_errors(module):
         records = list_servers(open_connection(module.params['uri']))
-    except libvirt.libvirtError as exc:
-        module.fail_json(msg='libvirt (%s): %s' % (module.params['uri'], exc),
-                         exception=traceback.format_exc())
     found = select(records, module.params['server'], module.params['project_id'])
     if not module.params['detailed']:
         found = [compact_server(rec) for rec in found]

@@ -40,6 +40,7 @@ description:
     (the instances carry C(injected_file_paths) only), and they are masked in the module's
     invocation. Give them to M(novalite.compute.server_build) directly.
 extends_documentation_fragment:
+  - novalite.compute.attributes.computation
   - novalite.compute.request_context
 options:
   server:
@@ -133,17 +134,6 @@ options:
       - The zone of hosts outside any zone aggregate (Nova's C(default_availability_zone)).
     type: str
     default: nova
-attributes:
-  check_mode:
-    support: full
-    description: Computes the same result in check mode; it never changes anything.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is nothing to diff.
-  platform:
-    support: full
-    platforms: all
-    description: Pure computation; runs on the controller or any host with Python.
 requirements:
   - netaddr
 author:
@@ -225,6 +215,8 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.novalite.compute.plugins.module_utils import request
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     PolicyError, PolicyNotAuthorized, ValidationError)
+from ansible_collections.novalite.compute.plugins.module_utils.network import (
+    HAS_NETADDR, NETADDR_IMPORT_ERROR)
 from ansible_collections.novalite.compute.plugins.module_utils.policy import Enforcer
 from ansible_collections.novalite.compute.plugins.module_utils.quota import REQUEST_CONTEXT_ARG_SPEC
 
@@ -285,8 +277,8 @@ def main():
     params = module.params
     server = with_secrets(params['server'], params)
     params['server'] = redacted(server)
-    if not request.HAS_NETADDR:
-        module.fail_json(msg=missing_required_lib('netaddr'), exception=request.NETADDR_IMPORT_ERROR)
+    if not HAS_NETADDR:
+        module.fail_json(msg=missing_required_lib('netaddr'), exception=NETADDR_IMPORT_ERROR)
     try:
         result = request.build_request(
             server, params['context'], params['catalog'],

@@ -16,6 +16,8 @@ import pytest
 libvirt = pytest.importorskip('libvirt')
 pycdlib = pytest.importorskip('pycdlib')
 
+from libvirt_helpers import remove_domain  # noqa: E402
+
 from ansible_collections.novalite.compute.plugins.module_utils import config_drive  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.domain_state import (  # noqa: E402
     DomainManager,
@@ -32,17 +34,6 @@ BOOT_TIMEOUT = 90
 
 def run(conn, params):
     return DomainManager(conn, params).run()
-
-
-def remove_domain(conn, name):
-    """Destroy and undefine `name` if it exists (cleanup after a failed assertion)."""
-    try:
-        dom = conn.lookupByName(name)
-    except libvirt.libvirtError:
-        return
-    if dom.isActive():
-        dom.destroy()
-    dom.undefine()
 
 
 def wait_for_text(path, text, timeout):

@@ -5,29 +5,13 @@
 
 import uuid
 
-import libvirt
+from libvirt_helpers import TEST_URI
 
 from ansible_collections.novalite.compute.plugins.module_utils.libvirt_utils import open_connection
-
-TEST_URI = 'test:///default'
 
 
 def unique_name(tag='dom'):
     return 'nltest-%s-%s' % (tag, uuid.uuid4().hex[:8])
-
-
-def remove_domain(conn, name):
-    """Destroy and undefine `name` if it exists (test cleanup)."""
-    try:
-        dom = conn.lookupByName(name)
-    except libvirt.libvirtError:
-        return
-    if dom.isActive():
-        dom.destroy()
-    try:
-        dom.undefine()
-    except libvirt.libvirtError:
-        pass  # transient domains vanish with destroy
 
 
 def minimal_xml(name):

@@ -12,7 +12,8 @@ from ansible_collections.novalite.compute.plugins.module_utils import host_facts
 from ansible_collections.novalite.compute.plugins.module_utils import server_record as sr
 from ansible_collections.novalite.compute.plugins.module_utils.resources import fit_failures
 
-from libvirt_fixtures import connect_test_driver, minimal_xml, remove_domain, unique_name
+from libvirt_fixtures import connect_test_driver, minimal_xml, unique_name
+from libvirt_helpers import remove_domain
 
 DESIGN_NAMES = (
     'host', 'nodename', 'availability_zone', 'aggregates', 'vcpus_total', 'vcpus_used',

@@ -12,7 +12,7 @@ import libvirt
 import pytest
 from ansible.module_utils.testing import patch_module_args
 
-TEST_URI = 'test:///default'
+from libvirt_helpers import TEST_URI
 
 
 def run_module(module, args, capsys, check_mode=False, diff=False):
@@ -25,13 +25,3 @@ def run_module(module, args, capsys, check_mode=False, diff=False):
 
 def open_test_driver():
     return libvirt.open(TEST_URI)
-
-
-def remove_domain(conn, name):
-    try:
-        dom = conn.lookupByName(name)
-    except libvirt.libvirtError:
-        return
-    if dom.isActive():
-        dom.destroy()
-    dom.undefine()

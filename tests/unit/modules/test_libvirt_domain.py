@@ -8,7 +8,8 @@ import pytest
 
 from ansible_collections.novalite.compute.plugins.modules import libvirt_domain
 
-from module_runner import TEST_URI, open_test_driver, remove_domain, run_module
+from libvirt_helpers import remove_domain
+from module_runner import TEST_URI, open_test_driver, run_module
 
 
 @pytest.fixture

@@ -12,13 +12,7 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.novalite.compute.plugins.modules import select_destinations
 
-
-def host(name, ram_used=0, **fields):
-    data = dict(host=name, vcpus_total=4, vcpus_used=0, memory_mb_total=4096, memory_mb_used=ram_used,
-                disk_gb_total=50, disk_gb_used=0, cpu_allocation_ratio=1.0,
-                ram_allocation_ratio=1.0, disk_allocation_ratio=1.0)
-    data.update(fields)
-    return data
+from scheduler_helpers import host
 
 
 SPEC = {'flavor': {'vcpus': 1, 'memory_mb': 1024, 'root_gb': 5}, 'instance_uuids': ['u1', 'u2'],

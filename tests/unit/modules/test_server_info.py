@@ -9,7 +9,8 @@ import pytest
 from ansible_collections.novalite.compute.plugins.module_utils import server_record as sr
 from ansible_collections.novalite.compute.plugins.modules import server_info
 
-from module_runner import TEST_URI, open_test_driver, remove_domain, run_module
+from libvirt_helpers import remove_domain
+from module_runner import TEST_URI, open_test_driver, run_module
 
 
 @pytest.fixture

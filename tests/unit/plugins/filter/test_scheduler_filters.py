@@ -11,16 +11,10 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.novalite.compute.plugins.filter.filter_hosts import FilterModule as FilterHosts
 from ansible_collections.novalite.compute.plugins.filter.weigh_hosts import FilterModule as WeighHosts
 
+from scheduler_helpers import host
+
 filter_hosts = FilterHosts().filters()['filter_hosts']
 weigh_hosts = WeighHosts().filters()['weigh_hosts']
-
-
-def host(name, ram_used=0, **fields):
-    data = dict(host=name, vcpus_total=4, vcpus_used=0, memory_mb_total=4096, memory_mb_used=ram_used,
-                disk_gb_total=50, disk_gb_used=0, cpu_allocation_ratio=1.0,
-                ram_allocation_ratio=1.0, disk_allocation_ratio=1.0)
-    data.update(fields)
-    return data
 
 
 SPEC = {'flavor': {'vcpus': 1, 'memory_mb': 1024, 'root_gb': 5}}

@@ -1,0 +1,65 @@
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    """The per-hypervisor settings (nova.conf's [DEFAULT] of a compute host).
+
+    DOCUMENTATION, the node and its resource accounting, is the twin of
+    compute_host.COMPUTE_HOST_ARG_SPEC; PATHS, the directories alone, of
+    compute_host.COMPUTE_HOST_PATHS_ARG_SPEC."""
+
+    DOCUMENTATION = r'''
+options:
+  nodename:
+    description: The hypervisor node name; default the name libvirt reports for the host.
+    type: str
+  virt_type:
+    description:
+      - The domain type. V(auto) uses V(kvm) only after proving KVM works, else V(qemu).
+    type: str
+    choices: [auto, kvm, qemu]
+    default: auto
+  cpu_allocation_ratio:
+    description: Virtual CPUs per physical CPU.
+    type: float
+    default: 16.0
+  ram_allocation_ratio:
+    description: Virtual RAM per physical RAM.
+    type: float
+    default: 1.5
+  disk_allocation_ratio:
+    description: Virtual disk per physical disk.
+    type: float
+    default: 1.0
+  reserved_host_memory_mb:
+    description: Memory kept for the host itself, in MiB.
+    type: int
+    default: 512
+  reserved_host_disk_mb:
+    description: Disk kept for the host itself, in MiB.
+    type: int
+    default: 0
+  reserved_host_cpus:
+    description: CPUs kept for the host itself.
+    type: int
+    default: 0
+'''
+
+    PATHS = r'''
+options:
+  instances_path:
+    description:
+      - Where the instances' directories (disks, config drive, console log) live (Nova's
+        C(instances_path)).
+    type: path
+    default: /var/lib/novalite/instances
+  state_path:
+    description: Where the image cache, the claims and the lock live (Nova's C(state_path)).
+    type: path
+    default: /var/lib/novalite
+'''

@@ -1,0 +1,23 @@
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""libvirt helpers for the unit and the integration tests alike (tests/ is on sys.path by
+its conftest.py)."""
+
+import libvirt
+
+TEST_URI = 'test:///default'
+
+
+def remove_domain(conn, name):
+    """Destroy and undefine `name` if it exists (test cleanup)."""
+    try:
+        dom = conn.lookupByName(name)
+    except libvirt.libvirtError:
+        return
+    if dom.isActive():
+        dom.destroy()
+    try:
+        dom.undefine()
+    except libvirt.libvirtError:
+        pass  # transient domains vanish with destroy
