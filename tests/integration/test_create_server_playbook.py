@@ -188,3 +188,32 @@ def test_bad_image_checksum_leaves_nothing_and_names_the_step(prepared_hyperviso
     assert claim_files() == claims_before
     base_after = set(os.listdir(os.path.join(STATE, '_base'))) if os.path.isdir(os.path.join(STATE, '_base')) else set()
     assert base_after == base_before
+
+
+def test_check_mode_reports_where_servers_would_go_and_creates_nothing(prepared_hypervisor):
+    name = 'nltest-%s' % uuid.uuid4().hex[:6]
+    domains_before = set(d.UUIDString() for d in conn().listAllDomains())
+    dirs_before, claims_before = instance_dirs(), claim_files()
+    run = run_playbook('create_server', request(name, flavorRef='m1.nano', max_count=2), check=True)
+    assert run.rc == 0, run
+    assert run.output.count('OS-EXT-SRV-ATTR:host: local-hv') == 2, run
+    assert run.output.count('status: BUILD') == 2, run
+    assert servers_named('%s-1' % name) + servers_named('%s-2' % name) == []
+    assert set(d.UUIDString() for d in conn().listAllDomains()) <= domains_before
+    assert instance_dirs() <= dirs_before
+    assert claim_files() <= claims_before
+
+
+def test_no_valid_host_names_the_filter_and_shows_the_trace(prepared_hypervisor):
+    name = 'nltest-%s' % uuid.uuid4().hex[:6]
+    extra = request(name, flavorRef='nltest.huge')
+    extra['novalite_flavors'] = [{'id': '99', 'name': 'nltest.huge', 'vcpus': 1, 'ram': 40000,
+                                  'disk': 1, 'ephemeral': 0, 'swap': 0, 'extra_specs': {}}]
+    dirs_before = instance_dirs()
+    run = run_playbook('create_server', extra)
+    assert run.rc != 0
+    assert 'No valid host was found. ResourceFilter removed local-hv' in run.output, run
+    assert 'ResourceFilter: 1 in, 0 out; local-hv' in run.output, run
+    assert 'MEMORY_MB: requested 40000 exceeds the host total' in run.output, run
+    assert servers_named(name) == []
+    assert instance_dirs() == dirs_before

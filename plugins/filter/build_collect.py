@@ -1,0 +1,77 @@
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+name: build_collect
+short_description: The build state after a build round
+version_added: 1.0.0
+description:
+  - Reads what the hypervisors' M(novalite.compute.server_build) tasks registered in a round and
+    returns the next build state, as Nova's conductor does after a build: a built server is
+    kept; a failure that another host could fix (C(reschedule)) moves the instance to its next
+    alternate; otherwise, or when the alternates or the rounds run out, the instance fails
+    with every attempt's message.
+  - "The state: C(pending) (instance uuid to the index of the host to try in its selection),
+    C(built) (server records), C(errors) (messages per instance), C(failures) (one message per
+    instance no host could build)."
+options:
+  _input:
+    description: The build state before the round.
+    type: dict
+    required: true
+  instances:
+    description: The per-instance build data, in the order of the selections.
+    type: list
+    elements: dict
+    required: true
+  selections:
+    description: The C(selections) that M(novalite.compute.select_destinations) returned.
+    type: list
+    elements: list
+    required: true
+  results:
+    description: The loop results the hypervisors registered in the round (their C(results)).
+    type: list
+    elements: dict
+    required: true
+  last_round:
+    description: No further round follows, so nothing is rescheduled.
+    type: bool
+    default: false
+author:
+  - novalite.compute contributors (@novalite)
+'''
+
+EXAMPLES = r'''
+- name: Read the round's results
+  ansible.builtin.set_fact:
+    state: >-
+      {{ state | novalite.compute.build_collect(instances, selection.selections,
+                                                groups['hypervisors'] | map('extract', hostvars, 'round')
+                                                | map(attribute='results', default=[]) | flatten(levels=1)) }}
+'''
+
+RETURN = r'''
+_value:
+  description: The build state after the round.
+  type: dict
+'''
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.novalite.compute.plugins.module_utils import conductor
+
+
+def build_collect(state, instances, selections, results, last_round=False):
+    try:
+        return conductor.collect(state, instances, selections, results, last_round=last_round)
+    except (KeyError, IndexError, ValueError, TypeError) as exc:
+        raise AnsibleFilterError('build_collect: %s' % exc)
+
+
+class FilterModule(object):
+    def filters(self):
+        return {'build_collect': build_collect}
