@@ -11,8 +11,8 @@ short_description: Which hypervisor builds which instance in a build round
 version_added: 1.0.0
 description:
   - Takes the build state of a create-server run (see P(novalite.compute.build_collect#filter))
-    and returns, for each hypervisor, the instances it builds in this round: the selected host
-    for a first attempt, the next alternate after a failed one.
+    and returns, for each hypervisor, the instances it builds in this round (the selected host
+    for a first attempt, the next alternate after a failed one).
   - With V(null) as input it starts a run, every instance at its selected host, and returns
     the initial state instead when O(initial=true).
 options:

@@ -11,7 +11,7 @@ short_description: The build state after a build round
 version_added: 1.0.0
 description:
   - Reads what the hypervisors' M(novalite.compute.server_build) tasks registered in a round and
-    returns the next build state, as Nova's conductor does after a build: a built server is
+    returns the next build state, as Nova's conductor does after a build. A built server is
     kept; a failure that another host could fix (C(reschedule)) moves the instance to its next
     alternate; otherwise, or when the alternates or the rounds run out, the instance fails
     with every attempt's message.

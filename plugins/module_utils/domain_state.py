@@ -52,6 +52,34 @@ def state_name(dom):
     return 'absent' if dom is None else _STATE_NAMES.get(dom.state()[0], 'unknown')
 
 
+def start_domain(dom, timeout):
+    """Start a defined domain and wait until it runs (TimeoutError after `timeout` s)."""
+    dom.create()
+    wait_for_state(dom, [libvirt.VIR_DOMAIN_RUNNING], timeout)
+
+
+def clean_shutdown(dom, timeout, retry_interval=SHUTDOWN_RETRY_INTERVAL):
+    """Nova's `_clean_shutdown`: press the ACPI power button, again every `retry_interval`
+    s, until the domain is shut off or `timeout` s have passed. True when it is off."""
+    deadline = time.monotonic() + timeout
+    while timeout > 0 and time.monotonic() < deadline:
+        if not dom.isActive():
+            return True
+        try:
+            dom.shutdown()
+        except libvirt.libvirtError:
+            if not dom.isActive():  # it went down between the check and the call
+                return True
+            raise
+        try:
+            wait_for_state(dom, [libvirt.VIR_DOMAIN_SHUTOFF],
+                           min(retry_interval, max(0, deadline - time.monotonic())))
+            return True
+        except TimeoutError:
+            continue
+    return not dom.isActive()
+
+
 def _canonical_machines(conn):
     """{alias: canonical} machine types from the host capabilities ('pc' -> 'pc-i440fx-7.2')."""
     caps = etree.fromstring(conn.getCapabilities().encode('utf-8'))
@@ -238,33 +266,18 @@ class DomainManager(object):
         return current
 
     def _start(self, dom, current):
+        timeout = self.params.get('start_timeout', 60)
         if current == 'paused':
             dom.resume()
+            wait_for_state(dom, [libvirt.VIR_DOMAIN_RUNNING], timeout)
         else:
-            dom.create()
-        wait_for_state(dom, [libvirt.VIR_DOMAIN_RUNNING], self.params.get('start_timeout', 60))
+            start_domain(dom, timeout)
 
     def _stop(self, dom):
-        """Graceful shutdown (ACPI power button, re-sent every SHUTDOWN_RETRY_INTERVAL s);
-        after shutdown_timeout, destroy when force is set, else fail."""
+        """Graceful shutdown (clean_shutdown); after shutdown_timeout, destroy when force is
+        set, else fail."""
         timeout = self.params.get('shutdown_timeout', 120)
-        deadline = time.monotonic() + timeout
-        while timeout > 0 and time.monotonic() < deadline:
-            if not dom.isActive():
-                return
-            try:
-                dom.shutdown()
-            except libvirt.libvirtError:
-                if not dom.isActive():  # it went down between the check and the call
-                    return
-                raise
-            try:
-                wait_for_state(dom, [libvirt.VIR_DOMAIN_SHUTOFF],
-                               min(SHUTDOWN_RETRY_INTERVAL, max(0, deadline - time.monotonic())))
-                return
-            except TimeoutError:
-                continue
-        if not dom.isActive():
+        if clean_shutdown(dom, timeout):
             return
         if not self.params.get('force'):
             raise DomainError('shutdown_timeout: domain %s did not shut down within %ss; '

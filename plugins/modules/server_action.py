@@ -1,0 +1,207 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: server_action
+short_description: Start, stop or reboot a server on its hypervisor (Nova's server actions)
+version_added: 1.0.0
+description:
+  - Runs Nova's C(os-start), C(os-stop) or C(reboot) server action on the hypervisor the
+    server lives on, under the instance's host-local lock.
+  - While it works the record's C(task_state) is C(powering-on), C(powering-off),
+    C(rebooting) or C(rebooting_hard); then C(vm_state) becomes C(active) or C(stopped),
+    C(task_state) null and C(power_state) what libvirt reports. The instance action
+    (C(start), C(stop), C(reboot)) with its event (C(compute_start_instance),
+    C(compute_stop_instance), C(compute_reboot_instance)), timestamps and result (C(Success)
+    or C(Error)) is added to the record's C(actions).
+  - Nova's state checks apply, with Nova's message (C(Cannot 'start' instance <uuid> while it
+    is in vm_state error)) - V(start) needs a stopped server, V(stop) an active or errored one,
+    a V(SOFT) reboot an active one and a V(HARD) reboot an active, stopped or errored one; no
+    other task may be under way.
+  - Unlike Nova's API, which answers a conflict, V(start) on an active running server and
+    V(stop) on a stopped one change nothing and record no action, so a playbook can state what
+    it wants.
+  - Before the check the record follows libvirt - an active server whose guest powered itself
+    off counts as stopped, a stopped one whose domain runs as active (Nova's power-state sync);
+    a task state left by a run that died is cleared and its action closed as C(Error).
+extends_documentation_fragment:
+  - novalite.compute.libvirt
+options:
+  server:
+    description: The server's UUID.
+    type: str
+    required: true
+  action:
+    description:
+      - V(start) powers the server on, V(stop) powers it off (a clean ACPI shutdown first),
+        V(reboot) reboots it as O(reboot_type) says.
+    type: str
+    required: true
+    choices: [start, stop, reboot]
+  reboot_type:
+    description:
+      - V(SOFT) presses the ACPI power button and starts the domain again once the guest has
+        shut down; a guest that does not shut down within O(reboot_timeout) is rebooted hard,
+        as Nova does.
+      - V(HARD) destroys the domain and starts it again; it also powers on a stopped server.
+    type: str
+    choices: [SOFT, HARD]
+    default: SOFT
+  shutdown_timeout:
+    description:
+      - For V(stop), seconds the guest has to power off after the ACPI power button (pressed
+        again every 10 seconds) before the domain is destroyed (Nova's C(shutdown_timeout)).
+        V(0) destroys it at once.
+    type: int
+    default: 60
+  reboot_timeout:
+    description:
+      - For a V(SOFT) reboot, seconds the guest has to shut down before it is rebooted hard
+        (Nova's C([libvirt] wait_soft_reboot_seconds)).
+    type: int
+    default: 120
+  start_timeout:
+    description: Seconds a started domain has to reach the running state.
+    type: int
+    default: 60
+  request_id:
+    description:
+      - The request ID recorded with the instance action; default a new C(req-<uuid>).
+    type: str
+  state_path:
+    description:
+      - The host's state directory; the instance lock is
+        C(<state_path>/locks/instance-<uuid>.lock) while the action runs.
+    type: path
+    default: /var/lib/novalite
+attributes:
+  check_mode:
+    support: full
+    description: Runs the same checks and reports the transition it would make, changing nothing.
+  diff_mode:
+    support: full
+    description: The diff shows C(vm_state), C(task_state) and C(power_state) before and after.
+  idempotent:
+    support: partial
+    description: V(start) and V(stop) report no change once the server is in that state.
+    details: Every V(reboot) reboots.
+  platform:
+    support: full
+    platforms: posix
+    description: Runs on the hypervisor the server lives on.
+author:
+  - novalite.compute contributors (@novalite)
+'''
+
+EXAMPLES = r'''
+- name: Stop a server, giving the guest two minutes to shut down
+  novalite.compute.server_action:
+    server: 0b1c7e8e-94b0-4d5d-8d65-2b0c2b9f8c11
+    action: stop
+    shutdown_timeout: 120
+  delegate_to: hv1
+
+- name: Hard reboot
+  novalite.compute.server_action:
+    server: 0b1c7e8e-94b0-4d5d-8d65-2b0c2b9f8c11
+    action: reboot
+    reboot_type: HARD
+  delegate_to: hv1
+'''
+
+RETURN = r'''
+server:
+  description:
+    - The server record after the action (docs/internals.md "Server record"); in check mode
+      the record with the states it would end in.
+  returned: success
+  type: dict
+  sample:
+    uuid: 0b1c7e8e-94b0-4d5d-8d65-2b0c2b9f8c11
+    name: web-1
+    vm_state: stopped
+    task_state: null
+    power_state: 4
+transition:
+  description: C(vm_state), C(task_state) and C(power_state) before and after (or as they would be after, in check mode).
+  returned: success
+  type: dict
+  contains:
+    before:
+      description: The states before the action.
+      type: dict
+    after:
+      description: The states after the action.
+      type: dict
+  sample:
+    before: {vm_state: active, task_state: null, power_state: 1}
+    after: {vm_state: stopped, task_state: null, power_state: 4}
+instance_action:
+  description:
+    - The instance action recorded, with its events; null when nothing was done or in check
+      mode.
+  returned: success
+  type: dict
+  sample:
+    action: stop
+    request_id: req-5b0e2b4c-1b4f-4a0e-9f43-0c3f3d3b4f1a
+    start_time: "2026-11-21T06:20:00Z"
+    finish_time: "2026-11-21T06:20:02Z"
+    message: null
+    events:
+      - {event: compute_stop_instance, start_time: "2026-11-21T06:20:00Z",
+         finish_time: "2026-11-21T06:20:02Z", result: Success}
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.novalite.compute.plugins.module_utils.compute_host import (
+    COMPUTE_HOST_PATHS_ARG_SPEC,
+)
+from ansible_collections.novalite.compute.plugins.module_utils.libvirt_utils import (
+    LIBVIRT_ARG_SPEC, libvirt_errors, open_connection, require_libraries,
+)
+from ansible_collections.novalite.compute.plugins.module_utils.lifecycle import (
+    ACTIONS, DEFAULTS, REBOOT_TYPES, LifecycleError, server_action,
+)
+
+
+def argument_spec():
+    spec = dict(
+        server=dict(type='str', required=True),
+        action=dict(type='str', required=True, choices=list(ACTIONS)),
+        reboot_type=dict(type='str', choices=list(REBOOT_TYPES), default=DEFAULTS['reboot_type']),
+        shutdown_timeout=dict(type='int', default=DEFAULTS['shutdown_timeout']),
+        reboot_timeout=dict(type='int', default=DEFAULTS['reboot_timeout']),
+        start_timeout=dict(type='int', default=DEFAULTS['start_timeout']),
+        request_id=dict(type='str'),
+        state_path=COMPUTE_HOST_PATHS_ARG_SPEC['state_path'],
+    )
+    spec.update(LIBVIRT_ARG_SPEC)
+    return spec
+
+
+def main():
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    require_libraries(module)
+    p = module.params
+    try:
+        with libvirt_errors(module, '%s of instance %s' % (p['action'].capitalize(), p['server']),
+                            also=(OSError,)):
+            result = server_action(open_connection(p['uri']), p, check_mode=module.check_mode)
+    except LifecycleError as exc:
+        module.fail_json(msg=str(exc), server=exc.server)
+    for warning in result.pop('warnings'):
+        module.warn(warning)
+    if module._diff:
+        result['diff'] = result['transition']
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
