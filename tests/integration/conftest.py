@@ -32,9 +32,12 @@ class PlaybookRun(object):
         return 'PlaybookRun(rc=%d, log=%s)\n%s' % (self.rc, self.log, '\n'.join(failed))
 
 
-def run_playbook(name, extra_vars=None, check=False):
-    """Run an installed playbook of the collection (FQCN) on the local inventory."""
+def run_playbook(name, extra_vars=None, check=False, inventory=None):
+    """Run an installed playbook of the collection (FQCN) on the local inventory, or on
+    `inventory` (a path, e.g. the multi-host testbed's)."""
     cmd = [os.path.join(BIN, 'ansible-playbook'), 'novalite.compute.' + name]
+    if inventory:
+        cmd += ['-i', inventory]
     if extra_vars:
         cmd += ['-e', json.dumps(extra_vars)]
     if check:
