@@ -1,6 +1,7 @@
 # novalite.compute: the two commands of the README.
 #   make demo   create a real server on this machine and show it, with its guest's console line
 #   make test   unit and module tests, ansible-lint, ansible-test sanity, integration tests
+#   make demo-multi   three hypervisors on this machine, three servers kept apart by anti-affinity
 # Both install what is missing first (Debian packages as root, libvirtd, the venv, the
 # collection) and can be run again.
 SHELL := /bin/bash
@@ -9,7 +10,7 @@ VENV := $(REPO)/.venv
 export ANSIBLE_CONFIG := $(REPO)/ansible.cfg
 export PATH := $(VENV)/bin:$(PATH)
 
-.PHONY: help demo test setup collection demo-image unit lint sanity integration clean
+.PHONY: help demo demo-multi test setup collection demo-image unit lint sanity integration clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -25,6 +26,9 @@ demo-image: setup
 
 demo: collection demo-image
 	@bash scripts/timed.sh demo ansible-playbook novalite.compute.demo -e @playbooks/vars/demo_server.yml
+
+demo-multi: collection demo-image
+	@bash scripts/timed.sh demo-multi bash scripts/demo-multi.sh
 
 test: collection demo-image
 	@bash scripts/run-tests.sh

@@ -1,0 +1,66 @@
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+name: allocate_fixed_ips
+short_description: Give every instance of a request a fixed IP on each of its networks
+version_added: 1.0.0
+description:
+  - A catalog network is one address space whichever hypervisors its servers run on, as a
+    Neutron subnet is. This picks each instance's fixed IP from the network's allocation pools
+    against the addresses of the servers on all hypervisors and of the request's other
+    instances, and checks an address the request asked for is free.
+  - The hypervisor honours the address and checks it again against its own servers, claims and
+    DHCP entries.
+requirements:
+  - netaddr
+options:
+  _input:
+    description: The per-instance build data (C(instances) of M(novalite.compute.server_request)).
+    type: list
+    elements: dict
+    required: true
+  servers:
+    description: The servers of every hypervisor (C(servers) of M(novalite.compute.hypervisor_info)).
+    type: list
+    elements: dict
+    required: true
+author:
+  - novalite.compute contributors (@novalite)
+'''
+
+EXAMPLES = r'''
+- name: Choose the fixed IPs before the build
+  ansible.builtin.set_fact:
+    instances: "{{ request.instances | novalite.compute.allocate_fixed_ips(all_servers) }}"
+'''
+
+RETURN = r'''
+_value:
+  description: The instances, each network with its C(fixed_ip).
+  type: list
+  elements: dict
+'''
+
+from ansible.errors import AnsibleFilterError
+from ansible.module_utils.basic import missing_required_lib
+from ansible_collections.novalite.compute.plugins.module_utils.fixed_ips import assign_fixed_ips
+from ansible_collections.novalite.compute.plugins.module_utils.network import HAS_NETADDR, NetworkError
+
+
+def allocate_fixed_ips(instances, servers):
+    if not HAS_NETADDR:
+        raise AnsibleFilterError(missing_required_lib('netaddr'))
+    try:
+        return assign_fixed_ips(instances, servers)
+    except NetworkError as exc:
+        raise AnsibleFilterError(str(exc))
+
+
+class FilterModule(object):
+    def filters(self):
+        return {'allocate_fixed_ips': allocate_fixed_ips}

@@ -1,0 +1,52 @@
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Fixed IPs for a request's instances, chosen once for the whole cloud.
+
+A network of the catalog is one address space, whichever hypervisors its servers land on
+(Neutron's subnet). Each hypervisor only knows its own servers, so the controller picks every
+instance's fixed IP before the build, against the addresses of the servers on all
+hypervisors and of the request's other instances. The hypervisor then honours it and checks it
+once more against its own servers, claims and DHCP entries. A rescheduled instance keeps its
+address, as a Nova instance keeps its port.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible_collections.novalite.compute.plugins.module_utils.network import (
+    HAS_NETADDR, choose_ip)
+
+if HAS_NETADDR:
+    import netaddr
+
+
+def used_addresses(servers):
+    """{network name: set of netaddr.IPAddress} from hypervisor_info's compact servers."""
+    used = {}
+    for server in servers:
+        for net_name, addresses in (server.get('addresses') or {}).items():
+            for address in addresses:
+                if address.get('addr'):
+                    used.setdefault(net_name, set()).add(netaddr.IPAddress(address['addr']))
+    return used
+
+
+def assign_fixed_ips(instances, servers):
+    """Copies of `instances` whose every network has a `fixed_ip`.
+
+    Raises NetworkError naming the instance's network when an address asked for is in use or
+    a network has no free address left."""
+    used = used_addresses(servers)
+    assigned = []
+    for inst in instances:
+        networks = []
+        for index, network in enumerate(inst.get('networks') or []):
+            taken = used.setdefault(network.get('network_name'), set())
+            field = 'server.networks[%d].fixed_ip (%s)' % (index, inst.get('name'))
+            address = choose_ip(network, taken, network.get('fixed_ip'), field)
+            taken.add(netaddr.IPAddress(address))
+            networks.append(dict(network, fixed_ip=address))
+        assigned.append(dict(inst, networks=networks))
+    return assigned
+
