@@ -43,6 +43,7 @@ DEFAULT_RULES = {
     'os_compute_api:servers:create:attach_volume': 'rule:project_member_or_admin',
     'os_compute_api:servers:create:attach_network': 'rule:project_member_or_admin',
     'os_compute_api:servers:create:zero_disk_flavor': 'rule:context_is_admin',
+    'network:attach_external_network': 'rule:context_is_admin',
     'os_compute_api:servers:delete': 'rule:project_member_or_admin',
     'os_compute_api:servers:start': 'rule:project_member_or_admin',
     'os_compute_api:servers:stop': 'rule:project_member_or_admin',
@@ -294,7 +295,10 @@ class Enforcer(object):
 
     def credentials(self, context):
         creds = credentials(context)
-        creds['is_admin'] = self.rules['context_is_admin']({}, creds, self)
+        # Nova's check_is_admin: context_is_admin with the caller's own project and user as
+        # the target, so an override such as `role:admin and project_id:%(project_id)s` works
+        own = {'project_id': creds['project_id'], 'user_id': creds['user_id']}
+        creds['is_admin'] = self.rules['context_is_admin'](own, creds, self)
         return creds
 
     def check(self, rule, target, context):

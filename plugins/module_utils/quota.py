@@ -37,6 +37,16 @@ def resolve_limits(quotas, project_id, user_id):
     return ({k: int(v) for k, v in project.items()}, {k: int(v) for k, v in user.items()})
 
 
+def tighter_limits(project, user):
+    """Per resource, the limit that binds first: a request must fit both the project's and
+    the user's limit (-1 only when both are unlimited)."""
+    tighter = {}
+    for res, limit in project.items():
+        bounded = [v for v in (limit, user.get(res, UNLIMITED)) if v != UNLIMITED]
+        tighter[res] = min(bounded) if bounded else UNLIMITED
+    return tighter
+
+
 def _live(servers, exclude=()):
     """Servers that count: not deleted, each once (a server is reported by one host, but a
     stale fact cache could list it twice)."""
@@ -92,11 +102,12 @@ def check_metadata_items(limits, count):
 
 
 def check_injected_files(limits, files):
-    """`files`: (path, contents) pairs as sent (contents base64, as Nova measures them).
-    Path length is reported before content length, as Nova does."""
+    """`files`: (path, contents) pairs as sent. Nova measures both as the strings it was
+    given: the path in characters, the contents as base64 text. Path length is reported
+    before content length, as Nova does."""
     if _over(limits['injected_files'], len(files)):
         raise QuotaExceeded('Personality file limit exceeded', ['injected_files'])
-    max_path = max([len(p.encode('utf-8')) for p, _c in files] or [0])
+    max_path = max([len(p) for p, _c in files] or [0])
     max_content = max([len(c) for _p, c in files] or [0])
     if _over(limits['injected_file_path_bytes'], max_path):
         raise QuotaExceeded('Personality file path exceeds maximum %d'

@@ -36,6 +36,10 @@ from ansible_collections.novalite.compute.plugins.module_utils import quota
 
 MAX_USERDATA_SIZE = 65535          # schema maxLength of the base64 text
 MAX_TAG_COUNT = 50                 # nova.objects.instance.MAX_TAG_COUNT
+MAX_INT = 0x7FFFFFFF               # nova.db.MAX_INT, the schema maximum of volume_size
+MAX_LOCAL_BLOCK_DEVICES = 3        # nova.conf max_local_block_devices default
+# nova.objects.fields.DiskBus.ALL
+DISK_BUSES = frozenset(('fdc', 'ide', 'sata', 'scsi', 'usb', 'virtio', 'xen', 'lxc', 'uml'))
 MULTI_INSTANCE_NAME_TEMPLATE = '%(name)s-%(count)d'
 GIB = 1024 ** 3
 BOOLEAN_STRINGS = {
@@ -57,6 +61,8 @@ BDM_KEYS = frozenset((
     'boot_index', 'volume_size', 'device_name', 'delete_on_termination', 'guest_format',
     'device_type', 'disk_bus', 'tag', 'volume_type', 'no_device', 'virtual_name',
     'connection_info'))
+# legacy block_device_mapping properties the v2 schema still carries: (key, max length)
+BDM_LEGACY_STRINGS = (('virtual_name', 255), ('connection_info', 16777215))
 NETWORK_KEYS = frozenset(('uuid', 'port', 'fixed_ip', 'tag'))
 
 
@@ -64,10 +70,11 @@ NETWORK_KEYS = frozenset(('uuid', 'port', 'fixed_ip', 'tag'))
 
 def _printable(text):
     """Nova's valid_name_regex characters: no control/format characters, no line or
-    paragraph separators (spaces are fine)."""
+    paragraph separators (spaces are fine). Nova builds the regex from the Basic
+    Multilingual Plane only (U+0000-U+FFFE), so characters above it are refused too."""
     for char in text:
         cat = unicodedata.category(char)
-        if cat[0] == 'C' or (cat[0] == 'Z' and cat != 'Zs'):
+        if cat[0] == 'C' or (cat[0] == 'Z' and cat != 'Zs') or ord(char) >= 0xFFFF:
             return False
     return True
 
@@ -99,23 +106,32 @@ def check_boolean(value, field):
     raise ValidationError(field, 'must be a boolean (true/false, yes/no, on/off, 1/0)')
 
 
-def check_positive_int(value, field, minimum=1):
-    """parameter_types.positive_integer: an integer or a string of digits, >= minimum."""
+def check_positive_int(value, field, minimum=1, maximum=None):
+    """parameter_types.positive_integer: an integer or a string of digits, >= minimum (Nova
+    applies minimum and maximum to strings of digits too)."""
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise ValidationError(field, 'must be an integer')
     if isinstance(value, str) and (not value or not POSITIVE_INT_RE.match(value)):
         raise ValidationError(field, 'must be an integer')
     if int(value) < minimum:
         raise ValidationError(field, 'must be >= %d' % minimum)
+    if maximum is not None and int(value) > maximum:
+        raise ValidationError(field, 'must be <= %d' % maximum)
     return int(value)
 
 
 def check_uuid(value, field):
-    """A uuid in any of the forms Nova's uuidutils.is_uuid_like accepts."""
+    """A uuid in any of the forms oslo's uuidutils.is_uuid_like accepts (braces, urn:uuid:,
+    no hyphens, upper case), returned in the canonical form."""
     try:
-        return str(uuid.UUID(value.replace('urn:', '').replace('uuid:', '')))
-    except (AttributeError, ValueError):
+        parsed = uuid.UUID(value)
+        plain = value.replace('urn:', '').replace('uuid:', '').strip('{}').replace('-', '')
+    except (AttributeError, TypeError, ValueError):
+        parsed = plain = None
+    # uuid.UUID lets int() parse the hex, which takes '_' between digits: is_uuid_like does not
+    if parsed is None or parsed.hex != plain.lower():
         raise ValidationError(field, 'must be a uuid')
+    return str(parsed)
 
 
 def check_base64(value, field):
@@ -235,7 +251,10 @@ class _Request(object):
         self.limits = limits
         self.zones = zones
         self.servers = servers
-        self.target = {'project_id': self.project_id, 'user_id': self.user_id}
+        # servers.py create(): the policy target also carries the requested zone as given
+        self.target = {'project_id': self.project_id, 'user_id': self.user_id,
+                       'availability_zone': (server.get('availability_zone')
+                                             if isinstance(server, dict) else None)}
         self.v = {
             'name': None, 'flavor': None, 'image': None, 'image_ref': None, 'bdms': [],
             'min_count': 1, 'max_count': None, 'networks': None, 'security_groups': ['default'],
@@ -244,6 +263,7 @@ class _Request(object):
             'availability_zone': None, 'forced_host': None, 'forced_node': None,
             'requested_host': None, 'requested_node': None, 'auto_disk_config': None,
             'hints': {}, 'hints_given': {}, 'is_bfv': False, 'root_bdm': None,
+            'bdms_given': False, 'networks_given': None,
             'kernel': None, 'ramdisk': None, 'instance_group': None,
         }
 
@@ -269,7 +289,7 @@ def _v_flavor_ref(req, value, field):
 
 
 def _v_image_ref(req, value, field):
-    # An empty imageRef is how clients say "boot from volume"; CROSS_CHECKS enforce that.
+    # An empty imageRef means "boot from block_device_mapping_v2"; _x_block_devices checks it.
     if not isinstance(value, str):
         raise ValidationError(field, 'must be a string')
     req.v['image_ref'] = value
@@ -283,57 +303,100 @@ def _v_counts(key):
     return validate
 
 
-def _bdm_item(req, item, field):
-    """One block_device_mapping_v2 entry (schema and BlockDeviceDict.from_api rules)."""
+def _bdm_schema(item, field):
+    """The JSON schema of one block_device_mapping_v2 entry: types, enums and patterns of
+    every key present (Nova checks them even on a no_device entry)."""
     check_object(item, field)
     check_keys(item, BDM_KEYS, field)
+    enums = (('source_type', ('volume', 'image', 'snapshot', 'blank')),
+             ('destination_type', ('local', 'volume')))
+    for key, allowed in enums:
+        if key in item and item[key] not in allowed:
+            raise ValidationError('%s.%s' % (field, key), 'must be one of %s' % ', '.join(allowed))
+    if 'uuid' in item:
+        check_string(item['uuid'], field + '.uuid', 1, 255)
+        if not BDM_UUID_RE.match(item['uuid']):
+            raise ValidationError(field + '.uuid', 'must match ^[a-zA-Z0-9._-]*$')
+    for key in ('image_id', 'volume_id', 'snapshot_id'):
+        if key in item:
+            check_uuid(item[key], '%s.%s' % (field, key))
+    boot_index = item.get('boot_index')
+    if boot_index is not None and (
+            isinstance(boot_index, bool) or not isinstance(boot_index, (int, str)) or (
+                isinstance(boot_index, str) and not BOOT_INDEX_RE.match(boot_index))):
+        raise ValidationError(field + '.boot_index', 'must be an integer or null')
+    if 'volume_size' in item:
+        check_positive_int(item['volume_size'], field + '.volume_size', maximum=MAX_INT)
+    if 'device_name' in item:
+        check_string(item['device_name'], field + '.device_name', 1, 255)
+        if not DEVICE_NAME_RE.match(item['device_name']):
+            raise ValidationError(field + '.device_name',
+                                  'must not contain spaces or characters outside [a-zA-Z0-9._-r/]')
+    if 'delete_on_termination' in item:
+        check_boolean(item['delete_on_termination'], field + '.delete_on_termination')
+    _bdm_schema_strings(item, field)
+
+
+def _bdm_schema_strings(item, field):
+    limits = (('guest_format', 255), ('device_type', 255), ('disk_bus', 255)) + BDM_LEGACY_STRINGS
+    for key, longest in limits:
+        if key in item:
+            check_string(item[key], '%s.%s' % (field, key), 0, longest)
+    if item.get('volume_type') is not None:         # parameter_types.volume_type: string or null
+        check_string(item['volume_type'], field + '.volume_type', 0, 255)
+    if 'tag' in item:
+        check_tag(item['tag'], field + '.tag')
+
+
+def _bdm_from_api(req, item, field):
+    """BlockDeviceDict.from_api: the device uuid (only `uuid` counts), image -> local only as
+    the root of an image boot, volume_type only for a new volume."""
     source = item.get('source_type')
-    if source not in ('volume', 'image', 'snapshot', 'blank'):
-        raise ValidationError(field + '.source_type', 'must be one of volume, image, snapshot, blank')
+    if source is None:
+        raise ValidationError(field + '.source_type', 'is required')
     dest = item.get('destination_type', 'volume' if source in ('volume', 'snapshot') else 'local')
-    if dest not in ('local', 'volume'):
-        raise ValidationError(field + '.destination_type', 'must be one of local, volume')
     if source in ('volume', 'snapshot') and dest != 'volume':
         raise ValidationError(field + '.destination_type',
                               'must be volume when source_type is %s' % source)
-    ref = item.get('uuid', item.get('%s_id' % source))
-    if source == 'blank' and ref is not None:
+    ref = item.get('uuid')
+    if source == 'blank' and ref:
         raise ValidationError(field + '.uuid', 'Invalid device UUID. (must be absent for blank)')
-    if source != 'blank':
-        if ref is None:
-            raise ValidationError(field + '.uuid', 'Missing device UUID.')
-        check_string(ref, field + '.uuid', 1, 255)
-        if not BDM_UUID_RE.match(ref):
-            raise ValidationError(field + '.uuid', 'must match ^[a-zA-Z0-9._-]*$')
+    if source != 'blank' and not ref:
+        raise ValidationError(field + '.uuid', 'Missing device UUID.')
     boot_index = item.get('boot_index')
-    if boot_index is not None:
-        if isinstance(boot_index, bool) or not isinstance(boot_index, (int, str)) or (
-                isinstance(boot_index, str) and not BOOT_INDEX_RE.match(boot_index)):
-            raise ValidationError(field + '.boot_index', 'must be an integer or null')
-        boot_index = int(boot_index)
-    size = item.get('volume_size')
-    if size is not None:
-        size = check_positive_int(size, field + '.volume_size')
-    if 'device_name' in item:
-        name = check_string(item['device_name'], field + '.device_name', 1, 255)
-        if not DEVICE_NAME_RE.match(name):
-            raise ValidationError(field + '.device_name',
-                                  'must not contain spaces or characters outside [a-zA-Z0-9._-r/]')
+    boot_index = None if boot_index is None else int(boot_index)
+    # the client's own mapping of imageRef: booting image -> local needs both
+    if source == 'image' and dest == 'local' and not (
+            'imageRef' in req.server and boot_index == 0):
+        raise ValidationError(field, 'Mapping image to local is not supported.')
+    if item.get('volume_type') and (dest == 'local' or source == 'volume'):
+        raise ValidationError(field + '.volume_type', 'Specifying a volume_type with '
+                              'destination_type=local is not supported.' if dest == 'local' else
+                              'Specifying volume type to existing volume is not supported.')
+    return source, dest, ref, boot_index
+
+
+def _bdm_item(req, item, field):
+    """One block_device_mapping_v2 entry: the schema, BlockDeviceDict.from_api, and the
+    per-device checks of compute/api.py _validate_bdm. None for a no_device entry, which
+    only hides an image-defined mapping (catalog images define none)."""
+    _bdm_schema(item, field)
+    if item.get('no_device'):
+        return None
+    source, dest, ref, boot_index = _bdm_from_api(req, item, field)
+    size = int(item['volume_size']) if 'volume_size' in item else None
+    if source == 'image' and dest == 'volume' and not size:
+        raise ValidationError(field + '.volume_size', "Images with destination_type 'volume' "
+                              "need to have a non-zero size specified")
+    if source == 'blank' and dest == 'volume' and not size:
+        raise ValidationError(field + '.volume_size', "Blank volumes (source: 'blank', dest: "
+                              "'volume') need to have non-zero size")
+    if item.get('disk_bus') and item['disk_bus'] not in DISK_BUSES:
+        raise ValidationError(field + '.disk_bus', 'Block Device Mapping is Invalid: Device bus '
+                              '%s not supported' % item['disk_bus'])
+    image_item = catalog.image(req.catalog, ref, field + '.uuid') if source == 'image' else None
     delete = check_boolean(item['delete_on_termination'], field + '.delete_on_termination') \
         if 'delete_on_termination' in item else dest == 'local'
-    for key in ('guest_format', 'device_type', 'disk_bus', 'volume_type'):
-        if key in item and item[key] is not None:
-            check_string(item[key], '%s.%s' % (field, key), 0, 255)
-    if 'tag' in item:
-        check_tag(item['tag'], field + '.tag')
-    if source == 'image' and dest == 'local' and boot_index not in (0, None):
-        raise ValidationError(field, 'Mapping image to local is not supported.')
-    if source in ('image', 'blank') and dest == 'volume' and not size:
-        raise ValidationError(field + '.volume_size',
-                              "Images with destination_type 'volume' need to have a non-zero "
-                              "size specified" if source == 'image' else
-                              'is required for a blank volume')
-    image_item = catalog.image(req.catalog, ref, field + '.uuid') if source == 'image' else None
     return {'source_type': source, 'destination_type': dest, 'uuid': ref,
             'boot_index': boot_index, 'volume_size': size,
             'device_name': item.get('device_name'), 'delete_on_termination': delete,
@@ -342,7 +405,9 @@ def _bdm_item(req, item, field):
 
 def _v_bdm_v2(req, value, field):
     check_list(value, field)
-    req.v['bdms'] = [_bdm_item(req, item, '%s[%d]' % (field, i)) for i, item in enumerate(value)]
+    req.v['bdms_given'] = bool(value)
+    bdms = [_bdm_item(req, item, '%s[%d]' % (field, i)) for i, item in enumerate(value)]
+    req.v['bdms'] = [b for b in bdms if b is not None]
 
 
 def _v_bdm_legacy(req, value, field):
@@ -362,13 +427,14 @@ def _network_entry(net, fixed_ip=None, port_id=None):
 
 
 def _check_fixed_ip(value, net, field):
-    """Inside the network's cidr, not its network/broadcast address or gateway, inside an
-    allocation pool when the network has pools."""
+    """Inside the network's cidr and not its network address (nor, in IPv4, its broadcast
+    address), as Neutron's check_subnet_ip; not the gateway; inside an allocation pool when
+    the network has pools."""
     address = check_ip(value, field)
     cidr = netaddr.IPNetwork(net['cidr'])
     if address.version != cidr.version or address not in cidr:
         raise ValidationError(field, 'must be inside %s' % cidr)
-    if cidr.version == 4 and cidr.prefixlen < 31 and address in (cidr.network, cidr.broadcast):
+    if address == cidr.network or (cidr.version == 4 and address == cidr.broadcast):
         raise ValidationError(field, 'must not be the network or broadcast address of %s' % cidr)
     if net.get('gateway') and address == netaddr.IPAddress(net['gateway']):
         raise ValidationError(field, 'must not be the gateway %s' % net['gateway'])
@@ -377,6 +443,13 @@ def _check_fixed_ip(value, net, field):
         raise ValidationError(field, 'must be inside the allocation pools %s'
                               % ', '.join('%s-%s' % (p['start'], p['end']) for p in pools))
     return str(address)
+
+
+def _check_external(req, net):
+    """Neutron's router:external networks, unless shared, need their own policy (Nova checks
+    it for every network the server gets)."""
+    if net.get('external') and not net.get('shared', True):
+        req.enforcer.enforce('network:attach_external_network', req.target, req.context)
 
 
 def _network_item(req, item, field):
@@ -392,17 +465,20 @@ def _network_item(req, item, field):
                                   "the two cannot be specified together." % (fixed_ip, port_id))
         port = catalog.port(req.catalog, port_id, field + '.port')
         net = catalog.network(req.catalog, port['network_id'], field + '.port', req.project_id)
+        _check_external(req, net)
         return _network_entry(net, port.get('fixed_ip'), port_id)
     if 'uuid' not in item:
         raise ValidationError(field + '.uuid', 'is required when no port is given')
     check_string(item['uuid'], field + '.uuid', 1, 255)
     net = catalog.network(req.catalog, item['uuid'], field + '.uuid', req.project_id)
+    _check_external(req, net)
     if fixed_ip is not None:
         fixed_ip = _check_fixed_ip(fixed_ip, net, field + '.fixed_ip')
     return _network_entry(net, fixed_ip)
 
 
 def _v_networks(req, value, field):
+    req.v['networks_given'] = value
     if value in ('auto', 'none'):
         req.v['networks'] = value
         return
@@ -425,6 +501,8 @@ def _v_networks(req, value, field):
 
 
 def _v_security_groups(req, value, field):
+    """Names (or ids) deduplicated; an entry without a name is skipped and an empty list
+    means `default`, as servers.py and compute/api.py treat them."""
     check_list(value, field)
     names = []
     for i, item in enumerate(value):
@@ -432,14 +510,14 @@ def _v_security_groups(req, value, field):
         check_object(item, where)
         check_keys(item, ('name',), where)
         if 'name' not in item:
-            raise ValidationError(where + '.name', 'is required')
+            continue
         name = check_name(item['name'], where + '.name')
         # 'default' always exists (Neutron makes it per project); others must be in the catalog
         if name != 'default':
             name = catalog.security_group(req.catalog, name, where + '.name')['name']
         if name not in names:
             names.append(name)
-    req.v['security_groups'] = names
+    req.v['security_groups'] = names or ['default']
 
 
 def _v_key_name(req, value, field):
@@ -603,52 +681,72 @@ def _root_bdm(bdms):
 
 
 def _x_block_devices(req):
-    """Boot source and block devices: compute/api.py `_check_and_transform_bdm` and
-    `_validate_bdm`."""
+    """Boot source and block devices: servers.py `_image_from_req_data`, compute/api.py
+    `_check_and_transform_bdm` and `_validate_bdm`. Without block_device_mapping_v2 the
+    image is the root (Nova's legacy path adds that mapping itself); with it, the request
+    must map its own root (boot_index 0), the image too."""
     v, bdms = req.v, req.v['bdms']
-    indexes = sorted(b['boot_index'] for b in bdms
-                     if b['boot_index'] is not None and b['boot_index'] >= 0)
-    if indexes and indexes != list(range(len(indexes))):
-        raise ValidationError('server.block_device_mapping_v2', 'Boot sequence for the instance '
-                              'and image/block device mapping combination is not valid.')
-    root = _root_bdm(bdms)
-    v['root_bdm'] = root
-    v['is_bfv'] = bool(root and root['destination_type'] == 'volume')
-    if v['image_ref'] == '' and not v['is_bfv']:
-        raise ValidationError('server.imageRef', 'may be empty only when booting from volume')
-    if v['image_ref'] is None and root is None:
+    if not v['image_ref'] and not v['bdms_given']:
         raise ValidationError('server.imageRef', 'Missing imageRef attribute')
-    if v['image'] is None and root is not None and root['image'] is not None:
-        v['image'] = root['image']          # image -> volume (or image -> local) boot
+    if v['image_ref']:
+        for b in bdms:
+            if b['destination_type'] == 'volume' and re.sub(
+                    '^/dev/', '', b['device_name'] or '') == 'vda':
+                raise ValidationError(b['field'] + '.device_name', 'The volume cannot be '
+                                      'assigned the same device name as the root device vda')
     if v['max_count'] > 1 and any(b['source_type'] == 'volume' for b in bdms):
         raise ValidationError('server.block_device_mapping_v2',
                               'Cannot attach one or more volumes to multiple instances')
-    if v['image_ref']:
-        for b in bdms:
-            if b['destination_type'] == 'volume' and (b['device_name'] or '').replace(
-                    '/dev/', '') == 'vda':
-                raise ValidationError(b['field'] + '.device_name', 'The volume cannot be '
-                                      'assigned the same device name as the root device vda')
+    if v['bdms_given']:
+        indexes = sorted(b['boot_index'] for b in bdms
+                         if b['boot_index'] is not None and b['boot_index'] >= 0)
+        if not indexes or indexes != list(range(len(indexes))):
+            raise ValidationError('server.block_device_mapping_v2', 'Boot sequence for the '
+                                  'instance and image/block device mapping combination is '
+                                  'not valid.')
+    root = _root_bdm(bdms)
+    v['root_bdm'] = root
+    v['is_bfv'] = bool(root and root['destination_type'] == 'volume')
+    if not v['image_ref'] and root is not None and root['image'] is not None:
+        v['image'] = root['image']          # image -> volume (or image -> local) boot
     _check_local_disks(req, bdms)
 
 
+def _is_swap(bdm):
+    return bdm['source_type'] == 'blank' and bdm['destination_type'] == 'local' and \
+        bdm['guest_format'] == 'swap'
+
+
+def _is_ephemeral(bdm):
+    return bdm['source_type'] == 'blank' and bdm['destination_type'] == 'local' and \
+        bdm['guest_format'] != 'swap'
+
+
 def _check_local_disks(req, bdms):
-    """Blank local disks are ephemeral or swap; the flavor bounds them."""
+    """Blank local disks are ephemeral or swap, bounded by the flavor; the flavor's own
+    ephemeral and swap disks (when no mapping replaces them) and the image root of an
+    image boot count towards max_local_block_devices with the requested local disks."""
     flavor = req.v['flavor']
-    local = [b for b in bdms if b['source_type'] == 'blank' and b['destination_type'] == 'local']
-    swaps = [b for b in local if b['guest_format'] == 'swap']
-    if len(swaps) > 1:
-        raise ValidationError('server.block_device_mapping_v2', 'More than one swap drive requested.')
-    if swaps and (swaps[0]['volume_size'] or 0) > int(flavor.get('swap') or 0):
-        raise ValidationError(swaps[0]['field'] + '.volume_size',
-                              'Swap drive requested is larger than instance type allows.')
-    ephemeral = sum(b['volume_size'] or int(flavor.get('ephemeral') or 0)
-                    for b in local if b['guest_format'] != 'swap')
-    if ephemeral > int(flavor.get('ephemeral') or 0):
+    flavor_ephemeral, flavor_swap = int(flavor.get('ephemeral') or 0), int(flavor.get('swap') or 0)
+    ephemeral = sum(b['volume_size'] or flavor_ephemeral for b in bdms if _is_ephemeral(b))
+    if ephemeral > flavor_ephemeral:
         raise ValidationError('server.block_device_mapping_v2',
                               'Ephemeral disks requested are larger than the instance type '
                               'allows. If no size is given in one block device mapping, '
                               'flavor ephemeral size will be used.')
+    swaps = [b for b in bdms if _is_swap(b)]
+    if len(swaps) > 1:
+        raise ValidationError('server.block_device_mapping_v2', 'More than one swap drive requested.')
+    if swaps and (swaps[0]['volume_size'] or 0) > flavor_swap:
+        raise ValidationError(swaps[0]['field'] + '.volume_size',
+                              'Swap drive requested is larger than instance type allows.')
+    local = len([b for b in bdms if b['destination_type'] == 'local'])
+    local += int(bool(req.v['image_ref']) and not req.v['bdms_given'])
+    local += int(bool(flavor_ephemeral) and not any(_is_ephemeral(b) for b in bdms))
+    local += int(bool(flavor_swap) and not swaps)
+    if local > MAX_LOCAL_BLOCK_DEVICES:
+        raise ValidationError('server.block_device_mapping_v2', 'Block Device Mapping is '
+                              'Invalid: You specified more local devices than the limit allows')
 
 
 def _x_image(req):
@@ -726,26 +824,36 @@ def _x_disk_config(req):
         req.v['auto_disk_config'] = from_image in ('1', 't', 'true', 'on', 'y', 'yes')
 
 
-def _auto_network(req):
-    """'auto' (and no `networks` at all): the one network the project can use, as Nova's
-    get-me-a-network; more than one is ambiguous, none cannot be made here."""
+def _available_network(req, auto):
+    """No networks asked for (absent, [] or 'auto'): the one network the project can use,
+    as Neutron's validate_networks. More than one is ambiguous; with none the server gets
+    no network, except that 'auto' then asks for a network to be made, which cannot be done
+    here."""
     usable = [n for n in req.catalog.get('networks') or []
               if n.get('shared', True) or n.get('project_id') == req.project_id]
     if len(usable) > 1:
         raise ValidationError('server.networks', 'Multiple possible networks found, use a '
                               'Network ID to be more specific.')
-    if not usable:
+    if not usable and auto:
         raise ValidationError('server.networks', 'Unable to automatically allocate a network '
                               'for project %s' % req.project_id)
-    return [_network_entry(usable[0])]
+    for net in usable:
+        _check_external(req, net)
+    return [_network_entry(net) for net in usable]
 
 
-def _addresses_in_use(servers):
+def _addresses_in_use(req):
+    """(network name, address) -> who holds it: the servers' addresses, and the catalog's
+    ports (a pre-made port holds its address before any server uses it)."""
+    names = dict((n.get('id'), n.get('name')) for n in req.catalog.get('networks') or [])
     used = {}
-    for server in servers or []:
+    for port in req.catalog.get('ports') or []:
+        if port.get('fixed_ip'):
+            used[(names.get(port.get('network_id')), port['fixed_ip'])] = 'port %s' % port['id']
+    for server in req.servers or []:
         for net_name, addrs in (server.get('addresses') or {}).items():
             for addr in addrs or []:
-                used[(net_name, addr.get('addr'))] = server.get('id')
+                used[(net_name, addr.get('addr'))] = 'instance %s' % server.get('id')
     return used
 
 
@@ -753,9 +861,10 @@ def _x_networks(req):
     v = req.v
     if v['networks'] == 'none':
         v['networks'] = []
-    elif v['networks'] in (None, 'auto'):
-        v['networks'] = _auto_network(req)
-    used = _addresses_in_use(req.servers)
+    elif v['networks'] in (None, 'auto', []):
+        v['networks'] = _available_network(req, v['networks'] == 'auto')
+    # one pass over every server's addresses, only when an address is asked for
+    used = _addresses_in_use(req) if any(e['fixed_ip'] for e in v['networks']) else {}
     for i, entry in enumerate(v['networks']):
         where = 'server.networks[%d]' % i
         if v['max_count'] > 1 and entry['port_id']:
@@ -765,10 +874,15 @@ def _x_networks(req):
         if v['max_count'] > 1 and entry['fixed_ip']:
             raise ValidationError(where + '.fixed_ip', 'max_count cannot be greater than 1 if '
                                   'an fixed_ip is specified.')
-        owner = used.get((entry['network_name'], entry['fixed_ip']))
-        if entry['fixed_ip'] and owner and not entry['port_id']:
+        owner = used.get((entry['network_name'], entry['fixed_ip'])) if entry['fixed_ip'] else None
+        if owner and entry['port_id']:
+            # the port's own address on a server: that server has the port
+            if owner.startswith('instance '):
+                raise ValidationError(where + '.port', 'Port %s is still in use.'
+                                      % entry['port_id'])
+        elif owner:
             raise ValidationError(where + '.fixed_ip', 'Fixed IP address %s is already in use '
-                                  'on instance %s.' % (entry['fixed_ip'], owner))
+                                  'on %s.' % (entry['fixed_ip'], owner))
 
 
 def _x_zone(req):
@@ -782,6 +896,11 @@ def _x_zone(req):
     if v['requested_host'] or v['requested_node']:
         req.enforcer.enforce('compute:servers:create:requested_destination', req.target,
                              req.context)
+        if v['forced_host'] or v['forced_node']:
+            raise ValidationError('server.host' if v['requested_host'] else
+                                  'server.hypervisor_hostname',
+                                  'One mechanism with host and/or hypervisor_hostname and '
+                                  'another mechanism with zone:host:node are mutually exclusive.')
 
 
 def _merged_hints(req):
@@ -816,6 +935,11 @@ def _check_hint_values(hints):
         raise ValidationError('scheduler_hints.cidr', 'must match ^/[0-9a-f.:]+$')
     if 'target_cell' in hints:
         check_name(hints['target_cell'], 'scheduler_hints.target_cell')
+    cells = hints.get('different_cell')
+    if cells is not None and not (isinstance(cells, str) or (
+            isinstance(cells, list) and all(isinstance(c, str) for c in cells))):
+        raise ValidationError('scheduler_hints.different_cell',
+                              'must be a string or a list of strings')
 
 
 def _group_servers(servers, group_uuid):
@@ -845,11 +969,14 @@ def _x_hints(req):
 
 
 def _x_attach_policies(req):
+    """As servers.py: attach_volume for any block_device_mapping_v2, attach_network for a
+    non-empty list of networks or 'auto' (not for an absent or empty list, nor 'none')."""
     v = req.v
-    if v['networks']:
+    given = v['networks_given']
+    if given == 'auto' or (isinstance(given, list) and given):
         req.enforcer.enforce('os_compute_api:servers:create:attach_network', req.target,
                              req.context)
-    if any(b['destination_type'] == 'volume' for b in v['bdms']):
+    if v['bdms_given']:
         req.enforcer.enforce('os_compute_api:servers:create:attach_volume', req.target,
                              req.context)
 
@@ -939,7 +1066,8 @@ def build_request(server, context, catalog_data, scheduler_hints=None, enforcer=
     for key in ('project_id', 'user_id'):
         if not (context or {}).get(key):
             raise ValidationError('context.%s' % key, 'is required')
-    limits = quota.resolve_limits(quotas, context['project_id'], context['user_id'])[1]
+    limits = quota.tighter_limits(*quota.resolve_limits(quotas, context['project_id'],
+                                                        context['user_id']))
     zones = set(availability_zones or [default_availability_zone])
     req = _Request(server, context, catalog_data or {}, enforcer or Enforcer(), limits, zones,
                    servers or [])

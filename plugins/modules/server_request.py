@@ -23,16 +23,22 @@ description:
     C(os_compute_api:servers:create:forced_host) when C(availability_zone) names a host or
     node; C(compute:servers:create:requested_destination) when C(host) or
     C(hypervisor_hostname) is given; C(os_compute_api:servers:create:attach_network) when
-    networks are attached; C(os_compute_api:servers:create:attach_volume) when a block device
-    mapping has a volume destination; C(os_compute_api:servers:create:zero_disk_flavor) when
-    the flavor has no disk and the server does not boot from a volume.
+    C(networks) is a non-empty list or C(auto); C(os_compute_api:servers:create:attach_volume)
+    when C(block_device_mapping_v2) is not empty;
+    C(os_compute_api:servers:create:zero_disk_flavor) when the flavor has no disk and the
+    server does not boot from a volume; C(network:attach_external_network) for an unshared
+    network marked C(external).
   - Scheduler hints are Nova's C(os:scheduler_hints) sibling of C(server). Give them with
     I(scheduler_hints), or, for convenience, as a C(scheduler_hints) key inside I(server);
     both are merged and must not disagree.
-  - C(networks) absent or C(auto) picks the one network the project can use (Nova's
-    get-me-a-network); C(none) attaches none. A network is referred to by id or name.
-    A fixed IP must be inside the network's cidr and allocation pools, not its gateway, and
-    not in use by a server in I(servers).
+  - C(networks) absent or empty picks the one network the project can use, or none when
+    there is none; C(auto) also picks that one network and fails when there is none (no
+    network can be made here); C(none) attaches none. A network is referred to by id or name.
+    A fixed IP must be inside the network's cidr and allocation pools, not its network,
+    broadcast or gateway address, and not held by a server in I(servers) or by a port of the
+    catalog.
+  - With C(block_device_mapping_v2) the request maps its own root (C(boot_index) 0), an
+    image root too, as with Nova.
   - Every instance gets a config drive (there is no metadata service; Nova's
     C(force_config_drive)).
   - Nothing is created; the module only computes, in check mode too.
@@ -67,10 +73,18 @@ options:
     type: str
   personality:
     description:
-      - The body's C(personality) (injected files, each C(path) and base64 C(contents)), kept
-        out of every log. Overrides C(server.personality).
+      - The body's C(personality) (injected files), their contents kept out of every log.
+        Overrides C(server.personality).
+      - Only C(contents) is secret; the paths are returned in C(injected_file_paths).
     type: list
     elements: dict
+    suboptions:
+      path:
+        description: Where the file goes in the guest.
+        type: raw
+      contents:
+        description: The file's contents, base64.
+        type: raw
   scheduler_hints:
     description:
       - Nova's scheduler hints (C(group) as a server group uuid or name, C(same_host),
@@ -244,13 +258,17 @@ SECRET_OPTIONS = (('admin_pass', 'adminPass'), ('user_data', 'user_data'), ('per
 
 
 def with_secrets(server, params):
-    """The body with the secrets given in their own no_log options put back in."""
+    """The body with the secrets given in their own no_log options put back in. Ansible
+    fills a personality item's missing suboption with None: the body had no such key."""
     if not isinstance(server, dict):
         return server
     merged = dict(server)
     for option, key in SECRET_OPTIONS:
         if params[option] is not None:
             merged[key] = params[option]
+    if params['personality'] is not None:
+        merged['personality'] = [dict((k, v) for k, v in item.items() if v is not None)
+                                 for item in params['personality']]
     return merged
 
 
@@ -259,7 +277,9 @@ def argument_spec():
         server=dict(type='dict', required=True),
         admin_pass=dict(type='str', no_log=True),
         user_data=dict(type='str', no_log=True),
-        personality=dict(type='list', elements='dict', no_log=True),
+        # only the contents are secret: a no_log list would make every path a masked value
+        personality=dict(type='list', elements='dict', options=dict(
+            path=dict(type='raw'), contents=dict(type='raw', no_log=True))),
         scheduler_hints=dict(type='dict'),
         # no_log=False: keypairs hold public keys only, nothing secret.
         catalog=dict(type='dict', default={}, options=dict(

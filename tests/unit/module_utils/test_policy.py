@@ -92,6 +92,7 @@ def test_unknown_reference_detected():
 
 @pytest.mark.parametrize('rules,loop', [
     ({'a': 'rule:a'}, 'a -> a'),
+    ({'a': 'role:x or (rule:b and @)', 'b': 'rule:c', 'c': 'rule:a'}, 'a -> b -> c -> a'),
     ({'a': 'rule:b', 'b': 'not rule:a'}, 'a -> b -> a'),
     ({'context_is_admin': 'rule:project_member_or_admin'},
      'context_is_admin -> project_member_or_admin -> context_is_admin'),
@@ -129,6 +130,82 @@ def test_unregistered_rule():
 ])
 def test_nova_defaults(rule, roles, project, expected):
     assert policy.Enforcer().check(rule, TARGET, ctx(*roles, project_id=project)) is expected
+
+
+# Every default rule, allowed and denied: (rule, (roles, project) allowed, (roles, project) denied)
+MEMBER, READER, ADMIN = ['member'], ['reader'], ['admin']
+DEFAULTS = [
+    ('context_is_admin', (ADMIN, 'other'), (MEMBER, 'demo')),
+    ('admin_or_owner', (READER, 'demo'), (MEMBER, 'other')),
+    ('admin_api', (ADMIN, 'other'), (['manager'], 'demo')),
+    ('project_manager_api', (['manager'], 'demo'), (['manager'], 'other')),
+    ('project_member_api', (MEMBER, 'demo'), (ADMIN, 'other')),
+    ('project_reader_api', (READER, 'demo'), ([], 'demo')),
+    ('project_manager_or_admin', (ADMIN, 'other'), (MEMBER, 'demo')),
+    ('project_member_or_admin', (['manager'], 'demo'), (READER, 'demo')),
+    ('project_reader_or_admin', (READER, 'demo'), (MEMBER, 'other')),
+    ('os_compute_api:servers:index', (READER, 'demo'), (READER, 'other')),
+    ('os_compute_api:servers:detail', (ADMIN, 'other'), ([], 'demo')),
+    ('os_compute_api:servers:show', (MEMBER, 'demo'), (READER, 'other')),
+    ('os_compute_api:servers:create', (MEMBER, 'demo'), (READER, 'demo')),
+    ('os_compute_api:servers:create:forced_host', (ADMIN, 'demo'), (['manager'], 'demo')),
+    ('compute:servers:create:requested_destination', (ADMIN, 'other'), (MEMBER, 'demo')),
+    ('os_compute_api:servers:create:attach_volume', (MEMBER, 'demo'), (MEMBER, 'other')),
+    ('os_compute_api:servers:create:attach_network', (ADMIN, 'other'), (READER, 'demo')),
+    ('os_compute_api:servers:create:zero_disk_flavor', (ADMIN, 'demo'), (MEMBER, 'demo')),
+    ('network:attach_external_network', (ADMIN, 'demo'), (MEMBER, 'demo')),
+    ('os_compute_api:servers:delete', (MEMBER, 'demo'), (READER, 'demo')),
+    ('os_compute_api:servers:start', (MEMBER, 'demo'), (MEMBER, 'other')),
+    ('os_compute_api:servers:stop', (ADMIN, 'x'), ([], 'demo')),
+    ('os_compute_api:servers:reboot', (['manager'], 'demo'), (READER, 'demo')),
+]
+
+
+def test_every_default_rule_in_the_table():
+    assert sorted(r[0] for r in DEFAULTS) == sorted(policy.DEFAULT_RULES)
+
+
+@pytest.mark.parametrize('rule,allowed_ctx,denied_ctx', DEFAULTS, ids=[r[0] for r in DEFAULTS])
+def test_default_rule_both_sides(rule, allowed_ctx, denied_ctx):
+    enforcer = policy.Enforcer()
+    roles, project = allowed_ctx
+    assert enforcer.check(rule, TARGET, ctx(*roles, project_id=project)) is True
+    roles, project = denied_ctx
+    assert enforcer.check(rule, TARGET, ctx(*roles, project_id=project)) is False
+
+
+@pytest.mark.parametrize('text,roles,expected', [
+    ('@ and role:a', [], False),
+    ('! or role:a', ['a'], True),
+    ('not @', ['admin'], False),
+    ('not !', [], True),
+    ('not role:a or role:b', ['a'], False),
+    ('not (role:a or role:b)', ['c'], True),
+    ('rule:yes and not rule:no', [], True),
+])
+def test_constants_and_not(text, roles, expected):
+    enforcer = policy.Enforcer({'r': text, 'yes': '@', 'no': '!'})
+    assert enforcer.check('r', TARGET, ctx(*roles)) is expected
+
+
+def test_admin_override_sees_the_callers_own_project():
+    # Nova's check_is_admin evaluates context_is_admin with the caller's project as target
+    enforcer = policy.Enforcer({'context_is_admin': 'role:admin and project_id:%(project_id)s'})
+    assert enforcer.credentials(ctx('admin'))['is_admin'] is True
+    assert enforcer.check('admin_api', TARGET, ctx('admin', project_id='other')) is True
+    assert enforcer.credentials(ctx('member'))['is_admin'] is False
+
+
+@pytest.mark.parametrize('roles,expanded', [
+    (['admin'], ['admin', 'member', 'reader']),
+    (['manager'], ['manager', 'member', 'reader']),
+    (['member'], ['member', 'reader']),
+    (['reader'], ['reader']),
+    (['Observer'], ['observer']),
+    ([], []),
+])
+def test_implied_roles(roles, expanded):
+    assert policy.credentials(ctx(*roles))['roles'] == expanded
 
 
 def test_enforce_message():

@@ -172,3 +172,82 @@ def test_catalog_usage():
                'server_groups': [{'uuid': 'g', 'project_id': 'demo'}]}
     usage = quota.check_request(spec(1), [], {}, catalog)['usage']
     assert (usage['key_pairs'], usage['server_groups']) == (1, 1)
+
+
+@pytest.mark.parametrize('project,user,expected', [
+    ({'instances': 10}, {'instances': 5}, 5),
+    ({'instances': 10}, {'instances': 50}, 10),        # a user's override cannot lift the project's
+    ({'instances': -1}, {'instances': 5}, 5),
+    ({'instances': 10}, {'instances': -1}, 10),
+    ({'instances': -1}, {'instances': -1}, -1),
+])
+def test_tighter_limits(project, user, expected):
+    assert quota.tighter_limits(project, user) == {'instances': expected}
+
+
+# (id, quotas, existing servers (alice's 2-core 1 GiB servers, bob's), min, max, allowed)
+PARTIAL = [
+    ('all-fit', {}, 2, 0, 1, 4, 4),
+    ('cores-bind', {}, 7, 0, 1, 5, 3),                       # 6 of 20 cores left
+    ('ram-binds', {'defaults': {'ram': 6144}}, 2, 0, 1, 5, 4),
+    ('instances-bind', {'defaults': {'instances': 4}}, 1, 0, 2, 5, 3),
+    ('user-binds', {'users': {'demo': {'alice': {'instances': 3}}}}, 1, 4, 1, 5, 2),
+    ('project-binds-over-user-override', {'users': {'demo': {'alice': {'instances': 50}}}},
+     2, 6, 1, 5, 2),
+    ('user-unlimited-project-binds', {'defaults': {'cores': -1, 'ram': -1},
+                                      'users': {'demo': {'alice': {'instances': -1}}}},
+     3, 3, 1, 9, 4),
+    ('exactly-min', {}, 8, 0, 2, 5, 2),
+    ('everything-unlimited', {'defaults': {'instances': -1, 'cores': -1, 'ram': -1}},
+     500, 0, 50, 99, 99),
+]
+
+
+@pytest.mark.parametrize('quotas,mine,bobs,min_num,num,allowed', [c[1:] for c in PARTIAL],
+                         ids=[c[0] for c in PARTIAL])
+def test_partial_multi_create_takes_the_largest_count_that_fits(
+        quotas, mine, bobs, min_num, num, allowed):
+    existing = servers(mine) + servers(bobs, user='bob')
+    result = quota.check_request(spec(num, min_num=min_num), existing, quotas)
+    assert result['num_instances'] == allowed
+    assert result['instance_uuids'] == ['new-%d' % i for i in range(allowed)]
+
+
+@pytest.mark.parametrize('quotas,mine,min_num,num,message,overs', [
+    ({'defaults': {'ram': 4096}}, 3, 2, 2,
+     'Quota exceeded for ram: Requested 2048, but already used 3072 of 4096 ram', ['ram']),
+    ({}, 10, 1, 3, 'Quota exceeded for cores, instances: Requested 6, 1-3, but already used '
+     '20, 10 of 20, 10 cores, instances', ['cores', 'instances']),
+    ({'defaults': {'instances': 20}}, 9, 2, 4,
+     'Quota exceeded for cores: Requested 8, but already used 18 of 20 cores', ['cores']),
+    ({'users': {'demo': {'alice': {'ram': 3000}}}}, 2, 1, 1,
+     'Quota exceeded for ram: Requested 1024, but already used 2048 of 3000 ram', ['ram']),
+])
+def test_not_even_min_count_fits(quotas, mine, min_num, num, message, overs):
+    with pytest.raises(QuotaExceeded) as info:
+        quota.check_request(spec(num, min_num=min_num), servers(mine), quotas)
+    assert info.value.msg == message
+    assert info.value.overs == overs
+
+
+def test_recheck_message_names_the_broken_limit():
+    # a racing request of bob's took the room: alice's 3 new servers now break the project's
+    # instances limit; the message counts the other servers as used
+    mine = [dict(s, id='new-%d' % i) for i, s in enumerate(servers(3, vcpus=1, ram=1))]
+    with pytest.raises(QuotaExceeded) as info:
+        quota.check_request(spec(3), servers(8, user='bob', vcpus=1, ram=1) + mine,
+                            {}, recheck_after_build=True)
+    assert info.value.msg == ('Quota exceeded for instances: Requested 3, but already used 8 '
+                              'of 10 instances')
+    assert info.value.overs == ['instances']
+
+
+def test_recheck_user_limit():
+    mine = [dict(s, id='new-%d' % i) for i, s in enumerate(servers(2, vcpus=1, ram=1))]
+    quotas = {'users': {'demo': {'alice': {'instances': 3}}}}
+    with pytest.raises(QuotaExceeded, match='^Quota exceeded for instances: Requested 2, but '
+                                            'already used 2 of 3 instances$'):
+        quota.check_request(spec(2), servers(2, vcpus=1, ram=1) + mine, quotas,
+                            recheck_after_build=True)
+    assert quota.check_request(spec(2), servers(1, vcpus=1, ram=1) + mine, quotas,
+                               recheck_after_build=True)['num_instances'] == 2

@@ -20,11 +20,12 @@ from request_fixtures import (ADMIN, CONTEXT, GROUP_THEIRS, GROUP_WEB, IMG_AUTO,
                               IMG_BIG, IMG_DEMO, IMG_KERNEL, IMG_LOST_KERNEL, IMG_LOST_RAMDISK,
                               IMG_NO_RESIZE, IMG_QUEUED, IMG_RAMDISK, NET_MINE,
                               NET_PRIVATE, NET_THEIRS, NET_V6, PORT_1, PORT_2, SERVER, SERVER_1,
-                              SERVER_2, SERVERS, catalog)
+                              SERVER_2, SERVERS, SG_WEB, catalog)
 
 DELETE = object()
 B64 = base64.b64encode(b'hello').decode()
 VOL = '0c1d0000-0000-4000-8000-0000000000aa'
+SERVER_3 = '99999999-9999-4999-8999-999999999993'
 
 
 def server(**changes):
@@ -51,6 +52,10 @@ def net(**item):
 
 def bdm(**item):
     return [dict({'source_type': 'volume', 'uuid': VOL, 'boot_index': 0}, **item)]
+
+
+# the client's own mapping of imageRef, which a block_device_mapping_v2 with an image needs
+ROOT = [{'source_type': 'image', 'uuid': IMG_DEMO, 'destination_type': 'local', 'boot_index': 0}]
 
 
 # (id, server changes, extra build kwargs, field, rule fragment)
@@ -80,7 +85,9 @@ BAD = [
     ('image-unknown', dict(imageRef='nope'), {}, 'server.imageRef', 'Image nope could not be found.'),
     ('image-ambiguous', dict(imageRef='twin'), {}, 'server.imageRef', 'Multiple images'),
     ('image-empty-no-volume', dict(imageRef=''), {}, 'server.imageRef',
-     'may be empty only when booting from volume'),
+     'Missing imageRef attribute'),
+    ('image-empty-bdm-list', dict(imageRef=DELETE, block_device_mapping_v2=[]), {},
+     'server.imageRef', 'Missing imageRef attribute'),
     ('image-missing', dict(imageRef=DELETE), {}, 'server.imageRef', 'Missing imageRef attribute'),
     ('image-queued', dict(imageRef=IMG_QUEUED), {}, 'server.imageRef', 'is not active'),
     ('image-min-ram', dict(imageRef=IMG_BIG, flavorRef='1'), {}, 'server.flavorRef',
@@ -179,8 +186,8 @@ BAD = [
      'must be a list'),
     ('sg-unknown', dict(security_groups=[{'name': 'nope'}]), {},
      'server.security_groups[0].name', 'Security group nope not found.'),
-    ('sg-no-name', dict(security_groups=[{}]), {}, 'server.security_groups[0].name',
-     'is required'),
+    ('sg-name-empty', dict(security_groups=[{'name': ''}]), {},
+     'server.security_groups[0].name', 'must be 1-255 characters'),
     ('sg-extra-key', dict(security_groups=[{'name': 'web', 'id': 1}]), {},
      'server.security_groups[0].id', 'additional properties'),
     ('sg-not-object', dict(security_groups=['default']), {}, 'server.security_groups[0]',
@@ -316,18 +323,75 @@ BAD = [
      'server.block_device_mapping_v2', 'Cannot attach one or more volumes to multiple'),
     ('bdm-root-name-clash', dict(block_device_mapping_v2=bdm(boot_index=None, device_name='/dev/vda')), {},
      'server.block_device_mapping_v2[0].device_name', 'same device name as the root device'),
-    ('bdm-two-swaps', dict(flavorRef='2', block_device_mapping_v2=[
+    ('bdm-two-swaps', dict(flavorRef='2', block_device_mapping_v2=ROOT + [
         {'source_type': 'blank', 'destination_type': 'local', 'guest_format': 'swap',
          'volume_size': 1, 'boot_index': -1}] * 2), {}, 'server.block_device_mapping_v2',
      'More than one swap drive requested.'),
-    ('bdm-swap-too-big', dict(flavorRef='2', block_device_mapping_v2=[
+    ('bdm-swap-too-big', dict(flavorRef='2', block_device_mapping_v2=ROOT + [
         {'source_type': 'blank', 'destination_type': 'local', 'guest_format': 'swap',
          'volume_size': 1024, 'boot_index': -1}]), {},
-     'server.block_device_mapping_v2[0].volume_size', 'Swap drive requested is larger'),
-    ('bdm-ephemeral-too-big', dict(flavorRef='2', block_device_mapping_v2=[
+     'server.block_device_mapping_v2[1].volume_size', 'Swap drive requested is larger'),
+    ('bdm-ephemeral-too-big', dict(flavorRef='2', block_device_mapping_v2=ROOT + [
         {'source_type': 'blank', 'destination_type': 'local', 'volume_size': 3,
          'boot_index': -1}]), {}, 'server.block_device_mapping_v2',
      'Ephemeral disks requested are larger than the instance type allows'),
+    ('bdm-ephemeral-default-sizes', dict(flavorRef='2', block_device_mapping_v2=ROOT + [
+        {'source_type': 'blank', 'destination_type': 'local'}] * 2), {},
+     'server.block_device_mapping_v2', 'flavor ephemeral size will be used'),
+    ('bdm-too-many-locals', dict(flavorRef='2', block_device_mapping_v2=ROOT + [
+        {'source_type': 'blank', 'destination_type': 'local', 'volume_size': 1}] * 2), {},
+     'server.block_device_mapping_v2', 'more local devices than the limit allows'),
+    ('bdm-image-without-root', dict(block_device_mapping_v2=[
+        {'source_type': 'blank', 'destination_type': 'local', 'volume_size': 1,
+         'boot_index': -1}]), {}, 'server.block_device_mapping_v2', 'Boot sequence'),
+    ('bdm-only-no-device', dict(imageRef='', block_device_mapping_v2=[{'no_device': True}]),
+     {}, 'server.block_device_mapping_v2', 'Boot sequence'),
+    ('bdm-image-local-no-imageref', dict(imageRef=DELETE, block_device_mapping_v2=ROOT), {},
+     'server.block_device_mapping_v2[0]', 'Mapping image to local is not supported.'),
+    ('bdm-image-local-boot-null', dict(block_device_mapping_v2=[dict(ROOT[0], boot_index=None)]),
+     {}, 'server.block_device_mapping_v2[0]', 'Mapping image to local is not supported.'),
+    ('bdm-volume-id-only', dict(imageRef='', block_device_mapping_v2=[
+        {'source_type': 'volume', 'volume_id': VOL, 'boot_index': 0}]), {},
+     'server.block_device_mapping_v2[0].uuid', 'Missing device UUID.'),
+    ('bdm-volume-id-format', dict(imageRef='', block_device_mapping_v2=bdm(volume_id='vol-1')),
+     {}, 'server.block_device_mapping_v2[0].volume_id', 'must be a uuid'),
+    ('bdm-no-source', dict(imageRef='', block_device_mapping_v2=[{'uuid': VOL, 'boot_index': 0}]),
+     {}, 'server.block_device_mapping_v2[0].source_type', 'is required'),
+    ('bdm-no-device-bad-source', dict(imageRef='', block_device_mapping_v2=bdm() + [
+        {'no_device': True, 'source_type': 'tape'}]), {},
+     'server.block_device_mapping_v2[1].source_type', 'must be one of volume, image'),
+    ('bdm-volume-type-local', dict(block_device_mapping_v2=ROOT + [
+        {'source_type': 'blank', 'destination_type': 'local', 'volume_type': 'ssd'}]), {},
+     'server.block_device_mapping_v2[1].volume_type', 'destination_type=local is not supported'),
+    ('bdm-volume-type-existing', dict(imageRef='', block_device_mapping_v2=bdm(
+        volume_type='ssd')), {}, 'server.block_device_mapping_v2[0].volume_type',
+     'Specifying volume type to existing volume is not supported.'),
+    ('bdm-volume-type-int', dict(imageRef='', block_device_mapping_v2=bdm(volume_type=5)), {},
+     'server.block_device_mapping_v2[0].volume_type', 'must be a string'),
+    ('bdm-blank-volume-no-size', dict(imageRef='', block_device_mapping_v2=bdm() + [
+        {'source_type': 'blank', 'destination_type': 'volume'}]), {},
+     'server.block_device_mapping_v2[1].volume_size', "Blank volumes (source: 'blank', dest: "
+     "'volume') need to have non-zero size"),
+    ('bdm-size-over-max-int', dict(imageRef='', block_device_mapping_v2=bdm(
+        volume_size=2 ** 31)), {}, 'server.block_device_mapping_v2[0].volume_size',
+     'must be <= 2147483647'),
+    ('bdm-size-word', dict(imageRef='', block_device_mapping_v2=bdm(volume_size='big')), {},
+     'server.block_device_mapping_v2[0].volume_size', 'must be an integer'),
+    ('bdm-disk-bus', dict(imageRef='', block_device_mapping_v2=bdm(disk_bus='floppy')), {},
+     'server.block_device_mapping_v2[0].disk_bus', 'Device bus floppy not supported'),
+    ('bdm-guest-format-null', dict(block_device_mapping_v2=ROOT + [
+        {'source_type': 'blank', 'destination_type': 'local', 'guest_format': None}]), {},
+     'server.block_device_mapping_v2[1].guest_format', 'must be a string'),
+    ('bdm-connection-info-int', dict(imageRef='', block_device_mapping_v2=bdm(
+        connection_info=5)), {}, 'server.block_device_mapping_v2[0].connection_info',
+     'must be a string'),
+    ('bdm-virtual-name-long', dict(imageRef='', block_device_mapping_v2=bdm(
+        virtual_name='v' * 256)), {}, 'server.block_device_mapping_v2[0].virtual_name',
+     'must be 0-255 characters'),
+    ('bdm-device-long', dict(imageRef='', block_device_mapping_v2=bdm(device_name='v' * 256)),
+     {}, 'server.block_device_mapping_v2[0].device_name', 'must be 1-255 characters'),
+    ('bdm-tag-comma', dict(imageRef='', block_device_mapping_v2=bdm(tag='a,b')), {},
+     'server.block_device_mapping_v2[0].tag', "'/' or ','"),
     ('bdm-volume-under-min-disk', dict(imageRef='', flavorRef='2', block_device_mapping_v2=bdm(
         source_type='image', uuid=IMG_BIG, destination_type='volume', volume_size=1)), {},
      'server.block_device_mapping_v2[0].volume_size', 'Volume is smaller than the minimum'),
@@ -359,6 +423,55 @@ BAD = [
      'conflicts with the other scheduler_hints'),
     ('context-no-project', {}, {'context': {'user_id': 'u'}}, 'context.project_id',
      'is required'),
+    ('name-astral-plane', dict(name='web\U0001F600'), {}, 'server.name', 'printable'),
+    ('description-astral-plane', dict(description='d\U0001F600'), {}, 'server.description',
+     'printable'),
+    ('min-count-string-zero', dict(min_count='0'), {}, 'server.min_count', 'must be >= 1'),
+    ('max-count-padded', dict(max_count=' 2'), {}, 'server.max_count', 'must be an integer'),
+    ('networks-empty-ambiguous', dict(networks=[]), {}, 'server.networks',
+     'Multiple possible networks found'),
+    ('network-uuid-empty', dict(networks=[{'uuid': ''}]), {}, 'server.networks[0].uuid',
+     'must be 1-255 characters'),
+    ('network-port-null-no-uuid', dict(networks=[{'port': None}]), {},
+     'server.networks[0].uuid', 'is required'),
+    ('port-underscored-uuid', dict(networks=[{'port': '5555_555555554555855555555555555'}]), {},
+     'server.networks[0].port', 'must be a uuid'),
+    ('fixed-ip-v6-network-address', dict(networks=net(uuid=NET_V6, fixed_ip='fd00:1::')), {},
+     'server.networks[0].fixed_ip', 'network or broadcast address of fd00:1::/64'),
+    ('fixed-ip-leading-zero', dict(networks=net(fixed_ip='10.254.0.020')), {},
+     'server.networks[0].fixed_ip', 'must be an IPv4 or IPv6 address'),
+    ('fixed-ip-held-by-port', dict(networks=net(fixed_ip='10.254.0.40')), {},
+     'server.networks[0].fixed_ip', 'already in use on port %s' % PORT_1),
+    ('port-in-use', dict(networks=[{'port': PORT_1}]), {'servers': SERVERS + [
+        {'id': SERVER_3, 'project_id': 'demo', 'user_id': 'demo-user', 'vm_state': 'active',
+         'addresses': {'private': [{'addr': '10.254.0.40'}]}}]},
+     'server.networks[0].port', 'Port %s is still in use.' % PORT_1),
+    ('host-and-forced-host', dict(availability_zone='nova:hv1', host='hv1'), {'context': ADMIN},
+     'server.host', 'are mutually exclusive'),
+    ('node-and-forced-node', dict(availability_zone='nova::n1', hypervisor_hostname='n1'),
+     {'context': ADMIN}, 'server.hypervisor_hostname', 'are mutually exclusive'),
+    ('hint-different-cell', {}, {'scheduler_hints': {'different_cell': 5}},
+     'scheduler_hints.different_cell', 'a string or a list of strings'),
+    ('hint-different-cell-item', {}, {'scheduler_hints': {'different_cell': ['c1', 5]}},
+     'scheduler_hints.different_cell', 'a string or a list of strings'),
+    ('hint-target-cell', {}, {'scheduler_hints': {'target_cell': ' cell1'}},
+     'scheduler_hints.target_cell', 'leading or trailing whitespace'),
+    ('metadata-project-limit-binds', dict(metadata=dict(('k%d' % i, 'v') for i in range(129))),
+     {'quotas': {'users': {'demo': {'demo-user': {'metadata_items': 500}}}}},
+     'server.metadata', 'Maximum number of metadata items exceeds 128'),
+    ('personality-user-unlimited-project-binds',
+     dict(personality=[{'path': '/a', 'contents': B64}] * 2),
+     {'quotas': {'projects': {'demo': {'injected_files': 1}},
+                 'users': {'demo': {'demo-user': {'injected_files': -1}}}}},
+     'server.personality', 'Personality file limit exceeded'),
+    ('personality-path-chars', dict(personality=[{'path': '/' + '\u00e9' * 255,
+                                                  'contents': B64}]), {},
+     'server.personality', 'Personality file path exceeds maximum 255'),
+    ('personality-contents-int', dict(personality=[{'path': '/a', 'contents': 5}]), {},
+     'server.personality[0].contents', 'must be a string'),
+    ('access-v6-garbage', dict(accessIPv6='fd00::zz'), {}, 'server.accessIPv6',
+     'must be an IPv6 address'),
+    ('flavor-list', dict(flavorRef=['1']), {}, 'server.flavorRef', 'non-empty string'),
 ]
 
 
@@ -375,6 +488,134 @@ def test_bad_request(case_id, changes, kwargs, field, rule):
     assert info.value.field == field
     assert rule in info.value.rule
     assert info.value.msg.startswith('%s: ' % field)
+
+
+def pick(result, path):
+    """`spec.flavor.flavorid`, `inst.0.name`: a value of a build_request result."""
+    value = {'spec': result['request_spec'], 'inst': result['instances']}
+    for part in path.split('.'):
+        value = value[int(part)] if isinstance(value, list) else value[part]
+    return value
+
+
+ONE_NET = catalog(networks=[n for n in catalog()['networks'] if n['name'] in ('theirs', 'mine')])
+LOCAL_SWAP = {'source_type': 'blank', 'destination_type': 'local', 'guest_format': 'swap',
+              'volume_size': 512, 'boot_index': -1}
+
+# The accept side of the rules above: (id, server changes, extra build kwargs, path, expected)
+GOOD = [
+    ('name-255', dict(name='x' * 255), {}, 'inst.0.name', 'x' * 255),
+    ('name-inner-space', dict(name='web  server'), {}, 'inst.0.hostname', 'web--server'),
+    ('name-bmp-symbol', dict(name='web \u2603'), {}, 'inst.0.name', 'web \u2603'),
+    ('name-last-bmp', dict(name='w\ufffd'), {}, 'inst.0.name', 'w\ufffd'),
+    ('flavor-int', dict(flavorRef=1), {}, 'spec.flavor.flavorid', '1'),
+    ('flavor-name', dict(flavorRef='m1.small'), {}, 'spec.flavor.memory_mb', 2048),
+    ('image-name', dict(imageRef='novalite-demo'), {}, 'spec.image.id', IMG_DEMO),
+    ('image-min-ram-met', dict(imageRef=IMG_BIG, flavorRef='m1.small'),
+     {'cat': catalog(flavors=[{'id': '2', 'name': 'm1.small', 'vcpus': 1, 'ram': 512,
+                               'disk': 5}])}, 'spec.image.min_disk', 5),
+    ('counts-strings', dict(min_count='2', max_count='2'), {}, 'spec.num_instances', 2),
+    ('max-count-only', dict(max_count=3), {}, 'spec.min_num_instances', 1),
+    ('min-count-only', dict(min_count=2), {}, 'spec.num_instances', 2),
+    ('networks-none', dict(networks='none'), {}, 'spec.requested_networks', []),
+    ('networks-empty-one-usable', dict(networks=[]), {'cat': ONE_NET},
+     'spec.requested_networks.0.network_id', NET_MINE),
+    ('networks-absent-no-network', dict(networks=DELETE), {'cat': catalog(networks=[])},
+     'inst.0.networks', []),
+    ('networks-empty-no-network', dict(networks=[]), {'cat': catalog(networks=[])},
+     'spec.requested_networks', []),
+    ('network-by-name', dict(networks=[{'uuid': 'v6'}]), {}, 'inst.0.networks.0.network_id',
+     NET_V6),
+    ('network-twice', dict(networks=net() * 2), {}, 'inst.0.networks.1.network_id', NET_PRIVATE),
+    ('network-tag', dict(networks=net(tag='nic1')), {}, 'spec.requested_networks.0.fixed_ip',
+     None),
+    ('network-port-null', dict(networks=net(port=None)), {}, 'spec.requested_networks.0.port_id',
+     None),
+    ('fixed-ip-pool-end', dict(networks=net(fixed_ip='10.254.0.250')), {},
+     'inst.0.networks.0.fixed_ip', '10.254.0.250'),
+    ('fixed-ip-v6-last', dict(networks=net(uuid=NET_V6, fixed_ip='fd00:1::ffff:ffff:ffff:ffff')),
+     {}, 'inst.0.networks.0.fixed_ip', 'fd00:1::ffff:ffff:ffff:ffff'),
+    ('fixed-ip-freed', dict(networks=net(fixed_ip='10.254.0.30')),
+     {'servers': [dict(SERVERS[0], vm_state='deleted', addresses={})]},
+     'inst.0.networks.0.fixed_ip', '10.254.0.30'),
+    ('port-with-its-address', dict(networks=[{'port': PORT_1}]), {},
+     'inst.0.networks.0.fixed_ip', '10.254.0.40'),
+    ('sg-empty-list', dict(security_groups=[]), {}, 'spec.security_groups', ['default']),
+    ('sg-no-name', dict(security_groups=[{}]), {}, 'spec.security_groups', ['default']),
+    ('sg-by-id', dict(security_groups=[{'name': SG_WEB}]), {}, 'spec.security_groups', ['web']),
+    ('sg-twice', dict(security_groups=[{'name': 'web'}] * 2), {}, 'inst.0.security_groups',
+     ['web']),
+    ('key-name', dict(key_name='demo'), {}, 'inst.0.key_name', 'demo'),
+    ('user-data-longest', dict(user_data='A' * 65532), {}, 'inst.0.name', 'web'),
+    ('user-data-whitespace', dict(user_data='aGVs\nbG8='), {}, 'inst.0.name', 'web'),
+    ('personality-at-limits', dict(personality=[{'path': '/' + 'p' * 254, 'contents': 'QUFB' * 2560}]
+                                   * 5), {}, 'inst.0.injected_file_paths.4', '/' + 'p' * 254),
+    ('personality-empty', dict(personality=[]), {}, 'inst.0.injected_file_paths', []),
+    ('metadata-128', dict(metadata=dict(('k%d' % i, 'v') for i in range(128))), {},
+     'inst.0.metadata.k127', 'v'),
+    ('metadata-key-chars', dict(metadata={'a-b_c:d. e': ''}), {}, 'inst.0.metadata',
+     {'a-b_c:d. e': ''}),
+    ('metadata-value-255', dict(metadata={'k': 'v' * 255}), {}, 'inst.0.metadata.k', 'v' * 255),
+    ('metadata-user-override-higher-project-unlimited',
+     dict(metadata=dict(('k%d' % i, 'v') for i in range(200))),
+     {'quotas': {'projects': {'demo': {'metadata_items': -1}},
+                 'users': {'demo': {'demo-user': {'metadata_items': 300}}}}},
+     'inst.0.metadata.k199', 'v'),
+    ('access-ips', dict(accessIPv4='192.0.2.1', accessIPv6='2001:DB8::1'), {},
+     'inst.0.access_ip_v6', '2001:db8::1'),
+    ('config-drive-word', dict(config_drive='No'), {}, 'inst.0.config_drive', True),
+    ('admin-pass-empty', dict(adminPass=''), {}, 'inst.0.name', 'web'),
+    ('return-resv-string', dict(return_reservation_id='True'), {}, 'inst.0.name', 'web'),
+    ('az-default-zone', dict(availability_zone='nova'), {'availability_zones': None},
+     'spec.availability_zone', 'nova'),
+    ('host-fqdn', dict(host='hv_1.example-dc.net'), {'context': ADMIN},
+     'spec.requested_destination.host', 'hv_1.example-dc.net'),
+    ('description-empty', dict(description=''), {}, 'inst.0.description', ''),
+    ('description-255-spaces', dict(description=' d ' * 85), {}, 'inst.0.description', ' d ' * 85),
+    ('tags-50', dict(tags=['t%d' % i for i in range(50)]), {}, 'inst.0.tags.49', 't49'),
+    ('tag-60', dict(tags=['x' * 60]), {}, 'inst.0.tags', ['x' * 60]),
+    ('disk-config-manual', {'OS-DCF:diskConfig': 'MANUAL'}, {}, 'inst.0.auto_disk_config', False),
+    ('bdm-root-with-swap', dict(flavorRef='2', block_device_mapping_v2=ROOT + [LOCAL_SWAP]), {},
+     'spec.is_bfv', False),
+    ('bdm-boot-index-strings', dict(imageRef='', block_device_mapping_v2=bdm(boot_index='0') + [
+        dict(bdm(uuid='vol-2')[0], boot_index='1')]), {}, 'spec.is_bfv', True),
+    ('bdm-no-device-entry', dict(block_device_mapping_v2=ROOT + [{'no_device': True,
+                                                                  'device_name': 'vdb'}]), {},
+     'spec.image.id', IMG_DEMO),
+    ('bdm-new-volume-type', dict(imageRef='', block_device_mapping_v2=bdm(
+        source_type='image', uuid=IMG_DEMO, destination_type='volume', volume_size='5',
+        volume_type='ssd', disk_bus='virtio', tag='root')), {}, 'spec.image.id', IMG_DEMO),
+    ('bdm-blank-volume-max-int', dict(imageRef='', block_device_mapping_v2=bdm() + [
+        {'source_type': 'blank', 'destination_type': 'volume', 'volume_size': 2 ** 31 - 1}]),
+     {}, 'spec.is_bfv', True),
+    ('bdm-snapshot-root', dict(imageRef='', block_device_mapping_v2=bdm(source_type='snapshot')),
+     {}, 'spec.image.id', None),
+    ('bdm-three-locals', dict(flavorRef='2', block_device_mapping_v2=ROOT + [
+        {'source_type': 'blank', 'destination_type': 'local', 'volume_size': 2}]), {},
+     'spec.flavor.ephemeral_gb', 2),
+    ('bdm-legacy-id-alongside-uuid', dict(imageRef='', block_device_mapping_v2=bdm(
+        volume_id=VOL)), {}, 'spec.is_bfv', True),
+    ('hints-cells-and-query', {}, {'scheduler_hints': {
+        'different_cell': ['c1'], 'target_cell': 'cell1', 'query': '["=", "$vcpus", 1]',
+        'build_near_host_ip': '10.0.0.1', 'cidr': '/24', 'anything': [1]}},
+     'spec.scheduler_hints.anything', [1]),
+    ('hint-query-object', {}, {'scheduler_hints': {'query': {'op': '='}}},
+     'spec.scheduler_hints.query', {'op': '='}),
+    ('hint-group-uuid', {}, {'scheduler_hints': {'group': GROUP_WEB}},
+     'spec.instance_group.name', 'web'),
+    ('hint-different-host-list', {}, {'scheduler_hints': {'different_host': [SERVER_1]}},
+     'spec.scheduler_hints.different_host', [SERVER_1]),
+]
+
+
+def test_good_table_ids_unique():
+    assert len(set(case[0] for case in GOOD)) == len(GOOD)
+
+
+@pytest.mark.parametrize('case_id,changes,kwargs,path,expected', GOOD, ids=[c[0] for c in GOOD])
+def test_good_request(case_id, changes, kwargs, path, expected):
+    kwargs = dict(kwargs, enforcer=Enforcer())
+    assert pick(build(server(**changes), **kwargs), path) == expected
 
 
 def test_server_not_an_object():
@@ -409,10 +650,66 @@ def test_policy_override_attach_network():
         'requested_networks'] == []
 
 
-def test_policy_attach_volume_checked_for_volume_bdm():
-    enforcer = Enforcer({'os_compute_api:servers:create:attach_volume': '!'})
+# Which body asks which attach policy (servers.py: any block_device_mapping_v2 entry asks
+# attach_volume; a non-empty networks list or 'auto' asks attach_network). The catalog has
+# one usable network, so an absent or empty list is not ambiguous.
+ATTACH = [
+    ('volume-root', dict(imageRef='', block_device_mapping_v2=bdm()), 'attach_volume', True),
+    ('local-disks-only', dict(flavorRef='2', block_device_mapping_v2=ROOT + [LOCAL_SWAP]),
+     'attach_volume', True),
+    ('with-no-device', dict(block_device_mapping_v2=ROOT + [{'no_device': True}]),
+     'attach_volume', True),
+    ('no-bdm', {}, 'attach_volume', False),
+    ('empty-bdm-list', dict(block_device_mapping_v2=[]), 'attach_volume', False),
+    ('network-list', {}, 'attach_network', True),
+    ('networks-auto', dict(networks='auto'), 'attach_network', True),
+    ('networks-none', dict(networks='none'), 'attach_network', False),
+    ('networks-absent', dict(networks=DELETE), 'attach_network', False),
+    ('networks-empty', dict(networks=[]), 'attach_network', False),
+]
+
+
+@pytest.mark.parametrize('changes,kind,asked', [c[1:] for c in ATTACH], ids=[c[0] for c in ATTACH])
+def test_attach_policies_asked(changes, kind, asked):
+    rule = 'os_compute_api:servers:create:' + kind
+    body = server(**dict({'networks': [{'uuid': 'mine'}]}, **changes))
+    enforcer = Enforcer({rule: '!'})
+    if asked:
+        with pytest.raises(PolicyNotAuthorized) as info:
+            build(body, cat=ONE_NET, enforcer=enforcer)
+        assert info.value.rule == rule
+    else:
+        assert build(body, cat=ONE_NET, enforcer=enforcer)['request_spec']['num_instances'] == 1
+
+
+EXTERNAL = {'id': '12121212-1212-4212-8212-121212121212', 'name': 'public', 'cidr': '203.0.113.0/24',
+            'external': True, 'shared': False, 'project_id': 'demo'}
+
+
+@pytest.mark.parametrize('network,context,allowed', [
+    (EXTERNAL, CONTEXT, False),
+    (EXTERNAL, ADMIN, True),
+    (dict(EXTERNAL, shared=True), CONTEXT, True),
+    (dict(EXTERNAL, external=False), CONTEXT, True),
+])
+def test_external_network_needs_its_policy(network, context, allowed):
+    cat = catalog(networks=[network])
+    for networks in ([{'uuid': 'public'}], 'auto'):
+        if allowed:
+            assert build(server(networks=networks), context=context, cat=cat)['request_spec'][
+                'requested_networks'][0]['network_id'] == EXTERNAL['id']
+        else:
+            with pytest.raises(PolicyNotAuthorized) as info:
+                build(server(networks=networks), context=context, cat=cat)
+            assert info.value.rule == 'network:attach_external_network'
+
+
+def test_create_target_carries_the_requested_zone():
+    enforcer = Enforcer({'os_compute_api:servers:create': 'role:%(availability_zone)s'})
+    context = dict(CONTEXT, roles=['member', 'az1'])
+    assert build(server(availability_zone='az1'), context=context, enforcer=enforcer)
     with pytest.raises(PolicyNotAuthorized):
-        build(server(imageRef='', block_device_mapping_v2=bdm()), enforcer=enforcer)
+        build(server(availability_zone='nova'), context=context, enforcer=enforcer)
 
 
 def test_zero_disk_flavor_allowed_for_admin_and_for_volumes():

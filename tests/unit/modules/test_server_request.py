@@ -86,21 +86,69 @@ def test_bad_policy_rule(capsys):
     assert 'a check expected' in result['msg']
 
 
-def test_secrets_not_returned_nor_echoed(capsys):
-    secret = 'Zq-admin-pass-77'
-    user_data = base64.b64encode(b'zq-user-data-77').decode()
-    contents = base64.b64encode(b'zq-file-77').decode()
-    code, result = run(capsys, server={
-        'name': 'web', 'flavorRef': '1', 'imageRef': IMG_DEMO, 'networks': 'none',
-        'adminPass': secret, 'user_data': user_data,
-        'personality': [{'path': '/etc/zq', 'contents': contents}]})
+SECRET = 'Zq-admin-pass-77'
+USER_DATA = base64.b64encode(b'#!/bin/sh\necho zq-user-data-77').decode()
+CONTENTS = base64.b64encode(b'zq-file-contents-77').decode()
+SECRET_TEXTS = (SECRET, USER_DATA, CONTENTS, 'zq-user-data-77', 'zq-file-contents-77')
+FILES = [{'path': '/etc/zq', 'contents': CONTENTS}]
+BODY = {'name': 'web', 'flavorRef': '1', 'imageRef': IMG_DEMO, 'networks': 'none'}
+IN_BODY = {'adminPass': SECRET, 'user_data': USER_DATA, 'personality': FILES}
+IN_OPTIONS = {'admin_pass': SECRET, 'user_data': USER_DATA, 'personality': FILES}
+
+
+def without_invocation(result):
+    return dict((k, v) for k, v in result.items() if k != 'invocation')
+
+
+@pytest.mark.parametrize('body,options', [
+    (IN_BODY, {}),                                       # in the body, as Nova takes them
+    ({}, IN_OPTIONS),                                    # in the no_log options (roles/request)
+    ({'adminPass': 'other', 'user_data': 'b3RoZXI=', 'personality': [
+        {'path': '/etc/zq', 'contents': 'b3RoZXI='}]}, IN_OPTIONS),   # options override the body
+], ids=['body', 'options', 'both'])
+def test_secrets_never_in_result_nor_invocation(capsys, body, options):
+    code, result = run(capsys, server=dict(BODY, **body), **options)
     assert code == 0
     text = json.dumps(result)
-    assert secret not in text and user_data not in text and contents not in text
+    for secret in SECRET_TEXTS:
+        assert secret not in text
+    # Ansible masks a no_log value wherever it finds it: a secret copied into the result
+    # would show up there as the mask, so the mask must stay inside the invocation
+    assert server_request.MASK not in json.dumps(without_invocation(result))
     assert result['instances'][0]['injected_file_paths'] == ['/etc/zq']
-    shown = result['invocation']['module_args']['server']
-    assert shown['adminPass'] == server_request.MASK
-    assert shown['personality'][0]['path'] == '/etc/zq'
+    args = result['invocation']['module_args']
+    shown = args['server']
+    assert (shown['adminPass'], shown['user_data']) == (server_request.MASK,) * 2
+    assert shown['personality'] == [{'path': '/etc/zq', 'contents': server_request.MASK}]
+    if options:
+        assert (args['admin_pass'], args['user_data']) == (server_request.MASK,) * 2
+        assert args['personality'] == [{'path': '/etc/zq', 'contents': server_request.MASK}]
+
+
+@pytest.mark.parametrize('options', [{}, IN_OPTIONS], ids=['body', 'options'])
+def test_secrets_not_in_a_failure(capsys, options):
+    body = dict(BODY, metadata={'bad/key': 'x'}, **({} if options else IN_BODY))
+    code, result = run(capsys, server=body, **options)
+    assert code == 1 and result['field'] == 'server.metadata.bad/key'
+    text = json.dumps(result)
+    for secret in SECRET_TEXTS:
+        assert secret not in text
+
+
+def test_personality_option_is_validated_as_the_body(capsys):
+    code, result = run(capsys, server=BODY, personality=[{'path': '/etc/zq'}])
+    assert code == 1
+    assert (result['field'], result['rule']) == ('server.personality[0].contents', 'is required')
+    code, result = run(capsys, server=BODY, personality=[{'path': '/a', 'contents': '!!'}])
+    assert (code, result['field']) == (1, 'server.personality[0].contents')
+
+
+def test_redacted_masks_only_secrets():
+    shown = server_request.redacted(dict(BODY, adminPass='p', personality=[FILES[0], 'odd']))
+    assert shown['adminPass'] == server_request.MASK and shown['name'] == 'web'
+    assert shown['personality'] == [{'path': '/etc/zq', 'contents': server_request.MASK},
+                                    server_request.MASK]
+    assert server_request.redacted(['not', 'a', 'dict']) == ['not', 'a', 'dict']
 
 
 def test_missing_context_is_an_argument_error(capsys):
