@@ -109,8 +109,15 @@ def disk_layout(server):
     if int(flavor.get('swap') or 0):
         layout.append(('disk.swap', 'qcow2', 'disk', disk_bus))
     if server.get('config_drive', True):
-        layout.append(('disk.config', 'raw', 'cdrom', props.get('hw_cdrom_bus') or 'ide'))
+        layout.append(('disk.config', 'raw', 'cdrom', props.get('hw_cdrom_bus')
+                       or default_cdrom_bus(props.get('hw_machine_type'))))
     return layout
+
+
+def default_cdrom_bus(machine_type):
+    """Nova's cdrom bus for x86 (blockinfo.get_disk_bus_for_device_type): q35 has no IDE
+    controller, so its cdrom goes on SATA; the i440fx `pc` machines keep IDE."""
+    return 'sata' if 'q35' in (machine_type or '') else 'ide'
 
 
 def _target_devs(layout):
@@ -347,15 +354,18 @@ class Builder(object):
         except BuildError as exc:
             # A claim that did not fit is no fault of the host: only later steps count.
             if exc.step != 'claim':
-                self._count_failure()
+                self._count_failure(exc)
             raise
         try:
             record, dom = self._spawn()
         except BuildError as exc:
             self._roll_back(exc)
-            self._count_failure()
+            self._count_failure(exc)
             raise
-        self._reset_failures()
+        try:
+            self._reset_failures()
+        except OSError:
+            pass  # the counter only weighs hosts; the server is built and running
         after = managed_fields(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
         return {'changed': True, 'server': record, 'host': self.host, 'timings': self.timings,
                 'diff': {'before': {}, 'after': after}}
@@ -465,15 +475,15 @@ class Builder(object):
     # ---- the failed builds counter (Nova's BuildFailureWeigher input) ----------------------
 
     def _write_failures(self, count):
-        path = os.path.join(self.state_path, FAILED_BUILDS_FILE)
-        tmp = '%s.tmp.%d' % (path, os.getpid())
-        with open(tmp, 'w') as handle:
-            handle.write('%d\n' % count)
-        os.rename(tmp, path)
+        claims.write_atomic(os.path.join(self.state_path, FAILED_BUILDS_FILE), '%d\n' % count)
 
-    def _count_failure(self):
-        with claims.compute_lock(self.state_path):
-            self._write_failures(read_failed_builds(self.state_path) + 1)
+    def _count_failure(self, exc):
+        try:
+            with claims.compute_lock(self.state_path):
+                self._write_failures(read_failed_builds(self.state_path) + 1)
+        except OSError as error:
+            # A full state filesystem must not hide why the build failed.
+            exc.cause = '%s (and counting the failed build failed: %s)' % (exc.cause, error)
 
     def _reset_failures(self):
         if read_failed_builds(self.state_path):

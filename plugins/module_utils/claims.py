@@ -106,11 +106,24 @@ def claimed_ports(state_path, exclude=None):
     return ports
 
 
-def _write_atomic(path, data):
+def write_atomic(path, text):
+    """Write `text` to `path` through a temporary file renamed into place; on any error
+    (a full filesystem) the temporary file goes too and `path` keeps its old content."""
     tmp = '%s.tmp.%d' % (path, os.getpid())
-    with open(tmp, 'w') as handle:
-        json.dump(data, handle, sort_keys=True)
-    os.rename(tmp, path)
+    try:
+        with open(tmp, 'w') as handle:
+            handle.write(text)
+        os.rename(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def _write_atomic(path, data):
+    write_atomic(path, json.dumps(data, sort_keys=True))
 
 
 class Claim(object):

@@ -4,10 +4,15 @@
 """The hypervisor's image cache and the instance disks made from it (Nova's `_create_image`).
 
 An image (or a kernel/ramdisk image) is fetched once into `<state_path>/_base/`, named by
-the sha256 of its location and checksum, verified against the checksum Glance would hold,
-and shared read-only by every server booted from it. The download goes to a temporary file
-that is renamed into place only once verified, under a per-image lock, so a reader never sees
-a partial or a bad image and two builds never fetch the same image twice.
+the sha256 of its id and checksum (never of its location: the same image reached by another
+path or URL is the same cache entry), verified against the checksum Glance would hold, and
+shared read-only by every server booted from it. The download goes to a temporary file that
+is renamed into place only once verified, under a per-image lock, so a reader never sees a
+partial or a bad image and two builds never fetch the same image twice.
+
+A location under `<state_path>/_staging/` is a copy the server_build action plugin put on
+the host for this build: it is moved into the cache (same filesystem, no second copy) or
+removed, never left behind.
 
 qemu-img runs through `runner(args) -> (rc, stdout, stderr)` (AnsibleModule.run_command in
 the module) so the same code runs under tests with the real binary.
@@ -16,6 +21,7 @@ the module) so the same code runs under tests with the real binary.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import errno
 import fcntl
 import hashlib
 import json
@@ -25,6 +31,7 @@ import re
 from ansible.module_utils.urls import open_url
 
 BASE_DIR = '_base'
+STAGING_DIR = '_staging'
 LOCKS_DIR = 'locks'
 GiB = 1024 ** 3
 MiB = 1024 ** 2
@@ -52,13 +59,33 @@ def parse_checksum(checksum, field='checksum'):
     return algorithm, digest
 
 
-def cache_name(location, checksum):
-    """The cache file name of an image: sha256 of its location and checksum."""
-    return hashlib.sha256(('%s\n%s' % (location, checksum)).encode('utf-8')).hexdigest()
+def cache_name(image_id, checksum):
+    """The cache file name of an image: sha256 of its id and checksum."""
+    return hashlib.sha256(('%s\n%s' % (image_id or '', checksum)).encode('utf-8')).hexdigest()
 
 
 def cached_path(state_path, image):
-    return os.path.join(state_path, BASE_DIR, cache_name(image['location'], image['checksum']))
+    return os.path.join(state_path, BASE_DIR, cache_name(image.get('id'), image['checksum']))
+
+
+def staging_dir(state_path):
+    return os.path.join(state_path, STAGING_DIR)
+
+
+def _local_path(location):
+    """The file a non-http(s) location names (file:// URL or absolute path), else None."""
+    if location.startswith(('http://', 'https://')):
+        return None
+    return location[len('file://'):] if location.startswith('file://') else location
+
+
+def _staged_copy(state_path, location):
+    """The path of `location` when it is a staged copy under <state_path>/_staging, else None."""
+    path = _local_path(location)
+    if not path or not os.path.isabs(path):
+        return None
+    path = os.path.normpath(path)
+    return path if os.path.dirname(path) == os.path.normpath(staging_dir(state_path)) else None
 
 
 def is_cached(state_path, image):
@@ -66,9 +93,9 @@ def is_cached(state_path, image):
 
 
 def _open_source(location, timeout):
-    if location.startswith(('http://', 'https://')):
+    path = _local_path(location)
+    if path is None:
         return open_url(location, timeout=timeout, follow_redirects='safe')
-    path = location[len('file://'):] if location.startswith('file://') else location
     if not os.path.isabs(path):
         raise ImageError('location %r is neither an absolute path nor a file:// or http(s) URL'
                          % location)
@@ -82,14 +109,39 @@ def _download(location, dest, algorithm, timeout):
         source = _open_source(location, timeout)
     except (IOError, OSError) as exc:
         raise ImageError('cannot read %s: %s' % (location, exc))
-    with source, open(dest, 'wb') as out:
-        while True:
-            chunk = source.read(_CHUNK)
-            if not chunk:
-                break
-            digest.update(chunk)
-            out.write(chunk)
+    with source:
+        try:
+            with open(dest, 'wb') as out:
+                for chunk in iter(lambda: source.read(_CHUNK), b''):
+                    digest.update(chunk)
+                    out.write(chunk)
+        except (IOError, OSError) as exc:
+            # A read error of the source or a full cache filesystem: name both ends.
+            raise ImageError('cannot copy %s into the image cache: %s' % (location, exc))
     return digest.hexdigest()
+
+
+def _take_staged(staged, dest, algorithm):
+    """Move the staged copy to `dest` and return its hex digest; False when `dest` is on
+    another filesystem (the caller copies then)."""
+    try:
+        os.rename(staged, dest)
+    except OSError as exc:
+        if exc.errno == errno.EXDEV:
+            return False
+        raise ImageError('cannot read %s: %s' % (staged, exc))
+    digest = hashlib.new(algorithm)
+    with open(dest, 'rb') as handle:
+        for chunk in iter(lambda: handle.read(_CHUNK), b''):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _discard(path):
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
 
 
 def qemu_img_info(runner, path, fmt=None):
@@ -134,30 +186,41 @@ def fetch_image(state_path, image, runner, timeout=60):
             raise ImageError('image %s: %s is required' % (image.get('id'), key))
     algorithm, expected = parse_checksum(image['checksum'], 'image %s checksum' % image.get('id'))
     path = cached_path(state_path, image)
-    if os.path.isfile(path):
-        return path
-    os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
-    fd = _lock(state_path, os.path.basename(path))
+    staged = _staged_copy(state_path, image['location'])
     try:
-        # Another build may have fetched it while this one waited for the lock.
         if os.path.isfile(path):
             return path
-        tmp = '%s.part.%d' % (path, os.getpid())
+        os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+        fd = _lock(state_path, os.path.basename(path))
         try:
-            actual = _download(image['location'], tmp, algorithm, timeout)
-            if actual != expected:
-                raise ImageError('image %s: checksum mismatch for %s: expected %s:%s, got %s:%s'
-                                 % (image.get('id'), image['location'], algorithm, expected,
-                                    algorithm, actual))
-            _check_format(runner, tmp, image)
-            os.chmod(tmp, 0o644)
-            os.rename(tmp, path)
+            # Another build may have fetched it while this one waited for the lock.
+            if os.path.isfile(path):
+                return path
+            _fill(image, path, staged, algorithm, expected, runner, timeout)
         finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+            os.close(fd)
     finally:
-        os.close(fd)
+        if staged:
+            _discard(staged)
     return path
+
+
+def _fill(image, path, staged, algorithm, expected, runner, timeout):
+    """Put the verified image at `path`, or raise ImageError leaving nothing."""
+    tmp = '%s.part.%d' % (path, os.getpid())
+    try:
+        actual = _take_staged(staged, tmp, algorithm) if staged else False
+        if actual is False:
+            actual = _download(image['location'], tmp, algorithm, timeout)
+        if actual != expected:
+            raise ImageError('image %s: checksum mismatch for %s: expected %s:%s, got %s:%s'
+                             % (image.get('id'), image['location'], algorithm, expected,
+                                algorithm, actual))
+        _check_format(runner, tmp, image)
+        os.chmod(tmp, 0o644)
+        os.rename(tmp, path)
+    finally:
+        _discard(tmp)
 
 
 def _run(runner, args):

@@ -31,6 +31,9 @@ description:
     O(state_path)C(/failed_builds) (Nova's BuildFailureWeigher input; reset by a successful
     build), and fails with RV(failed_step) and RV(reschedule).
   - When the server's domain already exists, nothing changes and its record is returned.
+  - On a remote hypervisor, the module's action plugin first asks the host which images with
+    a C(location) on the controller (a path or a C(file://) URL) its image cache lacks, and
+    transfers only those. The cache is keyed by image id and checksum, never by location.
 extends_documentation_fragment:
   - novalite.compute.compute_host
   - novalite.compute.compute_host.paths
@@ -43,8 +46,8 @@ options:
         C(location), C(checksum), C(disk_format), C(properties)), C(kernel), C(ramdisk),
         C(networks), C(public_keys), C(metadata) and the other fields the server record keeps.
       - Image properties used - C(os_command_line), C(hw_machine_type) (default C(pc)),
-        C(hw_disk_bus) (C(virtio)), C(hw_cdrom_bus) (C(ide)), C(hw_vif_model) (C(virtio)),
-        C(architecture) (C(x86_64)).
+        C(hw_disk_bus) (C(virtio)), C(hw_cdrom_bus) (C(ide), C(sata) on a q35 machine),
+        C(hw_vif_model) (C(virtio)), C(architecture) (C(x86_64)).
     type: dict
     required: true
   host:
@@ -81,6 +84,11 @@ options:
     description: The request id recorded with the server's C(create) action.
     type: str
 attributes:
+  action:
+    support: full
+    description:
+      - An action plugin runs on the controller first, transferring the images whose location
+        is a path on the controller to a remote hypervisor that does not have them cached.
   check_mode:
     support: full
     description:
@@ -160,6 +168,16 @@ plan:
   sample:
     - {step: claim, detail: "claim DISK_GB 1, MEMORY_MB 128, VCPU 1"}
     - {step: image, detail: "6f1c... to fetch from /var/lib/novalite/demo/disk.qcow2"}
+images_transferred:
+  description:
+    - The images (C(image), C(kernel), C(ramdisk)) whose O(server) C(location) is a path on
+      the controller and that this run copied to the remote hypervisor, into
+      O(state_path)C(/_staging), for the build to move into its image cache.
+    - Empty when the host's cache already had them, on the local connection and in check mode.
+  returned: always
+  type: list
+  elements: str
+  sample: [image, kernel, ramdisk]
 failed_step:
   description: The step that failed (C(validate), C(claim), C(network), C(image),
     C(config_drive), C(define), C(start)).

@@ -3,17 +3,22 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """server_build's logic on this machine's libvirtd and QEMU: a real guest boots from the
 cached image with its overlay, ephemeral and swap disks and reads its config drive; the
-delete, and every failed build, leave nothing behind.
+delete, and every failed build, leave the host exactly as it was; two builds racing for the
+last slot of the host: exactly one wins.
 
 Boots the project's demo image (the `demo_image` fixture builds it when needed). The test
-defines an isolated libvirt network nltest-build and removes it.
+defines an isolated libvirt network nltest-build and removes it. The disk-full tests mount
+small tmpfs filesystems (root needed, as for qemu:///system) and unmount them.
 """
 
+import contextlib
 import hashlib
+import json
 import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -23,10 +28,10 @@ import pytest
 libvirt = pytest.importorskip('libvirt')
 
 from ansible_collections.novalite.compute.plugins.module_utils import (  # noqa: E402
-    build, claims, libvirt_network as ln,
+    build, claims, image_cache, libvirt_network as ln,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.host_facts import (  # noqa: E402
-    read_failed_builds,
+    gather_host_state, read_failed_builds,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.libvirt_utils import (  # noqa: E402
     open_connection,
@@ -157,8 +162,107 @@ def assert_nothing_left(conn, workdir, server_uuid):
     assert [h for h in ln.dhcp_hosts(conn, NET) if h['name'] == 'nltest-build'] == []
 
 
-def remove_quietly(conn, workdir, server_uuid):
-    build.delete(conn, server_uuid, workdir + '/instances', workdir + '/state')
+def remove_quietly(conn, workdir, server_uuid, **paths):
+    paths = dict({'instances_path': workdir + '/instances', 'state_path': workdir + '/state'},
+                 **paths)
+    build.delete(conn, server_uuid, paths['instances_path'], paths['state_path'])
+
+
+# ---- the host before and after a failed build ----------------------------------------------
+
+# Lock files stay by design (unlinking a flock file under a waiter breaks the lock), and the
+# failed builds counter is compared on its own: it counts every failure after the claim.
+NOT_SNAPSHOT = (claims.LOCK_NAME, image_cache.LOCKS_DIR, 'failed_builds')
+
+
+def tree(root, with_dirs=True):
+    """[(relative path, size or 'dir')] under `root`, without NOT_SNAPSHOT at its top."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        rel = os.path.relpath(dirpath, root)
+        if rel == '.':
+            dirnames[:] = [d for d in dirnames if d not in NOT_SNAPSHOT]
+            filenames = [f for f in filenames if f not in NOT_SNAPSHOT]
+        if with_dirs:
+            found.extend((os.path.normpath(os.path.join(rel, d)), 'dir') for d in dirnames)
+        found.extend((os.path.normpath(os.path.join(rel, f)),
+                      os.lstat(os.path.join(dirpath, f)).st_size) for f in filenames)
+    return sorted(found)
+
+
+def domains_using(conn, instances_path):
+    """Names of the domains with a file under `instances_path` (the host is shared with other
+    tests: only domains of this test's paths are its own)."""
+    names = []
+    for dom in conn.listAllDomains(0):
+        try:
+            if instances_path.rstrip('/') + '/' in dom.XMLDesc(0):
+                names.append(dom.name())
+        except libvirt.libvirtError:
+            continue  # another test's domain, gone meanwhile
+    return sorted(names)
+
+
+def host_snapshot(conn, instances_path, state_path):
+    """What a build may touch: domains, instance directories and files, the state path's
+    files (claims, image cache, staging, temporary files), the network's DHCP entries."""
+    return {
+        'domains': domains_using(conn, instances_path),
+        'instances': tree(instances_path),
+        # State directories (claims/, _base/) are the host's layout; their files are the state.
+        'state': tree(state_path, with_dirs=False),
+        'dhcp': sorted((h['mac'], h['ip'], h['name']) for h in ln.dhcp_hosts(conn, NET)),
+    }
+
+
+def warm_cache(state_path, server):
+    """Fill the image cache with the server's images, as an earlier build would have."""
+    for key, fmt in (('image', None), ('kernel', 'aki'), ('ramdisk', 'ari')):
+        if server.get(key):
+            image = dict(server[key], disk_format=fmt or server[key]['disk_format'])
+            image_cache.fetch_image(state_path, image, runner)
+
+
+def fail_build(conn, workdir, server, **over):
+    """Run a build that must fail; the BuildError, with whatever it left removed after."""
+    p = params(workdir, server, **over)
+    try:
+        with pytest.raises(build.BuildError) as err:
+            build.Builder(conn, p, runner).build()
+    finally:
+        remove_quietly(conn, workdir, server['uuid'], instances_path=p['instances_path'],
+                       state_path=p['state_path'])
+    return err.value
+
+
+def assert_host_as_before(conn, workdir, server, err, before, paths, counted):
+    after = host_snapshot(conn, paths['instances_path'], paths['state_path'])
+    assert after == before, err.cause
+    assert read_failed_builds(paths['state_path']) == counted
+    with pytest.raises(libvirt.libvirtError):
+        conn.lookupByUUIDString(server['uuid'])
+
+
+@contextlib.contextmanager
+def small_filesystem(path, size, fill):
+    """A tmpfs of `size` mounted at `path` (created), full to the last byte when `fill`."""
+    os.makedirs(path)
+    proc = subprocess.run(['mount', '-t', 'tmpfs', '-o', 'size=%s,mode=0755' % size,
+                           'nltest-small', path], capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        os.rmdir(path)
+        pytest.fail('mounting a %s tmpfs at %s failed (root is needed): %s'
+                    % (size, path, proc.stderr), pytrace=False)
+    try:
+        if fill:
+            with open(os.path.join(path, 'filler'), 'wb', buffering=0) as handle:
+                with contextlib.suppress(OSError):
+                    while True:
+                        handle.write(b'\0' * 4096)
+        yield path
+    finally:
+        subprocess.run(['umount', path], check=True)
+        os.rmdir(path)
 
 
 def test_build_boots_then_delete_leaves_nothing(conn, network, workdir, catalog):
@@ -207,46 +311,176 @@ def test_build_boots_then_delete_leaves_nothing(conn, network, workdir, catalog)
                         workdir + '/state')['changed'] is False
 
 
-def test_bad_checksum_leaves_nothing(conn, network, workdir, catalog):
+def test_bad_checksum_leaves_host_as_before(conn, network, workdir, catalog):
     server = build_data(catalog, image=dict(catalog['image'], checksum='sha256:' + '1' * 64))
-    try:
-        with pytest.raises(build.BuildError) as err:
-            build.Builder(conn, params(workdir, server), runner).build()
-    finally:
-        remove_quietly(conn, workdir, server['uuid'])
-    assert (err.value.step, err.value.reschedule) == ('image', True)
-    assert 'checksum mismatch' in err.value.cause
-    assert_nothing_left(conn, workdir, server['uuid'])
-    assert [f for f in os.listdir(workdir + '/state/_base') if f.startswith(
-        os.path.basename(build.image_cache.cached_path(workdir + '/state', server['image'])))] == []
-    assert read_failed_builds(workdir + '/state') == 1
+    paths = params(workdir, server)
+    before = host_snapshot(conn, paths['instances_path'], paths['state_path'])
+    err = fail_build(conn, workdir, server)
+    assert (err.step, err.reschedule) == ('image', True)
+    assert 'checksum mismatch' in err.cause
+    # The image never entered the cache: no entry, no partial download.
+    assert_host_as_before(conn, workdir, server, err, before, paths, counted=1)
 
 
-def test_kernel_qemu_cannot_load_fails_start_and_leaves_nothing(conn, network, workdir, catalog):
+def test_kernel_qemu_cannot_load_fails_start_and_leaves_host_as_before(
+        conn, network, workdir, catalog):
     """A kernel image QEMU cannot boot: libvirt's start fails after the domain is defined."""
     bogus = os.path.join(workdir, 'not-a-kernel')
     with open(bogus, 'wb') as handle:
         handle.write(b'\0' * 4096)
     kernel = {'id': 'aki-bogus', 'location': bogus, 'checksum': sha256(bogus)}
     server = build_data(catalog, kernel=kernel)
-    try:
-        with pytest.raises(build.BuildError) as err:
-            build.Builder(conn, params(workdir, server), runner).build()
-    finally:
-        remove_quietly(conn, workdir, server['uuid'])
-    assert (err.value.step, err.value.reschedule) == ('start', True)
-    assert 'kernel' in err.value.cause
-    assert_nothing_left(conn, workdir, server['uuid'])
-    assert read_failed_builds(workdir + '/state') == 1
+    paths = params(workdir, server)
+    warm_cache(paths['state_path'], server)
+    before = host_snapshot(conn, paths['instances_path'], paths['state_path'])
+    err = fail_build(conn, workdir, server)
+    assert (err.step, err.reschedule) == ('start', True)
+    assert 'kernel' in err.cause
+    assert_host_as_before(conn, workdir, server, err, before, paths, counted=1)
 
 
-def test_claim_that_does_not_fit_leaves_nothing(conn, network, workdir, catalog):
+def test_libvirt_define_error_leaves_host_as_before(conn, network, workdir, catalog):
+    """An image asking for its cdrom on IDE with the q35 machine, which has no IDE controller:
+    libvirt refuses the domain definition after the disks and the config drive exist."""
+    props = dict(catalog['image']['properties'], hw_machine_type='q35', hw_cdrom_bus='ide')
+    server = build_data(catalog, image=dict(catalog['image'], properties=props))
+    paths = params(workdir, server)
+    warm_cache(paths['state_path'], server)
+    before = host_snapshot(conn, paths['instances_path'], paths['state_path'])
+    err = fail_build(conn, workdir, server)
+    assert (err.step, err.reschedule) == ('define', True)
+    assert 'IDE controllers are unsupported' in err.cause
+    assert_host_as_before(conn, workdir, server, err, before, paths, counted=1)
+
+
+# A flavor without disks asks for no DISK_GB, so the claim does not weigh the instances
+# filesystem's size (Nova's zero-disk flavor: the root disk keeps the image's size).
+ZERO_DISK = {'name': 'nltest.zero', 'flavorid': 'nl0', 'vcpus': 1, 'memory_mb': 128,
+             'root_gb': 0, 'ephemeral_gb': 0, 'swap': 0, 'extra_specs': {}}
+# Where the filesystem is full: (the path on the small filesystem, its size, filled to the
+# last byte, image cache filled first, flavor, the step that fails, failed builds counted).
+DISK_FULL = {
+    # Not even the claim file fits: the claim fails, which counts no failed build.
+    'claim': ('state_path', '16k', True, False, None, 'claim', 0),
+    # The claim fits, the 196 KiB image does not: the download stops half way.
+    'image cache': ('state_path', '128k', False, False, None, 'image', 1),
+    # The cache has the image, the instance directory has no room for the qcow2 overlay.
+    'instance disks': ('instances_path', '64k', False, True, ZERO_DISK, 'image', 1),
+}
+
+
+@pytest.mark.parametrize('where', sorted(DISK_FULL))
+def test_disk_full_leaves_host_as_before(conn, network, workdir, catalog, where):
+    key, size, fill, warm, flavor, step, counted = DISK_FULL[where]
+    server = build_data(catalog, **({'flavor': flavor} if flavor else {}))
+    with small_filesystem(os.path.join(workdir, 'small'), size, fill) as small:
+        paths = params(workdir, server, **{key: small})
+        if warm:
+            warm_cache(paths['state_path'], server)
+        before = host_snapshot(conn, paths['instances_path'], paths['state_path'])
+        err = fail_build(conn, workdir, server, **{key: small})
+        assert (err.step, err.reschedule) == (step, True)
+        assert 'No space left on device' in err.cause
+        assert_host_as_before(conn, workdir, server, err, before, paths, counted)
+
+
+def test_claim_that_does_not_fit_leaves_host_as_before(conn, network, workdir, catalog):
     total_mb = conn.getInfo()[1]
     server = build_data(catalog)
     server['flavor'] = dict(server['flavor'], memory_mb=total_mb * 2)
-    with pytest.raises(build.BuildError) as err:
-        build.Builder(conn, params(workdir, server), runner).build()
-    assert (err.value.step, err.value.reschedule) == ('claim', True)
-    assert 'MEMORY_MB: requested %d exceeds the host total' % (total_mb * 2) in err.value.cause
-    assert_nothing_left(conn, workdir, server['uuid'])
-    assert read_failed_builds(workdir + '/state') == 0
+    paths = params(workdir, server)
+    before = host_snapshot(conn, paths['instances_path'], paths['state_path'])
+    err = fail_build(conn, workdir, server)
+    assert (err.step, err.reschedule) == ('claim', True)
+    assert 'MEMORY_MB: requested %d exceeds the host total' % (total_mb * 2) in err.cause
+    assert_host_as_before(conn, workdir, server, err, before, paths, counted=0)
+
+
+# ---- two builds racing for the last slot ------------------------------------------------------
+
+SRC = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                   'build', 'src')
+MODULE = 'ansible_collections.novalite.compute.plugins.modules.server_build'
+NANO = {'name': 'm1.nano', 'flavorid': '1', 'vcpus': 1, 'memory_mb': 128, 'root_gb': 1,
+        'ephemeral_gb': 0, 'swap': 0, 'extra_specs': {}}
+# Only memory may decide: vCPUs and disk get room to spare.
+RACE_RATIOS = {'cpu_allocation_ratio': 64.0, 'disk_allocation_ratio': 64.0,
+               'ram_allocation_ratio': 1.0}
+
+
+def memory_mb(conn, workdir):
+    """(total, used) MiB of this host as the claim counts them: libvirt's node memory, and
+    the flavors of every server on the host (other tests' too) plus this test's claims."""
+    state, _servers = gather_host_state(
+        conn, host='nltest-hv', instances_path=workdir + '/instances',
+        state_path=workdir + '/state', availability_zone=None, aggregates=[],
+        reserved_host_memory_mb=0, reserved_host_disk_mb=0, reserved_host_cpus=0,
+        service_disabled=False, service_disabled_reason=None, virt_type='qemu',
+        claims=claims.list_claims(workdir + '/state'), **RACE_RATIOS)
+    return state['memory_mb_total'], state['memory_mb_used']
+
+
+def start_build_process(workdir, args):
+    """server_build's own entry point (the module's main) in a process of its own."""
+    path = os.path.join(workdir, 'args-%s.json' % args['server']['uuid'])
+    with open(path, 'w') as handle:
+        json.dump({'ANSIBLE_MODULE_ARGS': args}, handle)
+    env = dict(os.environ, PYTHONPATH=SRC)
+    return subprocess.Popen([sys.executable, '-m', MODULE, path], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, universal_newlines=True, env=env)
+
+
+def race(conn, workdir, catalog, reserved):
+    servers = [build_data(catalog, flavor=NANO, hostname='nltest-race-%d' % i,
+                          name='nltest race %d' % i) for i in range(2)]
+    procs = [start_build_process(workdir, dict(params(workdir, srv, boot_timeout=BOOT_TIMEOUT,
+                                                      reserved_host_memory_mb=reserved),
+                                               **RACE_RATIOS))
+             for srv in servers]
+    results = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=300)
+        assert out.strip(), err
+        results.append(json.loads(out))
+    return servers, results
+
+
+def test_two_builds_racing_for_the_last_slot_exactly_one_wins(conn, network, workdir, catalog):
+    state = workdir + '/state'
+    warm_cache(state, build_data(catalog))
+    before = host_snapshot(conn, workdir + '/instances', state)
+    # Other tests build and delete servers on this host meanwhile: a race is judged only when
+    # the usage of everyone else was the same before and after it.
+    for _attempt in range(3):
+        total, used = memory_mb(conn, workdir)
+        # capacity = (total - reserved) * 1.0 = used + 128: one m1.nano fits, not two.
+        reserved = total - used - NANO['memory_mb']
+        servers, results = race(conn, workdir, catalog, reserved)
+        try:
+            winners = [r for r in results if not r.get('failed')]
+            others_after = memory_mb(conn, workdir)[1] - NANO['memory_mb'] * len(winners)
+            if others_after != used:
+                continue
+            losers = [(srv, r) for srv, r in zip(servers, results) if r.get('failed')]
+            assert len(winners) == 1 and len(losers) == 1, results
+            assert winners[0]['changed'] is True and winners[0]['server']['vm_state'] == 'active'
+            loser, result = losers[0]
+            assert (result['failed_step'], result['reschedule']) == ('claim', True), result
+            assert ('MEMORY_MB: requested 128, used %d of capacity %d'
+                    % (used + NANO['memory_mb'], used + NANO['memory_mb'])) in result['msg']
+            # Nothing of the loser: no domain, directory, claim or DHCP entry.
+            assert_nothing_left(conn, workdir, loser['uuid'])
+            assert [h['name'] for h in ln.dhcp_hosts(conn, NET)] == [
+                winners[0]['server']['hostname']]
+            print('race: host %d MiB, used %d, reserved %d; winner %s (claim %.3fs), loser '
+                  'claim %.3fs: %s' % (total, used, reserved, winners[0]['server']['hostname'],
+                                       winners[0]['timings']['claim'],
+                                       result['timings']['claim'], result['msg']))
+            break
+        finally:
+            for srv in servers:
+                remove_quietly(conn, workdir, srv['uuid'])
+    else:
+        pytest.fail('the usage of other servers on this host changed during each of 3 races')
+    assert host_snapshot(conn, workdir + '/instances', state) == before
+    assert read_failed_builds(state) == 0

@@ -235,6 +235,21 @@ def test_bad_checksum_leaves_nothing(host, tmp_path, catalog):
     assert read_failed_builds(str(tmp_path / 'state')) == 1
 
 
+def test_failed_build_keeps_its_cause_when_the_counter_cannot_be_written(host, tmp_path, catalog):
+    srv = server(catalog)
+    srv['image'] = dict(srv['image'], checksum='sha256:' + '0' * 64)
+    # The counter's place is taken by a directory: renaming the new count onto it fails.
+    os.makedirs(str(tmp_path / 'state' / 'failed_builds'))
+    with pytest.raises(build.BuildError) as err:
+        build.Builder(host, params(tmp_path, srv), runner).build()
+    assert (err.value.step, err.value.reschedule) == ('image', True)
+    assert err.value.cause.startswith('image img-1: checksum mismatch')
+    assert 'and counting the failed build failed' in err.value.cause
+    assert_nothing_left(host, tmp_path)
+    assert sorted(os.listdir(str(tmp_path / 'state'))) == [
+        '_base', 'claims', 'compute.lock', 'failed_builds', 'locks']
+
+
 def test_requested_ip_in_use_fails_network_step(host, tmp_path, catalog):
     build.Builder(host, params(tmp_path, server(catalog)), runner).build()
     srv = server(catalog, uuid='0b9c6a55-5a0c-4c6e-9a5e-3b2a7f9d1c02')
@@ -310,6 +325,21 @@ def test_disk_targets(flavor, bus, expected):
     srv = {'flavor': flavor, 'image': {'properties': {'hw_disk_bus': bus}}}
     layout = build.disk_layout(srv)
     assert build._target_devs(layout) == expected
+
+
+@pytest.mark.parametrize('props,bus,dev', [
+    ({}, 'ide', 'hdc'),
+    ({'hw_machine_type': 'pc-i440fx-7.2'}, 'ide', 'hdc'),
+    # q35 has no IDE controller: Nova puts its cdrom on SATA.
+    ({'hw_machine_type': 'q35'}, 'sata', 'sdc'),
+    ({'hw_machine_type': 'pc-q35-7.2'}, 'sata', 'sdc'),
+    ({'hw_machine_type': 'q35', 'hw_cdrom_bus': 'scsi'}, 'scsi', 'sdc'),
+])
+def test_config_drive_bus_follows_the_machine_type(props, bus, dev):
+    srv = {'flavor': {}, 'image': {'properties': props}}
+    layout = build.disk_layout(srv)
+    assert layout[-1] == ('disk.config', 'raw', 'cdrom', bus)
+    assert build._target_devs(layout)[-1] == dev
 
 
 # ---- the modules ------------------------------------------------------------------------

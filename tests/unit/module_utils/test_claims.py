@@ -151,3 +151,12 @@ def test_second_live_claim_for_same_instance_refused(tmp_path):
         with claims.claim(state, 'u1', FLAVOR, host_fit(4)):
             pass
     assert claims.has_claim(state, 'u1')
+
+
+def test_write_atomic_failure_keeps_the_old_content_and_no_temporary_file(tmp_path):
+    path = tmp_path / 'failed_builds'
+    path.write_text('3\n')
+    with pytest.raises(UnicodeEncodeError):
+        claims.write_atomic(str(path), '\udc80 not encodable')
+    assert os.listdir(str(tmp_path)) == ['failed_builds']
+    assert path.read_text() == '3\n'

@@ -72,6 +72,61 @@ def test_fetch_local_path_once(tmp_path, qcow2_image):
     assert image_cache.fetch_image(state, qcow2_image, runner) == path
 
 
+def test_cache_entry_is_named_by_image_id_and_checksum(tmp_path, qcow2_image):
+    state = str(tmp_path / 'state')
+    path = image_cache.fetch_image(state, qcow2_image, runner)
+    assert os.path.basename(path) == hashlib.sha256(
+        ('img-1\n' + qcow2_image['checksum']).encode()).hexdigest()
+    # The same image reached elsewhere is a hit; it is never read from there.
+    moved = dict(qcow2_image, location='https://images.invalid/image.qcow2')
+    assert image_cache.fetch_image(state, moved, runner) == path
+    assert base_files(state) == [os.path.basename(path)]
+
+
+def staged_copy(state, image):
+    """A copy of the image under <state>/_staging, as the action plugin leaves it."""
+    staging = image_cache.staging_dir(state)
+    os.makedirs(staging, exist_ok=True)
+    path = os.path.join(staging, 'copy-for-build-1')
+    shutil.copyfile(image['location'], path)
+    return path
+
+
+def test_staged_copy_is_moved_into_the_cache(tmp_path, qcow2_image):
+    state = str(tmp_path / 'state')
+    staged = staged_copy(state, qcow2_image)
+    inode = os.stat(staged).st_ino
+    path = image_cache.fetch_image(state, dict(qcow2_image, location=staged), runner)
+    # Renamed, not copied a second time; the staging directory is empty again.
+    assert os.stat(path).st_ino == inode
+    assert os.listdir(image_cache.staging_dir(state)) == []
+    assert path == image_cache.cached_path(state, qcow2_image)
+
+
+def test_staged_copy_dropped_when_the_cache_has_the_image(tmp_path, qcow2_image):
+    state = str(tmp_path / 'state')
+    path = image_cache.fetch_image(state, qcow2_image, runner)
+    staged = staged_copy(state, qcow2_image)
+    assert image_cache.fetch_image(state, dict(qcow2_image, location=staged), runner) == path
+    assert os.listdir(image_cache.staging_dir(state)) == []
+
+
+def test_staged_copy_with_a_bad_checksum_leaves_nothing(tmp_path, qcow2_image):
+    state = str(tmp_path / 'state')
+    staged = staged_copy(state, qcow2_image)
+    bad = dict(qcow2_image, location=staged, checksum='sha256:' + '0' * 64)
+    with pytest.raises(image_cache.ImageError, match='checksum mismatch'):
+        image_cache.fetch_image(state, bad, runner)
+    assert base_files(state) == []
+    assert os.listdir(image_cache.staging_dir(state)) == []
+
+
+def test_a_file_elsewhere_is_copied_not_moved(tmp_path, qcow2_image):
+    state = str(tmp_path / 'state')
+    image_cache.fetch_image(state, qcow2_image, runner)
+    assert os.path.isfile(qcow2_image['location'])
+
+
 def test_fetch_file_url_with_md5(tmp_path, qcow2_image):
     state = str(tmp_path / 'state')
     data = open(qcow2_image['location'], 'rb').read()

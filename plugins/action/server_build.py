@@ -1,0 +1,170 @@
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The controller's half of server_build: images that live on the controller reach a remote
+hypervisor before the build needs them.
+
+An image, kernel or ramdisk whose `location` is a path on the controller (or a file:// URL)
+cannot be read by a build running on another machine. Before running the module on a remote
+hypervisor, this plugin asks the host, in one shell command, which of these images its cache
+already holds; only the others are transferred, into `<state_path>/_staging/`, and the module
+gets their staged paths as locations. The cache entry is named by the image's id and checksum,
+never its location, so the staged path does not change what the cache holds; the build moves
+a staged copy into the cache (or drops it when the cache got the image meanwhile), and this
+plugin removes whatever the build did not consume. On the local connection, and in check
+mode, the module runs with the server as given.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import os
+import posixpath
+from shlex import quote as shlex_quote
+
+from ansible.errors import AnsibleError
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.novalite.compute.plugins.module_utils.compute_host import (
+    COMPUTE_HOST_PATHS_ARG_SPEC,
+)
+from ansible_collections.novalite.compute.plugins.module_utils.image_cache import (
+    cache_name, cached_path, staging_dir,
+)
+
+IMAGE_KEYS = ('image', 'kernel', 'ramdisk')
+DEFAULT_STATE_PATH = COMPUTE_HOST_PATHS_ARG_SPEC['state_path']['default']
+
+
+class Transfer(object):
+    """One image of the server to put on the host: where it is on the controller, where the
+    host's cache would hold it, and where it is staged on the host."""
+
+    def __init__(self, key, image, source, cache, staged):
+        self.key, self.image, self.source, self.cache, self.staged = key, image, source, cache, staged
+
+
+def controller_path(location):
+    """The controller file a location names (an absolute path or a file:// URL), else None:
+    http(s) URLs are fetched by the host itself, anything else the module refuses."""
+    if not isinstance(location, str):
+        return None
+    path = location[len('file://'):] if location.startswith('file://') else location
+    return path if os.path.isabs(path) else None
+
+
+def controller_images(server, state_path):
+    """The server's images that live on the controller, as Transfers (staged path included:
+    `<state_path>/_staging/<cache name>.<instance uuid>`, one per build and image). None
+    without an instance uuid: the module refuses such a server before it reads any image."""
+    transfers = []
+    if not (server or {}).get('uuid'):
+        return transfers
+    for key in IMAGE_KEYS:
+        image = server.get(key)
+        source = controller_path((image or {}).get('location'))
+        if source is None or not image.get('checksum'):
+            continue
+        staged = posixpath.join(staging_dir(state_path), '%s.%s' % (
+            cache_name(image.get('id'), image['checksum']), server.get('uuid')))
+        transfers.append(Transfer(key, image, source, cached_path(state_path, image), staged))
+    return transfers
+
+
+def cache_probe_command(transfers):
+    """A POSIX shell command printing the cache paths that exist on the host."""
+    paths = ' '.join(shlex_quote(t.cache) for t in transfers)
+    return 'for f in %s; do [ -f "$f" ] && printf "%%s\\n" "$f"; done; exit 0' % paths
+
+
+def still_needed(transfers, probe_stdout):
+    """The transfers whose image is not in the host's cache, given the probe's output."""
+    present = set(line.strip() for line in probe_stdout.splitlines())
+    return [t for t in transfers if t.cache not in present]
+
+
+def staged_server(server, transfers):
+    """The server with each transferred image's location replaced by its staged path."""
+    staged = dict(server)
+    for t in transfers:
+        staged[t.key] = dict(server[t.key], location=t.staged)
+    return staged
+
+
+def stage_command(state_path, moves):
+    """Move the uploaded files [(remote tmp path, staged path)] into the staging directory."""
+    commands = ['mkdir -p -m 0700 %s' % shlex_quote(staging_dir(state_path))]
+    commands += ['mv -f %s %s' % (shlex_quote(tmp), shlex_quote(staged)) for tmp, staged in moves]
+    return ' && '.join(commands)
+
+
+class ActionModule(ActionBase):
+
+    _supports_check_mode = True
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        del tmp  # tmp no longer has any effect
+        args = dict(self._task.args)
+        server = args.get('server')
+        state_path = args.get('state_path') or DEFAULT_STATE_PATH
+        wanted = []
+        if isinstance(server, dict) and not self._task.check_mode \
+                and self._connection.transport != 'local':
+            wanted = controller_images(server, state_path)
+        staged = []
+        try:
+            if wanted:
+                failure, staged = self._stage_images(wanted, state_path, args.get('host'))
+                if failure:
+                    result.update(failure, images_transferred=[])
+                    return result
+                args['server'] = staged_server(server, staged)
+            result.update(self._execute_module(module_args=args, task_vars=task_vars))
+            result['images_transferred'] = [t.key for t in staged]
+        finally:
+            if staged:
+                self._discard([t.staged for t in staged])
+            self._remove_tmp_path(self._connection._shell.tmpdir)
+        return result
+
+    @staticmethod
+    def _failure(msg, host, reschedule):
+        return {'failed': True, 'msg': msg, 'failed_step': 'image', 'reschedule': reschedule,
+                'host': host, 'timings': {}}
+
+    def _stage_images(self, wanted, state_path, host):
+        """(failure result or None, the transfers staged): the images of `wanted` that the
+        host's cache lacks, put under <state_path>/_staging."""
+        for t in wanted:
+            if not os.path.isfile(t.source):
+                # No host can read what the controller does not have: no reschedule.
+                return self._failure('server.%s.location: %s is not a file on the controller'
+                                     % (t.key, t.source), host, False), []
+        probe = self._low_level_execute_command(cache_probe_command(wanted), sudoable=True)
+        if probe['rc'] != 0:
+            return self._failure('cannot read the image cache under %s on the host: %s'
+                                 % (state_path, probe['stderr'].strip()), host, True), []
+        needed = still_needed(wanted, probe['stdout'])
+        if not needed:
+            return None, []
+        try:
+            tmpdir = self._connection._shell.tmpdir or self._make_tmp_path()
+            moves = []
+            for t in needed:
+                remote = self._connection._shell.join_path(tmpdir, posixpath.basename(t.staged))
+                self._transfer_file(t.source, remote)
+                moves.append((remote, t.staged))
+        except AnsibleError as exc:
+            return self._failure('cannot transfer the images to the host: %s' % exc, host, True), []
+        moved = self._low_level_execute_command(stage_command(state_path, moves), sudoable=True)
+        if moved['rc'] != 0:
+            # A partial move may have staged some: the caller removes them all.
+            return self._failure('cannot stage the images under %s: %s' % (
+                staging_dir(state_path), moved['stderr'].strip()), host, True), needed
+        return None, needed
+
+    def _discard(self, paths):
+        """Remove the staged files the build did not move into its cache."""
+        self._low_level_execute_command('rm -f %s' % ' '.join(shlex_quote(p) for p in paths),
+                                        sudoable=True)
