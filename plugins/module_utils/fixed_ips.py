@@ -49,4 +49,3 @@ def assign_fixed_ips(instances, servers):
             networks.append(dict(network, fixed_ip=address))
         assigned.append(dict(inst, networks=networks))
     return assigned
-
