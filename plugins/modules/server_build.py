@@ -221,8 +221,9 @@ def argument_spec():
         boot_timeout=dict(type='int', default=60),
         user_data=dict(type='str', no_log=True),
         admin_pass=dict(type='str', no_log=True),
-        injected_files=dict(type='list', elements='dict', options=INJECTED_FILE_SPEC,
-                            default=[], no_log=True),
+        # Only the contents are secret: a no_log on the whole list would also mask the paths
+        # wherever they appear in the output.
+        injected_files=dict(type='list', elements='dict', options=INJECTED_FILE_SPEC, default=[]),
         request_id=dict(type='str'),
     )
     spec.update(COMPUTE_HOST_ARG_SPEC)

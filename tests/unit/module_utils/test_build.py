@@ -374,6 +374,18 @@ def test_server_build_module(tmp_path, catalog, capsys):
     assert 'pw' not in json.dumps(built['server'])
 
 
+def test_server_build_module_hides_file_contents_but_not_paths(tmp_path, catalog, capsys):
+    from ansible_collections.novalite.compute.plugins.modules import server_build
+    (tmp_path / 'node.xml').write_text(NODE_XML)
+    secret = 'injected-secret-%s' % UUID
+    contents = base64.b64encode(secret.encode()).decode()
+    srv = dict(server(catalog), injected_file_paths=['/etc/motd'])
+    args = module_args(tmp_path, srv, injected_files=[{'path': '/etc/motd', 'contents': contents}])
+    out = json.dumps(run_module(server_build, args, capsys))
+    assert secret not in out and contents not in out
+    assert '/etc/motd' in out
+
+
 def test_server_build_module_failure_keys(tmp_path, catalog, capsys):
     from ansible_collections.novalite.compute.plugins.modules import server_build
     (tmp_path / 'node.xml').write_text(NODE_XML)
