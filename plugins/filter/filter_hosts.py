@@ -15,6 +15,8 @@ description:
     then the enabled filters) and returns the host states that pass, unchanged and in their
     input order.
   - Useful in templates and C(assert) tasks, for example to list where a flavor could go.
+  - The input is a list of host states, for example the hypervisors' cached facts taken
+    out of C(hostvars) with C(map('extract', ...)); an iterator is taken as its list.
 extends_documentation_fragment:
   - novalite.compute.scheduler_filter
 options:
@@ -29,6 +31,21 @@ author:
 '''
 
 EXAMPLES = r'''
+- name: Hypervisors where an m1.small would fit, from the facts the hypervisor_facts role cached
+  ansible.builtin.debug:
+    msg: >-
+      {{ groups['hypervisors'] | map('extract', hostvars, 'hypervisor_facts_host_state')
+         | novalite.compute.filter_hosts({'flavor': {'vcpus': 1, 'memory_mb': 2048, 'root_gb': 20}})
+         | map(attribute='host') | list }}
+
+- name: The same, leaving out hypervisors that did not report
+  ansible.builtin.debug:
+    msg: >-
+      {{ groups['hypervisors'] | map('extract', hostvars)
+         | selectattr('hypervisor_facts_host_state', 'defined')
+         | map(attribute='hypervisor_facts_host_state')
+         | novalite.compute.filter_hosts(request_spec) | map(attribute='host') | list }}
+
 - name: Hypervisors where an m1.small would fit
   ansible.builtin.debug:
     msg: >-

@@ -13,7 +13,10 @@ description:
   - Weighs the given host states for a request as M(novalite.compute.select_destinations)
     does (each weigher's values normalised to 0..1 across the hosts, multiplied by its
     multiplier, summed) without filtering, and returns them best first with the details.
-  - A single host is not weighed (weight 0.0), as in Nova.
+  - A single host is not weighed (weight 0.0), as in Nova. Hosts of equal weight come in
+    host name order, the order the scheduler starts from.
+  - The input is a list of host states, for example the hypervisors' cached facts taken
+    out of C(hostvars) with C(map('extract', ...)); an iterator is taken as its list.
 extends_documentation_fragment:
   - novalite.compute.scheduler_filter
 options:
@@ -28,6 +31,14 @@ author:
 '''
 
 EXAMPLES = r'''
+- name: Hypervisors ranked for an m1.small, from the facts the hypervisor_facts role cached
+  ansible.builtin.debug:
+    msg: >-
+      {% for row in groups['hypervisors'] | map('extract', hostvars, 'hypervisor_facts_host_state')
+                    | novalite.compute.weigh_hosts({'flavor': {'vcpus': 1, 'memory_mb': 2048}}) %}
+      {{ row.host }}: {{ '%.3f' | format(row.weight) }}
+      {% endfor %}
+
 - name: Which hypervisor would a stacking scheduler fill first?
   ansible.builtin.debug:
     msg: >-

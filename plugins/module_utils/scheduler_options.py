@@ -7,6 +7,8 @@ Nova's defaults; `resolve` checks a user's dict and fills in the rest."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import math
+
 from ansible_collections.novalite.compute.plugins.module_utils.errors import ValidationError
 from ansible_collections.novalite.compute.plugins.module_utils.filters import FILTERS
 from ansible_collections.novalite.compute.plugins.module_utils.weighers import WEIGHERS
@@ -46,6 +48,9 @@ OPTIONS = {
     # Not a nova.conf option: seeds the random pick among host_subset_size hosts (and the
     # shuffle of equal best hosts) so that a run can be repeated. Unset: system randomness.
     'random_seed': ('int', None, None),
+    # Not a nova.conf option: how many weighed hosts (best first) each instance's trace
+    # shows with their weigher details; the filter steps are always complete.
+    'trace_top': ('int', 20, 0),
 }
 
 # nova.conf's value for "every weigher Nova ships".
@@ -95,6 +100,8 @@ def _number(name, value, kind, minimum):
     except (TypeError, ValueError):
         raise ValidationError(_field(name), 'must be %s, got %r'
                               % ('a number' if kind == 'float' else 'an integer', value))
+    if kind == 'float' and not math.isfinite(number):
+        raise ValidationError(_field(name), 'must be a finite number, got %r' % (value,))
     if minimum is not None and number < minimum:
         raise ValidationError(_field(name), 'must be at least %s, got %s' % (minimum, number))
     return number

@@ -22,6 +22,17 @@ description:
     candidates.
   - Each instance also gets up to C(max_attempts - 1) alternates, for a build that fails on
     the selected host.
+  - Ties. Hosts of equal weight keep their incoming order, as Nova's stable sort keeps it.
+    The first instance's incoming order is the hosts sorted by C(host), then C(nodename), so
+    ties are broken the same way on every run whatever the order of O(hosts); each later
+    instance receives the previous instance's weighed list with its selected host first, as
+    in Nova.
+  - Speed. The decisions are Nova's, not its per-instance work. Filters that cannot change
+    within a request run once; after each pick only the host that took the instance is
+    filtered again; and only a short list of the best hosts is weighed again while a bound on
+    the other hosts' weights shows that none of them can overtake it. The selections,
+    alternates and trace are identical to filtering and weighing every host for every
+    instance (the project's tests and benchmark compare both).
   - Nothing changes anywhere; the module only computes.
 extends_documentation_fragment:
   - novalite.compute.attributes.computation
@@ -52,6 +63,11 @@ options:
         C(ServerGroupAffinityFilter).
       - C(random_seed) (not a nova.conf option) makes the random pick among
         C(host_subset_size) hosts repeatable.
+      - C(trace_top) (not a nova.conf option, default 20) is how many weighed hosts each
+        instance's RV(trace) lists with their weigher details; 0 lists none. The filter steps
+        are always complete.
+      - A multiplier, as option or as aggregate metadata, must be a finite number; an
+        aggregate value that is not one is ignored.
     type: dict
     default: {}
 author:
@@ -66,6 +82,7 @@ EXAMPLES = r'''
     scheduler:
       ram_weight_multiplier: -1.0     # stack instead of spread
       max_attempts: 3
+      trace_top: 5                    # the five best hosts of each instance in the trace
   register: placement
 
 - name: Show where the first instance goes
@@ -89,10 +106,13 @@ trace:
       C(force_hosts), C(force_nodes), then each filter) with C(hosts_in), C(hosts_out),
       C(removed) and C(reasons) (host to sentence). Filters that run once per request appear
       for the first instance only.
-    - C(weighed) lists the hosts best first with their C(weight) and, per weigher, the
-      C(raw), C(normalized), C(multiplier) and C(weighted) values.
+    - C(weighed) lists the first C(trace_top) hosts (default 20) in weighed order, the
+      selected one first, with their C(weight) and, per weigher, the C(raw),
+      C(normalized), C(multiplier) and C(weighted) values. Weighers whose multiplier is 0
+      on every host add nothing and are left out.
     - C(selected) and C(alternates) name the outcome; C(filters_skipped) says why the filters
       did not run (forced hosts).
+    - Its size grows with the hosts the filters remove, not with the hosts that pass.
   returned: always, also when no valid host was found
   type: list
   elements: dict

@@ -15,6 +15,9 @@ class AggregateImagePropertiesIsolation(BaseHostFilter):
 
     run_filter_once_per_request = True
 
+    def applies(self, spec):
+        return bool((spec.get('image') or {}).get('properties'))
+
     def rejection(self, host_state, spec):
         namespace = self.options['aggregate_image_properties_isolation_namespace']
         separator = self.options['aggregate_image_properties_isolation_separator']

@@ -17,6 +17,9 @@ class AggregateInstanceExtraSpecsFilter(BaseHostFilter):
 
     run_filter_once_per_request = True
 
+    def applies(self, spec):
+        return bool((spec.get('flavor') or {}).get('extra_specs'))
+
     def rejection(self, host_state, spec):
         extra_specs = (spec.get('flavor') or {}).get('extra_specs') or {}
         if not extra_specs:

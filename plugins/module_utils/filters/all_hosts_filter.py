@@ -14,3 +14,6 @@ class AllHostsFilter(BaseHostFilter):
 
     def rejection(self, host_state, spec):
         return None
+
+    def applies(self, spec):
+        return False

@@ -5,7 +5,15 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.novalite.compute.plugins.module_utils.filters.base import (
-    BaseHostFilter, aggregate_metadata_get_by_host)
+    BaseHostFilter, aggregate_metadata_get_by_host, filter_by_key, key_ids)
+
+_KEY = 'AvailabilityZoneFilter.zones'
+
+
+def _zones_key(host_state):
+    """What the verdict depends on: the aggregates' zones, else the host's own zone."""
+    metadata = aggregate_metadata_get_by_host(host_state, key='availability_zone')
+    return (frozenset(metadata.get('availability_zone', ())), host_state.availability_zone)
 
 
 class AvailabilityZoneFilter(BaseHostFilter):
@@ -32,3 +40,12 @@ class AvailabilityZoneFilter(BaseHostFilter):
         if wanted in zones:
             return None
         return 'in availability zone %s, %s requested' % (', '.join(sorted(zones)), wanted)
+
+    def applies(self, spec):
+        return bool(spec.get('availability_zone'))
+
+    def prepare(self, host_states):
+        key_ids(host_states, _KEY, _zones_key)
+
+    def filter_all(self, host_states, candidates, spec, alive):
+        return filter_by_key(self, host_states, candidates, spec, _KEY, _zones_key)

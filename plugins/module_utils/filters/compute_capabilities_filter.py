@@ -7,9 +7,11 @@ __metaclass__ = type
 import json
 
 from ansible_collections.novalite.compute.plugins.module_utils.filters import extra_specs_ops
-from ansible_collections.novalite.compute.plugins.module_utils.filters.base import BaseHostFilter
+from ansible_collections.novalite.compute.plugins.module_utils.filters.base import (
+    BaseHostFilter, filter_by_key)
 
 _MISSING = object()
+_SKIPPED = object()
 
 
 class ComputeCapabilitiesFilter(BaseHostFilter):
@@ -38,6 +40,35 @@ class ComputeCapabilitiesFilter(BaseHostFilter):
                 return _MISSING
             cap = cap.get(name)
         return _MISSING if cap is None else cap
+
+    @staticmethod
+    def _checked(key):
+        return ':' not in key or key.split(':')[0] == 'capabilities'
+
+    def applies(self, spec):
+        extra_specs = (spec.get('flavor') or {}).get('extra_specs') or {}
+        return any(self._checked(key) for key in extra_specs)
+
+    @classmethod
+    def _value(cls, host_state, key):
+        """What the verdict on extra spec `key` reads from the host: skipped, missing, or
+        the value as the operators compare it (a string)."""
+        scope = key.split(':')
+        if len(scope) == 1:
+            if key not in host_state.data and key not in (host_state.stats or {}):
+                return _SKIPPED
+        else:
+            scope = scope[1:]
+        cap = cls._lookup(host_state, scope)
+        return cap if cap is _MISSING else str(cap)
+
+    def filter_all(self, host_states, candidates, spec, alive):
+        """Judged once per distinct tuple of the values the checked extra specs read."""
+        extra_specs = (spec.get('flavor') or {}).get('extra_specs') or {}
+        keys = tuple(key for key in extra_specs if self._checked(key))
+        return filter_by_key(self, host_states, candidates, spec,
+                             ('ComputeCapabilitiesFilter',) + keys,
+                             lambda state: tuple(self._value(state, key) for key in keys))
 
     def rejection(self, host_state, spec):
         extra_specs = (spec.get('flavor') or {}).get('extra_specs') or {}

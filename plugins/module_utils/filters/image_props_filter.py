@@ -7,7 +7,8 @@ __metaclass__ = type
 import re
 
 from ansible_collections.novalite.compute.plugins.module_utils.errors import ValidationError
-from ansible_collections.novalite.compute.plugins.module_utils.filters.base import BaseHostFilter
+from ansible_collections.novalite.compute.plugins.module_utils.filters.base import (
+    BaseHostFilter, filter_by_key, key_ids)
 
 # Glance's legacy names and the ImageMetaProps names Nova reads them as.
 _PROPS = {
@@ -20,11 +21,18 @@ _ARCH_ALIASES = {'i386': 'i686', 'i486': 'i686', 'i586': 'i686', 'x86_32': 'i686
                  'x86_32p': 'i686', 'amd64': 'x86_64'}
 _HV_ALIASES = {'xapi': 'xen'}
 _VM_MODE_ALIASES = {'pv': 'xen', 'hv': 'hvm', 'baremetal': 'hvm'}
+_KEY = 'ImagePropertiesFilter.offer'
 _PREDICATE = re.compile(r'^\s*(<=|>=|==|!=|<|>)\s*(\d+(?:\.\d+)*)\s*$')
 _COMPARE = {
     '<': lambda a, b: a < b, '<=': lambda a, b: a <= b, '==': lambda a, b: a == b,
     '!=': lambda a, b: a != b, '>': lambda a, b: a > b, '>=': lambda a, b: a >= b,
 }
+
+
+def _offer_key(host_state):
+    """What the verdict depends on: the supported instances and the hypervisor version."""
+    supported = tuple(tuple(triple) for triple in host_state.supported_instances or ())
+    return supported, host_state.hypervisor_version
 
 
 def _canonical(value, aliases):
@@ -77,14 +85,26 @@ class ImagePropertiesFilter(BaseHostFilter):
                 return props[name]
         return None
 
-    def rejection(self, host_state, spec):
-        props = (spec.get('image') or {}).get('properties') or {}
-        wanted = (
+    def _wanted(self, props):
+        return (
             _canonical(self._prop(props, 'arch')
                        or self.options['image_properties_default_architecture'], _ARCH_ALIASES),
             _canonical(self._prop(props, 'hv_type'), _HV_ALIASES),
             _canonical(self._prop(props, 'vm_mode'), _VM_MODE_ALIASES),
         )
+
+    def applies(self, spec):
+        return any(self._wanted((spec.get('image') or {}).get('properties') or {}))
+
+    def prepare(self, host_states):
+        key_ids(host_states, _KEY, _offer_key)
+
+    def filter_all(self, host_states, candidates, spec, alive):
+        return filter_by_key(self, host_states, candidates, spec, _KEY, _offer_key)
+
+    def rejection(self, host_state, spec):
+        props = (spec.get('image') or {}).get('properties') or {}
+        wanted = self._wanted(props)
         if not any(wanted):
             return None
         text = ', '.join('%s=%s' % (name, value) for name, value

@@ -40,6 +40,9 @@ class JmesPathFilter(BaseHostFilter):
                 raise ValidationError(_FIELD, 'is not a JMESPath expression: %s' % exc)
         return self._compiled[text]
 
+    def applies(self, spec):
+        return bool(get_scheduler_hint(spec, 'jmespath_query'))
+
     def rejection(self, host_state, spec):
         text = get_scheduler_hint(spec, 'jmespath_query')
         if not text:

@@ -75,6 +75,9 @@ class JsonFilter(BaseHostFilter):
         except TypeError as exc:
             raise ValidationError(_FIELD, 'cannot compare %r: %s' % (args, exc))
 
+    def applies(self, spec):
+        return bool(get_scheduler_hint(spec, 'query'))
+
     def rejection(self, host_state, spec):
         query = get_scheduler_hint(spec, 'query')
         if not query:

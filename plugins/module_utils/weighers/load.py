@@ -34,8 +34,8 @@ class BuildFailureWeigher(BaseHostWeigher):
 
     multiplier_option = 'build_failure_weight_multiplier'
 
-    def weight_multiplier(self, host_state):
-        return -1 * super(BuildFailureWeigher, self).weight_multiplier(host_state)
+    def signed(self, multiplier):
+        return -1 * multiplier
 
     def _weigh_object(self, host_state, spec):
         return host_state.failed_builds

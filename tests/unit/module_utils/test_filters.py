@@ -1,22 +1,22 @@
 # -*- coding: utf-8 -*-
 # Copyright: novalite.compute contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Each host filter at its accept and reject edge."""
+"""Each host filter at its accept and reject edge, and its bulk form against its rule."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import datetime
 import json
+import random
 
 import pytest
 
 from ansible_collections.novalite.compute.plugins.module_utils.errors import ValidationError
 from ansible_collections.novalite.compute.plugins.module_utils.filters import FILTERS, extra_specs_ops
-from ansible_collections.novalite.compute.plugins.module_utils.host_state import HostState
+from ansible_collections.novalite.compute.plugins.module_utils.host_state import HostState, HostStates
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler_options import resolve
 
-NOW = datetime.datetime(2026, 11, 21, 6, 20, 0, tzinfo=datetime.timezone.utc)
+from scheduler_helpers import NOW, random_cluster, random_request
 
 
 def host(**fields):
@@ -378,3 +378,54 @@ def test_run_filter_for_index(name, once):
     assert host_filter.run_filter_for_index(0)
     assert host_filter.run_filter_for_index(1) is not once
     assert host_filter.host_passes(host(), spec()) is True
+
+
+# -- filter_all, the bulk form the incremental scheduler uses for the first instance -------------
+
+@pytest.mark.parametrize('seed', range(40))
+def test_filter_all_equals_the_rule_host_by_host(seed):
+    """Every filter's filter_all (fast paths from values computed per load) removes exactly
+    the hosts `rejection` turns away, with the same reasons, on random clusters."""
+    rng = random.Random(seed)
+    coarse = seed % 2 == 0
+    hosts, groups = random_cluster(seed, rng.randrange(1, 60), coarse)
+    host_states = HostStates(hosts)
+    for _request in range(3):
+        request = random_request(rng, hosts, groups, rng.choice((1, 3)), coarse)
+        request['instance_uuid'] = request['instance_uuids'][0]
+        group = request.get('instance_group')
+        if group and rng.random() < 0.5:
+            group['hosts'] = [rng.choice(hosts)['host']]
+        if rng.random() < 0.3:
+            request['scheduler_hints']['same_host'] = [rng.choice(list(hosts[0]['instances']) or ['x'])]
+            request['scheduler_hints']['different_host'] = list(hosts[-1]['instances'])[:2]
+        alive = bytearray(rng.choice((0, 1, 1, 1)) for _host in host_states.states)
+        candidates = [index for index, flag in enumerate(alive) if flag]
+        for name in sorted(FILTERS):
+            host_filter = FILTERS[name](resolve({'service_down_time': rng.choice((60, 300))}), NOW)
+            expected = [(index, host_filter.rejection(host_states.states[index], request))
+                        for index in candidates]
+            expected = [(index, why) for index, why in expected if why is not None]
+            removed = host_filter.filter_all(host_states, candidates, request, alive) \
+                if host_filter.applies(request) else []
+            assert removed == expected, name
+
+
+@pytest.mark.parametrize('name, request_fields, applies', [
+    ('AllHostsFilter', {}, False),
+    ('AvailabilityZoneFilter', {}, False),
+    ('AvailabilityZoneFilter', {'availability_zone': 'az1'}, True),
+    ('ComputeCapabilitiesFilter', {'flavor': flavor_specs({'hw:cpu_policy': 'dedicated'})}, False),
+    ('ComputeCapabilitiesFilter', {'flavor': flavor_specs({'capabilities:ssd': 'true'})}, True),
+    ('ImagePropertiesFilter', {}, False),
+    ('ImagePropertiesFilter', {'image': {'properties': {'vm_mode': 'hvm'}}}, True),
+    ('ServerGroupAntiAffinityFilter', {'instance_group': group('affinity')}, False),
+    ('ServerGroupAntiAffinityFilter', {'instance_group': group('anti-affinity')}, True),
+    ('ServerGroupAffinityFilter', {'instance_group': group('affinity')}, False),
+    ('ServerGroupAffinityFilter', {'instance_group': group('affinity', hosts=['hv2'])}, True),
+    ('JsonFilter', {'scheduler_hints': {'query': ['=', 1, 1]}}, True),
+    ('JmesPathFilter', {}, False),
+    ('ResourceFilter', {}, True),
+])
+def test_applies_is_false_only_when_every_host_passes(name, request_fields, applies):
+    assert FILTERS[name](resolve(), NOW).applies(spec(**request_fields)) is applies

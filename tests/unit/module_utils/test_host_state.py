@@ -8,7 +8,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.novalite.compute.plugins.module_utils.errors import ValidationError
-from ansible_collections.novalite.compute.plugins.module_utils.host_state import HostState
+from ansible_collections.novalite.compute.plugins.module_utils.host_state import HostState, HostStates
 
 
 def data(**fields):
@@ -69,3 +69,42 @@ def test_consume_volume_backed_and_without_uuid():
     state = HostState(data())
     state.consume_from_request({'flavor': {'vcpus': 1, 'memory_mb': 512, 'root_gb': 20}, 'is_bfv': True})
     assert state.disk_gb_used == 10 and state.instances == {}
+
+
+def test_consumed_is_a_changed_copy():
+    state = HostState(data(instances={'old': None}))
+    state.__dict__['index'] = 4
+    spec = {'flavor': {'vcpus': 1, 'memory_mb': 512, 'root_gb': 5}, 'instance_group': {'uuid': 'g'}}
+    copy = state.consumed(spec, 'new')
+    assert (copy.vcpus_used, copy.memory_mb_used, copy.num_instances, copy.index) == (2, 1536, 1, 4)
+    assert copy.instances == {'old': None, 'new': 'g'}
+    assert (state.vcpus_used, state.memory_mb_used, state.num_instances) == (1, 1024, 0)
+    assert state.instances == {'old': None}
+
+
+def test_host_states_sort_by_name_and_remember_the_input_positions():
+    hosts = [data(host='hv3'), data(host='hv1', nodename='n2'), data(host='hv1', nodename='n1'),
+             data(host='hv2')]
+    loaded = HostStates(hosts)
+    assert loaded.labels == ['hv1:n1', 'hv1:n2', 'hv2', 'hv3']
+    assert loaded.positions == [2, 1, 3, 0]
+    assert [state.index for state in loaded.states] == [0, 1, 2, 3]
+    assert len(loaded) == 4 and hosts[0] == data(host='hv3')
+
+
+@pytest.mark.parametrize('hosts, words', [
+    ({'host': 'hv1'}, r'^hosts: must be a list of host states'),
+    ([data(), 'hv2'], r'^hosts\[1\]: must be a host state dict'),
+    ([data(), {'host': 'hv2'}], r'^hosts\[1\]: a host state needs vcpus_total'),
+])
+def test_host_states_name_bad_input(hosts, words):
+    with pytest.raises(ValidationError, match=words):
+        HostStates(hosts)
+
+
+def test_host_states_compute_a_cached_value_once():
+    loaded = HostStates([data()])
+    calls = []
+    first = loaded.cached('key', lambda states: calls.append(1) or [len(states)])
+    assert loaded.cached('key', lambda states: calls.append(1) or [0]) is first
+    assert first == [1] and calls == [1]

@@ -1,20 +1,25 @@
 # -*- coding: utf-8 -*-
 # Copyright: novalite.compute contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The FilterScheduler end to end: forced/ignored hosts, multi-create, alternates, errors."""
+"""The FilterScheduler end to end: forced/ignored hosts, multi-create, alternates, errors,
+ties, the trace; and the incremental scheduler against Nova's structure."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import random
 
 import pytest
 
+from ansible_collections.novalite.compute.plugins.module_utils import incremental_scheduler
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     NoValidHost, ValidationError)
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler import (
-    filter_hosts, select_destinations, weigh_hosts)
+    filter_hosts, load_host_states, schedule, select_destinations, weigh_hosts)
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler_options import resolve
+
+from scheduler_helpers import NOW, random_cluster, random_options, random_request
 
 
 def host(name, ram_used=0, **fields):
@@ -194,6 +199,8 @@ def test_requested_destination_still_runs_filters():
 
 @pytest.mark.parametrize('fields, message', [
     (dict(force_hosts=['hv9']), 'force_hosts removed hv1, hv2, hv3: not in force_hosts hv9'),
+    (dict(force_nodes=['n9']), 'force_nodes removed hv1, hv2, hv3: not in force_nodes n9'),
+    (dict(force_hosts=['hv1'], force_nodes=['hv2']), 'force_nodes removed hv1: not in force_nodes hv2'),
     (dict(ignore_hosts=['hv1', 'hv2', 'hv3']), 'ignore_hosts removed hv1, hv2, hv3: listed in ignore_hosts'),
     (dict(requested_destination={'host': 'hv9', 'node': 'n9'}),
      'requested_destination removed hv1, hv2, hv3: not the requested destination hv9:n9'),
@@ -303,3 +310,176 @@ def test_filter_hosts_and_weigh_hosts():
     weighed = weigh_hosts(hosts, spec(), {'weight_classes': ['RAMWeigher']})
     assert [row['host'] for row in weighed] == ['hv2', 'hv3', 'hv1', 'hv4']
     assert set(weighed[0]) == {'host', 'nodename', 'weight', 'weighers'}
+
+
+# -- the incremental scheduler equals Nova's structure ------------------------------------------
+
+def outcome(host_states, request, options, reference):
+    try:
+        return ('selected',) + tuple(schedule(host_states, request, options, NOW, reference))
+    except NoValidHost as error:
+        return ('NoValidHost', error.msg, error.trace)
+
+
+@pytest.mark.parametrize('seed', range(120))
+def test_incremental_scheduler_equals_the_reference_on_random_clusters(seed, monkeypatch):
+    """Selections, alternates and traces (or NoValidHost) are identical. Odd seeds shrink
+    the short list so that its bound and its rebuilds are exercised on small clusters;
+    coarse clusters have few distinct values, so ties are broken by the incoming order."""
+    if seed % 2:
+        monkeypatch.setattr(incremental_scheduler, '_SHORT_LIST_MIN', 2)
+        monkeypatch.setattr(incremental_scheduler, '_SHORT_LIST_FACTOR', 1)
+    rng = random.Random(seed)
+    coarse = rng.random() < 0.6
+    hosts, groups = random_cluster(seed, rng.randrange(1, 40), coarse)
+    host_states = load_host_states(hosts)
+    for _request in range(4):
+        request = random_request(rng, hosts, groups, rng.choice((1, 1, 2, 3, 5, 12)), coarse)
+        options = random_options(rng)
+        assert outcome(host_states, request, options, False) == outcome(host_states, request, options, True)
+
+
+def test_both_schedulers_leave_the_loaded_host_states_alone():
+    hosts, groups = random_cluster(7, 30)
+    host_states = load_host_states(hosts)
+    before = [dict(state.data) for state in host_states.states]
+    request = random_request(random.Random(3), hosts, groups, 12)
+    first = outcome(host_states, request, {'random_seed': 1}, False)
+    assert outcome(host_states, request, {'random_seed': 1}, True) == first
+    assert outcome(host_states, request, {'random_seed': 1}, False) == first
+    assert [state.data for state in host_states.states] == before
+
+
+def test_a_host_already_running_an_instance_of_the_request_is_looked_at_again():
+    # uuid-1 already runs on hv1 (a request spec for a move): anti-affinity lets uuid-1 stay
+    # there, and turns hv1 away for uuid-2 although hv1 took no instance in between.
+    hosts = [host('hv1', ram_used=4096, instances={'uuid-1': 'g-1'}), host('hv2'),
+             host('hv3', ram_used=2048), host('hv4', ram_used=1024)]
+    request = spec(3, group=group('anti-affinity', members=['uuid-1']))
+    selections, trace = select_destinations(hosts, request)
+    assert chosen(selections) == ['hv2', 'hv4', 'hv3']
+    assert trace[0]['filters'][-2]['removed'] == []
+    assert trace[1]['filters'][-2]['removed'] == ['hv1', 'hv2']
+    states = load_host_states(hosts)
+    assert outcome(states, request, {}, False) == outcome(states, request, {}, True)
+
+
+# -- ties -----------------------------------------------------------------------------------------
+
+def test_ties_start_from_host_name_order():
+    same = [host('hv3'), host('hv1'), host('hv2')]
+    selections, trace = select_destinations(same, spec())
+    assert [item['host'] for item in selections[0]] == ['hv1', 'hv2', 'hv3']
+    assert [row['host'] for row in trace[0]['weighed']] == ['hv1', 'hv2', 'hv3']
+
+
+def test_ties_keep_the_incoming_order_of_the_previous_instance():
+    """Nova passes each instance's weighed list (selected host first) to the next one, and
+    sorts it stably: hv2 and hv1 tie for the second instance, and hv2 stays ahead of hv1
+    because the first instance weighed it higher, whatever their names say."""
+    hosts = [host('hv3', vcpus_total=8), host('hv4', vcpus_total=8, vcpus_used=8),
+             host('hv2', vcpus_total=8, vcpus_used=5, ram_used=4096),
+             host('hv1', vcpus_total=8, vcpus_used=4, ram_used=6144)]
+    request = spec(2, flavor=dict(vcpus=4, memory_mb=2048, root_gb=0))
+    options = {'enabled_filters': ['AllHostsFilter'], 'weight_classes': ['RAMWeigher', 'CPUWeigher']}
+    selections, trace = select_destinations(hosts, request, options)
+    assert [(row['host'], row['weight']) for row in trace[0]['weighed']] == [
+        ('hv3', 2.0), ('hv4', 1.0), ('hv2', 0.875), ('hv1', 0.75)]
+    assert [(row['host'], row['weight']) for row in trace[1]['weighed']] == [
+        ('hv3', 1.75), ('hv2', 1.25), ('hv1', 1.25), ('hv4', 1.0)]
+    assert [[item['host'] for item in entry] for entry in selections] == [['hv3', 'hv2', 'hv1']] * 2
+    states = load_host_states(hosts)
+    assert outcome(states, request, options, False) == outcome(states, request, options, True)
+
+
+# -- the trace ------------------------------------------------------------------------------------
+
+def test_trace_top_limits_the_weighed_hosts_not_the_filter_steps():
+    hosts = [host('hv%02d' % n, ram_used=128 * n) for n in range(30)] + [host('full', ram_used=8192)]
+    _selections, trace = select_destinations(hosts, spec(2))
+    assert [len(t['weighed']) for t in trace] == [20, 20]
+    assert trace[0]['weighed'][0]['host'] == trace[0]['selected'] == 'hv00'
+    assert trace[0]['filters'][0]['removed'] == ['full']
+    _selections, trace = select_destinations(hosts, spec(), {'trace_top': 0})
+    assert trace[0]['weighed'] == [] and trace[0]['selected'] == 'hv00'
+    assert trace[0]['alternates'] == ['hv01', 'hv02']
+    _selections, trace = select_destinations(hosts, spec(), {'trace_top': 1000})
+    assert len(trace[0]['weighed']) == 30
+
+
+def test_no_valid_host_names_the_filter_without_weighed_rows():
+    hosts = [host('hv1', service_disabled=True), host('hv2', ram_used=8000)]
+    with pytest.raises(NoValidHost) as err:
+        select_destinations(hosts, spec(), {'trace_top': 0})
+    assert err.value.reason == 'ComputeFilter removed hv1: compute service disabled'
+    assert [step['removed'] for step in err.value.trace[0]['filters']] == [['hv2'], [], ['hv1']]
+    assert err.value.trace[0]['weighed'] == []
+
+
+def test_trace_leaves_out_weighers_whose_multiplier_is_zero_everywhere():
+    _selections, trace = select_destinations(THREE, spec())
+    assert 'NumInstancesWeigher' not in trace[0]['weighed'][0]['weighers']
+    assert 'RAMWeigher' in trace[0]['weighed'][0]['weighers']
+    packing = [{'name': 'pack', 'metadata': {'num_instances_weight_multiplier': '2'}}]
+    hosts = [host('hv1', aggregates=packing, num_instances=3), host('hv2')]
+    _selections, trace = select_destinations(hosts, spec(), {'weight_classes': ['NumInstancesWeigher']})
+    rows = dict((row['host'], row['weighers']['NumInstancesWeigher']) for row in trace[0]['weighed'])
+    assert rows == {'hv1': {'raw': 3, 'normalized': 1.0, 'multiplier': 2.0, 'weighted': 2.0},
+                    'hv2': {'raw': 0, 'normalized': 0.0, 'multiplier': 0.0, 'weighted': 0.0}}
+
+
+# -- more of the request's options, end to end -------------------------------------------------
+
+def test_aggregate_multiplier_override_changes_the_selection():
+    stacking = [{'name': 'stack', 'metadata': {'ram_weight_multiplier': '-1.0'}}]
+    hosts = [host('hv1', ram_used=6144, aggregates=stacking), host('hv2', ram_used=0)]
+    options = {'weight_classes': ['RAMWeigher']}
+    assert chosen(select_destinations(hosts, spec(), options)[0]) == ['hv2']
+    hosts[1]['aggregates'] = stacking
+    assert chosen(select_destinations(hosts, spec(), options)[0]) == ['hv1']
+    # An override that is not a finite number is ignored, as an unreadable one is.
+    hosts[1]['aggregates'] = [{'name': 'odd', 'metadata': {'ram_weight_multiplier': 'inf'}}]
+    assert chosen(select_destinations(hosts, spec(), options)[0]) == ['hv2']
+
+
+@pytest.mark.parametrize('name', ['ram_weight_multiplier', 'build_failure_weight_multiplier'])
+def test_multipliers_must_be_finite(name):
+    with pytest.raises(ValidationError, match='scheduler.%s: must be a finite number' % name):
+        select_destinations(THREE, spec(), {name: 'inf'})
+
+
+QUERY_FILTERS = {'enabled_filters': ['ResourceFilter', 'JsonFilter', 'JmesPathFilter']}
+
+
+@pytest.mark.parametrize('hints, expected', [
+    ({'query': ['<=', '$free_ram_mb', 4096]}, 'hv1'),
+    ({'query': '["in", "$host", "hv1", "hv3"]'}, 'hv3'),
+    ({'jmespath_query': 'free_ram_mb < `8192` && free_ram_mb > `4096`'}, 'hv3'),
+    ({'query': ['>', '$free_ram_mb', 4096], 'jmespath_query': "host != 'hv2'"}, 'hv3'),
+])
+def test_query_hints_choose_among_hosts(hints, expected):
+    selections, _trace = select_destinations(THREE, spec(scheduler_hints=hints), QUERY_FILTERS)
+    assert chosen(selections) == [expected]
+
+
+def test_query_hints_are_checked_again_after_each_pick():
+    hints = {'jmespath_query': 'free_ram_mb > `4096`'}
+    selections, _trace = select_destinations(THREE, spec(2, scheduler_hints=hints), QUERY_FILTERS)
+    assert chosen(selections) == ['hv2', 'hv3']          # hv1 has 4096 MB free, no more
+    with pytest.raises(NoValidHost) as err:
+        select_destinations(THREE, spec(4, scheduler_hints=hints), QUERY_FILTERS)
+    assert err.value.reason == ("instance 4 of 4 (uuid-4): JmesPathFilter removed hv2: "
+                                "jmespath_query 'free_ram_mb > `4096`' is False here")
+    assert [t['selected'] for t in err.value.trace[:3]] == ['hv2', 'hv3', 'hv2']
+    assert err.value.trace[2]['filters'][-1]['removed'] == ['hv3']   # 4096 MB left after its pick
+
+
+@pytest.mark.parametrize('hints, message', [
+    ({'query': ['>', '$free_ram_mb', 9000]}, 'JsonFilter removed hv1, hv2, hv3: does not satisfy the query hint'),
+    ({'jmespath_query': "host == 'hv9'"},
+     "JmesPathFilter removed hv1, hv2, hv3: jmespath_query \"host == 'hv9'\" is False here"),
+])
+def test_query_hints_that_no_host_satisfies(hints, message):
+    with pytest.raises(NoValidHost) as err:
+        select_destinations(THREE, spec(scheduler_hints=hints), QUERY_FILTERS)
+    assert err.value.reason == message

@@ -1,18 +1,19 @@
 # -*- coding: utf-8 -*-
 # Copyright: novalite.compute contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Weighers: raw values, Nova's normalisation, multipliers and aggregate overrides."""
+"""Weighers: raw values, Nova's normalisation, multipliers and aggregate overrides, and the
+values computed once per load."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import pytest
 
-from ansible_collections.novalite.compute.plugins.module_utils.host_state import HostState
+from ansible_collections.novalite.compute.plugins.module_utils.host_state import HostState, HostStates
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler_options import resolve
 from ansible_collections.novalite.compute.plugins.module_utils.weighers import WEIGHERS
 from ansible_collections.novalite.compute.plugins.module_utils.weighers.base import (
-    get_weighed_objects, normalize)
+    get_weighed_objects, multipliers, normalize)
 
 
 def host(name, **fields):
@@ -128,6 +129,8 @@ def test_aggregate_overrides_multiplier_smallest_wins():
     assert weigher.weight_multiplier(host('y')) == 1.0
     bad = [{'name': 'a', 'metadata': {'ram_weight_multiplier': 'lots'}}]
     assert weigher.weight_multiplier(host('z', aggregates=bad)) == 1.0
+    endless = [{'name': 'a', 'metadata': {'ram_weight_multiplier': '-inf'}}]
+    assert weigher.weight_multiplier(host('z', aggregates=endless)) == 1.0
     failing = WEIGHERS['BuildFailureWeigher'](resolve())
     assert failing.weight_multiplier(host('w', aggregates=[
         {'name': 'a', 'metadata': {'build_failure_weight_multiplier': '10'}}])) == -10.0
@@ -150,3 +153,43 @@ def test_weights_sum_over_weighers():
     rows = dict((row[0].host, row) for row in weigh(['RAMWeigher', 'CPUWeigher'], hosts))
     assert rows['a'][1] == pytest.approx(0.5 + 1.0)
     assert rows['b'][1] == pytest.approx(1.0 + 0.5)
+
+
+def loaded(*hosts):
+    return HostStates([host.data for host in hosts])
+
+
+def test_multipliers_per_load_with_aggregate_overrides():
+    agg = [{'name': 'a', 'metadata': {'ram_weight_multiplier': '-2', 'ssd': 'true'}}]
+    states = loaded(host('a'), host('b', aggregates=agg), host('c', aggregates=[
+        {'name': 'x', 'metadata': {'ram_weight_multiplier': '1.0'}}]))
+    ram = WEIGHERS['RAMWeigher'](resolve())
+    assert multipliers(ram, states) == (1.0, [1.0, -2.0, 1.0], -2.0, 1.0)
+    assert multipliers(WEIGHERS['CPUWeigher'](resolve()), states) == (1.0, None, 1.0, 1.0)
+    failing = WEIGHERS['BuildFailureWeigher'](resolve({'build_failure_weight_multiplier': 10}))
+    assert multipliers(failing, states) == (-10.0, None, -10.0, -10.0)
+    # An option value of its own gets its own entry.
+    assert multipliers(WEIGHERS['RAMWeigher'](resolve({'ram_weight_multiplier': 3})), states)[:2] == (
+        3.0, [3.0, -2.0, 1.0])
+
+
+def test_raw_values_their_order_and_most_common_value():
+    states = loaded(host('a', failed_builds=2), host('b'), host('c'), host('d', failed_builds=1))
+    weigher = WEIGHERS['BuildFailureWeigher'](resolve())
+    column = weigher.raw_column(states, None)
+    assert column == [2, 0, 0, 1]
+    assert list(weigher.raw_order(states, None, column)) == [1, 2, 3, 0]
+    assert weigher.raw_common(states, None, column) == (0, [0, 3])
+    ram = WEIGHERS['RAMWeigher'](resolve())
+    assert ram.raw_column(loaded(host('x', memory_mb_used=9000)), None) == [0]    # clamped to minval
+
+
+def test_soft_affinity_raw_values_read_the_request():
+    states = loaded(host('a', instances={'s1': 'g', 's2': 'g'}), host('b'), host('c', instances={'s3': None}))
+    spec = dict(SPEC, instance_group=dict(GROUP, policy='soft-anti-affinity', members=['s1', 's2', 's3']))
+    weigher = WEIGHERS['ServerGroupSoftAntiAffinityWeigher'](resolve())
+    column = weigher.raw_column(states, spec)
+    assert column == [-2, 0, -1]
+    assert weigher.raw_order(states, spec, column) is None
+    assert weigher.raw_common(states, spec, column) == (0, [0, 2])
+    assert WEIGHERS['ServerGroupSoftAffinityWeigher'](resolve()).raw_column(states, spec) == [0, 0, 0]

@@ -53,3 +53,14 @@ def test_unknown_option_fails(capsys):
     result = run(capsys, {'hosts': [host('hv1')], 'request_spec': SPEC, 'scheduler': {'ram_weight': 1}})
     assert result['failed'] is True
     assert result['msg'].startswith('scheduler: unknown option ram_weight')
+
+
+def test_host_order_does_not_matter_and_trace_top_is_an_option(capsys):
+    hosts = [host('hv3'), host('hv1'), host('hv2', ram_used=1024)]
+    args = {'hosts': hosts, 'request_spec': {'flavor': SPEC['flavor']},
+            'scheduler': {'trace_top': 2, 'weight_classes': ['RAMWeigher']}}
+    result = run(capsys, args)
+    assert [item['host'] for item in result['selections'][0]] == ['hv1', 'hv3', 'hv2']
+    assert [row['host'] for row in result['trace'][0]['weighed']] == ['hv1', 'hv3']
+    args['hosts'] = list(reversed(hosts))
+    assert run(capsys, args)['selections'] == result['selections']

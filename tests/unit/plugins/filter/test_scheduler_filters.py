@@ -5,6 +5,11 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import json
+import os
+import subprocess
+import sys
+
 import pytest
 from ansible.errors import AnsibleFilterError
 
@@ -44,3 +49,48 @@ def test_weigh_hosts_orders_best_first():
 def test_errors_are_filter_errors(call, words):
     with pytest.raises(AnsibleFilterError, match=words):
         call()
+
+
+INVENTORY = {'all': {'children': {'hypervisors': {'hosts': {
+    'hv2': {'ansible_connection': 'local', 'hypervisor_facts_host_state': host('hv2')},
+    'hv1': {'ansible_connection': 'local', 'hypervisor_facts_host_state': host('hv1', ram_used=3500)},
+    'hv3': {'ansible_connection': 'local', 'hypervisor_facts_host_state': host('hv3', ram_used=1024)},
+    'hv4': {'ansible_connection': 'local'},      # did not report
+}}}}}
+
+PLAYBOOK = [{'hosts': 'localhost', 'gather_facts': False, 'vars': {
+    'flavor': {'vcpus': 1, 'memory_mb': 1024, 'root_gb': 5},
+    'reported': "{{ groups['hypervisors'] | map('extract', hostvars)"
+                " | selectattr('hypervisor_facts_host_state', 'defined') | map(attribute='inventory_hostname') | list }}",
+}, 'tasks': [{'name': 'Filter and weigh the hypervisors cached facts', 'ansible.builtin.copy': {'dest': '{{ out }}', 'content': (
+    "{{ {'fit': reported | map('extract', hostvars, 'hypervisor_facts_host_state')"
+    "      | novalite.compute.filter_hosts({'flavor': flavor}) | map(attribute='host') | list,"
+    "    'fit_defined': groups['hypervisors'] | map('extract', hostvars)"
+    "      | selectattr('hypervisor_facts_host_state', 'defined')"
+    "      | map(attribute='hypervisor_facts_host_state')"
+    "      | novalite.compute.filter_hosts({'flavor': flavor}) | map(attribute='host') | list,"
+    "    'ranked': reported | map('extract', hostvars, 'hypervisor_facts_host_state') | list"
+    "      | novalite.compute.weigh_hosts({'flavor': flavor}, {'weight_classes': ['RAMWeigher']})"
+    "      | map(attribute='host') | list} | to_json }}")}}]}]
+
+
+def test_filters_take_hostvars_in_a_playbook(tmp_path):
+    """The host states as a playbook has them: cached facts taken out of hostvars."""
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    (tmp_path / 'ansible.cfg').write_text('[defaults]\ncollections_path = %s\n'
+                                          % os.path.join(repo, 'build', 'src'))
+    (tmp_path / 'inventory.json').write_text(json.dumps(INVENTORY))
+    (tmp_path / 'playbook.json').write_text(json.dumps(PLAYBOOK))
+    out = tmp_path / 'out.json'
+    env = dict(os.environ, ANSIBLE_CONFIG=str(tmp_path / 'ansible.cfg'))
+    command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i',
+               str(tmp_path / 'inventory.json'), str(tmp_path / 'playbook.json'), '-e', 'out=%s' % out]
+    proc = subprocess.run(command, env=env, cwd=str(tmp_path), capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert json.loads(out.read_text()) == {'fit': ['hv2', 'hv3'], 'fit_defined': ['hv2', 'hv3'],
+                                           'ranked': ['hv2', 'hv3', 'hv1']}
+
+
+def test_filter_hosts_takes_any_iterable():
+    assert [h['host'] for h in filter_hosts(iter(HOSTS), SPEC)] == ['hv1', 'hv4']
+    assert [row['host'] for row in weigh_hosts((h for h in HOSTS[:2]), SPEC)] == ['hv1', 'hv2']
