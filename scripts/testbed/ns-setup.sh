@@ -50,10 +50,16 @@ for d in $TESTBED_SHARED; do
 done
 mount --rbind "$H/novalite" /var/lib/novalite
 
-# The modules' Python: the same path as on the controller, read-only.
+# The modules' Python: the same path as on the controller, read-only. A venv below /tmp is
+# mounted inside the host's private /tmp (mounted further down), which would hide it otherwise.
 if [ -d "$TESTBED_VENV" ]; then
-    mount --bind "$TESTBED_VENV" "$TESTBED_VENV"
-    mount -o remount,bind,ro "$TESTBED_VENV"
+    case $TESTBED_VENV in
+    /tmp/*) venv_mount="$H/tmp/${TESTBED_VENV#/tmp/}" ;;
+    *) venv_mount=$TESTBED_VENV ;;
+    esac
+    mkdir -p "$venv_mount"
+    mount --bind "$TESTBED_VENV" "$venv_mount"
+    mount -o remount,bind,ro "$venv_mount"
 fi
 
 # Name resolution must never wait for the upstream DNS, which the host cannot reach:
