@@ -16,8 +16,9 @@ description:
     recorded in its domains' metadata (for quota counting).
   - Usage counts the servers' flavors plus the in-flight build claims under
     O(state_path)C(/claims); reserved amounts are not in the usage.
-  - The results are also set as facts C(novalite_host_state) and C(novalite_servers), so a
-    fact cache keeps them between runs.
+  - The result is returned once, not also as facts, to keep it small; the role
+    C(novalite.compute.hypervisor_facts) sets it as cacheable facts so a fact cache keeps it
+    between runs.
 extends_documentation_fragment:
   - novalite.compute.attributes.hypervisor_info
   - novalite.compute.compute_host
@@ -56,8 +57,8 @@ options:
     type: str
 attributes:
   facts:
-    support: full
-    description: Sets the facts C(novalite_host_state) and C(novalite_servers).
+    support: none
+    description: Returns its results as values, not facts.
 author:
   - novalite.compute contributors (@novalite)
 '''
@@ -118,18 +119,6 @@ virt_type_reason:
   description: Why O(virt_type=auto) resolved as it did.
   returned: always
   type: str
-ansible_facts:
-  description: The same results as facts.
-  returned: always
-  type: dict
-  contains:
-    novalite_host_state:
-      description: RV(host_state).
-      type: dict
-    novalite_servers:
-      description: RV(servers).
-      type: list
-      elements: dict
 '''
 
 from ansible.module_utils.basic import AnsibleModule
@@ -172,9 +161,7 @@ def main():
         host_state, servers = gather_host_state(
             conn, virt_type=virt_type, claims=list_claims(params['state_path']), **params)
     module.exit_json(changed=False, host_state=host_state, servers=servers,
-                     virt_type_reason=reason,
-                     ansible_facts={'novalite_host_state': host_state,
-                                    'novalite_servers': servers})
+                     virt_type_reason=reason)
 
 
 if __name__ == '__main__':

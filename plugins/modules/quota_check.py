@@ -65,7 +65,7 @@ EXAMPLES = r'''
     instances: "{{ request.instances }}"
     context: "{{ novalite_context }}"
     quotas: "{{ novalite_quotas }}"
-    servers: "{{ groups['hypervisors'] | map('extract', hostvars, ['hv', 'servers']) | flatten }}"
+    servers: "{{ groups['hypervisors'] | map('extract', hostvars, 'hypervisor_facts_servers') | flatten(levels=1) }}"
   register: quota
 
 - name: After the build, make sure no concurrent request pushed us over

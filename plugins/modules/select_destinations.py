@@ -77,7 +77,7 @@ author:
 EXAMPLES = r'''
 - name: Choose hypervisors for the request
   novalite.compute.select_destinations:
-    hosts: "{{ groups['hypervisors'] | map('extract', hostvars, 'novalite_host_state') | list }}"
+    hosts: "{{ groups['hypervisors'] | map('extract', hostvars, 'hypervisor_facts_host_state') | list }}"
     request_spec: "{{ request.request_spec }}"
     scheduler:
       ram_weight_multiplier: -1.0     # stack instead of spread

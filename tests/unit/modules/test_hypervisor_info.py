@@ -7,7 +7,7 @@ from ansible_collections.novalite.compute.plugins.modules import hypervisor_info
 from module_runner import TEST_URI, run_module
 
 
-def test_host_state_and_facts(tmp_path, capsys):
+def test_host_state_returned_once(tmp_path, capsys):
     result = run_module(hypervisor_info, dict(
         uri=TEST_URI, host='hv1', virt_type='qemu', instances_path=str(tmp_path / 'i'),
         state_path=str(tmp_path), aggregates=[{'name': 'agg1'}],
@@ -19,8 +19,8 @@ def test_host_state_and_facts(tmp_path, capsys):
     assert state['cpu_allocation_ratio'] == 16.0 and state['ram_allocation_ratio'] == 1.5
     assert state['free_ram_mb'] == state['memory_mb_total'] - 256 - state['memory_mb_used']
     assert state['availability_zone'] == 'nova' and state['claims'] == []
-    assert result['ansible_facts'] == {'novalite_host_state': state,
-                                       'novalite_servers': result['servers']}
+    # Returned once, not also as facts: the output stays small (the role caches it).
+    assert 'ansible_facts' not in result
 
 
 def test_host_is_required(capsys):
