@@ -14,6 +14,8 @@ description:
     Neutron subnet is. This picks each instance's fixed IP from the network's allocation pools
     against the addresses of the servers on all hypervisors and of the request's other
     instances, and checks an address the request asked for is free.
+  - An address not asked for is drawn at random among the first 1000 free ones, as Neutron's
+    IPAM does, so that requests running at the same time seldom choose the same.
   - The hypervisor honours the address and checks it again against its own servers, claims and
     DHCP entries.
 requirements:

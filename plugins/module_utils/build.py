@@ -41,7 +41,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.libvirt_network i
     add_dhcp_host, dhcp_hosts,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.libvirt_utils import (
-    domain_by_uuid, wait_for_state,
+    domain_by_uuid, open_connection, wait_for_state,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.resources import (
     fit_failures, flavor_resources,
@@ -352,7 +352,9 @@ class Builder(object):
         try:
             self._claim()
         except BuildError as exc:
-            # A claim that did not fit is no fault of the host: only later steps count.
+            # A claim that did not fit is no fault of the host: only later steps count. It
+            # stands for placement's allocation claim, which Nova's scheduler retries on an
+            # alternate without counting a failed build.
             if exc.step != 'claim':
                 self._count_failure(exc)
             raise
@@ -415,8 +417,16 @@ class Builder(object):
         for port, net in zip(self.ports, networks):
             if network.uses_dhcp_entry(net):
                 add_dhcp_host(self.conn, net['libvirt_network'], port['mac'], port['fixed_ip'],
-                              self.server.get('hostname') or self.uuid)
+                              self._dhcp_name(net['libvirt_network']))
                 self.dhcp_added.append((net['libvirt_network'], port['mac']))
+
+    def _dhcp_name(self, libvirt_network):
+        """The host name the lease hands out, unless an entry of another server has it: servers
+        may share a host name (as in Nova), but libvirt refuses two entries of one name."""
+        name = self.server.get('hostname') or self.uuid
+        if any(entry['name'] == name for entry in dhcp_hosts(self.conn, libvirt_network)):
+            return None
+        return name
 
     def _spawn(self):
         start_time = server_record.now_iso()
@@ -474,13 +484,9 @@ class Builder(object):
 
     # ---- the failed builds counter (Nova's BuildFailureWeigher input) ----------------------
 
-    def _write_failures(self, count):
-        claims.write_atomic(os.path.join(self.state_path, FAILED_BUILDS_FILE), '%d\n' % count)
-
     def _count_failure(self, exc):
         try:
-            with claims.compute_lock(self.state_path):
-                self._write_failures(read_failed_builds(self.state_path) + 1)
+            count_failed_build(self.state_path)
         except OSError as error:
             # A full state filesystem must not hide why the build failed.
             exc.cause = '%s (and counting the failed build failed: %s)' % (exc.cause, error)
@@ -488,7 +494,30 @@ class Builder(object):
     def _reset_failures(self):
         if read_failed_builds(self.state_path):
             with claims.compute_lock(self.state_path):
-                self._write_failures(0)
+                _write_failures(self.state_path, 0)
+
+
+def _write_failures(state_path, count):
+    claims.write_atomic(os.path.join(state_path, FAILED_BUILDS_FILE), '%d\n' % count)
+
+
+def count_failed_build(state_path):
+    """One more consecutive failed build on this host (Nova's `_build_failed`)."""
+    with claims.compute_lock(state_path):
+        _write_failures(state_path, read_failed_builds(state_path) + 1)
+
+
+def connect(uri, state_path):
+    """The build's libvirt connection. A libvirtd that cannot be reached fails the build on
+    this host as a failed spawn does in Nova, so it counts as a failed build."""
+    try:
+        return open_connection(uri)
+    except libvirt.libvirtError:
+        try:
+            count_failed_build(state_path)
+        except OSError:
+            pass  # the connection error is the one to report
+        raise
 
 
 def delete(conn, instance_uuid, instances_path, state_path, shutdown_timeout=0, check_mode=False):

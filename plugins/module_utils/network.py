@@ -12,6 +12,7 @@ one host never pick the same address.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import itertools
 import random
 import traceback
 import uuid
@@ -27,6 +28,8 @@ else:
 
 # Nova's and Neutron's base MAC: OpenStack's OUI fa:16:3e.
 MAC_PREFIX = (0xfa, 0x16, 0x3e)
+# Neutron's MAX_WIN: how many of the first free addresses a random choice picks from.
+RANDOM_WINDOW = 1000
 # Neutron's mac_generation_retries.
 MAC_RETRIES = 16
 # The tap device name Nova gives a port: 'tap' + the first 11 characters of the port id.
@@ -85,9 +88,12 @@ def _check_requested_ip(network, field, requested, cidr, used_ips):
     return address
 
 
-def choose_ip(network, used_ips, requested=None, field='fixed_ip'):
+def choose_ip(network, used_ips, requested=None, field='fixed_ip', rng=None):
     """A fixed IP (str) on `network` not in `used_ips` (set of netaddr.IPAddress); the
-    gateway is always in use. `requested` is honoured or refused with the reason."""
+    gateway is always in use. `requested` is honoured or refused with the reason. Otherwise
+    the first free address of the pools, or with `rng` (a random.Random) one at random among
+    the first RANDOM_WINDOW free addresses of the first pool that has any, as Neutron's IPAM
+    picks: requests choosing at the same time then seldom choose the same address."""
     cidr = netaddr.IPNetwork(network['cidr'])
     taken = set(used_ips)
     if network.get('gateway'):
@@ -95,9 +101,10 @@ def choose_ip(network, used_ips, requested=None, field='fixed_ip'):
     if requested:
         return str(_check_requested_ip(network, field, requested, cidr, taken))
     for pool in _pools(network, cidr):
-        for address in pool:
-            if address not in taken and address in cidr:
-                return str(address)
+        free = list(itertools.islice((address for address in pool if address not in taken and address in cidr),
+                                     RANDOM_WINDOW if rng else 1))
+        if free:
+            return str(rng.choice(free) if rng else free[0])
     raise NetworkError(field, 'no more IP addresses available on network %s (pools %s)'
                        % (network.get('network_name') or network.get('network_id'),
                           ', '.join(str(p) for p in _pools(network, cidr)) or 'none'))

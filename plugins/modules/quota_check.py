@@ -24,7 +24,7 @@ description:
     the group plus the new ones).
   - With I(recheck=true), run after the build, the request's own servers are in I(servers)
     and the check fails when they broke a limit because another request won a race. The caller
-    then removes what it built.
+    then removes what it built. C(num_instances) is then the number of servers it built.
   - Nothing changes anywhere; the module only computes, in check mode too.
 extends_documentation_fragment:
   - novalite.compute.attributes.computation

@@ -29,7 +29,9 @@ description:
   - A failure after the claim removes everything the build made (domain, disks, config
     drive, instance directory, DHCP entries, claim), counts a failed build in
     O(state_path)C(/failed_builds) (Nova's BuildFailureWeigher input; reset by a successful
-    build), and fails with RV(failed_step) and RV(reschedule).
+    build), and fails with RV(failed_step) and RV(reschedule). A libvirtd that cannot be
+    reached counts as a failed build too; a refused claim does not (it stands for placement's
+    allocation claim, which Nova retries on an alternate without counting).
   - When the server's domain already exists, nothing changes and its record is returned.
   - On a remote hypervisor, the module's action plugin first asks the host which images with
     a C(location) on the controller (a path or a C(file://) URL) its image cache lacks, and
@@ -196,7 +198,7 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.novalite.compute.plugins.module_utils.build import BuildError, Builder
+from ansible_collections.novalite.compute.plugins.module_utils.build import BuildError, Builder, connect
 from ansible_collections.novalite.compute.plugins.module_utils.compute_host import (
     COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC,
 )
@@ -204,7 +206,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.config_drive impo
     HAS_PYCDLIB, PYCDLIB_IMPORT_ERROR,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.libvirt_utils import (
-    LIBVIRT_ARG_SPEC, libvirt_errors, open_connection, require_libraries,
+    LIBVIRT_ARG_SPEC, libvirt_errors, require_libraries,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.network import (
     HAS_NETADDR, NETADDR_IMPORT_ERROR,
@@ -247,7 +249,7 @@ def main():
     host = params['host']
     instance_uuid = (params['server'] or {}).get('uuid')
     with libvirt_errors(module, failed_step='validate', reschedule=True, host=host, timings={}):
-        conn = open_connection(uri)
+        conn = connect(uri, params['state_path'])
 
     def runner(args):
         return module.run_command(args)

@@ -5,8 +5,11 @@
 
 `testbed` brings up three hypervisor hosts once for the package and always tears them down
 afterwards: after a failure, on Ctrl-C and on SIGTERM too. Leftovers of an earlier run that
-was killed outright are torn down first.
+was killed outright are torn down first. The scripts' settings come from the environment
+(TESTBED_ROOT, TESTBED_NET, TESTBED_BRIDGE, TESTBED_PREFIX, TESTBED_INVENTORY), so that two
+testbeds of other names and addresses can run side by side.
 """
+import json
 import os
 import signal
 import subprocess
@@ -19,12 +22,13 @@ from conftest import BIN, REPO, PlaybookRun, run_playbook
 SCRIPTS = os.path.join(REPO, 'scripts', 'testbed')
 INVENTORY = os.environ.get('TESTBED_INVENTORY', os.path.join(REPO, 'inventories', 'testbed'))
 TESTBED_ROOT = os.environ.get('TESTBED_ROOT', '/var/tmp/novalite-testbed')
+TESTBED_PREFIX = os.environ.get('TESTBED_PREFIX', 'hv')
 HOSTS = 3
 
 
 class Testbed(object):
     def __init__(self, hosts, up_seconds):
-        self.hosts = hosts                  # inventory names: hv1, hv2, hv3
+        self.hosts = hosts                  # inventory names: hv1, hv2, hv3 (TESTBED_PREFIX)
         self.inventory = INVENTORY
         self.up_seconds = up_seconds
 
@@ -83,7 +87,7 @@ def testbed(demo_image):
         rc, output = _script('up.sh', str(HOSTS), timeout=300)
         if rc != 0:
             pytest.fail('scripts/testbed/up.sh %d failed (rc %d):\n%s' % (HOSTS, rc, output), pytrace=False)
-        yield Testbed(['hv%d' % i for i in range(1, HOSTS + 1)], time.time() - start)
+        yield Testbed(['%s%d' % (TESTBED_PREFIX, i) for i in range(1, HOSTS + 1)], time.time() - start)
     finally:
         rc, output = _script('down.sh', timeout=120)
         signal.signal(signal.SIGTERM, previous)
@@ -107,3 +111,16 @@ def run_ansible(name, *args):
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           universal_newlines=True, timeout=600, check=False)
     return PlaybookRun(name, proc)
+
+
+@pytest.fixture(scope='package')
+def vcpu_totals(prepared_testbed, tmp_path_factory):
+    """{host: vcpus_total} as each host reports it, for tests that size the hosts' capacity
+    through their vCPU allocation ratio."""
+    out = tmp_path_factory.mktemp('vcpus') / 'host_states.json'
+    run = run_ansible('ansible-playbook', '-i', prepared_testbed.inventory,
+                      os.path.join(os.path.dirname(os.path.abspath(__file__)), 'host_states.yml'),
+                      '-e', 'testbed_out=%s' % out, '-e', 'hypervisor_facts_max_age=0')
+    assert run.rc == 0, run
+    with open(str(out)) as f:
+        return dict((host, report['host_state']['vcpus_total']) for host, report in json.load(f).items())

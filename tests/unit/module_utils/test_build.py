@@ -235,6 +235,26 @@ def test_bad_checksum_leaves_nothing(host, tmp_path, catalog):
     assert read_failed_builds(str(tmp_path / 'state')) == 1
 
 
+def test_two_servers_of_one_host_name_both_build(host, tmp_path, catalog):
+    first = build.Builder(host, params(tmp_path, server(catalog)), runner).build()
+    other = server(catalog, uuid='0b9c6a55-5a0c-4c6e-9a5e-3b2a7f9d1c02')
+    second = build.Builder(host, params(tmp_path, other), runner).build()
+    assert second['server']['hostname'] == 'web-1'
+    # libvirt refuses a second DHCP entry of the same name: the second lease has none.
+    assert sorted((entry['ip'], entry['name']) for entry in dhcp_hosts(host, 'nltest-unit')) == [
+        ('10.254.253.10', 'web-1'), ('10.254.253.11', None)]
+    assert first['server']['ports'][0]['fixed_ip'] == '10.254.253.10'
+
+
+def test_unreachable_libvirtd_counts_a_failed_build(tmp_path):
+    state = str(tmp_path / 'state')
+    with pytest.raises(libvirt.libvirtError):
+        build.connect('qemu:///system?socket=%s' % (tmp_path / 'no-libvirtd.sock'), state)
+    assert read_failed_builds(state) == 1
+    build.connect('test:///default', state).close()
+    assert read_failed_builds(state) == 1
+
+
 def test_failed_build_keeps_its_cause_when_the_counter_cannot_be_written(host, tmp_path, catalog):
     srv = server(catalog)
     srv['image'] = dict(srv['image'], checksum='sha256:' + '0' * 64)

@@ -1,0 +1,59 @@
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The fact cache across hosts: with hypervisor_facts_max_age, a create schedules on the
+cached host states without asking any host, and when they are stale the claim on the host
+still keeps it within its capacity; the quota recheck always counts the servers as they are."""
+import re
+
+import pytest
+
+from multihost.cross_host import (
+    BUILD_TASK, GATHER_TASK, NO_DEBRIS, PACK_ONLY, debris, delete_servers, host_contents,
+    host_states, nano_capacity, run, server_request, servers, task_results, unique_name,
+    write_inventory,
+)
+
+pytestmark = pytest.mark.integration
+
+
+def test_fresh_cache_is_not_gathered_and_a_stale_one_cannot_overcommit(prepared_testbed, vcpu_totals, tmp_path):
+    testbed = prepared_testbed
+    first, alternate, _last = testbed.hosts
+    nanos = dict(zip(testbed.hosts, (2, 3, 4)))
+    inventory = write_inventory(testbed, tmp_path / 'inventory', dict(
+        (host, nano_capacity(vcpu_totals[host], n)) for host, n in nanos.items()))
+    name = unique_name('cache')
+    host_states(inventory, tmp_path / 'cached.json')          # every host empty, cached now
+    try:
+        # Another controller (its own fact cache) takes one of the first host's two places.
+        other = run('create_server', inventory, {'novalite_server': server_request('%s-other' % name),
+                                                 'novalite_scheduler': PACK_ONLY},
+                    fact_cache=tmp_path / 'other-controller')
+        assert other.rc == 0, other
+
+        # Without a network: the addresses this controller would choose on its stale view are
+        # not what this test is about.
+        created = run('create_server', inventory, {'novalite_server': server_request(name, count=2, networks='none'),
+                                                   'novalite_scheduler': PACK_ONLY,
+                                                   'hypervisor_facts_max_age': 300})
+        assert created.rc == 0, created
+        # Scheduled on the cache: no host was asked. The quota recheck asks them all.
+        gathers = task_results(created.output, GATHER_TASK)
+        assert gathers == [dict.fromkeys(testbed.hosts, 'skipping'), dict.fromkeys(testbed.hosts, 'ok')], gathers
+        # The cache said two places on the first host: both went there, its claim took one.
+        rounds = task_results(created.output, BUILD_TASK)
+        assert [sorted(r) for r in rounds[:2]] == [[first], [alternate]], rounds
+        assert re.search(r'failed on %s at step claim: .*VCPU: requested 1, used 2 of capacity 2' % first,
+                         created.output), created
+
+        contents = dict((host, host_contents(testbed, host)) for host in testbed.hosts)
+        for host in testbed.hosts:
+            used = sum(dom['record']['vcpus'] for dom in contents[host]['domains'].values())
+            assert used <= nanos[host], (host, contents[host])
+            assert debris(contents[host]) == NO_DEBRIS, host
+        placed = servers(contents, name).values()
+        assert sorted(server['host'] for server in placed) == [first, first, alternate], placed
+        assert set(server['vm_state'] for server in placed) == {'active'}, placed
+    finally:
+        delete_servers(testbed, inventory, name)
