@@ -9,6 +9,8 @@ import sys
 
 import pytest
 
+from ansible_collections.novalite.compute.plugins.module_utils import server_record
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.dirname(sys.executable)
 
@@ -48,6 +50,24 @@ def run_playbook(name, extra_vars=None, check=False, inventory=None):
     proc = subprocess.run(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, universal_newlines=True, timeout=900, check=False)
     return PlaybookRun(name, proc)
+
+
+LOCAL_URI = 'qemu:///system'
+
+
+def servers_named(name):
+    """(domain, server record) of every domain on this machine's libvirtd whose record has
+    this display name."""
+    import libvirt
+    found = []
+    for dom in libvirt.open(LOCAL_URI).listAllDomains():
+        try:
+            record = server_record.read_record(dom)
+        except libvirt.libvirtError:
+            continue  # removed by someone else meanwhile
+        if record and record.get('name') == name:
+            found.append((dom, record))
+    return found
 
 
 @pytest.fixture(scope='session')

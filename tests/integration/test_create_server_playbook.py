@@ -15,7 +15,7 @@ import uuid
 
 import pytest
 
-from conftest import run_playbook
+from conftest import run_playbook, servers_named
 
 libvirt = pytest.importorskip('libvirt')
 etree = pytest.importorskip('lxml.etree')
@@ -28,26 +28,10 @@ INSTANCES = '/var/lib/novalite/instances'
 STATE = '/var/lib/novalite'
 NETWORK_ID = '5f0c3a6e-8d2b-4d6e-9a51-2c3b6a1e0f01'
 LIBVIRT_NETWORK = 'novalite-private'
-NS = 'http://novalite.compute/xmlns/server/1.0'
 
 
 def conn():
     return libvirt.open(URI)
-
-
-def servers_named(name):
-    """(domain, record element) of every domain whose novalite record has this name."""
-    found = []
-    for dom in conn().listAllDomains():
-        try:
-            meta = dom.metadata(libvirt.VIR_DOMAIN_METADATA_ELEMENT, NS)
-        except libvirt.libvirtError:
-            continue
-        # libvirt hands the element back without its namespace.
-        rec = etree.fromstring(meta)
-        if rec.findtext('name') == name:
-            found.append((dom, rec))
-    return found
 
 
 def dhcp_macs():
@@ -122,8 +106,8 @@ def check_server(dom, rec, created, user_data):
     """Check one built server against its flavor (m1.micro) and request; return its MACs."""
     flavor = {'vcpus': 1, 'ram': 192, 'disk': 2, 'ephemeral': 1, 'swap': 64}
     server_uuid = dom.UUIDString()
-    assert rec.findtext('uuid') == server_uuid
-    assert rec.findtext('vm_state') == 'active'
+    assert rec['uuid'] == server_uuid
+    assert rec['vm_state'] == 'active'
     assert dom.state()[0] == libvirt.VIR_DOMAIN_RUNNING
     info = dom.info()
     assert info[3] == flavor['vcpus']
@@ -149,7 +133,7 @@ def check_server(dom, rec, created, user_data):
     drive = disks['hdc'].find('source').get('file')
     meta = json.loads(read_iso_file(drive, '/openstack/latest/meta_data.json'))
     assert meta['uuid'] == server_uuid
-    assert meta['hostname'] == rec.findtext('hostname')
+    assert meta['hostname'] == rec['hostname']
     assert meta['meta'] == {'purpose': 'integration'}
     assert 'demo' in meta['public_keys']
     netdata = json.loads(read_iso_file(drive, '/openstack/latest/network_data.json'))

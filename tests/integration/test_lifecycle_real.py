@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from conftest import run_playbook
+from conftest import run_playbook, servers_named
 
 libvirt = pytest.importorskip('libvirt')
 
@@ -22,7 +22,6 @@ from ansible_collections.novalite.compute.plugins.module_utils import server_rec
 
 pytestmark = pytest.mark.integration
 
-URI = 'qemu:///system'
 INSTANCES = '/var/lib/novalite/instances'
 STATE = '/var/lib/novalite'
 NETWORK_ID = '5f0c3a6e-8d2b-4d6e-9a51-2c3b6a1e0f01'
@@ -31,21 +30,8 @@ CONSOLE_TIMEOUT = 90
 EVENTS = {'create': 'compute__do_build_and_run_instance'}
 
 
-def conn():
-    return libvirt.open(URI)
-
-
 def domains_named(name):
-    """The domains whose server record has this display name."""
-    found = []
-    for dom in conn().listAllDomains():
-        try:
-            record = sr.read_record(dom)
-        except libvirt.libvirtError:
-            continue  # removed by someone else meanwhile
-        if record and record.get('name') == name:
-            found.append(dom)
-    return found
+    return [dom for dom, _record in servers_named(name)]
 
 
 def console_count(path, line):
