@@ -9,8 +9,6 @@ import sys
 
 import pytest
 
-from ansible_collections.novalite.compute.plugins.module_utils import server_record
-
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.dirname(sys.executable)
 
@@ -58,7 +56,10 @@ LOCAL_URI = 'qemu:///system'
 def servers_named(name):
     """(domain, server record) of every domain on this machine's libvirtd whose record has
     this display name."""
+    # Imported here, not at the top: a conftest loads before the test modules, and importing
+    # the collection that early confuses Ansible's collection loader for them.
     import libvirt
+    from ansible_collections.novalite.compute.plugins.module_utils import server_record
     found = []
     for dom in libvirt.open(LOCAL_URI).listAllDomains():
         try:
