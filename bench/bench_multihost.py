@@ -128,31 +128,12 @@ ALTERNATIVE = '''---
 '''
 
 # Changes to try on private copies: (file, pattern, replacement). Rounds 2 and 3 run only for
-# hosts that have something to build; the recheck lists the servers (server_info, compact)
-# instead of reporting the whole host state.
+# hosts that have something to build.
 SKIP_EMPTY_ROUNDS = [
     ('playbooks/build_round.yml', r'(- name: Build round on the hypervisors \(nova-compute\)\n  hosts: )hypervisors',
      r'''\1"{{ hostvars['localhost'].build_assignments | default({}) | list }}"'''),
     ('playbooks/build_round.yml', r'(- name: Collect the build round \(conductor\)\n  hosts: )localhost',
      r'''\1"{{ ['localhost'] if hostvars['localhost'].build_assignments | default({}) else [] }}"'''),
-]
-LIGHT_RECHECK = [
-    ('playbooks/create_server.yml',
-     r'(- name: Count the servers again for the quota recheck\n  hosts: hypervisors\n  gather_facts: false\n)'
-     r'.*?\n(- name: Finish and show the servers)',
-     r'''\1  tasks:
-    - name: List the servers
-      novalite.compute.server_info: {uri: "{{ novalite_libvirt_uri | default(omit) }}", detailed: false}
-      register: recheck_found
-      when: not ansible_check_mode and hostvars['localhost'].build_recheck_quota | default(true) | bool
-            and hostvars['localhost'].build_servers | default([]) | length > 0
-      ignore_errors: true
-      ignore_unreachable: true
-    - name: Count them
-      ansible.builtin.set_fact: {hypervisor_facts_servers: "{{ recheck_found.servers }}"}
-      when: recheck_found.servers is defined
-
-\2'''),
 ]
 # The action plugin of server_build asks the host which images its cache holds before every
 # build (one more round trip): skipped here, which is right only because the caches are warm.
@@ -494,10 +475,9 @@ def prepare_variants():
     changes = [
         ('A recheck off (build_recheck_quota=false)', [], {}, {'build_recheck_quota': False}),
         ('B rounds 2-3 only for hosts with work', SKIP_EMPTY_ROUNDS, {}, {}),
-        ('C recheck lists servers (server_info)', LIGHT_RECHECK, {}, {}),
         ('D no image cache probe before the build', NO_CACHE_PROBE, {}, {}),
         ('E pipelining on the controller too', [], pipelining, {}),
-        ('B+C+D+E', SKIP_EMPTY_ROUNDS + LIGHT_RECHECK + NO_CACHE_PROBE, pipelining, {}),
+        ('B+D+E', SKIP_EMPTY_ROUNDS + NO_CACHE_PROBE, pipelining, {}),
         ('A+B+D+E', SKIP_EMPTY_ROUNDS + NO_CACHE_PROBE, pipelining, {'build_recheck_quota': False}),
     ]
     variants = []
@@ -691,8 +671,7 @@ def report(bench, floors, diag, module_cost, started_load):
              'vs warm: median / median of the warm create; ssh s/o: commands run over ssh on the selected host(s) / '
              'on the others; load: 1-min load average at the runs\' start',
              'changes (private copies of the collection, warm cache): A recheck off; B build rounds 2-3 run only '
-             'for hosts with work; C the recheck lists servers (server_info) instead of whole host states; '
-             'D no image cache probe before server_build; E pipelining for the controller\'s modules too']
+             'for hosts with work; D no image cache probe before server_build; E pipelining for the controller\'s modules too']
     lines = table(bench, floors, notes)
     text = '\n'.join(lines + details(bench, diag, module_cost)) + '\n'
     print('\n' + text)

@@ -4,9 +4,21 @@
 """libvirt helpers for the unit and the integration tests alike (tests/ is on sys.path by
 its conftest.py)."""
 
+import uuid
+
 import libvirt
 
 TEST_URI = 'test:///default'
+
+
+def unique_name(tag='dom'):
+    return 'nltest-%s-%s' % (tag, uuid.uuid4().hex[:8])
+
+
+def minimal_xml(name):
+    """A domain libvirt defines on any driver (never started: it has no disk)."""
+    return ("<domain type='qemu'><name>%s</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>"
+            "<os><type arch='x86_64'>hvm</type></os></domain>" % name)
 
 
 def remove_domain(conn, name):

@@ -44,9 +44,10 @@ options:
     default: {}
   servers:
     description:
-      - The existing servers of every hypervisor, as the C(servers) list of
-        M(novalite.compute.hypervisor_info) (C(id), C(project_id), C(user_id), C(flavor),
-        C(vm_state), C(instance_group), C(host), C(addresses)).
+      - The existing servers of every hypervisor, one dict a server (C(id), C(project_id),
+        C(user_id), C(flavor), C(vm_state), C(instance_group), C(host), C(addresses)), as
+        P(novalite.compute.hypervisor_servers#filter) makes them from what
+        M(novalite.compute.hypervisor_info) returns.
     type: list
     elements: dict
     default: []

@@ -27,7 +27,9 @@ options:
     elements: dict
     required: true
   servers:
-    description: The servers of every hypervisor (C(servers) of M(novalite.compute.hypervisor_info)).
+    description:
+      - The servers of every hypervisor, as P(novalite.compute.hypervisor_servers#filter)
+        makes them from what M(novalite.compute.hypervisor_info) returns.
     type: list
     elements: dict
     required: true

@@ -26,7 +26,7 @@ if HAS_NETADDR:
 
 
 def used_addresses(servers):
-    """{network name: set of netaddr.IPAddress} from hypervisor_info's compact servers."""
+    """{network name: set of netaddr.IPAddress} from the servers (server_table.expand_servers)."""
     used = {}
     for server in servers:
         for net_name, addresses in (server.get('addresses') or {}).items():

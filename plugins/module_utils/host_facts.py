@@ -20,8 +20,9 @@ except ImportError:
 
 from ansible_collections.novalite.compute.plugins.module_utils.resources import flavor_resources
 from ansible_collections.novalite.compute.plugins.module_utils.server_record import (
-    compact_server, list_servers, now_iso,
+    list_servers, now_iso,
 )
+from ansible_collections.novalite.compute.plugins.module_utils.server_table import server_table
 
 GIB = 1024 ** 3
 FAILED_BUILDS_FILE = 'failed_builds'
@@ -146,8 +147,8 @@ def gather_host_state(conn, *, host, nodename=None, instances_path, state_path,
                       reserved_host_cpus, service_disabled, service_disabled_reason, virt_type,
                       claims):
     """(host_state, servers): the host state (DESIGN.md names + virt_type, claims) and the
-    compact servers list (servers still holding resources), from libvirt, the instances
-    filesystem and `claims` (claims.list_claims)."""
+    table of the servers still holding resources (server_table.py), from libvirt, the
+    instances filesystem and `claims` (claims.list_claims)."""
     all_records = list_servers(conn)
     records = [rec for rec in all_records if rec.get('vm_state') not in GONE_VM_STATES]
     known = {rec.get('uuid') for rec in all_records}
@@ -162,6 +163,8 @@ def gather_host_state(conn, *, host, nodename=None, instances_path, state_path,
     over = sum(_overcommit_bytes(instances_path, rec) for rec in records)
     instances = {rec['uuid']: (rec.get('instance_group') or {}).get('uuid') for rec in records}
     instances.update((c['instance_uuid'], None) for c in claims)
+    # Sorted as server_table pairs them, so a reader sees rows and uuids in the same order.
+    instances = dict(sorted(instances.items()))
     host_state = {
         'host': host,
         'nodename': nodename or conn.getHostname(),
@@ -200,4 +203,4 @@ def gather_host_state(conn, *, host, nodename=None, instances_path, state_path,
         'virt_type': virt_type,
         'claims': claims,
     }
-    return host_state, [compact_server(rec) for rec in records]
+    return host_state, server_table(records)

@@ -296,7 +296,7 @@ def _addresses(record):
 
 
 def compact_server(record):
-    """The compact `servers` entry of hypervisor_info (quota counting and scheduling)."""
+    """The compact entry of server_info (`detailed: false`): what a server list shows."""
     flavor = record.get('flavor') or {}
     return {
         'id': record.get('uuid'),

@@ -12,8 +12,8 @@ short_description: Host state and servers of one hypervisor (Nova's HostState)
 version_added: 1.0.0
 description:
   - Reports the hypervisor's host state in Nova's HostState names, as the scheduler
-    (M(novalite.compute.select_destinations)) takes it, and the compact list of the servers
-    recorded in its domains' metadata (for quota counting).
+    (M(novalite.compute.select_destinations)) takes it, and the servers recorded in its
+    domains' metadata (for quota counting and fixed IP allocation) as a small table.
   - Usage counts the servers' flavors plus the in-flight build claims under
     O(state_path)C(/claims); reserved amounts are not in the usage.
   - The result is returned once, not also as facts, to keep it small; the role
@@ -98,23 +98,58 @@ host_state:
     num_io_ops: 0
     virt_type: qemu
 servers:
-  description: The compact servers of this host (quota counting, scheduling).
+  description:
+    - The servers of this host that hold resources, as a table kept small for the fact cache
+      (with the host state, about 9 KB at 50 servers). C(columns) names the cells of each
+      row; the C(project_id), C(user_id), C(flavor) and C(states) cells are positions in
+      C(projects), C(users), C(flavors) and C(states) (C([vm_state, task_state]) pairs), and
+      C(addresses) is a list of C([network position, address]) pairs, the network a position
+      in C(networks).
+    - Row i is the server with the i-th smallest uuid among the keys of C(host_state.instances)
+      that are not in C(host_state.claims); its server group is the value there.
+    - P(novalite.compute.hypervisor_servers#filter) turns the tables of several hosts into
+      one list of server dicts.
   returned: always
-  type: list
-  elements: dict
+  type: dict
+  contains:
+    columns:
+      description: The cells of a row.
+      type: list
+      elements: str
+      sample: [name, project_id, user_id, flavor, states, addresses]
+    projects:
+      description: The project ids the rows point to.
+      type: list
+      elements: str
+    users:
+      description: The user ids the rows point to.
+      type: list
+      elements: str
+    flavors:
+      description: The flavors the rows point to (C(name), C(vcpus), C(memory_mb), C(root_gb),
+        C(ephemeral_gb), C(swap)).
+      type: list
+      elements: dict
+    states:
+      description: The C([vm_state, task_state]) pairs the rows point to.
+      type: list
+      elements: list
+    networks:
+      description: The network names the addresses point to.
+      type: list
+      elements: str
+    rows:
+      description: One list a server.
+      type: list
+      elements: list
   sample:
-    - id: 0b1c7e8e-94b0-4d5d-8d65-2b0c2b9f8c11
-      name: web-1
-      project_id: demo
-      user_id: demo-user
-      flavor: {name: m1.nano, vcpus: 1, memory_mb: 128, root_gb: 1, ephemeral_gb: 0, swap: 0}
-      vm_state: active
-      task_state: null
-      power_state: 1
-      instance_group: null
-      key_name: demo
-      metadata_items: 0
-      addresses: {private: [{addr: 10.254.0.10, mac: "fa:16:3e:00:00:01"}]}
+    columns: [name, project_id, user_id, flavor, states, addresses]
+    projects: [demo]
+    users: [demo-user]
+    flavors: [{name: m1.nano, vcpus: 1, memory_mb: 128, root_gb: 1, ephemeral_gb: 0, swap: 0}]
+    states: [[active, null]]
+    networks: [private]
+    rows: [[web-1, 0, 0, 0, 0, [[0, 10.254.0.10]]]]
 virt_type_reason:
   description: Why O(virt_type=auto) resolved as it did.
   returned: always

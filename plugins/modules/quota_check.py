@@ -65,7 +65,9 @@ EXAMPLES = r'''
     instances: "{{ request.instances }}"
     context: "{{ novalite_context }}"
     quotas: "{{ novalite_quotas }}"
-    servers: "{{ groups['hypervisors'] | map('extract', hostvars, 'hypervisor_facts_servers') | flatten(levels=1) }}"
+    servers: >-
+      {{ groups['hypervisors'] | map('extract', hostvars, 'hypervisor_facts_host_state')
+         | novalite.compute.hypervisor_servers(groups['hypervisors'] | map('extract', hostvars, 'hypervisor_facts_servers')) }}
   register: quota
 
 - name: After the build, make sure no concurrent request pushed us over

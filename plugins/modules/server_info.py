@@ -28,7 +28,8 @@ options:
   detailed:
     description:
       - V(true) returns the whole server records (with the instance actions);
-        V(false) the compact entries that M(novalite.compute.hypervisor_info) returns.
+        V(false) compact entries (id, name, project, user, flavor sizes, states, server group,
+        key name, metadata count, addresses).
     type: bool
     default: true
 author:

@@ -11,7 +11,8 @@ from lxml import etree
 from ansible_collections.novalite.compute.plugins.module_utils import domain_xml as dx
 from ansible_collections.novalite.compute.plugins.module_utils import server_record as sr
 
-from libvirt_fixtures import connect_test_driver, unique_name
+from libvirt_fixtures import connect_test_driver
+from libvirt_helpers import unique_name
 from libvirt_helpers import remove_domain
 
 

@@ -12,7 +12,8 @@ from ansible_collections.novalite.compute.plugins.module_utils import host_facts
 from ansible_collections.novalite.compute.plugins.module_utils import server_record as sr
 from ansible_collections.novalite.compute.plugins.module_utils.resources import fit_failures
 
-from libvirt_fixtures import connect_test_driver, minimal_xml, unique_name
+from libvirt_fixtures import connect_test_driver
+from libvirt_helpers import minimal_xml, unique_name
 from libvirt_helpers import remove_domain
 
 DESIGN_NAMES = (
@@ -81,7 +82,7 @@ def test_every_design_name_and_usage(conn, servers, tmp_path):
     stale = {'instance_uuid': servers[0].UUIDString(), 'vcpus': 2, 'memory_mb': 512,
              'disk_gb': 3, 'created': '2026-01-01T00:00:00Z'}
     (tmp_path / 'failed_builds').write_text('3\n')
-    state, compact = hf.gather_host_state(conn, **options(tmp_path, claims=[claim, stale]))
+    state, table = hf.gather_host_state(conn, **options(tmp_path, claims=[claim, stale]))
     for name in DESIGN_NAMES + ('virt_type', 'claims', 'service_disabled_reason'):
         assert name in state, name
     info = conn.getInfo()
@@ -103,7 +104,8 @@ def test_every_design_name_and_usage(conn, servers, tmp_path):
     assert state['hypervisor_type'] == 'QEMU'
     assert state['hypervisor_version'] == conn.getVersion()
     assert state['metrics'] == [] and state['nodename'] == 'node1'
-    assert sorted(s['id'] for s in compact) == sorted(d.UUIDString() for d in servers[:2])
+    assert len(table['rows']) == 2  # the claim has no row, the deleted server none either
+    assert list(state['instances']) == sorted(state['instances'])
     # the shared fit rule reads it as is
     assert fit_failures(state, {'VCPU': 1, 'MEMORY_MB': 64, 'DISK_GB': 1}) == []
 
@@ -159,21 +161,30 @@ def test_cpu_info_is_compact():
         'topology': {'sockets': 1, 'cores': 2, 'threads': 1}, 'features': ['avx', 'vme']}
 
 
-def test_host_state_stays_small_at_50_servers(conn, tmp_path):
+def test_host_state_and_servers_stay_small_at_50_servers(conn, tmp_path):
+    """Nova-like ids (32 hex project and user ids, uuid groups), 5 projects, half the servers in
+    3 groups, one address each, and a cpu_info with this machine's number of CPU features."""
     names = []
+    projects = ['%032x' % (0x5eed0000 + index) for index in range(5)]
     try:
         for index in range(50):
             name = unique_name('size')
             names.append(name)
             dom = conn.defineXML(minimal_xml(name))
             sr.write_record(dom, sr.new_record(
-                uuid=dom.UUIDString(), flavor=dict(FLAVOR), vm_state='active',
-                project_id='project-%d' % (index % 5),
-                instance_group={'uuid': '6f1c0000-0000-4000-8000-%012d' % (index % 3)}))
-        state, compact = hf.gather_host_state(conn, **options(tmp_path))
+                uuid=dom.UUIDString(), name='web-server-%02d' % index, flavor=dict(FLAVOR),
+                vm_state='active', project_id=projects[index % 5],
+                user_id=projects[index % 5][::-1],
+                instance_group={'uuid': '6f1c0000-0000-4000-8000-%012d' % (index % 3)}
+                if index % 2 else None,
+                ports=[{'network_name': 'private', 'fixed_ip': '10.0.%d.%d' % (index // 200, index % 200),
+                        'mac': 'fa:16:3e:00:00:%02x' % index}]))
+        state, table = hf.gather_host_state(conn, **options(tmp_path))
+        state['cpu_info']['features'] = ['feature-%02d' % n for n in range(75)]
         assert state['num_instances'] == 50
-        assert len(json.dumps(state)) <= 10 * 1024
-        assert len(compact) == 50
+        size = len(json.dumps({'host_state': state, 'servers': table}))
+        assert size <= 10 * 1024, size
+        assert len(table['rows']) == 50
     finally:
         for name in names:
             remove_domain(conn, name)

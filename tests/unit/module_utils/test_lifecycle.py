@@ -16,7 +16,8 @@ from ansible_collections.novalite.compute.plugins.module_utils.lifecycle import 
     LifecycleError, ServerAction, instance_lock, server_action,
 )
 
-from libvirt_fixtures import connect_test_driver, minimal_xml, unique_name
+from libvirt_fixtures import connect_test_driver
+from libvirt_helpers import minimal_xml, unique_name
 from libvirt_helpers import remove_domain
 
 FAST = dict(shutdown_timeout=2, reboot_timeout=1, start_timeout=5)

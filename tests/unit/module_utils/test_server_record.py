@@ -10,7 +10,8 @@ from lxml import etree
 
 from ansible_collections.novalite.compute.plugins.module_utils import server_record as sr
 
-from libvirt_fixtures import connect_test_driver, minimal_xml, unique_name
+from libvirt_fixtures import connect_test_driver
+from libvirt_helpers import minimal_xml, unique_name
 from libvirt_helpers import remove_domain
 
 
