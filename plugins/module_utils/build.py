@@ -41,7 +41,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.libvirt_network i
     add_dhcp_host, dhcp_hosts,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.libvirt_utils import (
-    domain_by_uuid, open_connection, wait_for_state,
+    domain_by_uuid, open_connection, wait_until_running,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.resources import (
     fit_failures, flavor_resources,
@@ -441,7 +441,7 @@ class Builder(object):
             claims.release(self.state_path, self.uuid)
         with self._step('start'):
             dom.createWithFlags(0)
-            wait_for_state(dom, [libvirt.VIR_DOMAIN_RUNNING], self.p['boot_timeout'])
+            wait_until_running(dom, self.p['boot_timeout'])
             self._mark_active(dom, record)
         return record, dom
 

@@ -29,7 +29,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.domain_xml import
     guest_xml, managed_fields,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.libvirt_utils import (
-    domain_by_name, domain_by_uuid, wait_for_state,
+    domain_by_name, domain_by_uuid, wait_for_state, wait_until_running,
 )
 
 STATES = ('present', 'running', 'stopped', 'absent')
@@ -55,7 +55,7 @@ def state_name(dom):
 def start_domain(dom, timeout):
     """Start a defined domain and wait until it runs (TimeoutError after `timeout` s)."""
     dom.create()
-    wait_for_state(dom, [libvirt.VIR_DOMAIN_RUNNING], timeout)
+    wait_until_running(dom, timeout)
 
 
 def clean_shutdown(dom, timeout, retry_interval=SHUTDOWN_RETRY_INTERVAL):
@@ -269,7 +269,7 @@ class DomainManager(object):
         timeout = self.params.get('start_timeout', 60)
         if current == 'paused':
             dom.resume()
-            wait_for_state(dom, [libvirt.VIR_DOMAIN_RUNNING], timeout)
+            wait_until_running(dom, timeout)
         else:
             start_domain(dom, timeout)
 

@@ -96,22 +96,39 @@ def domain_by_name(conn, name):
     return lookup_or_none(conn.lookupByName, name, libvirt.VIR_ERR_NO_DOMAIN)
 
 
-def domain_state(dom):
-    """The domain's libvirt state (VIR_DOMAIN_RUNNING, ...)."""
-    return dom.state()[0]
+# libvirt's reasons for a shut off domain (virDomainShutoffReason).
+SHUTOFF_REASONS = ('unknown', 'shutdown', 'destroyed', 'crashed', 'migrated', 'saved', 'failed',
+                   'from snapshot', 'daemon')
 
 
-def wait_for_state(dom, wanted_states, timeout, interval=0.5):
+class DomainStopped(RuntimeError):
+    """The domain stopped while a caller waited for another state it cannot reach by itself."""
+
+
+def wait_for_state(dom, wanted_states, timeout, interval=0.5, stopped_states=()):
     """Poll until the domain is in one of `wanted_states`; returns that state.
 
-    Raises TimeoutError naming the last state seen when `timeout` seconds pass first."""
+    Raises TimeoutError naming the last state seen when `timeout` seconds pass first, and
+    DomainStopped at once when the domain is in one of `stopped_states`."""
     wanted = set(wanted_states)
     deadline = time.monotonic() + timeout
     while True:
-        state = domain_state(dom)
+        state, reason = dom.state()
         if state in wanted:
             return state
+        if state in stopped_states:
+            why = SHUTOFF_REASONS[reason] if state == libvirt.VIR_DOMAIN_SHUTOFF and \
+                reason < len(SHUTOFF_REASONS) else 'reason %d' % reason
+            raise DomainStopped('domain %s stopped (state %d, %s) before reaching state %s'
+                                % (dom.name(), state, why, sorted(wanted)))
         if time.monotonic() >= deadline:
             raise TimeoutError('domain %s did not reach state %s within %ss (state %s)'
                                % (dom.name(), sorted(wanted), timeout, state))
         time.sleep(interval)
+
+
+def wait_until_running(dom, timeout):
+    """After a start: poll until RUNNING, as Nova's _wait_for_boot does, but give up at once
+    when the domain is shut off or crashed (its QEMU is gone: it will not run by itself)."""
+    return wait_for_state(dom, [libvirt.VIR_DOMAIN_RUNNING], timeout,
+                          stopped_states=(libvirt.VIR_DOMAIN_SHUTOFF, libvirt.VIR_DOMAIN_CRASHED))

@@ -353,6 +353,66 @@ def test_libvirt_define_error_leaves_host_as_before(conn, network, workdir, cata
     assert_host_as_before(conn, workdir, server, err, before, paths, counted=1)
 
 
+class FaultAfterStart:
+    """This machine's libvirt connection, except that a domain it defines meets `fault` (a real
+    libvirt call or signal) the moment libvirt's start returns, while the build waits for
+    RUNNING: the only moment a real guest can fail to get there."""
+
+    def __init__(self, conn, fault):
+        self._conn, self._fault = conn, fault
+
+    def __getattr__(self, name):
+        return getattr(self._conn, name)
+
+    def defineXML(self, xml):  # libvirt's name
+        return _DomainWithFault(self._conn.defineXML(xml), self._fault)
+
+
+class _DomainWithFault:
+    def __init__(self, dom, fault):
+        self._dom, self._fault = dom, fault
+
+    def __getattr__(self, name):
+        return getattr(self._dom, name)
+
+    def createWithFlags(self, flags):  # libvirt's name
+        result = self._dom.createWithFlags(flags)
+        self._fault(self._dom)
+        return result
+
+
+def kill_qemu(dom):
+    """SIGKILL the guest's QEMU, as the OOM killer would, and wait until libvirt has seen it."""
+    with open('/run/libvirt/qemu/%s.pid' % dom.name()) as handle:
+        os.kill(int(handle.read().strip()), 9)
+    deadline = time.monotonic() + 10
+    while dom.isActive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+# fault -> (what it does to the guest, the cause the build reports)
+NEVER_RUNNING = {
+    'paused': (lambda dom: dom.suspend(), r'did not reach state \[1\] within 2s \(state 3\)'),
+    'QEMU killed': (kill_qemu, r'stopped \(state 5, crashed\) before reaching state \[1\]'),
+}
+
+
+@pytest.mark.parametrize('fault', sorted(NEVER_RUNNING))
+def test_guest_that_never_reaches_running_leaves_host_as_before(conn, network, workdir, catalog, fault):
+    """Paused by libvirt, or its QEMU killed, right after the start: the build gives up (the
+    paused one after boot_timeout, the dead one at once), removes the domain, disks, config
+    drive and DHCP entry, and counts a failed build."""
+    action, cause = NEVER_RUNNING[fault]
+    server = build_data(catalog)
+    paths = params(workdir, server)
+    warm_cache(paths['state_path'], server)
+    before = host_snapshot(conn, paths['instances_path'], paths['state_path'])
+    err = fail_build(FaultAfterStart(conn, action), workdir, server, boot_timeout=2)
+    assert (err.step, err.reschedule) == ('start', True)
+    assert re.search(cause, err.cause), err.cause
+    assert_host_as_before(conn, workdir, server, err, before, paths, counted=1)
+
+
 # A flavor without disks asks for no DISK_GB, so the claim does not weigh the instances
 # filesystem's size (Nova's zero-disk flavor: the root disk keeps the image's size).
 ZERO_DISK = {'name': 'nltest.zero', 'flavorid': 'nl0', 'vcpus': 1, 'memory_mb': 128,
