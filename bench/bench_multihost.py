@@ -18,8 +18,8 @@ keep it apart from the tests' testbed), and always tears it down. In one run it 
   - the minimal alternative: a playbook that prepares an overlay and a config drive with
     ansible.builtin.command and defines and starts the same XML with community.libvirt's
     `virt` (from the `ansible` package, installed into build/bench-venv when missing);
-  - where the time goes (stage_times callback) and, on private copies of the collection,
-    the effect of changes to the playbooks (nothing in the repository is changed).
+  - where the time goes (stage_times callback) and the effect of two settings: the quota
+    recheck off, and pipelining for the controller's modules too.
 Servers are deleted between runs (not timed). Table and details: build/bench/multihost.txt.
 
     sudo .venv/bin/python bench/bench_multihost.py [--runs 5] [--multi-runs 3] [--no-variants]
@@ -126,23 +126,6 @@ ALTERNATIVE = '''---
     - name: Start it
       community.libvirt.virt: {name: "{{ alt_name }}", state: running, uri: "qemu:///system"}
 '''
-
-# Changes to try on private copies: (file, pattern, replacement). Rounds 2 and 3 run only for
-# hosts that have something to build.
-SKIP_EMPTY_ROUNDS = [
-    ('playbooks/build_round.yml', r'(- name: Build round on the hypervisors \(nova-compute\)\n  hosts: )hypervisors',
-     r'''\1"{{ hostvars['localhost'].build_assignments | default({}) | list }}"'''),
-    ('playbooks/build_round.yml', r'(- name: Collect the build round \(conductor\)\n  hosts: )localhost',
-     r'''\1"{{ ['localhost'] if hostvars['localhost'].build_assignments | default({}) else [] }}"'''),
-]
-# The action plugin of server_build asks the host which images its cache holds before every
-# build (one more round trip): skipped here, which is right only because the caches are warm.
-NO_CACHE_PROBE = [
-    ('plugins/action/server_build.py',
-     r'(    def _stage_images\(self, wanted, state_path, host\):\n        """.*?"""\n)',
-     r'\1        return None, []\n'),
-]
-
 
 def log(msg):
     print(msg, flush=True)
@@ -449,43 +432,17 @@ def alternative_once(bench, host, built_xml, k, verbose=False):
     return result
 
 
-# --------------------------------------------------------------------- private copies
-
-def variant(name, patches):
-    """A copy of the snapshot collection with `patches` applied; None when one does not apply."""
-    base = os.path.join(OUT, 'variants', name)
-    shutil.rmtree(base, ignore_errors=True)
-    shutil.copytree(COLLECTIONS, base, symlinks=True)
-    tree = os.path.join(base, 'ansible_collections', 'novalite', 'compute')
-    for path, pattern, replacement in patches:
-        with open(os.path.join(tree, path)) as f:
-            text = f.read()
-        new, count = re.subn(pattern, replacement, text, flags=re.S)
-        if count != 1:
-            log('variant %s: %s no longer matches, skipped' % (name, path))
-            return None
-        with open(os.path.join(tree, path), 'w') as f:
-            f.write(new)
-    return base
-
+# --------------------------------------------------------------------- variants
 
 def prepare_variants():
     """[(label, env, extra vars)]: each change on its own, then together."""
     pipelining = {'ANSIBLE_PIPELINING': 'True'}
     changes = [
-        ('A recheck off (build_recheck_quota=false)', [], {}, {'build_recheck_quota': False}),
-        ('B rounds 2-3 only for hosts with work', SKIP_EMPTY_ROUNDS, {}, {}),
-        ('D no image cache probe before the build', NO_CACHE_PROBE, {}, {}),
-        ('E pipelining on the controller too', [], pipelining, {}),
-        ('B+D+E', SKIP_EMPTY_ROUNDS + NO_CACHE_PROBE, pipelining, {}),
-        ('A+B+D+E', SKIP_EMPTY_ROUNDS + NO_CACHE_PROBE, pipelining, {'build_recheck_quota': False}),
+        ('A recheck off (build_recheck_quota=false)', {}, {'build_recheck_quota': False}),
+        ('E pipelining on the controller too', pipelining, {}),
+        ('A+E', pipelining, {'build_recheck_quota': False}),
     ]
-    variants = []
-    for label, patches, env, extra in changes:
-        path = variant(label.split()[0].replace('+', ''), patches) if patches else COLLECTIONS
-        if path:
-            variants.append(('change ' + label, dict(ansible_env(collections=path), **env), extra))
-    return variants
+    return [('change ' + label, dict(ansible_env(), **env), extra) for label, env, extra in changes]
 
 
 def controller_module_cost(bench):
@@ -670,8 +627,7 @@ def report(bench, floors, diag, module_cost, started_load):
              'QEMU floor: define + start of the built XML (no metadata) through the host\'s libvirtd socket; '
              'vs warm: median / median of the warm create; ssh s/o: commands run over ssh on the selected host(s) / '
              'on the others; load: 1-min load average at the runs\' start',
-             'changes (private copies of the collection, warm cache): A recheck off; B build rounds 2-3 run only '
-             'for hosts with work; D no image cache probe before server_build; E pipelining for the controller\'s modules too']
+             'changes (warm cache): A recheck off; E pipelining for the controller\'s modules too']
     lines = table(bench, floors, notes)
     text = '\n'.join(lines + details(bench, diag, module_cost)) + '\n'
     print('\n' + text)

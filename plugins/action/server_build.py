@@ -5,14 +5,15 @@
 hypervisor before the build needs them.
 
 An image, kernel or ramdisk whose `location` is a path on the controller (or a file:// URL)
-cannot be read by a build running on another machine. Before running the module on a remote
-hypervisor, this plugin asks the host, in one shell command, which of these images its cache
-already holds; only the others are transferred, into `<state_path>/_staging/`, and the module
-gets their staged paths as locations. The cache entry is named by the image's id and checksum,
-never its location, so the staged path does not change what the cache holds; the build moves
-a staged copy into the cache (or drops it when the cache got the image meanwhile), and this
-plugin removes whatever the build did not consume. On the local connection, and in check
-mode, the module runs with the server as given.
+cannot be read by a build running on another machine. On a remote hypervisor this plugin runs
+the module saying which images live on the controller (`controller_images`); a host whose
+image cache has them all builds at once (one round trip). Otherwise the module answers
+`images_needed` before claiming anything, and only those are transferred, into
+`<state_path>/_staging/`, and the module runs again with their staged paths as locations. The
+cache entry is named by the image's id and checksum, never its location, so the staged path
+does not change what the cache holds; the build moves a staged copy into the cache (or drops
+it when the cache got the image meanwhile), and this plugin removes whatever the build did not
+consume. On the local connection, and in check mode, the module runs with the server as given.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -71,18 +72,6 @@ def controller_images(server, state_path):
     return transfers
 
 
-def cache_probe_command(transfers):
-    """A POSIX shell command printing the cache paths that exist on the host."""
-    paths = ' '.join(shlex_quote(t.cache) for t in transfers)
-    return 'for f in %s; do [ -f "$f" ] && printf "%%s\\n" "$f"; done; exit 0' % paths
-
-
-def still_needed(transfers, probe_stdout):
-    """The transfers whose image is not in the host's cache, given the probe's output."""
-    present = set(line.strip() for line in probe_stdout.splitlines())
-    return [t for t in transfers if t.cache not in present]
-
-
 def staged_server(server, transfers):
     """The server with each transferred image's location replaced by its staged path."""
     staged = dict(server)
@@ -114,13 +103,25 @@ class ActionModule(ActionBase):
             wanted = controller_images(server, state_path)
         staged = []
         try:
+            missing = [t for t in wanted if not os.path.isfile(t.source)]
+            if missing:
+                # No host can read what the controller does not have: no reschedule.
+                result.update(self._failure('server.%s.location: %s is not a file on the controller'
+                                            % (missing[0].key, missing[0].source), args.get('host'), False),
+                              images_transferred=[])
+                return result
             if wanted:
-                failure, staged = self._stage_images(wanted, state_path, args.get('host'))
+                args['controller_images'] = [t.key for t in wanted]
+            built = self._execute_module(module_args=args, task_vars=task_vars)
+            needed = [t for t in wanted if t.key in (built.get('images_needed') or [])]
+            if needed:
+                failure, staged = self._stage_images(needed, state_path, args.get('host'))
                 if failure:
                     result.update(failure, images_transferred=[])
                     return result
-                args['server'] = staged_server(server, staged)
-            result.update(self._execute_module(module_args=args, task_vars=task_vars))
+                args.update(server=staged_server(server, staged), controller_images=[])
+                built = self._execute_module(module_args=args, task_vars=task_vars)
+            result.update(built)
             result['images_transferred'] = [t.key for t in staged]
         finally:
             if staged:
@@ -133,21 +134,9 @@ class ActionModule(ActionBase):
         return {'failed': True, 'msg': msg, 'failed_step': 'image', 'reschedule': reschedule,
                 'host': host, 'timings': {}}
 
-    def _stage_images(self, wanted, state_path, host):
-        """(failure result or None, the transfers staged): the images of `wanted` that the
-        host's cache lacks, put under <state_path>/_staging."""
-        for t in wanted:
-            if not os.path.isfile(t.source):
-                # No host can read what the controller does not have: no reschedule.
-                return self._failure('server.%s.location: %s is not a file on the controller'
-                                     % (t.key, t.source), host, False), []
-        probe = self._low_level_execute_command(cache_probe_command(wanted), sudoable=True)
-        if probe['rc'] != 0:
-            return self._failure('cannot read the image cache under %s on the host: %s'
-                                 % (state_path, probe['stderr'].strip()), host, True), []
-        needed = still_needed(wanted, probe['stdout'])
-        if not needed:
-            return None, []
+    def _stage_images(self, needed, state_path, host):
+        """(failure result or None, the transfers staged): `needed` put under
+        <state_path>/_staging on the host."""
         try:
             tmpdir = self._connection._shell.tmpdir or self._make_tmp_path()
             moves = []

@@ -67,6 +67,7 @@ DEFAULTS = dict(
      for spec in (COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC)
      for name, option in spec.items()],
     boot_timeout=60, user_data=None, admin_pass=None, injected_files=[], request_id=None,
+    controller_images=[],
 )
 # Record fields copied from the build data as they are.
 RECORD_FIELDS = ('uuid', 'name', 'hostname', 'description', 'project_id', 'user_id',
@@ -85,6 +86,18 @@ class BuildError(Exception):
     def message(self, instance_uuid, host):
         return 'Build of instance %s failed on %s at step %s: %s' % (
             instance_uuid, host, self.step, self.cause)
+
+
+class ImagesNeeded(Exception):
+    """Images that live on the controller and are not in this host's cache: the build has
+    not started (nothing claimed, nothing counted); the action plugin transfers them and runs
+    the build again."""
+
+    def __init__(self, keys):
+        self.keys = keys
+        super(ImagesNeeded, self).__init__(
+            'not in the image cache of the host, to transfer from the controller: %s'
+            % ', '.join(keys))
 
 
 def _elapsed(start):
@@ -349,6 +362,10 @@ class Builder(object):
         if record is not None:
             return {'changed': False, 'server': record, 'host': self.host, 'timings': {},
                     'diff': None}
+        needed = [key for key in self.p['controller_images']
+                  if not image_cache.is_cached(self.state_path, self.server[key])]
+        if needed:
+            raise ImagesNeeded(needed)
         try:
             self._claim()
         except BuildError as exc:

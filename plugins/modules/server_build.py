@@ -85,12 +85,24 @@ options:
   request_id:
     description: The request id recorded with the server's C(create) action.
     type: str
+  controller_images:
+    description:
+      - Which of the server's images (C(image), C(kernel), C(ramdisk)) live on the
+        controller. When the host's image cache lacks one of them, the module fails before
+        anything is claimed or counted, with C(images_needed) listing them; the action plugin
+        sets this, transfers what is needed and runs the build again.
+    type: list
+    elements: str
+    choices: [image, kernel, ramdisk]
+    default: []
 attributes:
   action:
     support: full
     description:
-      - An action plugin runs on the controller first, transferring the images whose location
-        is a path on the controller to a remote hypervisor that does not have them cached.
+      - An action plugin runs on the controller. On a remote hypervisor it runs the build
+        saying which images live on the controller; only when the host's cache lacks some
+        (C(images_needed)) does it transfer them and run the build again, so a warm cache
+        costs one round trip.
   check_mode:
     support: full
     description:
@@ -180,6 +192,15 @@ images_transferred:
   type: list
   elements: str
   sample: [image, kernel, ramdisk]
+images_needed:
+  description:
+    - The images of O(controller_images) that the host's cache lacks; the build did not
+      start. The action plugin answers this itself, so a task sees it only when the module
+      runs without the plugin.
+  returned: when the host's cache lacks an image of O(controller_images)
+  type: list
+  elements: str
+  sample: [image]
 failed_step:
   description: The step that failed (C(validate), C(claim), C(network), C(image),
     C(config_drive), C(define), C(start)).
@@ -198,7 +219,9 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.novalite.compute.plugins.module_utils.build import BuildError, Builder, connect
+from ansible_collections.novalite.compute.plugins.module_utils.build import (
+    BuildError, Builder, ImagesNeeded, connect,
+)
 from ansible_collections.novalite.compute.plugins.module_utils.compute_host import (
     COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC,
 )
@@ -227,6 +250,8 @@ def argument_spec():
         # wherever they appear in the output.
         injected_files=dict(type='list', elements='dict', options=INJECTED_FILE_SPEC, default=[]),
         request_id=dict(type='str'),
+        controller_images=dict(type='list', elements='str', default=[],
+                               choices=['image', 'kernel', 'ramdisk']),
     )
     spec.update(COMPUTE_HOST_ARG_SPEC)
     spec.update(COMPUTE_HOST_PATHS_ARG_SPEC)
@@ -264,6 +289,10 @@ def main():
     except BuildError as exc:
         module.fail_json(msg=exc.message(instance_uuid, host), failed_step=exc.step,
                          reschedule=exc.reschedule, host=host, timings=builder.timings)
+    except ImagesNeeded as exc:
+        module.fail_json(msg='Build of instance %s on %s needs images first: %s'
+                         % (instance_uuid, host, exc), images_needed=exc.keys,
+                         failed_step='image', reschedule=True, host=host, timings={})
     except Exception as exc:  # an unforeseen error must still say which server and host
         module.fail_json(msg='Build of instance %s failed on %s: %s' % (instance_uuid, host, exc),
                          exception=traceback.format_exc(), host=host, timings=builder.timings)

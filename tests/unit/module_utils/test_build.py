@@ -17,7 +17,7 @@ import pytest
 
 libvirt = pytest.importorskip('libvirt')
 
-from ansible_collections.novalite.compute.plugins.module_utils import build, claims  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils import build, claims, image_cache  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.host_facts import (  # noqa: E402
     read_failed_builds,
 )
@@ -177,6 +177,24 @@ def test_build_again_is_unchanged(host, tmp_path, catalog):
     again = build.Builder(host, params(tmp_path, server(catalog)), runner).build()
     assert again['changed'] is False
     assert again['server'] == first['server']
+
+
+def test_images_on_the_controller_not_cached_are_asked_for_before_the_claim(host, tmp_path, catalog):
+    """What the action plugin relies on: the build names the controller's images the host's
+    cache lacks and stops before claiming or counting anything; once cached, it builds."""
+    srv = server(catalog)
+    p = params(tmp_path, srv, controller_images=['image', 'kernel'])
+    with pytest.raises(build.ImagesNeeded) as err:
+        build.Builder(host, p, runner).build()
+    assert err.value.keys == ['image', 'kernel']
+    assert not os.path.exists(str(tmp_path / 'state' / 'failed_builds'))
+    assert_nothing_left(host, tmp_path)
+    image_cache.fetch_image(str(tmp_path / 'state'), srv['kernel'], runner)
+    with pytest.raises(build.ImagesNeeded) as err:
+        build.Builder(host, p, runner).build()
+    assert err.value.keys == ['image']
+    image_cache.fetch_image(str(tmp_path / 'state'), srv['image'], runner)
+    assert build.Builder(host, p, runner).build()['changed'] is True
 
 
 def test_second_server_gets_next_address(host, tmp_path, catalog):
@@ -416,6 +434,16 @@ def test_server_build_module_failure_keys(tmp_path, catalog, capsys):
     assert failed['msg'].startswith('Build of instance %s failed on hv1 at step image: ' % UUID)
     assert (failed['failed_step'], failed['reschedule']) == ('image', True)
     assert 'image' in failed['timings']
+
+
+def test_server_build_module_names_the_images_it_needs(tmp_path, catalog, capsys):
+    from ansible_collections.novalite.compute.plugins.modules import server_build
+    (tmp_path / 'node.xml').write_text(NODE_XML)
+    failed = run_module(server_build, module_args(tmp_path, server(catalog), controller_images=['ramdisk']),
+                        capsys)
+    assert failed['failed'] is True and failed['images_needed'] == ['ramdisk']
+    assert (failed['failed_step'], failed['reschedule']) == ('image', True)
+    assert 'needs images first: not in the image cache of the host' in failed['msg']
 
 
 def test_server_delete_module_absent(tmp_path, capsys):

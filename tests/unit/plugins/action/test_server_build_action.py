@@ -77,27 +77,6 @@ def test_cache_identity_does_not_depend_on_the_location():
         image_cache.cached_path('/s', on_controller)
 
 
-def test_probe_reports_what_the_cache_has(tmp_path):
-    state = str(tmp_path / "state with 'quotes'")
-    srv = server(image=image('img-1', '/srv/disk'), kernel=image('aki-1', '/srv/vmlinuz'))
-    transfers = action.controller_images(srv, state)
-    os.makedirs(os.path.dirname(transfers[1].cache))
-    open(transfers[1].cache, 'w').close()
-    rc, out = sh(action.cache_probe_command(transfers))
-    assert rc == 0
-    assert [t.key for t in action.still_needed(transfers, out)] == ['image']
-    open(transfers[0].cache, 'w').close()
-    assert action.still_needed(transfers, sh(action.cache_probe_command(transfers))[1]) == []
-
-
-def test_probe_of_an_empty_host_needs_everything(tmp_path):
-    transfers = action.controller_images(server(image=image('img-1', '/srv/disk')),
-                                         str(tmp_path / 'absent'))
-    rc, out = sh(action.cache_probe_command(transfers))
-    assert (rc, out) == (0, '')
-    assert action.still_needed(transfers, out) == transfers
-
-
 def test_staged_server_replaces_only_the_transferred_locations():
     srv = server(image=image('img-1', '/srv/disk'), kernel=image('aki-1', '/srv/vmlinuz'))
     transfers = action.controller_images(srv, '/s')[:1]
