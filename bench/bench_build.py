@@ -27,13 +27,7 @@ import tempfile
 import time
 import uuid
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SRC = os.path.join(REPO, 'build', 'src')
-LINK = os.path.join(SRC, 'ansible_collections', 'novalite', 'compute')
-if not os.path.islink(LINK):
-    os.makedirs(os.path.dirname(LINK), exist_ok=True)
-    os.symlink(REPO, LINK)
-sys.path.insert(0, SRC)
+import source_tree  # noqa: E402,F401  first: makes the collection importable
 
 import libvirt  # noqa: E402
 

@@ -19,18 +19,11 @@ import argparse
 import json
 import os
 import statistics
-import sys
 import tempfile
 import time
 import uuid
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SRC = os.path.join(REPO, 'build', 'src')
-LINK = os.path.join(SRC, 'ansible_collections', 'novalite', 'compute')
-if not os.path.islink(LINK):           # the same source-tree link tests/conftest.py makes
-    os.makedirs(os.path.dirname(LINK), exist_ok=True)
-    os.symlink(REPO, LINK)
-sys.path[:0] = [SRC, os.path.join(REPO, 'tests')]
+import source_tree  # noqa: E402,F401  first: makes the collection importable
 
 import libvirt  # noqa: E402
 
@@ -39,7 +32,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.host_facts import
     GONE_VM_STATES, gather_host_state)
 from ansible_collections.novalite.compute.plugins.module_utils.server_table import (  # noqa: E402
     expand_servers)
-from libvirt_helpers import minimal_xml, remove_domain  # noqa: E402
+from libvirt_helpers import DefinedDomains  # noqa: E402
 
 URI = 'qemu:///system'
 FLAVOR = {'id': '1', 'name': 'm1.nano', 'vcpus': 1, 'memory_mb': 128, 'root_gb': 1,
@@ -49,11 +42,10 @@ USERS = [uuid.uuid4().hex for _index in range(10)]
 GROUPS = [str(uuid.uuid4()) for _index in range(3)]
 
 
-def add_servers(conn, names, count):
+def add_servers(domains, count):
     for _index in range(count):
-        index = len(names)
-        names.append('nlbench-hf-%04d-%s' % (index, uuid.uuid4().hex[:6]))
-        dom = conn.defineXML(minimal_xml(names[-1]))
+        index = len(domains.names)
+        dom = domains.define('bench-hf')
         sr.write_record(dom, sr.new_record(
             uuid=dom.UUIDString(), name='web-server-%03d' % index, flavor=dict(FLAVOR),
             vm_state='active', project_id=PROJECTS[index % 5], user_id=USERS[index % 10],
@@ -101,15 +93,14 @@ def main():
     args = parser.parse_args()
     conn = libvirt.open(URI)
     present = len([rec for rec in sr.list_servers(conn) if rec.get('vm_state') not in GONE_VM_STATES])
-    names, rows = [], []
+    rows = []
     workdir = tempfile.mkdtemp(prefix='nlbench-hf-')
     try:
-        for size in sorted(int(s) for s in args.sizes.split(',')):
-            add_servers(conn, names, max(0, size - present - len(names)))
-            rows.append(measure(conn, workdir, args.runs))
+        with DefinedDomains(conn) as domains:
+            for size in sorted(int(s) for s in args.sizes.split(',')):
+                add_servers(domains, max(0, size - present - len(domains.names)))
+                rows.append(measure(conn, workdir, args.runs))
     finally:
-        for name in names:
-            remove_domain(conn, name)
         os.rmdir(workdir)
     print('hypervisor_info result on %s, %d runs (gather) / %d runs (expand); sizes are JSON bytes '
           'without Ansible\'s invocation echo' % (URI, args.runs, args.runs * 10))

@@ -14,18 +14,11 @@ Run: .venv/bin/python bench/bench_request.py  (a benchmark, not a test: nothing 
 
 import base64
 import json
-import os
 import statistics
 import sys
 import time
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SRC = os.path.join(REPO, 'build', 'src')
-LINK = os.path.join(SRC, 'ansible_collections', 'novalite', 'compute')
-if not os.path.islink(LINK):           # the same source-tree link tests/conftest.py makes
-    os.makedirs(os.path.dirname(LINK), exist_ok=True)
-    os.symlink(REPO, LINK)
-sys.path.insert(0, SRC)
+import source_tree  # noqa: E402,F401  first: makes the collection importable
 
 from ansible_collections.novalite.compute.plugins.module_utils import quota, request  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.policy import Enforcer  # noqa: E402

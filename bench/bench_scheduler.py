@@ -27,19 +27,13 @@ Run: .venv/bin/python bench/bench_scheduler.py [--quick]   (--quick: fewer reque
 
 import gc
 import json
-import os
 import random
 import statistics
 import sys
 import time
 import tracemalloc
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path[:0] = [os.path.join(REPO, 'build', 'src'), os.path.join(REPO, 'tests')]
-LINK = os.path.join(REPO, 'build', 'src', 'ansible_collections', 'novalite', 'compute')
-if not os.path.islink(LINK):
-    os.makedirs(os.path.dirname(LINK), exist_ok=True)
-    os.symlink(REPO, LINK)
+import source_tree  # noqa: E402,F401  first: makes the collection importable
 
 from ansible_collections.novalite.compute.plugins.module_utils.errors import NoValidHost  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler import (  # noqa: E402

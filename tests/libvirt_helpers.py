@@ -33,3 +33,22 @@ def remove_domain(conn, name):
         dom.undefine()
     except libvirt.libvirtError:
         pass  # transient domains vanish with destroy
+
+
+class DefinedDomains:
+    """Domains a test defines on `conn` (minimal_xml, never started by this), all removed when
+    the `with` block ends: `with DefinedDomains(conn) as domains: dom = domains.define('tag')`."""
+
+    def __init__(self, conn):
+        self.conn, self.names = conn, []
+
+    def define(self, tag='dom'):
+        self.names.append(unique_name(tag))
+        return self.conn.defineXML(minimal_xml(self.names[-1]))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        for name in self.names:
+            remove_domain(self.conn, name)

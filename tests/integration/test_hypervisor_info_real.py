@@ -25,7 +25,7 @@ from ansible_collections.novalite.compute.plugins.filter.hypervisor_servers impo
 from ansible_collections.novalite.compute.plugins.module_utils import server_record as sr  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.host_facts import GONE_VM_STATES  # noqa: E402
 
-from libvirt_helpers import minimal_xml, remove_domain, unique_name  # noqa: E402
+from libvirt_helpers import DefinedDomains  # noqa: E402
 
 pytestmark = pytest.mark.integration
 
@@ -60,22 +60,17 @@ def fifty_servers():
     projects = [uuid.uuid4().hex for _index in range(5)]
     users = [uuid.uuid4().hex for _index in range(10)]
     groups = [str(uuid.uuid4()) for _index in range(3)]
-    names = []
-    try:
+    with DefinedDomains(conn) as domains:
         for index in range(SERVERS - len(present)):
-            names.append(unique_name('size'))
-            dom = conn.defineXML(minimal_xml(names[-1]))
+            dom = domains.define('size')
             sr.write_record(dom, sr.new_record(
                 uuid=dom.UUIDString(), name='web-server-%02d' % index, flavor=dict(FLAVOR),
                 vm_state='active', project_id=projects[index % 5], user_id=users[index % 10],
                 instance_group={'uuid': groups[index % 3]} if index % 2 else None,
                 ports=[{'network_name': 'private', 'fixed_ip': '10.254.1.%d' % (index + 10),
                         'mac': 'fa:16:3e:01:00:%02x' % index}]))
-        yield {dom.UUIDString(): name for name in names for dom in [conn.lookupByName(name)]}
-    finally:
-        for name in names:
-            remove_domain(conn, name)
-        conn.close()
+        yield [conn.lookupByName(name).UUIDString() for name in domains.names]
+    conn.close()
 
 
 def test_output_within_10_kb_at_50_servers(fifty_servers, tmp_path):

@@ -13,8 +13,7 @@ from ansible_collections.novalite.compute.plugins.module_utils import server_rec
 from ansible_collections.novalite.compute.plugins.module_utils.resources import fit_failures
 
 from libvirt_fixtures import connect_test_driver
-from libvirt_helpers import minimal_xml, unique_name
-from libvirt_helpers import remove_domain
+from libvirt_helpers import DefinedDomains
 
 DESIGN_NAMES = (
     'host', 'nodename', 'availability_zone', 'aggregates', 'vcpus_total', 'vcpus_used',
@@ -56,24 +55,16 @@ def conn():
 @pytest.fixture
 def servers(conn):
     """Two servers: one active in group g1 (project p1), one building (project p2)."""
-    names = []
+    with DefinedDomains(conn) as domains:
+        def make(**fields):
+            dom = domains.define('hf')
+            sr.write_record(dom, sr.new_record(uuid=dom.UUIDString(), flavor=dict(FLAVOR), **fields))
+            return dom
 
-    def make(**fields):
-        name = unique_name('hf')
-        names.append(name)
-        dom = conn.defineXML(minimal_xml(name))
-        record = sr.new_record(uuid=dom.UUIDString(), flavor=dict(FLAVOR), **fields)
-        sr.write_record(dom, record)
-        return dom
-
-    try:
         yield [make(vm_state='active', project_id='p1',
                     instance_group={'uuid': 'g1', 'name': 'web', 'policy': 'affinity'}),
                make(vm_state='building', task_state='spawning', project_id='p2'),
                make(vm_state='deleted', project_id='p2')]
-    finally:
-        for name in names:
-            remove_domain(conn, name)
 
 
 def test_every_design_name_and_usage(conn, servers, tmp_path):
@@ -164,13 +155,10 @@ def test_cpu_info_is_compact():
 def test_host_state_and_servers_stay_small_at_50_servers(conn, tmp_path):
     """Nova-like ids (32 hex project and user ids, uuid groups), 5 projects, half the servers in
     3 groups, one address each, and a cpu_info with this machine's number of CPU features."""
-    names = []
     projects = ['%032x' % (0x5eed0000 + index) for index in range(5)]
-    try:
+    with DefinedDomains(conn) as domains:
         for index in range(50):
-            name = unique_name('size')
-            names.append(name)
-            dom = conn.defineXML(minimal_xml(name))
+            dom = domains.define('size')
             sr.write_record(dom, sr.new_record(
                 uuid=dom.UUIDString(), name='web-server-%02d' % index, flavor=dict(FLAVOR),
                 vm_state='active', project_id=projects[index % 5],
@@ -185,6 +173,3 @@ def test_host_state_and_servers_stay_small_at_50_servers(conn, tmp_path):
         size = len(json.dumps({'host_state': state, 'servers': table}))
         assert size <= 10 * 1024, size
         assert len(table['rows']) == 50
-    finally:
-        for name in names:
-            remove_domain(conn, name)

@@ -11,17 +11,13 @@ from ansible_collections.novalite.compute.plugins.module_utils.libvirt_utils imp
     DomainStopped, wait_for_state, wait_until_running)
 
 from libvirt_fixtures import connect_test_driver
-from libvirt_helpers import minimal_xml, remove_domain, unique_name
+from libvirt_helpers import DefinedDomains
 
 
 @pytest.fixture
 def dom():
-    conn = connect_test_driver()
-    name = unique_name('wait')
-    try:
-        yield conn.defineXML(minimal_xml(name))
-    finally:
-        remove_domain(conn, name)
+    with DefinedDomains(connect_test_driver()) as domains:
+        yield domains.define('wait')
 
 
 def test_running_domain_is_running_at_once(dom):

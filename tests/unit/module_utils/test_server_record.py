@@ -11,8 +11,7 @@ from lxml import etree
 from ansible_collections.novalite.compute.plugins.module_utils import server_record as sr
 
 from libvirt_fixtures import connect_test_driver
-from libvirt_helpers import minimal_xml, unique_name
-from libvirt_helpers import remove_domain
+from libvirt_helpers import DefinedDomains, minimal_xml, remove_domain, unique_name
 
 
 def full_record():
@@ -89,11 +88,8 @@ def conn():
 
 @pytest.fixture
 def dom(conn):
-    name = unique_name('rec')
-    try:
-        yield conn.defineXML(minimal_xml(name))
-    finally:
-        remove_domain(conn, name)
+    with DefinedDomains(conn) as domains:
+        yield domains.define('rec')
 
 
 def test_round_trip_through_libvirt_metadata(dom):
