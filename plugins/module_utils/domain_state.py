@@ -53,7 +53,8 @@ def state_name(dom):
 
 
 def start_domain(dom, timeout):
-    """Start a defined domain and wait until it runs (TimeoutError after `timeout` s)."""
+    """Start a defined domain and wait until it runs (TimeoutError after `timeout` s,
+    DomainStopped at once when it shuts off or crashes instead)."""
     dom.create()
     wait_until_running(dom, timeout)
 

@@ -35,7 +35,7 @@ from ansible_collections.novalite.compute.plugins.module_utils import server_rec
 from ansible_collections.novalite.compute.plugins.module_utils.domain_state import (
     clean_shutdown, start_domain,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.libvirt_utils import domain_by_uuid
+from ansible_collections.novalite.compute.plugins.module_utils.libvirt_utils import DomainStopped, domain_by_uuid
 from ansible_collections.novalite.compute.plugins.module_utils.teardown import stop_domain
 
 ACTIONS = ('start', 'stop', 'reboot')
@@ -171,7 +171,7 @@ class ServerAction(object):
         entry = self.begin(record)
         try:
             self.perform()
-        except (libvirt.libvirtError, TimeoutError) as exc:
+        except (libvirt.libvirtError, TimeoutError, DomainStopped) as exc:
             self.fail(record, exc)
         self.end(record, 'Success', self.op['vm_state'])
         return self.result(True, before, record, entry)

@@ -220,7 +220,7 @@ domain:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.novalite.compute.plugins.module_utils.libvirt_utils import (
-    LIBVIRT_ARG_SPEC, libvirt_errors, open_connection, require_libraries,
+    LIBVIRT_ARG_SPEC, DomainStopped, libvirt_errors, open_connection, require_libraries,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.domain_state import (
     DomainError, DomainManager, STATES,
@@ -282,7 +282,7 @@ def main():
     if params['xml'] and (params['disks'] or params['interfaces']):
         module.fail_json(msg='xml: mutually exclusive with disks and interfaces')
     try:
-        with libvirt_errors(module, 'libvirt', also=(TimeoutError,)):
+        with libvirt_errors(module, 'libvirt', also=(TimeoutError, DomainStopped)):
             conn = open_connection(params['uri'])
             result = DomainManager(conn, params, check_mode=module.check_mode).run()
     except DomainError as exc:

@@ -25,11 +25,12 @@ FAST = dict(shutdown_timeout=2, reboot_timeout=1, start_timeout=5)
 
 class Guest(object):
     """A real test-driver domain standing for a guest: `deaf` ignores the ACPI power button,
-    `broken` fails to start; `task_states` are the record's task states seen at each press."""
+    `broken` fails to start, `dies` stops right after it started; `task_states` are the
+    record's task states seen at each press."""
 
-    def __init__(self, dom, deaf=False, broken=False):
+    def __init__(self, dom, deaf=False, broken=False, dies=False):
         self._dom = dom
-        self.deaf, self.broken = deaf, broken
+        self.deaf, self.broken, self.dies = deaf, broken, dies
         self.task_states = []
 
     def shutdown(self):
@@ -40,7 +41,10 @@ class Guest(object):
     def create(self):
         if self.broken:
             raise libvirt.libvirtError('guest failed to start')
-        return self._dom.create()
+        started = self._dom.create()
+        if self.dies:
+            self._dom.destroy()
+        return started
 
     def __getattr__(self, name):
         return getattr(self._dom, name)
@@ -220,6 +224,15 @@ def test_failed_start_keeps_vm_state_and_records_the_error(make_server):
                               % dom.UUIDString())
     record = assert_recorded(None, dom, 'start', outcome='Error')
     assert err.value.server == record
+    assert (record['vm_state'], record['task_state']) == ('stopped', None)
+
+
+def test_a_guest_that_stops_right_after_its_start_is_a_failed_start(make_server):
+    dom = make_server('stopped', running=False)
+    with pytest.raises(LifecycleError, match=r'Start of instance .* failed: domain .* stopped '
+                                             r'\(state 5, destroyed\) before reaching state \[1\]'):
+        act(Guest(dom, dies=True), 'start')
+    record = assert_recorded(None, dom, 'start', outcome='Error')
     assert (record['vm_state'], record['task_state']) == ('stopped', None)
 
 
