@@ -1,28 +1,14 @@
 # -*- coding: utf-8 -*-
 # Copyright: novalite.compute contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Make `ansible_collections.novalite.compute` importable from the source tree, and give the
-tests that boot a real guest the project's demo image.
-
-The collection's code imports itself by its FQCN, so the tests need the source tree under an
-`ansible_collections/novalite/compute` path: a symlink in build/src gives it one without
-installing anything.
-"""
+"""Make `ansible_collections.novalite.compute` importable from the source tree
+(collection_path.py), and give the tests that boot a real guest the project's demo image."""
 import os
 import subprocess
-import sys
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SRC = os.path.join(REPO, 'build', 'src')
-LINK = os.path.join(SRC, 'ansible_collections', 'novalite', 'compute')
-
-if not os.path.islink(LINK):
-    os.makedirs(os.path.dirname(LINK), exist_ok=True)
-    os.symlink(REPO, LINK)
-if SRC not in sys.path:
-    sys.path.insert(0, SRC)
+from collection_path import REPO
 
 
 # ---- the demo image -------------------------------------------------------------------------
