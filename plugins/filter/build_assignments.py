@@ -15,20 +15,12 @@ description:
     for a first attempt, the next alternate after a failed one).
   - With V(null) as input it starts a run, every instance at its selected host, and returns
     the initial state instead when O(initial=true).
+extends_documentation_fragment:
+  - novalite.compute.build_round
 options:
   _input:
     description: The build state, or V(null) to start.
     type: dict
-    required: true
-  instances:
-    description: The per-instance build data, in the order of the request spec's C(instance_uuids).
-    type: list
-    elements: dict
-    required: true
-  selections:
-    description: The C(selections) that M(novalite.compute.select_destinations) returned.
-    type: list
-    elements: list
     required: true
   initial:
     description: Return the initial build state instead of the assignments.

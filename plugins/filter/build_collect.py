@@ -18,20 +18,12 @@ description:
   - "The state: C(pending) (instance uuid to the index of the host to try in its selection),
     C(built) (server records), C(errors) (messages per instance), C(failures) (one message per
     instance no host could build)."
+extends_documentation_fragment:
+  - novalite.compute.build_round
 options:
   _input:
     description: The build state before the round.
     type: dict
-    required: true
-  instances:
-    description: The per-instance build data, in the order of the selections.
-    type: list
-    elements: dict
-    required: true
-  selections:
-    description: The C(selections) that M(novalite.compute.select_destinations) returned.
-    type: list
-    elements: list
     required: true
   results:
     description: The loop results the hypervisors registered in the round (their C(results)).
