@@ -31,13 +31,14 @@ import source_tree  # noqa: E402,F401  first: makes the collection importable
 
 import libvirt  # noqa: E402
 
-from ansible_collections.novalite.compute.plugins.module_utils import (  # noqa: E402
-    build, image_cache, libvirt_network as ln, server_record,
-)
-from ansible_collections.novalite.compute.plugins.module_utils.domain_xml import (  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute import build
+from ansible_collections.novalite.compute.plugins.module_utils.compute import image_cache
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt import network as ln
+from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.domain_xml import (  # noqa: E402
     guest_xml,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.libvirt_utils import (  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (  # noqa: E402
     open_connection, wait_for_state,
 )
 

@@ -27,10 +27,10 @@ import source_tree  # noqa: E402,F401  first: makes the collection importable
 
 import libvirt  # noqa: E402
 
-from ansible_collections.novalite.compute.plugins.module_utils import server_record as sr  # noqa: E402
-from ansible_collections.novalite.compute.plugins.module_utils.host_facts import (  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record as sr  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute.resource_tracker import (  # noqa: E402
     GONE_VM_STATES, gather_host_state)
-from ansible_collections.novalite.compute.plugins.module_utils.server_table import (  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute.server_table import (  # noqa: E402
     expand_servers)
 from libvirt_helpers import DefinedDomains  # noqa: E402
 

@@ -20,8 +20,9 @@ import time
 
 import source_tree  # noqa: E402,F401  first: makes the collection importable
 
-from ansible_collections.novalite.compute.plugins.module_utils import quota, request  # noqa: E402
-from ansible_collections.novalite.compute.plugins.module_utils.policy import Enforcer  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.api import quota  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.api import request  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.api.policy import Enforcer  # noqa: E402
 
 WARMUP = 200
 ITERATIONS = 2000

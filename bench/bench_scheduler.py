@@ -36,7 +36,7 @@ import tracemalloc
 import source_tree  # noqa: E402,F401  first: makes the collection importable
 
 from ansible_collections.novalite.compute.plugins.module_utils.errors import NoValidHost  # noqa: E402
-from ansible_collections.novalite.compute.plugins.module_utils.scheduler import (  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.manager import (  # noqa: E402
     load_host_states, schedule)
 from scheduler_helpers import NOW, random_cluster, random_request  # noqa: E402
 

@@ -52,8 +52,8 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.basic import missing_required_lib
-from ansible_collections.novalite.compute.plugins.module_utils.fixed_ips import assign_fixed_ips
-from ansible_collections.novalite.compute.plugins.module_utils.network import HAS_NETADDR, NetworkError
+from ansible_collections.novalite.compute.plugins.module_utils.conductor.fixed_ips import assign_fixed_ips
+from ansible_collections.novalite.compute.plugins.module_utils.compute.network import HAS_NETADDR, NetworkError
 
 
 def allocate_fixed_ips(instances, servers):

@@ -47,7 +47,7 @@ _value:
 '''
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.novalite.compute.plugins.module_utils import conductor
+from ansible_collections.novalite.compute.plugins.module_utils.conductor import manager as conductor
 
 
 def build_assignments(state, instances, selections, initial=False):

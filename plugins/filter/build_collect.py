@@ -54,7 +54,7 @@ _value:
 '''
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.novalite.compute.plugins.module_utils import conductor
+from ansible_collections.novalite.compute.plugins.module_utils.conductor import manager as conductor
 
 
 def build_collect(state, instances, selections, results, last_round=False):

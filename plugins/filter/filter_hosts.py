@@ -68,7 +68,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.novalite.compute.plugins.module_utils.errors import NovaliteError
-from ansible_collections.novalite.compute.plugins.module_utils.scheduler import filter_hosts
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.manager import filter_hosts
 
 
 def _filter_hosts(hosts, request_spec, scheduler_options=None):

@@ -51,7 +51,7 @@ _value:
 '''
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.novalite.compute.plugins.module_utils.server_table import expand_servers
+from ansible_collections.novalite.compute.plugins.module_utils.compute.server_table import expand_servers
 
 
 def hypervisor_servers(host_states, servers):

@@ -41,7 +41,7 @@ _value:
 '''
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.novalite.compute.plugins.module_utils.server_group import populate_group
+from ansible_collections.novalite.compute.plugins.module_utils.conductor.server_group import populate_group
 
 
 def _populate_group(group, host_states):

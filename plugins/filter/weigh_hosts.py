@@ -57,7 +57,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.novalite.compute.plugins.module_utils.errors import NovaliteError
-from ansible_collections.novalite.compute.plugins.module_utils.scheduler import weigh_hosts
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.manager import weigh_hosts
 
 
 def _weigh_hosts(hosts, request_spec, scheduler_options=None):

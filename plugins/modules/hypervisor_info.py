@@ -158,15 +158,15 @@ virt_type_reason:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.novalite.compute.plugins.module_utils.libvirt_utils import (
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (
     LIBVIRT_ARG_SPEC, libvirt_errors, open_connection, require_libraries,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.compute_host import (
+from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import (
     COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.host_facts import gather_host_state
-from ansible_collections.novalite.compute.plugins.module_utils.claims import list_claims
-from ansible_collections.novalite.compute.plugins.module_utils.virt_type import resolve_virt_type
+from ansible_collections.novalite.compute.plugins.module_utils.compute.resource_tracker import gather_host_state
+from ansible_collections.novalite.compute.plugins.module_utils.compute.claims import list_claims
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.virt_type import resolve_virt_type
 
 AGGREGATE_SPEC = dict(name=dict(type='str', required=True),
                       metadata=dict(type='dict', default={}))

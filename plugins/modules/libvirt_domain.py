@@ -219,10 +219,10 @@ domain:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.novalite.compute.plugins.module_utils.libvirt_utils import (
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (
     LIBVIRT_ARG_SPEC, DomainStopped, libvirt_errors, open_connection, require_libraries,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.domain_state import (
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.domain_state import (
     DomainError, DomainManager, STATES,
 )
 

@@ -159,10 +159,10 @@ network:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.novalite.compute.plugins.module_utils.errors import NovaliteError
-from ansible_collections.novalite.compute.plugins.module_utils.libvirt_network import (
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.network import (
     NetworkManager, desired_network,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.libvirt_utils import (
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (
     LIBVIRT_ARG_SPEC, libvirt_errors, open_connection, require_libraries,
 )
 

@@ -118,9 +118,9 @@ overs:
 '''
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.novalite.compute.plugins.module_utils import quota
+from ansible_collections.novalite.compute.plugins.module_utils.api import quota
 from ansible_collections.novalite.compute.plugins.module_utils.errors import QuotaExceeded
-from ansible_collections.novalite.compute.plugins.module_utils.request import instance_names
+from ansible_collections.novalite.compute.plugins.module_utils.api.request import instance_names
 
 
 def trim_instances(instances, num):

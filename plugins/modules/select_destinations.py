@@ -121,7 +121,7 @@ trace:
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     NoValidHost, ValidationError)
-from ansible_collections.novalite.compute.plugins.module_utils.scheduler import select_destinations
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.manager import select_destinations
 
 
 def main():

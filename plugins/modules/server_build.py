@@ -219,19 +219,19 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.novalite.compute.plugins.module_utils.build import (
+from ansible_collections.novalite.compute.plugins.module_utils.compute.build import (
     BuildError, Builder, ImagesNeeded, connect,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.compute_host import (
+from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import (
     COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.config_drive import (
+from ansible_collections.novalite.compute.plugins.module_utils.compute.config_drive import (
     HAS_PYCDLIB, PYCDLIB_IMPORT_ERROR,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.libvirt_utils import (
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (
     LIBVIRT_ARG_SPEC, libvirt_errors, require_libraries,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.network import (
+from ansible_collections.novalite.compute.plugins.module_utils.compute.network import (
     HAS_NETADDR, NETADDR_IMPORT_ERROR,
 )
 

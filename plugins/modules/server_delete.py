@@ -70,11 +70,11 @@ server:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.novalite.compute.plugins.module_utils.build import delete
-from ansible_collections.novalite.compute.plugins.module_utils.compute_host import (
+from ansible_collections.novalite.compute.plugins.module_utils.compute.build import delete
+from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import (
     COMPUTE_HOST_PATHS_ARG_SPEC,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.libvirt_utils import (
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (
     LIBVIRT_ARG_SPEC, libvirt_errors, open_connection, require_libraries,
 )
 

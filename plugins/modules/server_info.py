@@ -69,10 +69,10 @@ servers:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.novalite.compute.plugins.module_utils.libvirt_utils import (
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (
     LIBVIRT_ARG_SPEC, libvirt_errors, open_connection, require_libraries,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.server_record import (
+from ansible_collections.novalite.compute.plugins.module_utils.compute.server_record import (
     compact_server, list_servers,
 )
 

@@ -59,7 +59,7 @@ def servers_named(name):
     # Imported here, not at the top: a conftest loads before the test modules, and importing
     # the collection that early confuses Ansible's collection loader for them.
     import libvirt
-    from ansible_collections.novalite.compute.plugins.module_utils import server_record
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record
     found = []
     for dom in libvirt.open(LOCAL_URI).listAllDomains():
         try:

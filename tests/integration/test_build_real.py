@@ -27,13 +27,14 @@ import pytest
 
 libvirt = pytest.importorskip('libvirt')
 
-from ansible_collections.novalite.compute.plugins.module_utils import (  # noqa: E402
-    build, claims, image_cache, libvirt_network as ln,
-)
-from ansible_collections.novalite.compute.plugins.module_utils.host_facts import (  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute import build
+from ansible_collections.novalite.compute.plugins.module_utils.compute import claims
+from ansible_collections.novalite.compute.plugins.module_utils.compute import image_cache
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt import network as ln
+from ansible_collections.novalite.compute.plugins.module_utils.compute.resource_tracker import (  # noqa: E402
     gather_host_state, read_failed_builds,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.libvirt_utils import (  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (  # noqa: E402
     open_connection,
 )
 

@@ -22,9 +22,9 @@ libvirt = pytest.importorskip('libvirt')
 pycdlib = pytest.importorskip('pycdlib')
 yaml = pytest.importorskip('yaml')
 
-from ansible_collections.novalite.compute.plugins.module_utils import libvirt_network as ln  # noqa: E402
-from ansible_collections.novalite.compute.plugins.module_utils.libvirt_utils import open_connection  # noqa: E402
-from ansible_collections.novalite.compute.plugins.module_utils.virt_type import resolve_virt_type  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt import network as ln  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import open_connection  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.virt_type import resolve_virt_type  # noqa: E402
 
 pytestmark = [pytest.mark.integration,
               pytest.mark.skipif(os.geteuid() != 0, reason='building and booting need root')]

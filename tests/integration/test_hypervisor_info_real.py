@@ -22,8 +22,8 @@ libvirt = pytest.importorskip('libvirt')
 
 from ansible_collections.novalite.compute.plugins.filter.hypervisor_servers import (  # noqa: E402
     hypervisor_servers)
-from ansible_collections.novalite.compute.plugins.module_utils import server_record as sr  # noqa: E402
-from ansible_collections.novalite.compute.plugins.module_utils.host_facts import GONE_VM_STATES  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record as sr  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute.resource_tracker import GONE_VM_STATES  # noqa: E402
 
 from libvirt_helpers import DefinedDomains  # noqa: E402
 

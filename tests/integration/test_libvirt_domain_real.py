@@ -18,11 +18,11 @@ pycdlib = pytest.importorskip('pycdlib')
 
 from libvirt_helpers import remove_domain  # noqa: E402
 
-from ansible_collections.novalite.compute.plugins.module_utils import config_drive  # noqa: E402
-from ansible_collections.novalite.compute.plugins.module_utils.domain_state import (  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute import config_drive  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.domain_state import (  # noqa: E402
     DomainManager,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.libvirt_utils import (  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (  # noqa: E402
     open_connection,
 )
 

@@ -17,8 +17,8 @@ import pytest
 
 libvirt = pytest.importorskip('libvirt')
 
-from ansible_collections.novalite.compute.plugins.module_utils import libvirt_network as ln  # noqa: E402
-from ansible_collections.novalite.compute.plugins.module_utils.libvirt_utils import open_connection  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt import network as ln  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import open_connection  # noqa: E402
 
 pytestmark = [pytest.mark.integration,
               pytest.mark.skipif(os.geteuid() != 0, reason='qemu:///system needs root')]

@@ -18,7 +18,7 @@ from conftest import run_playbook, servers_named
 
 libvirt = pytest.importorskip('libvirt')
 
-from ansible_collections.novalite.compute.plugins.module_utils import server_record as sr  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record as sr  # noqa: E402
 
 pytestmark = pytest.mark.integration
 

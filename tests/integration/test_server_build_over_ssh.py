@@ -24,10 +24,9 @@ import pytest
 libvirt = pytest.importorskip('libvirt')
 
 from conftest import BIN, REPO, PlaybookRun  # noqa: E402
-from ansible_collections.novalite.compute.plugins.module_utils import (  # noqa: E402
-    build, image_cache,
-)
-from ansible_collections.novalite.compute.plugins.module_utils.libvirt_utils import (  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute import build
+from ansible_collections.novalite.compute.plugins.module_utils.compute import image_cache
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (  # noqa: E402
     open_connection,
 )
 

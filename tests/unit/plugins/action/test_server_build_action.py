@@ -11,7 +11,7 @@ import subprocess
 import pytest
 
 from ansible_collections.novalite.compute.plugins.action import server_build as action
-from ansible_collections.novalite.compute.plugins.module_utils import image_cache
+from ansible_collections.novalite.compute.plugins.module_utils.compute import image_cache
 
 UUID = '0b9c6a55-5a0c-4c6e-9a5e-3b2a7f9d1c01'
 CHECKSUM = 'sha256:' + 'ab' * 32

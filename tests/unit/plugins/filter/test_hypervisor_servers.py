@@ -7,8 +7,8 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.novalite.compute.plugins.filter.hypervisor_servers import (
     FilterModule, hypervisor_servers)
-from ansible_collections.novalite.compute.plugins.module_utils.server_record import new_record
-from ansible_collections.novalite.compute.plugins.module_utils.server_table import server_table
+from ansible_collections.novalite.compute.plugins.module_utils.compute.server_record import new_record
+from ansible_collections.novalite.compute.plugins.module_utils.compute.server_table import server_table
 
 
 def host(name, uuids):

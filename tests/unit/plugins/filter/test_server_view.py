@@ -10,7 +10,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.novalite.compute.plugins.filter.server_view import (
     FilterModule, server_view, status_from_state,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.server_record import new_record
+from ansible_collections.novalite.compute.plugins.module_utils.compute.server_record import new_record
 
 
 def record(**over):

@@ -1,0 +1,16 @@
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The API stage (nova-api's `servers.create` and what it calls before the conductor).
+
+- `request.py`  checks the `server` object of a `POST /servers` body as Nova's schema and
+                `servers.py`/`compute/api.py` do, and builds the request spec.
+- `policy.py`   oslo.policy's rule language and Nova's default rules (`os_compute_api:*`).
+- `catalog.py`  the inventory's flavors, images, networks, keypairs, security groups and server
+                groups, standing in for Nova's flavor table, Glance and Neutron.
+- `quota.py`    Nova's counted quotas: limits, usage from existing servers, check and recheck.
+
+Runs on the controller; nothing here talks to a hypervisor."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type

@@ -1,0 +1,24 @@
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The compute stage (nova-compute on a hypervisor: `nova/compute/`).
+
+- `host_settings.py`   the per-hypervisor settings (URI, paths, ratios, reserved amounts,
+                       disabled flag) every compute module takes.
+- `resource_tracker.py` the host state of this hypervisor (Nova's resource tracker).
+- `claims.py`          in-flight claims under the host-local compute lock (`instance_claim`).
+- `network.py`         ports: MAC, fixed IP, DHCP entry (`_allocate_network`).
+- `image_cache.py`     the `_base` image cache and the instance disks made from it.
+- `config_drive.py`    the `config-2` ISO (`nova/virt/configdrive.py`, metadata API tree).
+- `build.py`           `_build_and_run_instance`: claim, network, image, config drive, define,
+                       start, and the rollback of a failed build.
+- `teardown.py`        removing a server from its hypervisor (delete and rollback alike).
+- `lifecycle.py`       start, stop and reboot (`start_instance`, `stop_instance`,
+                       `reboot_instance`).
+- `server_record.py`   the server record Nova keeps in its database, kept here in the
+                       domain's metadata; `server_table.py` its compact table form.
+
+Runs on the hypervisor (the module payloads), except the record readers the controller reuses."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type

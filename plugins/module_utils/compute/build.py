@@ -1,0 +1,551 @@
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Build and start one server on this hypervisor (Nova's compute manager
+`_build_and_run_instance` with the libvirt driver's `spawn`).
+
+Steps, each timed and named in errors: `claim` (resources, under the compute lock),
+`network` (ports: MAC, fixed IP, DHCP entry; same lock), `image` (cache, overlay, ephemeral,
+swap), `config_drive`, `define` (domain XML with the server record), `start` (wait until
+RUNNING, record the server active). A failure after the claim removes everything the build
+made and counts a failed build; `reschedule` tells the caller whether another host may
+succeed. Check mode runs the same planning (fit check, ports, domain) without changing
+anything.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import contextlib
+import os
+import time
+
+try:
+    import libvirt
+except ImportError:
+    pass  # modules check libvirt_utils.HAS_LIBVIRT
+
+from ansible_collections.novalite.compute.plugins.module_utils.compute import claims
+from ansible_collections.novalite.compute.plugins.module_utils.compute import config_drive
+from ansible_collections.novalite.compute.plugins.module_utils.compute import image_cache
+from ansible_collections.novalite.compute.plugins.module_utils.compute import network
+from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record
+from ansible_collections.novalite.compute.plugins.module_utils.compute import teardown
+from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import (
+    COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC,
+)
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.domain_xml import (
+    DISK_BUSES, guest_xml, managed_fields,
+)
+from ansible_collections.novalite.compute.plugins.module_utils.compute.resource_tracker import (
+    FAILED_BUILDS_FILE, gather_host_state, read_failed_builds,
+)
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.network import (
+    add_dhcp_host, dhcp_hosts,
+)
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (
+    domain_by_uuid, open_connection, wait_until_running,
+)
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.resources import (
+    fit_failures, flavor_resources,
+)
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.virt_type import resolve_virt_type
+
+STEPS = ('claim', 'network', 'image', 'config_drive', 'define', 'start')
+# Failures another host may not have: resources, image download, libvirt. A request error
+# (a fixed IP in use, bad user_data) fails the same everywhere.
+RESCHEDULE_STEPS = ('claim', 'image', 'config_drive', 'define', 'start')
+BUILD_EVENT = 'compute__do_build_and_run_instance'
+# Nova's kernel command line when the image has no os_command_line.
+DEFAULT_CMDLINE = 'root=/dev/vda console=tty0 console=ttyS0'
+QEMU_FORMATS = {'qcow2': 'qcow2', 'raw': 'raw', 'ami': 'raw'}
+BUS_PREFIX = {'virtio': 'vd', 'ide': 'hd', 'scsi': 'sd', 'sata': 'sd'}
+# The config drive's usual place, as on Nova's default ide cdrom.
+CONFIG_DRIVE_DEV = 'hdc'
+GiB, MiB = 1024 ** 3, 1024 ** 2
+
+# The host settings default as the module's options do.
+DEFAULTS = dict(
+    [(name, option.get('default'))
+     for spec in (COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC)
+     for name, option in spec.items()],
+    boot_timeout=60, user_data=None, admin_pass=None, injected_files=[], request_id=None,
+    controller_images=[],
+)
+# Record fields copied from the build data as they are.
+RECORD_FIELDS = ('uuid', 'name', 'hostname', 'description', 'project_id', 'user_id',
+                 'reservation_id', 'key_name', 'availability_zone', 'access_ip_v4',
+                 'access_ip_v6', 'instance_group')
+PORT_FIELDS = ('id', 'network_id', 'network_name', 'mac', 'fixed_ip')
+
+
+class BuildError(Exception):
+    """A failed build: the step, the cause, and whether an alternate host may succeed."""
+
+    def __init__(self, step, cause, reschedule):
+        self.step, self.cause, self.reschedule = step, cause, reschedule
+        super(BuildError, self).__init__(cause)
+
+    def message(self, instance_uuid, host):
+        return 'Build of instance %s failed on %s at step %s: %s' % (
+            instance_uuid, host, self.step, self.cause)
+
+
+class ImagesNeeded(Exception):
+    """Images that live on the controller and are not in this host's cache: the build has
+    not started (nothing claimed, nothing counted); the action plugin transfers them and runs
+    the build again."""
+
+    def __init__(self, keys):
+        self.keys = keys
+        super(ImagesNeeded, self).__init__(
+            'not in the image cache of the host, to transfer from the controller: %s'
+            % ', '.join(keys))
+
+
+def _elapsed(start):
+    return round(time.monotonic() - start, 3)
+
+
+def _cause(exc):
+    if isinstance(exc, libvirt.libvirtError):
+        return exc.get_error_message() or str(exc)
+    return str(exc) or exc.__class__.__name__
+
+
+def disk_layout(server):
+    """The instance's disks in Nova's order (disk, ephemeral, swap, config drive):
+    [(file name, format, device, bus)]."""
+    props = (server.get('image') or {}).get('properties') or {}
+    flavor = server['flavor']
+    disk_bus = props.get('hw_disk_bus') or 'virtio'
+    layout = [('disk', 'qcow2', 'disk', disk_bus)]
+    if int(flavor.get('ephemeral_gb') or 0):
+        layout.append(('disk.eph0', 'qcow2', 'disk', disk_bus))
+    if int(flavor.get('swap') or 0):
+        layout.append(('disk.swap', 'qcow2', 'disk', disk_bus))
+    if server.get('config_drive', True):
+        layout.append(('disk.config', 'raw', 'cdrom', props.get('hw_cdrom_bus')
+                       or default_cdrom_bus(props.get('hw_machine_type'))))
+    return layout
+
+
+def default_cdrom_bus(machine_type):
+    """Nova's cdrom bus for x86 (blockinfo.get_disk_bus_for_device_type): q35 has no IDE
+    controller, so its cdrom goes on SATA; the i440fx `pc` machines keep IDE."""
+    return 'sata' if 'q35' in (machine_type or '') else 'ide'
+
+
+def _target_devs(layout):
+    """Device names per bus (vda, vdb, ...); the config drive takes hdc when that is free."""
+    taken, devs = set(), []
+    for name, _fmt, device, bus in layout:
+        prefix = BUS_PREFIX[bus]
+        if device == 'cdrom' and prefix + CONFIG_DRIVE_DEV[2] not in taken:
+            dev = prefix + CONFIG_DRIVE_DEV[2]
+        else:
+            dev = next(prefix + letter for letter in 'abcdefghijklmnopqrstuvwxyz'
+                       if prefix + letter not in taken)
+        taken.add(dev)
+        devs.append(dev)
+    return devs
+
+
+class Builder(object):
+    """One server build. `params`: the server_build options (DEFAULTS for the optional ones);
+    `runner(args) -> (rc, out, err)` runs qemu-img."""
+
+    def __init__(self, conn, params, runner):
+        self.conn, self.runner = conn, runner
+        self.p = dict(DEFAULTS)
+        self.p.update((k, v) for k, v in params.items() if v is not None)
+        self.server = self.p['server']
+        self.uuid = self.server.get('uuid')
+        self.host = self.p['host']
+        self.state_path = self.p['state_path']
+        self.inst_dir = teardown.instance_dir(self.p['instances_path'], self.uuid or '')
+        self.timings = {}
+        self.virt_type = None
+        self.ports = []
+        self.dhcp_added = []
+
+    # ---- checks shared by the real run and check mode -------------------------------------
+
+    def validate(self):
+        """Refuse build data no host could build, before touching anything."""
+        try:
+            self._validate()
+        except (KeyError, TypeError, ValueError) as exc:
+            raise BuildError('validate', str(exc), False)
+        try:
+            self.virt_type = resolve_virt_type(self.p['virt_type'])[0]
+        except ValueError as exc:
+            raise BuildError('validate', str(exc), False)
+
+    def _validate(self):
+        server = self.server
+        for key in ('uuid', 'flavor', 'image'):
+            if not server.get(key):
+                raise ValueError('server.%s is required' % key)
+        fmt = server['image'].get('disk_format') or 'raw'
+        if fmt not in QEMU_FORMATS:
+            raise ValueError('server.image.disk_format: %s is not a bootable disk format (%s)'
+                             % (fmt, ', '.join(sorted(QEMU_FORMATS))))
+        for _name, _fmt, _device, bus in disk_layout(server):
+            if bus not in DISK_BUSES:
+                raise ValueError('image property hw_disk_bus/hw_cdrom_bus: %s is not one of %s'
+                                 % (bus, ', '.join(DISK_BUSES)))
+        if server.get('ramdisk') and not server.get('kernel'):
+            raise ValueError('server.ramdisk needs server.kernel')
+        for index, net in enumerate(server.get('networks') or []):
+            for key in ('network_id', 'cidr'):
+                if not net.get(key):
+                    raise ValueError('server.networks[%d].%s is required' % (index, key))
+            if not (net.get('libvirt_network') or net.get('bridge')):
+                raise ValueError('server.networks[%d]: libvirt_network or bridge is required'
+                                 % index)
+        if self.p['user_data'] is not None:
+            config_drive.decode_base64(self.p['user_data'], 'user_data')
+        for index, item in enumerate(self.p['injected_files'] or []):
+            config_drive.decode_base64(item.get('contents'), 'injected_files[%d].contents' % index)
+
+    def existing_record(self):
+        """The record of the server's domain when it already exists on this host."""
+        dom = domain_by_uuid(self.conn, self.uuid)
+        if dom is None:
+            return None
+        record = server_record.read_record(dom)
+        if record is None:
+            raise BuildError('validate', 'domain %s has uuid %s but no server record'
+                             % (dom.name(), self.uuid), False)
+        return record
+
+    def _fits_check(self, current_claims):
+        host_state, _servers = gather_host_state(
+            self.conn, host=self.host, nodename=self.p['nodename'],
+            instances_path=self.p['instances_path'], state_path=self.state_path,
+            availability_zone=self.server.get('availability_zone'), aggregates=[],
+            cpu_allocation_ratio=self.p['cpu_allocation_ratio'],
+            ram_allocation_ratio=self.p['ram_allocation_ratio'],
+            disk_allocation_ratio=self.p['disk_allocation_ratio'],
+            reserved_host_memory_mb=self.p['reserved_host_memory_mb'],
+            reserved_host_disk_mb=self.p['reserved_host_disk_mb'],
+            reserved_host_cpus=self.p['reserved_host_cpus'], service_disabled=False,
+            service_disabled_reason=None, virt_type=self.virt_type, claims=current_claims)
+        return fit_failures(host_state, flavor_resources(self.server['flavor']))
+
+    def _plan_ports(self):
+        """Ports for the requested networks, given what this host already uses."""
+        networks = self.server.get('networks') or []
+        existing = [port for rec in server_record.list_servers(self.conn)
+                    for port in rec.get('ports') or []]
+        existing += claims.claimed_ports(self.state_path, exclude=self.uuid)
+        entries = {}
+        for net in networks:
+            if net.get('libvirt_network'):
+                entries[net['libvirt_network']] = dhcp_hosts(self.conn, net['libvirt_network'])
+        return network.allocate_ports(networks, existing, entries)
+
+    # ---- the record and the domain ---------------------------------------------------------
+
+    def new_record(self, ports, now):
+        server = self.server
+        flavor, image = server['flavor'], server['image']
+        values = dict((key, server.get(key)) for key in RECORD_FIELDS)
+        values.update(
+            launch_index=int(server.get('launch_index') or 0),
+            flavor={'id': flavor.get('id') or flavor.get('flavorid'), 'name': flavor.get('name'),
+                    'vcpus': int(flavor['vcpus']), 'memory_mb': int(flavor['memory_mb']),
+                    'root_gb': int(flavor.get('root_gb') or 0),
+                    'ephemeral_gb': int(flavor.get('ephemeral_gb') or 0),
+                    'swap': int(flavor.get('swap') or 0),
+                    'extra_specs': dict(flavor.get('extra_specs') or {})},
+            image={'id': image.get('id'), 'name': image.get('name')},
+            security_groups=list(server.get('security_groups') or []),
+            metadata=dict(server.get('metadata') or {}), tags=list(server.get('tags') or []),
+            config_drive=bool(server.get('config_drive', True)),
+            ports=[dict((k, p.get(k)) for k in PORT_FIELDS) for p in ports],
+            host=self.host, node=self.p['nodename'] or self.conn.getHostname(),
+            vm_state='building', task_state='spawning', power_state=0,
+            created=now, updated=now,
+            actions=[server_record.new_action('create', self.p['request_id'])])
+        record = server_record.new_record(**values)
+        server_record.add_event(record, 'create', BUILD_EVENT, None, now, None)
+        return record
+
+    def domain_spec(self, ports, record):
+        server = self.server
+        props = server['image'].get('properties') or {}
+        layout = disk_layout(server)
+        disks = [{'path': os.path.join(self.inst_dir, name), 'format': fmt, 'device': device,
+                  'bus': bus, 'target_dev': dev, 'readonly': device == 'cdrom'}
+                 for (name, fmt, device, bus), dev in zip(layout, _target_devs(layout))]
+        networks = server.get('networks') or []
+        model = props.get('hw_vif_model') or 'virtio'
+        kernel = os.path.join(self.inst_dir, 'kernel') if server.get('kernel') else None
+        return {
+            'name': teardown.domain_name(self.uuid), 'uuid': self.uuid,
+            'virt_type': self.virt_type, 'vcpus': int(server['flavor']['vcpus']),
+            'memory_mb': int(server['flavor']['memory_mb']),
+            'machine_type': props.get('hw_machine_type') or 'pc',
+            'arch': props.get('architecture') or 'x86_64',
+            'kernel': kernel,
+            'ramdisk': os.path.join(self.inst_dir, 'ramdisk') if server.get('ramdisk') else None,
+            'cmdline': (props.get('os_command_line') or DEFAULT_CMDLINE) if kernel else None,
+            'disks': disks,
+            'interfaces': [network.interface_spec(port, net, model)
+                           for port, net in zip(ports, networks)],
+            'console_log': os.path.join(self.inst_dir, 'console.log'),
+            'record': record,
+            'description': server.get('name'),
+        }
+
+    # ---- check mode ------------------------------------------------------------------------
+
+    def plan(self):
+        """What build() would do, changing nothing: {changed, server, plan, diff}; raises
+        BuildError where build() would fail before starting (validation, claim, network)."""
+        self.validate()
+        record = self.existing_record()
+        if record is not None:
+            return {'changed': False, 'server': record, 'plan': [], 'diff': None}
+        try:
+            failures = claims.check_fit(self.state_path, self.uuid, self._fits_check)
+        except Exception as exc:
+            raise BuildError('claim', _cause(exc), True)
+        if failures:
+            raise BuildError('claim', str(claims.ClaimError(self.uuid, failures)), True)
+        try:
+            ports = self._plan_ports()
+        except Exception as exc:
+            raise BuildError('network', _cause(exc), False)
+        record = self.new_record(ports, server_record.now_iso())
+        spec = self.domain_spec(ports, record)
+        return {'changed': True, 'server': record, 'plan': self._steps(ports, spec),
+                'diff': {'before': {}, 'after': managed_fields(guest_xml(spec))}}
+
+    def _steps(self, ports, spec):
+        requested = flavor_resources(self.server['flavor'])
+        images = [self.server['image']] + [self.server[k] for k in ('kernel', 'ramdisk') if self.server.get(k)]
+        return [
+            {'step': 'claim', 'detail': 'claim %s' % ', '.join(
+                '%s %d' % (rc, requested[rc]) for rc in sorted(requested))},
+            {'step': 'network', 'detail': 'ports %s' % ', '.join(
+                '%s on %s' % (p['fixed_ip'], p['network_name'] or p['network_id'])
+                for p in ports) or 'none'},
+            {'step': 'image', 'detail': '; '.join(
+                '%s %s' % (img.get('id'), 'cached' if image_cache.is_cached(self.state_path, img)
+                           else 'to fetch from %s' % img.get('location')) for img in images)},
+            {'step': 'config_drive', 'detail': 'config drive' if self.server.get(
+                'config_drive', True) else 'none requested'},
+            {'step': 'define', 'detail': 'domain %s (%s, %d vCPU, %d MiB)' % (
+                spec['name'], spec['virt_type'], spec['vcpus'], spec['memory_mb'])},
+            {'step': 'start', 'detail': 'start and wait for RUNNING (%ss)' % self.p['boot_timeout']},
+        ]
+
+    # ---- the build -------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _step(self, name):
+        start = time.monotonic()
+        try:
+            yield
+        except BuildError:
+            raise
+        except Exception as exc:
+            raise BuildError(name, _cause(exc), name in RESCHEDULE_STEPS)
+        finally:
+            self.timings[name] = _elapsed(start)
+
+    def build(self):
+        """Build and start the server; {changed, server, host, timings, diff}. Raises
+        BuildError after removing whatever it made."""
+        self.validate()
+        record = self.existing_record()
+        if record is not None:
+            return {'changed': False, 'server': record, 'host': self.host, 'timings': {},
+                    'diff': None}
+        needed = [key for key in self.p['controller_images']
+                  if not image_cache.is_cached(self.state_path, self.server[key])]
+        if needed:
+            raise ImagesNeeded(needed)
+        try:
+            self._claim()
+        except BuildError as exc:
+            # A claim that did not fit is no fault of the host: only later steps count. It
+            # stands for placement's allocation claim, which Nova's scheduler retries on an
+            # alternate without counting a failed build.
+            if exc.step != 'claim':
+                self._count_failure(exc)
+            raise
+        try:
+            record, dom = self._spawn()
+        except BuildError as exc:
+            self._roll_back(exc)
+            self._count_failure(exc)
+            raise
+        try:
+            self._reset_failures()
+        except OSError:
+            pass  # the counter only weighs hosts; the server is built and running
+        after = managed_fields(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
+        return {'changed': True, 'server': record, 'host': self.host, 'timings': self.timings,
+                'diff': {'before': {}, 'after': after}}
+
+    def _roll_back(self, exc):
+        try:
+            teardown.remove_server(self.conn, self.uuid, self.p['instances_path'],
+                                   self.state_path, dhcp_entries=self.dhcp_added)
+        except Exception as cleanup:
+            # Keep the build's own cause first; the operator must also learn what is left.
+            exc.cause = '%s (and removing the partial build failed: %s)' % (exc.cause, _cause(cleanup))
+
+    def _claim(self):
+        """Claim the resources and allocate the ports under one hold of the compute lock."""
+        start = time.monotonic()
+        try:
+            with claims.claim(self.state_path, self.uuid, self.server['flavor'],
+                              self._checked_fit) as held:
+                self.timings['claim'] = _elapsed(start)
+                try:
+                    with self._step('network'):
+                        self._allocate_network(held)
+                except BuildError:
+                    # The claim itself goes with the with-block; the entries already added
+                    # are this build's to remove.
+                    teardown.remove_dhcp_entries(self.conn, self.dhcp_added)
+                    raise
+        except BuildError:
+            raise
+        except Exception as exc:
+            self.timings.setdefault('claim', _elapsed(start))
+            raise BuildError('claim', _cause(exc), True)
+
+    def _checked_fit(self, current_claims):
+        # Under the lock: a domain defined meanwhile by a concurrent build of the same server.
+        if domain_by_uuid(self.conn, self.uuid) is not None:
+            raise BuildError('claim', 'instance %s was built meanwhile' % self.uuid, False)
+        return self._fits_check(current_claims)
+
+    def _allocate_network(self, held):
+        networks = self.server.get('networks') or []
+        self.ports = self._plan_ports()
+        # Recorded in the claim first, so a concurrent build and a later delete both see them.
+        held.save_ports([dict(port, dhcp_network=net['libvirt_network']
+                              if network.uses_dhcp_entry(net) else None)
+                         for port, net in zip(self.ports, networks)])
+        for port, net in zip(self.ports, networks):
+            if network.uses_dhcp_entry(net):
+                add_dhcp_host(self.conn, net['libvirt_network'], port['mac'], port['fixed_ip'],
+                              self._dhcp_name(net['libvirt_network']))
+                self.dhcp_added.append((net['libvirt_network'], port['mac']))
+
+    def _dhcp_name(self, libvirt_network):
+        """The host name the lease hands out, unless an entry of another server has it: servers
+        may share a host name (as in Nova), but libvirt refuses two entries of one name."""
+        name = self.server.get('hostname') or self.uuid
+        if any(entry['name'] == name for entry in dhcp_hosts(self.conn, libvirt_network)):
+            return None
+        return name
+
+    def _spawn(self):
+        start_time = server_record.now_iso()
+        with self._step('image'):
+            self._create_disks()
+        with self._step('config_drive'):
+            self._create_config_drive()
+        with self._step('define'):
+            record = self.new_record(self.ports, start_time)
+            dom = self.conn.defineXML(guest_xml(self.domain_spec(self.ports, record)))
+            # From now on the domain's record counts the usage.
+            claims.release(self.state_path, self.uuid)
+        with self._step('start'):
+            dom.createWithFlags(0)
+            wait_until_running(dom, self.p['boot_timeout'])
+            self._mark_active(dom, record)
+        return record, dom
+
+    def _create_disks(self):
+        server, flavor = self.server, self.server['flavor']
+        os.makedirs(self.inst_dir, mode=0o755, exist_ok=True)
+        image = server['image']
+        base = image_cache.fetch_image(self.state_path, image, self.runner)
+        for key, fmt in (('kernel', 'aki'), ('ramdisk', 'ari')):
+            if server.get(key):
+                cached = image_cache.fetch_image(
+                    self.state_path, dict(server[key], disk_format=fmt), self.runner)
+                image_cache.link_into(cached, os.path.join(self.inst_dir, key))
+        image_cache.create_overlay(self.runner, base, QEMU_FORMATS[image.get('disk_format') or 'raw'],
+                                   os.path.join(self.inst_dir, 'disk'), flavor.get('root_gb'))
+        if int(flavor.get('ephemeral_gb') or 0):
+            image_cache.create_blank(self.runner, os.path.join(self.inst_dir, 'disk.eph0'),
+                                     int(flavor['ephemeral_gb']) * GiB)
+        if int(flavor.get('swap') or 0):
+            image_cache.create_blank(self.runner, os.path.join(self.inst_dir, 'disk.swap'),
+                                     int(flavor['swap']) * MiB)
+
+    def _create_config_drive(self):
+        if not self.server.get('config_drive', True):
+            return
+        tree = config_drive.metadata_tree(
+            self.server, network.network_data(self.ports, self.server.get('networks') or []),
+            user_data=self.p['user_data'], admin_pass=self.p['admin_pass'],
+            injected_files=self.p['injected_files'])
+        config_drive.write_config_drive(os.path.join(self.inst_dir, 'disk.config'), tree)
+
+    def _mark_active(self, dom, record):
+        now = server_record.now_iso()
+        record.update(vm_state='active', task_state=None, power_state=server_record.RUNNING,
+                      launched_at=now, updated=now)
+        event = record['actions'][-1]['events'][-1]
+        event.update(finish_time=now, result='Success')
+        server_record.finish_action(record, 'create', now)
+        server_record.write_record(dom, record, live=True)
+
+    # ---- the failed builds counter (Nova's BuildFailureWeigher input) ----------------------
+
+    def _count_failure(self, exc):
+        try:
+            count_failed_build(self.state_path)
+        except OSError as error:
+            # A full state filesystem must not hide why the build failed.
+            exc.cause = '%s (and counting the failed build failed: %s)' % (exc.cause, error)
+
+    def _reset_failures(self):
+        if read_failed_builds(self.state_path):
+            with claims.compute_lock(self.state_path):
+                _write_failures(self.state_path, 0)
+
+
+def _write_failures(state_path, count):
+    claims.write_atomic(os.path.join(state_path, FAILED_BUILDS_FILE), '%d\n' % count)
+
+
+def count_failed_build(state_path):
+    """One more consecutive failed build on this host (Nova's `_build_failed`)."""
+    with claims.compute_lock(state_path):
+        _write_failures(state_path, read_failed_builds(state_path) + 1)
+
+
+def connect(uri, state_path):
+    """The build's libvirt connection. A libvirtd that cannot be reached fails the build on
+    this host as a failed spawn does in Nova, so it counts as a failed build."""
+    try:
+        return open_connection(uri)
+    except libvirt.libvirtError:
+        try:
+            count_failed_build(state_path)
+        except OSError:
+            pass  # the connection error is the one to report
+        raise
+
+
+def delete(conn, instance_uuid, instances_path, state_path, shutdown_timeout=0, check_mode=False):
+    """Remove the server from this host: {changed, server (the record as it was)}."""
+    found = teardown.leftovers(conn, instance_uuid, instances_path, state_path)
+    exists = bool(found['domain'] is not None or found['instance_dir'] or found['claim'])
+    if check_mode or not exists:
+        return {'changed': exists, 'server': found['record']}
+    teardown.remove_server(conn, instance_uuid, instances_path, state_path,
+                           shutdown_timeout=shutdown_timeout)
+    return {'changed': True, 'server': found['record']}

@@ -1,0 +1,206 @@
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The host state of one hypervisor (Nova's HostState, as the resource tracker fills it).
+
+Totals come from libvirt and the instances filesystem; usage is recomputed every time from
+the servers recorded in the domains' metadata plus the in-flight claims, so there is no
+counter to drift.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import os
+
+try:
+    from lxml import etree
+except ImportError:
+    pass  # modules check libvirt_utils.HAS_LXML and fail with missing_required_lib
+
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.resources import flavor_resources
+from ansible_collections.novalite.compute.plugins.module_utils.compute.server_record import (
+    list_servers, now_iso,
+)
+from ansible_collections.novalite.compute.plugins.module_utils.compute.server_table import server_table
+
+GIB = 1024 ** 3
+FAILED_BUILDS_FILE = 'failed_builds'
+# nova/compute/stats.py io_workload: builds plus these I/O heavy task states.
+IO_TASK_STATES = ('resize_migrating', 'rebuilding', 'resize_prep', 'image_snapshot',
+                  'image_backup', 'rescuing', 'unshelving')
+# Servers in these vm_states hold no resources on the host (Nova's stats skip them too).
+GONE_VM_STATES = ('deleted', 'shelved_offloaded')
+
+
+def _existing_dir(path):
+    """`path`, or its nearest existing parent (the instances path may not exist yet)."""
+    path = os.path.abspath(path)
+    while not os.path.isdir(path):
+        path = os.path.dirname(path)
+    return path
+
+
+def _disk_totals(instances_path):
+    """(total GB, free bytes) of the filesystem holding the instances."""
+    st = os.statvfs(_existing_dir(instances_path))
+    return st.f_blocks * st.f_frsize // GIB, st.f_bavail * st.f_frsize
+
+
+def read_failed_builds(state_path):
+    """The consecutive failed builds counter kept in <state_path>/failed_builds (0 if none)."""
+    try:
+        with open(os.path.join(state_path, FAILED_BUILDS_FILE)) as handle:
+            return int(handle.read().strip() or 0)
+    except (IOError, OSError, ValueError):
+        return 0
+
+
+def cpu_info(caps_root):
+    """A compact cpu_info (Nova's keys) from the capabilities' host CPU."""
+    cpu = caps_root.find('host/cpu')
+    topology = cpu.find('topology') if cpu is not None else None
+    return {
+        'arch': cpu.findtext('arch') if cpu is not None else None,
+        'model': cpu.findtext('model') if cpu is not None else None,
+        'vendor': cpu.findtext('vendor') if cpu is not None else None,
+        'topology': {key: int(topology.get(key)) for key in ('sockets', 'cores', 'threads')}
+        if topology is not None else {},
+        'features': sorted(f.get('name') for f in cpu.findall('feature')) if cpu is not None else [],
+    }
+
+
+def supported_instances(caps_root, virt_type):
+    """[arch, hv_type, vm_mode] triples the host can run with its virt type.
+
+    QEMU (TCG) always works where the emulator exists; KVM is offered only when the host
+    runs with virt_type kvm (libvirt advertises kvm even where it does not work)."""
+    usable = {virt_type, 'qemu'}
+    found = []
+    for guest in caps_root.findall('guest'):
+        vm_mode = guest.findtext('os_type')
+        arch = guest.find('arch')
+        if arch is None:
+            continue
+        for domain in arch.findall('domain'):
+            triple = [arch.get('name'), domain.get('type'), vm_mode]
+            if domain.get('type') in usable and triple not in found:
+                found.append(triple)
+    return found
+
+
+def _overcommit_bytes(instances_path, record):
+    """Bytes the server's sparse disks may still grow (virtual size from the flavor minus the
+    space the files take now), as Nova's disk_over_committed does with qemu-img info."""
+    flavor = record.get('flavor') or {}
+    sizes = {'disk': int(flavor.get('root_gb') or 0) * GIB,
+             'disk.eph0': int(flavor.get('ephemeral_gb') or 0) * GIB,
+             'disk.swap': int(flavor.get('swap') or 0) * 1024 * 1024}
+    total = 0
+    for name, virtual in sizes.items():
+        try:
+            st = os.stat(os.path.join(instances_path, record.get('uuid') or '', name))
+        except OSError:
+            continue
+        total += max(0, virtual - st.st_blocks * 512)
+    return total
+
+
+def _stats(records, claims, failed_builds):
+    """Nova's resource tracker stats (num_vm_*, num_task_*, num_proj_*, io_workload)."""
+    stats = {}
+
+    def bump(key):
+        stats[key] = stats.get(key, 0) + 1
+
+    for rec in records:
+        bump('num_instances')
+        bump('num_vm_%s' % rec.get('vm_state'))
+        bump('num_task_%s' % rec.get('task_state'))
+        bump('num_proj_%s' % rec.get('project_id'))
+    for _claim in claims:
+        # A claim is a build whose domain is not defined yet: building, spawning.
+        bump('num_instances')
+        bump('num_vm_building')
+        bump('num_task_spawning')
+    stats['io_workload'] = stats.get('num_vm_building', 0) + sum(
+        stats.get('num_task_%s' % state, 0) for state in IO_TASK_STATES)
+    stats['failed_builds'] = failed_builds
+    return stats
+
+
+def _usage(records, claims):
+    used = {'VCPU': 0, 'MEMORY_MB': 0, 'DISK_GB': 0}
+    for rec in records:
+        for rc, amount in flavor_resources(rec.get('flavor') or {}).items():
+            used[rc] += amount
+    for claim in claims:
+        used['VCPU'] += int(claim.get('vcpus') or 0)
+        used['MEMORY_MB'] += int(claim.get('memory_mb') or 0)
+        used['DISK_GB'] += int(claim.get('disk_gb') or 0)
+    return used
+
+
+def gather_host_state(conn, *, host, nodename=None, instances_path, state_path,
+                      availability_zone, aggregates, cpu_allocation_ratio, ram_allocation_ratio,
+                      disk_allocation_ratio, reserved_host_memory_mb, reserved_host_disk_mb,
+                      reserved_host_cpus, service_disabled, service_disabled_reason, virt_type,
+                      claims):
+    """(host_state, servers): the host state (DESIGN.md names + virt_type, claims) and the
+    table of the servers still holding resources (server_table.py), from libvirt, the
+    instances filesystem and `claims` (claims.list_claims)."""
+    all_records = list_servers(conn)
+    records = [rec for rec in all_records if rec.get('vm_state') not in GONE_VM_STATES]
+    known = {rec.get('uuid') for rec in all_records}
+    # A claim is released once its domain is defined; never count both.
+    claims = [c for c in claims if c.get('instance_uuid') not in known]
+    info = conn.getInfo()
+    caps = etree.fromstring(conn.getCapabilities().encode('utf-8'))
+    disk_total_gb, disk_free_bytes = _disk_totals(instances_path)
+    used = _usage(records, claims)
+    failed_builds = read_failed_builds(state_path)
+    stats = _stats(records, claims, failed_builds)
+    over = sum(_overcommit_bytes(instances_path, rec) for rec in records)
+    instances = {rec['uuid']: (rec.get('instance_group') or {}).get('uuid') for rec in records}
+    instances.update((c['instance_uuid'], None) for c in claims)
+    # Sorted as server_table pairs them, so a reader sees rows and uuids in the same order.
+    instances = dict(sorted(instances.items()))
+    host_state = {
+        'host': host,
+        'nodename': nodename or conn.getHostname(),
+        'availability_zone': availability_zone,
+        'aggregates': aggregates,
+        'vcpus_total': int(info[2]),
+        'vcpus_used': used['VCPU'],
+        'memory_mb_total': int(info[1]),
+        'memory_mb_used': used['MEMORY_MB'],
+        'disk_gb_total': int(disk_total_gb),
+        'disk_gb_used': used['DISK_GB'],
+        'free_ram_mb': int(info[1]) - reserved_host_memory_mb - used['MEMORY_MB'],
+        'free_disk_mb': int(disk_total_gb) * 1024 - reserved_host_disk_mb - used['DISK_GB'] * 1024,
+        'disk_available_least': int((disk_free_bytes - over) // GIB),
+        'cpu_allocation_ratio': cpu_allocation_ratio,
+        'ram_allocation_ratio': ram_allocation_ratio,
+        'disk_allocation_ratio': disk_allocation_ratio,
+        'reserved_host_memory_mb': reserved_host_memory_mb,
+        'reserved_host_disk_mb': reserved_host_disk_mb,
+        'reserved_host_cpus': reserved_host_cpus,
+        # Nova reports QEMU for both the kvm and the qemu virt types.
+        'hypervisor_type': 'QEMU',
+        # conn.getVersion() already is Nova's major * 1000000 + minor * 1000 + release.
+        'hypervisor_version': int(conn.getVersion()),
+        'cpu_info': cpu_info(caps),
+        'supported_instances': supported_instances(caps, virt_type),
+        'num_instances': stats.get('num_instances', 0),
+        'num_io_ops': stats['io_workload'],
+        'instances': instances,
+        'service_disabled': service_disabled,
+        'service_disabled_reason': service_disabled_reason,
+        'failed_builds': failed_builds,
+        'stats': stats,
+        'metrics': [],
+        'updated': now_iso(),
+        'virt_type': virt_type,
+        'claims': claims,
+    }
+    return host_state, server_table(records)

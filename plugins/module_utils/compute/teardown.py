@@ -1,0 +1,136 @@
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Removing a server from its hypervisor: a failed build's rollback and `server_delete`.
+
+Both remove the same things in the same order (Nova's `_cleanup_allocated_networks`,
+`destroy_disks_on_failure` and `_delete_instance`): the domain (destroyed, then undefined),
+the DHCP host entries of its ports, the instance directory with every disk, the config drive
+and the console log, and the in-flight claim.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import os
+import shutil
+from xml.etree import ElementTree
+
+try:
+    import libvirt
+except ImportError:
+    pass  # modules check libvirt_utils.HAS_LIBVIRT
+
+from ansible_collections.novalite.compute.plugins.module_utils.compute import claims
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.network import (
+    network_by_name, remove_dhcp_host,
+)
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (
+    domain_by_uuid, wait_for_state,
+)
+from ansible_collections.novalite.compute.plugins.module_utils.compute.server_record import read_record
+
+
+def instance_dir(instances_path, instance_uuid):
+    return os.path.join(instances_path, instance_uuid)
+
+
+def domain_name(instance_uuid):
+    """Nova's instance_name_template `instance-%(uuid)s`."""
+    return 'instance-%s' % instance_uuid
+
+
+def network_macs(dom):
+    """[(libvirt network name, mac)] of the domain's interfaces on libvirt networks."""
+    root = ElementTree.fromstring(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
+    found = []
+    for iface in root.findall('devices/interface'):
+        source, mac = iface.find('source'), iface.find('mac')
+        if iface.get('type') == 'network' and source is not None and mac is not None:
+            found.append((source.get('network'), mac.get('address')))
+    return found
+
+
+def remove_dhcp_entries(conn, entries):
+    """Remove the static DHCP hosts [(network, mac)] that exist; the ones removed. A network
+    that is gone took its entries with it."""
+    removed = []
+    for network, mac in entries:
+        if network_by_name(conn, network) is not None and remove_dhcp_host(conn, network, mac):
+            removed.append((network, mac))
+    return removed
+
+
+def stop_domain(dom, shutdown_timeout=0):
+    """Stop a running domain: an ACPI shutdown first when `shutdown_timeout` > 0 (Nova's
+    clean shutdown), then destroy whatever still runs."""
+    if not dom.isActive():
+        return
+    if shutdown_timeout > 0:
+        try:
+            dom.shutdown()
+            wait_for_state(dom, [libvirt.VIR_DOMAIN_SHUTOFF], shutdown_timeout)
+            return
+        except (TimeoutError, libvirt.libvirtError):
+            pass  # fall through to the hard stop
+    try:
+        dom.destroy()
+    except libvirt.libvirtError:
+        # It may have stopped on its own between the check and the destroy.
+        if dom.isActive():
+            raise
+
+
+def undefine_domain(dom):
+    """Undefine with the domain's managed save, snapshot/checkpoint metadata and NVRAM, as
+    Nova does; drivers that know fewer of these flags get fewer."""
+    names = ('VIR_DOMAIN_UNDEFINE_MANAGED_SAVE', 'VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA',
+             'VIR_DOMAIN_UNDEFINE_NVRAM', 'VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA')
+    flags = [getattr(libvirt, name, 0) for name in names]
+    for count in (4, 2, 0):
+        try:
+            dom.undefineFlags(sum(flags[:count]))
+            return
+        except libvirt.libvirtError as exc:
+            if count == 0 or exc.get_error_code() not in (libvirt.VIR_ERR_INVALID_ARG,
+                                                          libvirt.VIR_ERR_NO_SUPPORT):
+                raise
+
+
+def remove_instance_dir(path):
+    """Remove an instance directory; True when it existed."""
+    if not os.path.lexists(path):
+        return False
+    shutil.rmtree(path)
+    return True
+
+
+def leftovers(conn, instance_uuid, instances_path, state_path):
+    """What of the server is on this host: {domain, record, instance_dir, claim}."""
+    dom = domain_by_uuid(conn, instance_uuid)
+    path = instance_dir(instances_path, instance_uuid)
+    return {
+        'domain': dom,
+        'record': read_record(dom) if dom is not None else None,
+        'instance_dir': path if os.path.lexists(path) else None,
+        'claim': claims.has_claim(state_path, instance_uuid),
+    }
+
+
+def remove_server(conn, instance_uuid, instances_path, state_path, dhcp_entries=(),
+                  shutdown_timeout=0):
+    """Remove every trace of the server; True when there was anything to remove.
+
+    The DHCP entries removed are those of the domain's interfaces, of its claim (a build that
+    stopped before defining it) and `dhcp_entries` [(network, mac)]."""
+    found = leftovers(conn, instance_uuid, instances_path, state_path)
+    entries = list(dhcp_entries) + claims.claim_dhcp_entries(state_path, instance_uuid)
+    dom = found['domain']
+    if dom is not None:
+        entries.extend(network_macs(dom))
+        stop_domain(dom, shutdown_timeout)
+        undefine_domain(dom)
+    removed_dhcp = remove_dhcp_entries(conn, entries) if entries else []
+    removed_dir = remove_instance_dir(instance_dir(instances_path, instance_uuid))
+    released = claims.release(state_path, instance_uuid)
+    return bool(dom is not None or removed_dhcp or removed_dir or released)

@@ -1,0 +1,98 @@
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import bisect
+import datetime
+import itertools
+
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.filters.base import BaseHostFilter
+
+_UTC = datetime.timezone.utc
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=_UTC)
+_MICROSECOND = datetime.timedelta(microseconds=1)
+_KEY = 'ComputeFilter.heartbeats'
+
+
+def parse_updated(value):
+    """A host state's `updated` (ISO 8601, or seconds since the epoch) as an aware datetime."""
+    if isinstance(value, (int, float)):
+        return datetime.datetime.fromtimestamp(value, _UTC)
+    text = str(value).strip()
+    if text.endswith('Z'):
+        text = text[:-1] + '+00:00'
+    stamp = datetime.datetime.fromisoformat(text)
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=_UTC)
+
+
+def _heartbeats(host_states):
+    """(sorted heartbeat times in microseconds, their host indices, indices of the hosts
+    that are disabled or whose `updated` is not a time: those always get a look)."""
+    beats = []
+    always = []
+    for index, state in enumerate(host_states.states):
+        if state.service_disabled:
+            always.append(index)
+        elif state.updated not in (None, ''):
+            try:
+                beats.append(((parse_updated(state.updated) - _EPOCH) // _MICROSECOND, index))
+            except (TypeError, ValueError, OverflowError):
+                always.append(index)
+    beats.sort()
+    return [beat for beat, _index in beats], [index for _beat, index in beats], always
+
+
+class ComputeFilter(BaseHostFilter):
+    """Only enabled compute services that were heard from lately (Nova's ComputeFilter).
+
+    A service is up when its last report (`updated`) is at most `service_down_time`
+    seconds away from now (Nova's servicegroup DB driver compares the absolute difference).
+    A host state without `updated` carries no heartbeat to judge and is taken as up."""
+
+    run_filter_once_per_request = True
+
+    def rejection(self, host_state, spec):
+        if host_state.service_disabled:
+            reason = host_state.get('service_disabled_reason')
+            return 'compute service disabled' + (': %s' % reason if reason else '')
+        if host_state.updated in (None, ''):
+            return None
+        try:
+            updated = parse_updated(host_state.updated)
+        except (TypeError, ValueError):
+            return 'updated %r is not a time, so the service is taken as down' % (host_state.updated,)
+        return self._silence(abs((self.now - updated).total_seconds()))
+
+    def _silence(self, elapsed):
+        if elapsed > self.options['service_down_time']:
+            return ('compute service not heard from for %d s (service_down_time %d s)'
+                    % (elapsed, self.options['service_down_time']))
+        return None
+
+    def prepare(self, host_states):
+        host_states.cached(_KEY, _heartbeats)
+
+    def filter_all(self, host_states, candidates, spec, alive):
+        """Only disabled hosts, unreadable heartbeats, and heartbeats more than
+        service_down_time away from now can fail; the silence is counted in whole
+        microseconds, as timedelta.total_seconds() counts it."""
+        if self.now.tzinfo is None:
+            return super(ComputeFilter, self).filter_all(host_states, candidates, spec, alive)
+        times, indices, always = host_states.cached(_KEY, _heartbeats)
+        now = (self.now - _EPOCH) // _MICROSECOND
+        window = self.options['service_down_time'] * 1000000
+        first = bisect.bisect_left(times, now - window)
+        last = bisect.bisect_right(times, now + window)
+        removed = []
+        for index in always:
+            why = self.rejection(host_states.states[index], spec) if alive[index] else None
+            if why is not None:
+                removed.append((index, why))
+        for position in itertools.chain(range(first), range(last, len(times))):
+            why = self._silence(abs(now - times[position]) / 1000000) if alive[indices[position]] else None
+            if why is not None:
+                removed.append((indices[position], why))
+        removed.sort()
+        return removed

@@ -1,0 +1,458 @@
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The whole build and delete against libvirt's test driver (a private in-memory host per
+connection) with the real qemu-img, image cache and config drive."""
+
+import base64
+import hashlib
+import io
+import json
+import os
+import shutil
+import subprocess
+
+import pycdlib
+import pytest
+
+libvirt = pytest.importorskip('libvirt')
+
+from ansible_collections.novalite.compute.plugins.module_utils.compute import build  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute import claims  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute import image_cache  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute.resource_tracker import (  # noqa: E402
+    read_failed_builds,
+)
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.network import (  # noqa: E402
+    dhcp_hosts,
+)
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (  # noqa: E402
+    open_connection,
+)
+
+pytestmark = pytest.mark.skipif(shutil.which('qemu-img') is None, reason='needs qemu-img')
+
+# 4 host CPUs, 4096 MiB: with the default reserved 512 MiB and ratio 1.5, 5376 MiB fit.
+NODE_XML = """<node>
+  <cpu><mhz>2000</mhz><model>x86_64</model><active>4</active><nodes>1</nodes>
+       <sockets>1</sockets><cores>4</cores><threads>1</threads></cpu>
+  <memory>4194304</memory>
+  <network>
+    <name>nltest-unit</name>
+    <bridge name='nltest0'/>
+    <ip address='10.254.253.1' netmask='255.255.255.0'>
+      <dhcp><range start='10.254.253.100' end='10.254.253.200'/></dhcp>
+    </ip>
+  </network>
+</node>
+"""
+UUID = '0b9c6a55-5a0c-4c6e-9a5e-3b2a7f9d1c01'
+
+
+def runner(args):
+    proc = subprocess.run(args, capture_output=True, text=True, check=False)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def sha256(path):
+    with open(path, 'rb') as handle:
+        return 'sha256:' + hashlib.sha256(handle.read()).hexdigest()
+
+
+@pytest.fixture
+def host(tmp_path):
+    node = tmp_path / 'node.xml'
+    node.write_text(NODE_XML)
+    conn = open_connection('test://%s' % node)
+    yield conn
+    conn.close()
+
+
+@pytest.fixture
+def catalog(tmp_path):
+    src = tmp_path / 'images'
+    src.mkdir()
+    disk = src / 'disk.qcow2'
+    subprocess.check_call(['qemu-img', 'create', '-q', '-f', 'qcow2', str(disk), '32M'])
+    (src / 'vmlinuz').write_bytes(b'kernel' * 100)
+    (src / 'initrd').write_bytes(b'initrd' * 100)
+    return {
+        'image': {'id': 'img-1', 'name': 'tiny', 'location': str(disk), 'checksum': sha256(disk),
+                  'disk_format': 'qcow2', 'size': disk.stat().st_size,
+                  'properties': {'os_command_line': 'console=ttyS0 panic=-1',
+                                 'hw_machine_type': 'pc'}},
+        'kernel': {'id': 'aki-1', 'location': str(src / 'vmlinuz'), 'checksum': sha256(src / 'vmlinuz')},
+        'ramdisk': {'id': 'ari-1', 'location': str(src / 'initrd'), 'checksum': sha256(src / 'initrd')},
+    }
+
+
+def server(catalog, **over):
+    data = {
+        'uuid': UUID, 'name': 'web 1', 'hostname': 'web-1', 'launch_index': 0,
+        'reservation_id': 'r-abc', 'project_id': 'demo', 'user_id': 'demo-user',
+        'description': None, 'tags': ['t1'], 'availability_zone': 'nova', 'key_name': 'demo',
+        'public_keys': {'demo': 'ssh-ed25519 AAAA demo'}, 'metadata': {'role': 'web'},
+        'security_groups': ['default'], 'config_drive': True, 'access_ip_v4': None,
+        'access_ip_v6': None, 'instance_group': None,
+        'flavor': {'name': 'm1.tiny', 'flavorid': '1', 'vcpus': 2, 'memory_mb': 256, 'root_gb': 1,
+                   'ephemeral_gb': 1, 'swap': 64, 'extra_specs': {}},
+        'image': catalog['image'], 'kernel': catalog['kernel'], 'ramdisk': catalog['ramdisk'],
+        'networks': [{'network_id': 'net-1', 'network_name': 'private', 'fixed_ip': None,
+                      'port_id': None, 'cidr': '10.254.253.0/24', 'gateway': '10.254.253.1',
+                      'dns_nameservers': ['10.254.253.1'],
+                      'allocation_pools': [{'start': '10.254.253.10', 'end': '10.254.253.20'}],
+                      'libvirt_network': 'nltest-unit', 'bridge': None, 'dhcp': True,
+                      'mtu': 1500}],
+    }
+    data.update(over)
+    return data
+
+
+def params(tmp_path, srv, **over):
+    data = {'server': srv, 'host': 'hv1', 'nodename': 'hv1.example',
+            'instances_path': str(tmp_path / 'instances'), 'state_path': str(tmp_path / 'state'),
+            'virt_type': 'qemu', 'boot_timeout': 5, 'request_id': 'req-1',
+            'user_data': base64.b64encode(b'#!/bin/sh\necho hi\n').decode(),
+            'admin_pass': 'pw', 'injected_files': []}
+    data.update(over)
+    return data
+
+
+def assert_nothing_left(conn, tmp_path, uuid=UUID):
+    assert [d.UUIDString() for d in conn.listAllDomains()] == []
+    assert not os.path.exists(str(tmp_path / 'instances' / uuid))
+    assert claims.list_claims(str(tmp_path / 'state')) == []
+    assert not os.path.exists(str(tmp_path / 'state' / 'claims' / ('%s.json' % uuid)))
+    assert dhcp_hosts(conn, 'nltest-unit') == []
+
+
+def test_build_defines_starts_and_records(host, tmp_path, catalog):
+    state = tmp_path / 'state'
+    state.mkdir()
+    (state / 'failed_builds').write_text('2\n')
+    result = build.Builder(host, params(tmp_path, server(catalog)), runner).build()
+    assert result['changed'] is True and result['host'] == 'hv1'
+    assert set(result['timings']) == set(build.STEPS)
+    record = result['server']
+    assert (record['vm_state'], record['task_state'], record['power_state']) == ('active', None, 1)
+    assert record['host'] == 'hv1' and record['node'] == 'hv1.example'
+    assert record['flavor']['id'] == '1' and record['image'] == {'id': 'img-1', 'name': 'tiny'}
+    assert record['launched_at'] and record['created']
+    action = record['actions'][0]
+    assert (action['action'], action['request_id']) == ('create', 'req-1')
+    assert action['events'][0]['event'] == build.BUILD_EVENT
+    assert action['events'][0]['result'] == 'Success' and action['finish_time']
+    port = record['ports'][0]
+    assert port['fixed_ip'] == '10.254.253.10' and port['mac'].startswith('fa:16:3e:')
+    assert dhcp_hosts(host, 'nltest-unit') == [{'mac': port['mac'], 'ip': '10.254.253.10', 'name': 'web-1'}]
+    assert 'pw' not in json.dumps(result)
+
+    dom = host.lookupByUUIDString(UUID)
+    assert dom.name() == 'instance-' + UUID and dom.isActive()
+    after = result['diff']['after']
+    assert (after['vcpus'], after['memory_mb'], after['type']) == (2, 256, 'qemu')
+    inst = str(tmp_path / 'instances' / UUID)
+    assert [(d['target'], d['source'], d['device']) for d in after['disks']] == [
+        ('vda', inst + '/disk', 'disk'), ('vdb', inst + '/disk.eph0', 'disk'),
+        ('vdc', inst + '/disk.swap', 'disk'), ('hdc', inst + '/disk.config', 'cdrom')]
+    assert after['os']['kernel'] == inst + '/kernel'
+    assert after['os']['cmdline'] == 'console=ttyS0 panic=-1'
+    assert after['interfaces'][0]['mac'] == port['mac']
+    assert after['console_log'] == inst + '/console.log'
+    assert after['record']['vm_state'] == 'active'
+
+    assert os.path.realpath(inst + '/kernel').startswith(str(state / '_base'))
+    info = json.loads(subprocess.check_output(['qemu-img', 'info', '--output=json', inst + '/disk']))
+    assert info['virtual-size'] == 1024 ** 3
+    iso = pycdlib.PyCdlib()
+    iso.open(inst + '/disk.config')
+    out = io.BytesIO()
+    iso.get_file_from_iso_fp(out, rr_path='/openstack/latest/meta_data.json')
+    iso.close()
+    assert json.loads(out.getvalue())['uuid'] == UUID
+    assert claims.list_claims(str(state)) == []
+    assert read_failed_builds(str(state)) == 0
+
+
+def test_build_again_is_unchanged(host, tmp_path, catalog):
+    first = build.Builder(host, params(tmp_path, server(catalog)), runner).build()
+    again = build.Builder(host, params(tmp_path, server(catalog)), runner).build()
+    assert again['changed'] is False
+    assert again['server'] == first['server']
+
+
+def test_images_on_the_controller_not_cached_are_asked_for_before_the_claim(host, tmp_path, catalog):
+    """What the action plugin relies on: the build names the controller's images the host's
+    cache lacks and stops before claiming or counting anything; once cached, it builds."""
+    srv = server(catalog)
+    p = params(tmp_path, srv, controller_images=['image', 'kernel'])
+    with pytest.raises(build.ImagesNeeded) as err:
+        build.Builder(host, p, runner).build()
+    assert err.value.keys == ['image', 'kernel']
+    assert not os.path.exists(str(tmp_path / 'state' / 'failed_builds'))
+    assert_nothing_left(host, tmp_path)
+    image_cache.fetch_image(str(tmp_path / 'state'), srv['kernel'], runner)
+    with pytest.raises(build.ImagesNeeded) as err:
+        build.Builder(host, p, runner).build()
+    assert err.value.keys == ['image']
+    image_cache.fetch_image(str(tmp_path / 'state'), srv['image'], runner)
+    assert build.Builder(host, p, runner).build()['changed'] is True
+
+
+def test_second_server_gets_next_address(host, tmp_path, catalog):
+    first = build.Builder(host, params(tmp_path, server(catalog)), runner).build()
+    other = server(catalog, uuid='0b9c6a55-5a0c-4c6e-9a5e-3b2a7f9d1c02', hostname='web-2')
+    second = build.Builder(host, params(tmp_path, other), runner).build()
+    assert second['server']['ports'][0]['fixed_ip'] == '10.254.253.11'
+    assert second['server']['ports'][0]['mac'] != first['server']['ports'][0]['mac']
+
+
+def test_check_mode_plans_without_changes(host, tmp_path, catalog):
+    planned = build.Builder(host, params(tmp_path, server(catalog)), runner).plan()
+    assert planned['changed'] is True
+    assert [s['step'] for s in planned['plan']] == list(build.STEPS)
+    assert 'to fetch' in planned['plan'][2]['detail']
+    assert planned['diff']['after']['name'] == 'instance-' + UUID
+    assert planned['server']['ports'][0]['fixed_ip'] == '10.254.253.10'
+    assert_nothing_left(host, tmp_path)
+    assert not os.path.exists(str(tmp_path / 'state' / '_base'))
+
+
+def test_check_mode_reports_claim_failure(host, tmp_path, catalog):
+    big = server(catalog)
+    big['flavor'] = dict(big['flavor'], memory_mb=4000)
+    builder = build.Builder(host, params(tmp_path, big, ram_allocation_ratio=1.0), runner)
+    with pytest.raises(build.BuildError) as err:
+        builder.plan()
+    assert (err.value.step, err.value.reschedule) == ('claim', True)
+    assert 'MEMORY_MB: requested 4000, used 0 of capacity 3584' in err.value.cause
+
+
+def test_claim_that_does_not_fit(host, tmp_path, catalog):
+    big = server(catalog)
+    big['flavor'] = dict(big['flavor'], vcpus=4)
+    build.Builder(host, params(tmp_path, server(catalog), cpu_allocation_ratio=1.0), runner).build()
+    other = dict(big, uuid='0b9c6a55-5a0c-4c6e-9a5e-3b2a7f9d1c02')
+    with pytest.raises(build.BuildError) as err:
+        build.Builder(host, params(tmp_path, other, cpu_allocation_ratio=1.0), runner).build()
+    assert (err.value.step, err.value.reschedule) == ('claim', True)
+    assert 'VCPU: requested 4, used 2 of capacity 4' in err.value.cause
+    assert err.value.message(other['uuid'], 'hv1').startswith(
+        'Build of instance %s failed on hv1 at step claim: ' % other['uuid'])
+    assert not os.path.exists(str(tmp_path / 'instances' / other['uuid']))
+    assert read_failed_builds(str(tmp_path / 'state')) == 0
+
+
+def test_bad_checksum_leaves_nothing(host, tmp_path, catalog):
+    srv = server(catalog)
+    srv['image'] = dict(srv['image'], checksum='sha256:' + '0' * 64)
+    with pytest.raises(build.BuildError) as err:
+        build.Builder(host, params(tmp_path, srv), runner).build()
+    assert (err.value.step, err.value.reschedule) == ('image', True)
+    assert 'checksum mismatch' in err.value.cause
+    assert_nothing_left(host, tmp_path)
+    assert os.listdir(str(tmp_path / 'state' / '_base')) == []
+    assert read_failed_builds(str(tmp_path / 'state')) == 1
+
+
+def test_two_servers_of_one_host_name_both_build(host, tmp_path, catalog):
+    first = build.Builder(host, params(tmp_path, server(catalog)), runner).build()
+    other = server(catalog, uuid='0b9c6a55-5a0c-4c6e-9a5e-3b2a7f9d1c02')
+    second = build.Builder(host, params(tmp_path, other), runner).build()
+    assert second['server']['hostname'] == 'web-1'
+    # libvirt refuses a second DHCP entry of the same name: the second lease has none.
+    assert sorted((entry['ip'], entry['name']) for entry in dhcp_hosts(host, 'nltest-unit')) == [
+        ('10.254.253.10', 'web-1'), ('10.254.253.11', None)]
+    assert first['server']['ports'][0]['fixed_ip'] == '10.254.253.10'
+
+
+def test_unreachable_libvirtd_counts_a_failed_build(tmp_path):
+    state = str(tmp_path / 'state')
+    with pytest.raises(libvirt.libvirtError):
+        build.connect('qemu:///system?socket=%s' % (tmp_path / 'no-libvirtd.sock'), state)
+    assert read_failed_builds(state) == 1
+    build.connect('test:///default', state).close()
+    assert read_failed_builds(state) == 1
+
+
+def test_failed_build_keeps_its_cause_when_the_counter_cannot_be_written(host, tmp_path, catalog):
+    srv = server(catalog)
+    srv['image'] = dict(srv['image'], checksum='sha256:' + '0' * 64)
+    # The counter's place is taken by a directory: renaming the new count onto it fails.
+    os.makedirs(str(tmp_path / 'state' / 'failed_builds'))
+    with pytest.raises(build.BuildError) as err:
+        build.Builder(host, params(tmp_path, srv), runner).build()
+    assert (err.value.step, err.value.reschedule) == ('image', True)
+    assert err.value.cause.startswith('image img-1: checksum mismatch')
+    assert 'and counting the failed build failed' in err.value.cause
+    assert_nothing_left(host, tmp_path)
+    assert sorted(os.listdir(str(tmp_path / 'state'))) == [
+        '_base', 'claims', 'compute.lock', 'failed_builds', 'locks']
+
+
+def test_requested_ip_in_use_fails_network_step(host, tmp_path, catalog):
+    build.Builder(host, params(tmp_path, server(catalog)), runner).build()
+    srv = server(catalog, uuid='0b9c6a55-5a0c-4c6e-9a5e-3b2a7f9d1c02')
+    srv['networks'] = [dict(srv['networks'][0], fixed_ip='10.254.253.10')]
+    with pytest.raises(build.BuildError) as err:
+        build.Builder(host, params(tmp_path, srv), runner).build()
+    assert (err.value.step, err.value.reschedule) == ('network', False)
+    assert 'networks[0].fixed_ip: 10.254.253.10 is already in use' in err.value.cause
+    assert len(host.listAllDomains()) == 1
+    assert len(dhcp_hosts(host, 'nltest-unit')) == 1
+    assert claims.list_claims(str(tmp_path / 'state')) == []
+
+
+def test_define_failure_rolls_back(host, tmp_path, catalog):
+    """A domain of the same name but another uuid makes defineXML fail after the disks, the
+    config drive and the DHCP entry exist."""
+    host.defineXML("<domain type='qemu'><name>instance-%s</name><memory>1024</memory>"
+                   "<os><type>hvm</type></os></domain>" % UUID)
+    with pytest.raises(build.BuildError) as err:
+        build.Builder(host, params(tmp_path, server(catalog)), runner).build()
+    assert (err.value.step, err.value.reschedule) == ('define', True)
+    assert [d.name() for d in host.listAllDomains()] == ['instance-' + UUID]
+    assert not os.path.exists(str(tmp_path / 'instances' / UUID))
+    assert dhcp_hosts(host, 'nltest-unit') == []
+    assert claims.list_claims(str(tmp_path / 'state')) == []
+    assert read_failed_builds(str(tmp_path / 'state')) == 1
+
+
+@pytest.mark.parametrize('over,field', [
+    ({'user_data': 'not base64!'}, 'user_data: must be base64'),
+    ({'virt_type': 'xen'}, 'virt_type must be one of'),
+])
+def test_validation_fails_before_anything(host, tmp_path, catalog, over, field):
+    with pytest.raises(build.BuildError) as err:
+        build.Builder(host, params(tmp_path, server(catalog), **over), runner).build()
+    assert err.value.step == 'validate' and err.value.reschedule is False
+    assert field in err.value.cause
+    assert not os.path.exists(str(tmp_path / 'state'))
+
+
+def test_delete(host, tmp_path, catalog):
+    record = build.Builder(host, params(tmp_path, server(catalog)), runner).build()['server']
+    args = (host, UUID, str(tmp_path / 'instances'), str(tmp_path / 'state'))
+    checked = build.delete(*args, check_mode=True)
+    assert checked == {'changed': True, 'server': record}
+    assert host.lookupByUUIDString(UUID).isActive()
+    assert build.delete(*args) == {'changed': True, 'server': record}
+    assert_nothing_left(host, tmp_path)
+    assert build.delete(*args) == {'changed': False, 'server': None}
+
+
+def test_delete_removes_a_stale_half_build(host, tmp_path, catalog):
+    """What a killed build leaves (claim with a DHCP entry, instance dir) goes too."""
+    state, inst = str(tmp_path / 'state'), tmp_path / 'instances' / UUID
+    inst.mkdir(parents=True)
+    (inst / 'disk').write_bytes(b'x')
+    from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.network import add_dhcp_host
+    add_dhcp_host(host, 'nltest-unit', 'fa:16:3e:00:00:09', '10.254.253.19', 'x')
+    with claims.claim(state, UUID, {'vcpus': 1, 'memory_mb': 1}, lambda c: []) as held:
+        held.save_ports([{'id': 'p', 'network_id': 'net-1', 'mac': 'fa:16:3e:00:00:09',
+                          'fixed_ip': '10.254.253.19', 'dhcp_network': 'nltest-unit'}])
+    assert build.delete(host, UUID, str(tmp_path / 'instances'), state)['changed'] is True
+    assert_nothing_left(host, tmp_path)
+
+
+@pytest.mark.parametrize('flavor,bus,expected', [
+    ({'ephemeral_gb': 0, 'swap': 0}, 'virtio', ['vda', 'hdc']),
+    ({'ephemeral_gb': 1, 'swap': 0}, 'virtio', ['vda', 'vdb', 'hdc']),
+    ({'ephemeral_gb': 1, 'swap': 1}, 'ide', ['hda', 'hdb', 'hdc', 'hdd']),
+    ({'ephemeral_gb': 1, 'swap': 1}, 'scsi', ['sda', 'sdb', 'sdc', 'hdc']),
+])
+def test_disk_targets(flavor, bus, expected):
+    srv = {'flavor': flavor, 'image': {'properties': {'hw_disk_bus': bus}}}
+    layout = build.disk_layout(srv)
+    assert build._target_devs(layout) == expected
+
+
+@pytest.mark.parametrize('props,bus,dev', [
+    ({}, 'ide', 'hdc'),
+    ({'hw_machine_type': 'pc-i440fx-7.2'}, 'ide', 'hdc'),
+    # q35 has no IDE controller: Nova puts its cdrom on SATA.
+    ({'hw_machine_type': 'q35'}, 'sata', 'sdc'),
+    ({'hw_machine_type': 'pc-q35-7.2'}, 'sata', 'sdc'),
+    ({'hw_machine_type': 'q35', 'hw_cdrom_bus': 'scsi'}, 'scsi', 'sdc'),
+])
+def test_config_drive_bus_follows_the_machine_type(props, bus, dev):
+    srv = {'flavor': {}, 'image': {'properties': props}}
+    layout = build.disk_layout(srv)
+    assert layout[-1] == ('disk.config', 'raw', 'cdrom', bus)
+    assert build._target_devs(layout)[-1] == dev
+
+
+# ---- the modules ------------------------------------------------------------------------
+
+def run_module(module, args, capsys, check_mode=False, diff=False):
+    from ansible.module_utils.testing import patch_module_args
+    with patch_module_args(dict(args, _ansible_check_mode=check_mode, _ansible_diff=diff)):
+        with pytest.raises(SystemExit):
+            module.main()
+    return json.loads(capsys.readouterr().out)
+
+
+def module_args(tmp_path, srv, **over):
+    args = dict(params(tmp_path, srv), uri='test://%s' % (tmp_path / 'node.xml'))
+    args.update(over)
+    return args
+
+
+def test_server_build_module(tmp_path, catalog, capsys):
+    from ansible_collections.novalite.compute.plugins.modules import server_build
+    (tmp_path / 'node.xml').write_text(NODE_XML)
+    checked = run_module(server_build, module_args(tmp_path, server(catalog)), capsys,
+                         check_mode=True, diff=True)
+    assert checked['changed'] is True and checked['host'] == 'hv1'
+    assert [s['step'] for s in checked['plan']] == list(build.STEPS)
+    assert checked['diff']['before'] == {} and checked['diff']['after']['vcpus'] == 2
+    # Each connection to a test:// file is a fresh host, so a real build is checked here by
+    # its result only.
+    built = run_module(server_build, module_args(tmp_path, server(catalog)), capsys)
+    assert built['changed'] is True and built['server']['vm_state'] == 'active'
+    assert set(built['timings']) == set(build.STEPS) and 'diff' not in built
+    assert 'pw' not in json.dumps(built['server'])
+
+
+def test_server_build_module_hides_file_contents_but_not_paths(tmp_path, catalog, capsys):
+    from ansible_collections.novalite.compute.plugins.modules import server_build
+    (tmp_path / 'node.xml').write_text(NODE_XML)
+    secret = 'injected-secret-%s' % UUID
+    contents = base64.b64encode(secret.encode()).decode()
+    srv = dict(server(catalog), injected_file_paths=['/etc/motd'])
+    args = module_args(tmp_path, srv, injected_files=[{'path': '/etc/motd', 'contents': contents}])
+    out = json.dumps(run_module(server_build, args, capsys))
+    assert secret not in out and contents not in out
+    assert '/etc/motd' in out
+
+
+def test_server_build_module_failure_keys(tmp_path, catalog, capsys):
+    from ansible_collections.novalite.compute.plugins.modules import server_build
+    (tmp_path / 'node.xml').write_text(NODE_XML)
+    srv = server(catalog)
+    srv['image'] = dict(srv['image'], checksum='sha256:' + '0' * 64)
+    failed = run_module(server_build, module_args(tmp_path, srv), capsys)
+    assert failed['failed'] is True
+    assert failed['msg'].startswith('Build of instance %s failed on hv1 at step image: ' % UUID)
+    assert (failed['failed_step'], failed['reschedule']) == ('image', True)
+    assert 'image' in failed['timings']
+
+
+def test_server_build_module_names_the_images_it_needs(tmp_path, catalog, capsys):
+    from ansible_collections.novalite.compute.plugins.modules import server_build
+    (tmp_path / 'node.xml').write_text(NODE_XML)
+    failed = run_module(server_build, module_args(tmp_path, server(catalog), controller_images=['ramdisk']),
+                        capsys)
+    assert failed['failed'] is True and failed['images_needed'] == ['ramdisk']
+    assert (failed['failed_step'], failed['reschedule']) == ('image', True)
+    assert 'needs images first: not in the image cache of the host' in failed['msg']
+
+
+def test_server_delete_module_absent(tmp_path, capsys):
+    from ansible_collections.novalite.compute.plugins.modules import server_delete
+    (tmp_path / 'node.xml').write_text(NODE_XML)
+    result = run_module(server_delete, {'uri': 'test://%s' % (tmp_path / 'node.xml'),
+                                        'server': UUID,
+                                        'instances_path': str(tmp_path / 'instances'),
+                                        'state_path': str(tmp_path / 'state')}, capsys)
+    assert result['changed'] is False and result['server'] is None

@@ -1,0 +1,98 @@
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Build rounds: assignments and rescheduling to alternates."""
+
+import pytest
+
+from ansible_collections.novalite.compute.plugins.module_utils.conductor import manager as conductor
+
+INSTANCES = [{'uuid': 'u1', 'name': 'web-1'}, {'uuid': 'u2', 'name': 'web-2'}]
+SELECTIONS = [
+    [{'host': 'hv1'}, {'host': 'hv2'}, {'host': 'hv3'}],
+    [{'host': 'hv2'}, {'host': 'hv3'}],
+]
+
+
+def ok(inst):
+    return {'build_instance': inst, 'ansible_loop_var': 'build_instance', 'changed': True,
+            'server': {'uuid': inst['uuid'], 'name': inst['name']}}
+
+
+def failed(inst, msg, reschedule=True):
+    return {'build_instance': inst, 'ansible_loop_var': 'build_instance', 'failed': True,
+            'msg': msg, 'reschedule': reschedule}
+
+
+def test_first_round_is_the_selected_hosts():
+    state = conductor.initial_state(INSTANCES)
+    assert state['pending'] == {'u1': 0, 'u2': 0}
+    assert conductor.assignments(state, INSTANCES, SELECTIONS) == {
+        'hv1': [INSTANCES[0]], 'hv2': [INSTANCES[1]]}
+
+
+def test_built_servers_are_kept_and_nothing_is_pending():
+    state = conductor.initial_state(INSTANCES)
+    after = conductor.collect(state, INSTANCES, SELECTIONS, [ok(INSTANCES[0]), ok(INSTANCES[1])])
+    assert [s['uuid'] for s in after['built']] == ['u1', 'u2']
+    assert after['pending'] == {} and after['failures'] == []
+    assert conductor.assignments(after, INSTANCES, SELECTIONS) == {}
+
+
+def test_a_reschedulable_failure_moves_to_the_next_alternate():
+    state = conductor.initial_state(INSTANCES)
+    after = conductor.collect(state, INSTANCES, SELECTIONS,
+                              [failed(INSTANCES[0], 'claim refused'), ok(INSTANCES[1])])
+    assert after['pending'] == {'u1': 1}
+    assert after['errors'] == {'u1': ['hv1: claim refused']}
+    assert conductor.assignments(after, INSTANCES, SELECTIONS) == {'hv2': [INSTANCES[0]]}
+    third = conductor.collect(after, INSTANCES, SELECTIONS, [failed(INSTANCES[0], 'image missing')])
+    assert conductor.assignments(third, INSTANCES, SELECTIONS) == {'hv3': [INSTANCES[0]]}
+
+
+def test_a_failure_no_host_can_fix_is_final():
+    state = conductor.initial_state(INSTANCES)
+    after = conductor.collect(state, INSTANCES, SELECTIONS,
+                              [failed(INSTANCES[0], 'bad user_data', reschedule=False), ok(INSTANCES[1])])
+    assert after['pending'] == {}
+    assert after['failures'] == ['Build of web-1 (u1) failed after 1 attempt(s): hv1: bad user_data']
+
+
+def test_running_out_of_alternates_gives_every_message():
+    state = conductor.initial_state(INSTANCES[1:])
+    selections = SELECTIONS[1:]
+    state = conductor.collect(state, INSTANCES[1:], selections, [failed(INSTANCES[1], 'no room')])
+    state = conductor.collect(state, INSTANCES[1:], selections, [failed(INSTANCES[1], 'libvirtd down')])
+    assert state['pending'] == {}
+    assert state['failures'] == ['Build of web-2 (u2) failed after 2 attempt(s): hv2: no room | hv3: libvirtd down']
+
+
+def test_the_last_round_reschedules_nothing():
+    state = conductor.initial_state(INSTANCES[:1])
+    after = conductor.collect(state, INSTANCES[:1], SELECTIONS[:1], [failed(INSTANCES[0], 'no room')],
+                              last_round=True)
+    assert after['pending'] == {} and len(after['failures']) == 1
+
+
+def test_a_host_that_did_not_report_counts_as_a_failure_another_host_may_fix():
+    state = conductor.initial_state(INSTANCES[:1])
+    after = conductor.collect(state, INSTANCES[:1], SELECTIONS[:1], [])
+    assert after['pending'] == {'u1': 1}
+    assert 'did not report' in after['errors']['u1'][0]
+
+
+def test_results_under_the_default_loop_variable_are_read_too():
+    state = conductor.initial_state(INSTANCES[:1])
+    result = {'item': INSTANCES[0], 'server': {'uuid': 'u1'}}
+    assert conductor.collect(state, INSTANCES[:1], SELECTIONS[:1], [result])['built'] == [{'uuid': 'u1'}]
+
+
+def test_the_state_before_a_round_is_not_changed():
+    state = conductor.initial_state(INSTANCES)
+    conductor.collect(state, INSTANCES, SELECTIONS, [failed(INSTANCES[0], 'x'), ok(INSTANCES[1])])
+    assert state == conductor.initial_state(INSTANCES)
+
+
+def test_fewer_selections_than_instances_is_an_error():
+    with pytest.raises(ValueError, match='2 instances but only 1 selections'):
+        conductor.assignments(conductor.initial_state(INSTANCES), INSTANCES, SELECTIONS[:1])

@@ -1,0 +1,485 @@
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The FilterScheduler end to end: forced/ignored hosts, multi-create, alternates, errors,
+ties, the trace; and the incremental scheduler against Nova's structure."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import copy
+import random
+
+import pytest
+
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler import engine as incremental_scheduler
+from ansible_collections.novalite.compute.plugins.module_utils.errors import (
+    NoValidHost, ValidationError)
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.manager import (
+    filter_hosts, load_host_states, schedule, select_destinations, weigh_hosts)
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.options import resolve
+
+from scheduler_helpers import NOW, random_cluster, random_options, random_request
+
+
+def host(name, ram_used=0, **fields):
+    data = dict(host=name, vcpus_total=8, vcpus_used=0, memory_mb_total=8192,
+                memory_mb_used=ram_used, disk_gb_total=100, disk_gb_used=0,
+                cpu_allocation_ratio=1.0, ram_allocation_ratio=1.0, disk_allocation_ratio=1.0)
+    data.update(fields)
+    return data
+
+
+def spec(count=1, group=None, **fields):
+    data = dict(flavor=dict(name='m1.small', vcpus=1, memory_mb=2048, root_gb=10),
+                instance_uuids=['uuid-%d' % n for n in range(1, count + 1)], num_instances=count,
+                instance_group=group)
+    data.update(fields)
+    return data
+
+
+def group(policy, **fields):
+    data = dict(uuid='g-1', name='web-ag', policy=policy, rules={}, members=[], hosts=[])
+    data.update(fields)
+    return data
+
+
+def chosen(selections):
+    return [entry[0]['host'] for entry in selections]
+
+
+THREE = [host('hv1', ram_used=4096), host('hv2', ram_used=0), host('hv3', ram_used=2048)]
+
+
+def test_single_instance_goes_to_the_best_host_and_others_are_alternates():
+    selections, trace = select_destinations(THREE, spec())
+    assert chosen(selections) == ['hv2']
+    assert [item['host'] for item in selections[0]] == ['hv2', 'hv3', 'hv1']
+    assert selections[0][0] == {'host': 'hv2', 'nodename': 'hv2', 'weight': trace[0]['weighed'][0]['weight']}
+    assert [row['host'] for row in trace[0]['weighed']] == ['hv2', 'hv3', 'hv1']
+    assert trace[0]['selected'] == 'hv2' and trace[0]['alternates'] == ['hv3', 'hv1']
+    ram = trace[0]['weighed'][1]['weighers']['RAMWeigher']
+    assert ram == {'raw': 6144, 'normalized': 0.75, 'multiplier': 1.0, 'weighted': 0.75}
+
+
+def test_inputs_are_not_changed():
+    hosts, request = copy.deepcopy(THREE), spec(3, group=group('anti-affinity'))
+    before = (copy.deepcopy(hosts), copy.deepcopy(request))
+    select_destinations(hosts, request)
+    assert (hosts, request) == before
+
+
+def test_stacking_with_negative_ram_multiplier():
+    selections, _trace = select_destinations(THREE, spec(), {'ram_weight_multiplier': -1.0})
+    assert chosen(selections) == ['hv1']
+
+
+def test_multi_create_consumes_between_picks():
+    # hv2 is emptiest; after one 2 GiB pick it is level with hv3 (a tie keeps the order),
+    # after two it is below it.
+    selections, trace = select_destinations(THREE, spec(3), {'weight_classes': ['RAMWeigher']})
+    assert chosen(selections) == ['hv2', 'hv2', 'hv3']
+    assert [t['instance_uuid'] for t in trace] == ['uuid-1', 'uuid-2', 'uuid-3']
+
+
+def test_multi_create_all_or_nothing():
+    hosts = [host('hv1', ram_used=4096), host('hv2', ram_used=6144)]   # room for 2 + 1
+    with pytest.raises(NoValidHost) as err:
+        select_destinations(hosts, spec(4), {'weight_classes': ['RAMWeigher']})
+    # hv1 was full for instance 3 already; instance 4 starts from what survived, hv2.
+    assert str(err.value) == (
+        'No valid host was found. instance 4 of 4 (uuid-4): ResourceFilter removed hv2: '
+        'MEMORY_MB: requested 2048, used 8192 of capacity 8192')
+    assert len(err.value.trace) == 4
+    assert [t['selected'] for t in err.value.trace[:3]] == ['hv1', 'hv1', 'hv2']
+    assert 'selected' not in err.value.trace[3]
+
+
+def test_anti_affinity_across_a_multi_create():
+    selections, _trace = select_destinations(THREE, spec(3, group=group('anti-affinity')))
+    assert sorted(chosen(selections)) == ['hv1', 'hv2', 'hv3']
+
+
+def test_anti_affinity_no_valid_host_message():
+    hosts = [host('hv1', instances={'old-1': 'g-1'}), host('hv2', instances={'old-2': 'g-1'}),
+             host('hv3', instances={'old-3': None})]
+    request = spec(1, group=group('anti-affinity', members=['old-1', 'old-2', 'old-3']))
+    with pytest.raises(NoValidHost) as err:
+        select_destinations(hosts, request)
+    assert err.value.msg == ('No valid host was found. ServerGroupAntiAffinityFilter removed '
+                             'hv1, hv2, hv3: group web-ag already has a server there')
+
+
+def test_anti_affinity_max_server_per_host():
+    request = spec(4, group=group('anti-affinity', rules={'max_server_per_host': 2}))
+    selections, _trace = select_destinations(THREE[:2], request)
+    assert sorted(chosen(selections)) == ['hv1', 'hv1', 'hv2', 'hv2']
+    with pytest.raises(NoValidHost, match='instance 5 of 5'):
+        select_destinations(THREE[:2], spec(5, group=group('anti-affinity', rules={'max_server_per_host': 2})))
+
+
+def test_affinity_keeps_a_multi_create_together():
+    selections, _trace = select_destinations(THREE, spec(3, group=group('affinity')))
+    assert chosen(selections) == ['hv2', 'hv2', 'hv2']
+
+
+def test_affinity_follows_existing_members():
+    request = spec(2, group=group('affinity', members=['old'], hosts=['hv1']))
+    selections, _trace = select_destinations(THREE, request)
+    assert chosen(selections) == ['hv1', 'hv1']
+    full = spec(3, group=group('affinity', members=['old'], hosts=['hv1']))
+    with pytest.raises(NoValidHost, match='instance 3 of 3 .*ResourceFilter removed hv1'):
+        select_destinations(THREE, full)
+
+
+def test_soft_anti_affinity_spreads_but_never_fails():
+    request = spec(4, group=group('soft-anti-affinity'))
+    multipliers = {'ram_weight_multiplier': 0.0, 'cpu_weight_multiplier': 0.0,
+                   'disk_weight_multiplier': 0.0, 'io_ops_weight_multiplier': 0.0}
+    selections, _trace = select_destinations(THREE[1:], request, multipliers)
+    assert sorted(chosen(selections)) == ['hv2', 'hv2', 'hv3', 'hv3']
+
+
+def test_alternates_never_include_a_selected_host_and_respect_max_attempts():
+    hosts = [host('hv%d' % n, ram_used=256 * n) for n in range(1, 7)]
+    selections, _trace = select_destinations(hosts, spec(2, group=group('anti-affinity')),
+                                             {'max_attempts': 3})
+    picked = set(chosen(selections))
+    for entry in selections:
+        assert len(entry) == 3
+        assert not picked.intersection(item['host'] for item in entry[1:])
+    assert [item['host'] for item in selections[0][1:]] == ['hv3', 'hv4']
+    single, _trace = select_destinations(hosts, spec(), {'max_attempts': 1})
+    assert len(single[0]) == 1
+
+
+def test_alternates_are_refiltered_after_the_last_pick():
+    # Two hosts with room for exactly one instance each, one roomy host.
+    hosts = [host('big'), host('a', ram_used=6144), host('b', ram_used=6144)]
+    selections, _trace = select_destinations(hosts, spec(2), {'ram_weight_multiplier': -1.0})
+    assert chosen(selections) == ['a', 'b']
+    assert [[item['host'] for item in entry[1:]] for entry in selections] == [['big'], ['big']]
+
+
+def test_fewer_hosts_than_alternates():
+    selections, _trace = select_destinations(THREE[:1], spec(), {'max_attempts': 5})
+    assert selections == [[{'host': 'hv1', 'nodename': 'hv1', 'weight': 0.0}]]
+
+
+@pytest.mark.parametrize('fields, expected', [
+    (dict(force_hosts=['HV3']), ['hv3']),                       # case-insensitive
+    (dict(force_nodes=['hv1']), ['hv1']),
+    (dict(ignore_hosts=['hv2']), ['hv3']),
+    (dict(ignore_hosts=['hv2', 'hv3'], force_hosts=['hv3', 'hv1']), ['hv1']),   # ignore first
+    (dict(requested_destination={'host': 'hv1', 'node': None}), ['hv1']),
+    (dict(requested_destination={'host': 'hv1', 'node': 'hv1'}), ['hv1']),
+])
+def test_forced_ignored_and_requested_hosts(fields, expected):
+    selections, _trace = select_destinations(THREE, spec(**fields))
+    assert chosen(selections) == expected
+
+
+def test_forced_host_skips_filters_but_not_the_resource_fit():
+    hosts = [host('hv1', service_disabled=True), host('hv2', ram_used=8000)]
+    selections, trace = select_destinations(hosts, spec(force_hosts=['hv1']))
+    assert chosen(selections) == ['hv1']
+    assert trace[0]['filters_skipped'] == 'forced host or node: only ResourceFilter runs'
+    assert [step['filter'] for step in trace[0]['filters']] == ['force_hosts', 'ResourceFilter']
+    with pytest.raises(NoValidHost, match='ResourceFilter removed hv2: MEMORY_MB'):
+        select_destinations(hosts, spec(force_hosts=['hv2']))
+
+
+def test_requested_destination_still_runs_filters():
+    hosts = [host('hv1', service_disabled=True, service_disabled_reason='broken fan'), host('hv2')]
+    with pytest.raises(NoValidHost) as err:
+        select_destinations(hosts, spec(requested_destination={'host': 'hv1'}))
+    assert err.value.msg == ('No valid host was found. ComputeFilter removed hv1: '
+                             'compute service disabled: broken fan')
+
+
+@pytest.mark.parametrize('fields, message', [
+    (dict(force_hosts=['hv9']), 'force_hosts removed hv1, hv2, hv3: not in force_hosts hv9'),
+    (dict(force_nodes=['n9']), 'force_nodes removed hv1, hv2, hv3: not in force_nodes n9'),
+    (dict(force_hosts=['hv1'], force_nodes=['hv2']), 'force_nodes removed hv1: not in force_nodes hv2'),
+    (dict(ignore_hosts=['hv1', 'hv2', 'hv3']), 'ignore_hosts removed hv1, hv2, hv3: listed in ignore_hosts'),
+    (dict(requested_destination={'host': 'hv9', 'node': 'n9'}),
+     'requested_destination removed hv1, hv2, hv3: not the requested destination hv9:n9'),
+])
+def test_no_host_left_by_request_restrictions(fields, message):
+    with pytest.raises(NoValidHost) as err:
+        select_destinations(THREE, spec(**fields))
+    assert err.value.reason == message
+
+
+def test_no_hosts_at_all():
+    with pytest.raises(NoValidHost, match='there are no hosts to choose from'):
+        select_destinations([], spec())
+
+
+def test_mixed_reasons_are_listed_per_host():
+    hosts = [host('hv1', service_disabled=True), host('hv2', updated='2000-01-01T00:00:00Z')]
+    with pytest.raises(NoValidHost) as err:
+        select_destinations(hosts, spec())
+    assert err.value.reason.startswith('ComputeFilter removed hv1 (compute service disabled); '
+                                       'hv2 (compute service not heard from for ')
+
+
+def test_trace_lists_each_filter_step():
+    hosts = THREE + [host('hv4', ram_used=8000), host('hv5', service_disabled=True)]
+    _selections, trace = select_destinations(hosts, spec(2))
+    first = trace[0]['filters']
+    assert [step['filter'] for step in first] == resolve()['enabled_filters']
+    assert first[0] == {'filter': 'ResourceFilter', 'hosts_in': 5, 'hosts_out': 4, 'removed': ['hv4'],
+                        'reasons': {'hv4': 'MEMORY_MB: requested 2048, used 8000 of capacity 8192'}}
+    assert first[2]['removed'] == ['hv5']
+    # Once-per-request filters do not run again for the second instance.
+    assert [step['filter'] for step in trace[1]['filters']] == [
+        'ResourceFilter', 'ServerGroupAntiAffinityFilter', 'ServerGroupAffinityFilter']
+    assert trace[1]['hosts_in'] == 3
+
+
+def test_host_subset_size_is_random_among_the_best_and_seedable():
+    hosts = [host('hv%d' % n, ram_used=100 * n) for n in range(1, 6)]
+    seen = set()
+    for seed in range(40):
+        selections, _trace = select_destinations(hosts, spec(), {'host_subset_size': 3, 'random_seed': seed})
+        seen.add(chosen(selections)[0])
+    assert seen == {'hv1', 'hv2', 'hv3'}
+    runs = [select_destinations(hosts, spec(), {'host_subset_size': 5, 'random_seed': 7})[0] for _run in range(2)]
+    assert runs[0] == runs[1]
+
+
+def test_shuffle_best_same_weighed_hosts():
+    hosts = [host('hv%d' % n) for n in range(1, 5)]
+    plain = set(chosen(select_destinations(hosts, spec(), {'random_seed': seed})[0])[0] for seed in range(20))
+    assert plain == {'hv1'}
+    shuffle = {'shuffle_best_same_weighed_hosts': True}
+    shuffled = set(chosen(select_destinations(hosts, spec(), dict(shuffle, random_seed=seed))[0])[0]
+                   for seed in range(40))
+    assert shuffled == {'hv1', 'hv2', 'hv3', 'hv4'}
+
+
+def test_spec_without_uuids_still_tracks_the_group():
+    request = spec(3, group=group('anti-affinity'))
+    del request['instance_uuids']
+    selections, trace = select_destinations(THREE, request)
+    assert sorted(chosen(selections)) == ['hv1', 'hv2', 'hv3']
+    assert len(set(t['instance_uuid'] for t in trace)) == 3
+
+
+@pytest.mark.parametrize('options, words', [
+    ({'no_such_option': 1}, 'scheduler: unknown option no_such_option'),
+    ({'enabled_filters': ['RamFilter']}, 'scheduler.enabled_filters: unknown filter RamFilter'),
+    ({'weight_classes': 'RAMWeigher, Nope'}, 'scheduler.weight_classes: unknown weigher Nope'),
+    ({'host_subset_size': 0}, 'scheduler.host_subset_size: must be at least 1'),
+    ({'max_attempts': 'three'}, 'scheduler.max_attempts: must be an integer'),
+    ({'ram_weight_multiplier': 'x'}, 'scheduler.ram_weight_multiplier: must be a number'),
+    ({'shuffle_best_same_weighed_hosts': 'maybe'}, 'must be a boolean'),
+])
+def test_bad_options_are_named(options, words):
+    with pytest.raises(ValidationError) as err:
+        select_destinations(THREE, spec(), options)
+    assert words in err.value.msg
+
+
+def test_option_defaults_and_conversion():
+    opts = resolve({'weight_classes': 'nova.scheduler.weights.ram.RAMWeigher,CPUWeigher',
+                    'shuffle_best_same_weighed_hosts': 'yes', 'max_attempts': '5'})
+    assert opts['weight_classes'] == ['RAMWeigher', 'CPUWeigher']
+    assert opts['shuffle_best_same_weighed_hosts'] is True and opts['max_attempts'] == 5
+    defaults = resolve()
+    assert defaults['io_ops_weight_multiplier'] == -1.0
+    assert defaults['build_failure_weight_multiplier'] == 1000000.0
+    assert defaults['num_instances_weight_multiplier'] == 0.0
+    assert defaults['enabled_filters'][:2] == ['ResourceFilter', 'AvailabilityZoneFilter']
+    assert len(resolve({'weight_classes': ['nova.scheduler.weights.all_weighers']})['weight_classes']) == 9
+
+
+def test_bad_input_is_named():
+    with pytest.raises(ValidationError, match=r'request_spec.flavor: is required'):
+        select_destinations(THREE, {})
+    with pytest.raises(ValidationError, match=r'hosts\[1\]: must be a host state dict'):
+        select_destinations([THREE[0], 'hv2'], spec())
+
+
+def test_filter_hosts_and_weigh_hosts():
+    hosts = THREE + [host('hv4', ram_used=8000)]
+    passing, steps = filter_hosts(hosts, spec())
+    assert passing == THREE and passing[0] is THREE[0]
+    assert steps[0]['removed'] == ['hv4']
+    weighed = weigh_hosts(hosts, spec(), {'weight_classes': ['RAMWeigher']})
+    assert [row['host'] for row in weighed] == ['hv2', 'hv3', 'hv1', 'hv4']
+    assert set(weighed[0]) == {'host', 'nodename', 'weight', 'weighers'}
+
+
+# -- the incremental scheduler equals Nova's structure ------------------------------------------
+
+def outcome(host_states, request, options, reference):
+    try:
+        return ('selected',) + tuple(schedule(host_states, request, options, NOW, reference))
+    except NoValidHost as error:
+        return ('NoValidHost', error.msg, error.trace)
+
+
+@pytest.mark.parametrize('seed', range(120))
+def test_incremental_scheduler_equals_the_reference_on_random_clusters(seed, monkeypatch):
+    """Selections, alternates and traces (or NoValidHost) are identical. Odd seeds shrink
+    the short list so that its bound and its rebuilds are exercised on small clusters;
+    coarse clusters have few distinct values, so ties are broken by the incoming order."""
+    if seed % 2:
+        monkeypatch.setattr(incremental_scheduler, '_SHORT_LIST_MIN', 2)
+        monkeypatch.setattr(incremental_scheduler, '_SHORT_LIST_FACTOR', 1)
+    rng = random.Random(seed)
+    coarse = rng.random() < 0.6
+    hosts, groups = random_cluster(seed, rng.randrange(1, 40), coarse)
+    host_states = load_host_states(hosts)
+    for _request in range(4):
+        request = random_request(rng, hosts, groups, rng.choice((1, 1, 2, 3, 5, 12)), coarse)
+        options = random_options(rng)
+        assert outcome(host_states, request, options, False) == outcome(host_states, request, options, True)
+
+
+def test_both_schedulers_leave_the_loaded_host_states_alone():
+    hosts, groups = random_cluster(7, 30)
+    host_states = load_host_states(hosts)
+    before = [dict(state.data) for state in host_states.states]
+    request = random_request(random.Random(3), hosts, groups, 12)
+    first = outcome(host_states, request, {'random_seed': 1}, False)
+    assert outcome(host_states, request, {'random_seed': 1}, True) == first
+    assert outcome(host_states, request, {'random_seed': 1}, False) == first
+    assert [state.data for state in host_states.states] == before
+
+
+def test_a_host_already_running_an_instance_of_the_request_is_looked_at_again():
+    # uuid-1 already runs on hv1 (a request spec for a move): anti-affinity lets uuid-1 stay
+    # there, and turns hv1 away for uuid-2 although hv1 took no instance in between.
+    hosts = [host('hv1', ram_used=4096, instances={'uuid-1': 'g-1'}), host('hv2'),
+             host('hv3', ram_used=2048), host('hv4', ram_used=1024)]
+    request = spec(3, group=group('anti-affinity', members=['uuid-1']))
+    selections, trace = select_destinations(hosts, request)
+    assert chosen(selections) == ['hv2', 'hv4', 'hv3']
+    assert trace[0]['filters'][-2]['removed'] == []
+    assert trace[1]['filters'][-2]['removed'] == ['hv1', 'hv2']
+    states = load_host_states(hosts)
+    assert outcome(states, request, {}, False) == outcome(states, request, {}, True)
+
+
+# -- ties -----------------------------------------------------------------------------------------
+
+def test_ties_start_from_host_name_order():
+    same = [host('hv3'), host('hv1'), host('hv2')]
+    selections, trace = select_destinations(same, spec())
+    assert [item['host'] for item in selections[0]] == ['hv1', 'hv2', 'hv3']
+    assert [row['host'] for row in trace[0]['weighed']] == ['hv1', 'hv2', 'hv3']
+
+
+def test_ties_keep_the_incoming_order_of_the_previous_instance():
+    """Nova passes each instance's weighed list (selected host first) to the next one, and
+    sorts it stably: hv2 and hv1 tie for the second instance, and hv2 stays ahead of hv1
+    because the first instance weighed it higher, whatever their names say."""
+    hosts = [host('hv3', vcpus_total=8), host('hv4', vcpus_total=8, vcpus_used=8),
+             host('hv2', vcpus_total=8, vcpus_used=5, ram_used=4096),
+             host('hv1', vcpus_total=8, vcpus_used=4, ram_used=6144)]
+    request = spec(2, flavor=dict(vcpus=4, memory_mb=2048, root_gb=0))
+    options = {'enabled_filters': ['AllHostsFilter'], 'weight_classes': ['RAMWeigher', 'CPUWeigher']}
+    selections, trace = select_destinations(hosts, request, options)
+    assert [(row['host'], row['weight']) for row in trace[0]['weighed']] == [
+        ('hv3', 2.0), ('hv4', 1.0), ('hv2', 0.875), ('hv1', 0.75)]
+    assert [(row['host'], row['weight']) for row in trace[1]['weighed']] == [
+        ('hv3', 1.75), ('hv2', 1.25), ('hv1', 1.25), ('hv4', 1.0)]
+    assert [[item['host'] for item in entry] for entry in selections] == [['hv3', 'hv2', 'hv1']] * 2
+    states = load_host_states(hosts)
+    assert outcome(states, request, options, False) == outcome(states, request, options, True)
+
+
+# -- the trace ------------------------------------------------------------------------------------
+
+def test_trace_top_limits_the_weighed_hosts_not_the_filter_steps():
+    hosts = [host('hv%02d' % n, ram_used=128 * n) for n in range(30)] + [host('full', ram_used=8192)]
+    _selections, trace = select_destinations(hosts, spec(2))
+    assert [len(t['weighed']) for t in trace] == [20, 20]
+    assert trace[0]['weighed'][0]['host'] == trace[0]['selected'] == 'hv00'
+    assert trace[0]['filters'][0]['removed'] == ['full']
+    _selections, trace = select_destinations(hosts, spec(), {'trace_top': 0})
+    assert trace[0]['weighed'] == [] and trace[0]['selected'] == 'hv00'
+    assert trace[0]['alternates'] == ['hv01', 'hv02']
+    _selections, trace = select_destinations(hosts, spec(), {'trace_top': 1000})
+    assert len(trace[0]['weighed']) == 30
+
+
+def test_no_valid_host_names_the_filter_without_weighed_rows():
+    hosts = [host('hv1', service_disabled=True), host('hv2', ram_used=8000)]
+    with pytest.raises(NoValidHost) as err:
+        select_destinations(hosts, spec(), {'trace_top': 0})
+    assert err.value.reason == 'ComputeFilter removed hv1: compute service disabled'
+    assert [step['removed'] for step in err.value.trace[0]['filters']] == [['hv2'], [], ['hv1']]
+    assert err.value.trace[0]['weighed'] == []
+
+
+def test_trace_leaves_out_weighers_whose_multiplier_is_zero_everywhere():
+    _selections, trace = select_destinations(THREE, spec())
+    assert 'NumInstancesWeigher' not in trace[0]['weighed'][0]['weighers']
+    assert 'RAMWeigher' in trace[0]['weighed'][0]['weighers']
+    packing = [{'name': 'pack', 'metadata': {'num_instances_weight_multiplier': '2'}}]
+    hosts = [host('hv1', aggregates=packing, num_instances=3), host('hv2')]
+    _selections, trace = select_destinations(hosts, spec(), {'weight_classes': ['NumInstancesWeigher']})
+    rows = dict((row['host'], row['weighers']['NumInstancesWeigher']) for row in trace[0]['weighed'])
+    assert rows == {'hv1': {'raw': 3, 'normalized': 1.0, 'multiplier': 2.0, 'weighted': 2.0},
+                    'hv2': {'raw': 0, 'normalized': 0.0, 'multiplier': 0.0, 'weighted': 0.0}}
+
+
+# -- more of the request's options, end to end -------------------------------------------------
+
+def test_aggregate_multiplier_override_changes_the_selection():
+    stacking = [{'name': 'stack', 'metadata': {'ram_weight_multiplier': '-1.0'}}]
+    hosts = [host('hv1', ram_used=6144, aggregates=stacking), host('hv2', ram_used=0)]
+    options = {'weight_classes': ['RAMWeigher']}
+    assert chosen(select_destinations(hosts, spec(), options)[0]) == ['hv2']
+    hosts[1]['aggregates'] = stacking
+    assert chosen(select_destinations(hosts, spec(), options)[0]) == ['hv1']
+    # An override that is not a finite number is ignored, as an unreadable one is.
+    hosts[1]['aggregates'] = [{'name': 'odd', 'metadata': {'ram_weight_multiplier': 'inf'}}]
+    assert chosen(select_destinations(hosts, spec(), options)[0]) == ['hv2']
+
+
+@pytest.mark.parametrize('name', ['ram_weight_multiplier', 'build_failure_weight_multiplier'])
+def test_multipliers_must_be_finite(name):
+    with pytest.raises(ValidationError, match='scheduler.%s: must be a finite number' % name):
+        select_destinations(THREE, spec(), {name: 'inf'})
+
+
+QUERY_FILTERS = {'enabled_filters': ['ResourceFilter', 'JsonFilter', 'JmesPathFilter']}
+
+
+@pytest.mark.parametrize('hints, expected', [
+    ({'query': ['<=', '$free_ram_mb', 4096]}, 'hv1'),
+    ({'query': '["in", "$host", "hv1", "hv3"]'}, 'hv3'),
+    ({'jmespath_query': 'free_ram_mb < `8192` && free_ram_mb > `4096`'}, 'hv3'),
+    ({'query': ['>', '$free_ram_mb', 4096], 'jmespath_query': "host != 'hv2'"}, 'hv3'),
+])
+def test_query_hints_choose_among_hosts(hints, expected):
+    selections, _trace = select_destinations(THREE, spec(scheduler_hints=hints), QUERY_FILTERS)
+    assert chosen(selections) == [expected]
+
+
+def test_query_hints_are_checked_again_after_each_pick():
+    hints = {'jmespath_query': 'free_ram_mb > `4096`'}
+    selections, _trace = select_destinations(THREE, spec(2, scheduler_hints=hints), QUERY_FILTERS)
+    assert chosen(selections) == ['hv2', 'hv3']          # hv1 has 4096 MB free, no more
+    with pytest.raises(NoValidHost) as err:
+        select_destinations(THREE, spec(4, scheduler_hints=hints), QUERY_FILTERS)
+    assert err.value.reason == ("instance 4 of 4 (uuid-4): JmesPathFilter removed hv2: "
+                                "jmespath_query 'free_ram_mb > `4096`' is False here")
+    assert [t['selected'] for t in err.value.trace[:3]] == ['hv2', 'hv3', 'hv2']
+    assert err.value.trace[2]['filters'][-1]['removed'] == ['hv3']   # 4096 MB left after its pick
+
+
+@pytest.mark.parametrize('hints, message', [
+    ({'query': ['>', '$free_ram_mb', 9000]}, 'JsonFilter removed hv1, hv2, hv3: does not satisfy the query hint'),
+    ({'jmespath_query': "host == 'hv9'"},
+     "JmesPathFilter removed hv1, hv2, hv3: jmespath_query \"host == 'hv9'\" is False here"),
+])
+def test_query_hints_that_no_host_satisfies(hints, message):
+    with pytest.raises(NoValidHost) as err:
+        select_destinations(THREE, spec(scheduler_hints=hints), QUERY_FILTERS)
+    assert err.value.reason == message

@@ -1,0 +1,63 @@
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+import uuid
+
+import pytest
+
+from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record as sr
+from ansible_collections.novalite.compute.plugins.modules import server_action, server_info
+
+from libvirt_helpers import remove_domain
+from module_runner import TEST_URI, open_test_driver, run_module
+
+
+@pytest.fixture
+def server():
+    conn = open_test_driver()
+    name = 'nltest-sa-%s' % uuid.uuid4().hex[:8]
+    dom = conn.defineXML("<domain type='qemu'><name>%s</name><memory>65536</memory>"
+                         "<vcpu>1</vcpu><os><type>hvm</type></os></domain>" % name)
+    dom.create()
+    sr.write_record(dom, sr.new_record(uuid=dom.UUIDString(), name=name, vm_state='active'))
+    try:
+        yield dom
+    finally:
+        remove_domain(conn, name)
+
+
+def args(dom, tmp_path, **over):
+    return dict(dict(uri=TEST_URI, server=dom.UUIDString(), action='stop', shutdown_timeout=2,
+                     state_path=str(tmp_path)), **over)
+
+
+def test_check_mode_diff_then_stop(server, tmp_path, capsys):
+    predicted = run_module(server_action, args(server, tmp_path), capsys, check_mode=True,
+                           diff=True)
+    assert predicted['changed'] and server.isActive()
+    assert predicted['diff'] == predicted['transition']
+    assert predicted['diff']['after']['vm_state'] == 'stopped'
+    done = run_module(server_action, args(server, tmp_path), capsys)
+    assert 'diff' not in done and done['transition'] == predicted['transition']
+    assert done['instance_action']['events'][0]['event'] == 'compute_stop_instance'
+    assert not run_module(server_action, args(server, tmp_path), capsys)['changed']
+
+
+def test_refusal_fails_with_novas_message_and_the_record(server, tmp_path, capsys):
+    result = run_module(server_action, args(server, tmp_path, action='reboot'), capsys)
+    assert not result.get('failed') and result['server']['vm_state'] == 'active'
+    run_module(server_action, args(server, tmp_path), capsys)
+    refused = run_module(server_action, args(server, tmp_path, action='reboot'), capsys)
+    assert refused['failed']
+    assert refused['msg'] == ("Cannot 'reboot' instance %s while it is in vm_state stopped"
+                              % server.UUIDString())
+    assert refused['server']['vm_state'] == 'stopped'
+
+
+def test_server_info_shows_the_instance_actions(server, tmp_path, capsys):
+    done = run_module(server_action, args(server, tmp_path, request_id='req-1'), capsys)
+    (shown,) = run_module(server_info, dict(uri=TEST_URI, server=server.UUIDString()),
+                          capsys)['servers']
+    assert shown['actions'] == [done['instance_action']]
+    assert shown['actions'][0]['events'][0]['result'] == 'Success'

@@ -1,0 +1,44 @@
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+import uuid
+
+import pytest
+
+from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record as sr
+from ansible_collections.novalite.compute.plugins.modules import server_info
+
+from libvirt_helpers import remove_domain
+from module_runner import TEST_URI, open_test_driver, run_module
+
+
+@pytest.fixture
+def two_servers():
+    conn = open_test_driver()
+    names, records = [], []
+    try:
+        for project in ('p1', 'p2'):
+            name = 'nltest-si-%s' % uuid.uuid4().hex[:8]
+            names.append(name)
+            dom = conn.defineXML("<domain type='qemu'><name>%s</name><memory>65536</memory>"
+                                 "<vcpu>1</vcpu><os><type>hvm</type></os></domain>" % name)
+            record = sr.new_record(uuid=dom.UUIDString(), name='web-%s' % project,
+                                   project_id=project, host='hv1', vm_state='active')
+            sr.write_record(dom, record)
+            records.append(record)
+        yield records
+    finally:
+        for name in names:
+            remove_domain(conn, name)
+
+
+def test_filters_and_detail(two_servers, capsys):
+    first, second = two_servers
+    found = run_module(server_info, dict(uri=TEST_URI, server=first['uuid']), capsys)['servers']
+    assert found == [dict(first, power_state=sr.SHUTDOWN)]
+    by_name = run_module(server_info, dict(uri=TEST_URI, server='web-p2'), capsys)['servers']
+    assert [s['uuid'] for s in by_name] == [second['uuid']]
+    by_project = run_module(server_info, dict(uri=TEST_URI, project_id='p1', detailed=False),
+                            capsys)['servers']
+    assert by_project == [sr.compact_server(dict(first, power_state=sr.SHUTDOWN))]
