@@ -34,6 +34,8 @@ PACKAGES=(
     openssh-client openssh-server python3-libvirt python3-lxml
     # scripts and their lint
     bc shellcheck
+    # the fleet database's PostgreSQL tests start a throwaway server (no daemon is enabled)
+    postgresql
 )
 
 NO_APT=0

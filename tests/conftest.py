@@ -10,6 +10,9 @@ import pytest
 
 from collection_path import REPO
 
+# The fleet database's fixtures (SQLite and a throwaway PostgreSQL), for any test that asks.
+pytest_plugins = ['fleet_fixtures']
+
 
 # ---- the demo image -------------------------------------------------------------------------
 
