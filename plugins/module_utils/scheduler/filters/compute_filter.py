@@ -27,17 +27,25 @@ def parse_updated(value):
     return stamp if stamp.tzinfo else stamp.replace(tzinfo=_UTC)
 
 
+def last_report(state):
+    """The time the host's service last reported: its `heartbeat` when the host state has one
+    (host states read from the fleet database: the service's own report, separate from the
+    age of the resource data), else `updated` (a host state just gathered from the host)."""
+    heartbeat = state.get('heartbeat')
+    return heartbeat if heartbeat not in (None, '') else state.updated
+
+
 def _heartbeats(host_states):
     """(sorted heartbeat times in microseconds, their host indices, indices of the hosts
     that are disabled or whose `updated` is not a time: those always get a look)."""
     beats = []
     always = []
     for index, state in enumerate(host_states.states):
-        if state.service_disabled:
+        if state.service_disabled or state.get('forced_down'):
             always.append(index)
-        elif state.updated not in (None, ''):
+        elif last_report(state) not in (None, ''):
             try:
-                beats.append(((parse_updated(state.updated) - _EPOCH) // _MICROSECOND, index))
+                beats.append(((parse_updated(last_report(state)) - _EPOCH) // _MICROSECOND, index))
             except (TypeError, ValueError, OverflowError):
                 always.append(index)
     beats.sort()
@@ -47,9 +55,10 @@ def _heartbeats(host_states):
 class ComputeFilter(BaseHostFilter):
     """Only enabled compute services that were heard from lately (Nova's ComputeFilter).
 
-    A service is up when its last report (`updated`) is at most `service_down_time`
-    seconds away from now (Nova's servicegroup DB driver compares the absolute difference).
-    A host state without `updated` carries no heartbeat to judge and is taken as up."""
+    A service is up when its last report (`heartbeat`, else `updated`: `last_report`) is at
+    most `service_down_time` seconds away from now (Nova's servicegroup DB driver compares the
+    absolute difference), and an operator has not forced it down. A host state without either
+    time carries no heartbeat to judge and is taken as up."""
 
     run_filter_once_per_request = True
 
@@ -57,12 +66,16 @@ class ComputeFilter(BaseHostFilter):
         if host_state.service_disabled:
             reason = host_state.get('service_disabled_reason')
             return 'compute service disabled' + (': %s' % reason if reason else '')
-        if host_state.updated in (None, ''):
+        if host_state.get('forced_down'):
+            return 'compute service forced down'
+        reported = last_report(host_state)
+        if reported in (None, ''):
             return None
         try:
-            updated = parse_updated(host_state.updated)
+            updated = parse_updated(reported)
         except (TypeError, ValueError):
-            return 'updated %r is not a time, so the service is taken as down' % (host_state.updated,)
+            key = 'heartbeat' if reported is host_state.get('heartbeat') else 'updated'
+            return '%s %r is not a time, so the service is taken as down' % (key, reported)
         return self._silence(abs((self.now - updated).total_seconds()))
 
     def _silence(self, elapsed):

@@ -80,6 +80,12 @@ def test_resource_filter_volume_backed_skips_root_disk():
     (dict(updated='2026-11-21T06:18:59Z'), False, 'not heard from for 61 s'),
     (dict(updated='2026-11-21T06:21:00+00:00'), True, None),          # clock skew, |60| s
     (dict(updated='yesterday'), False, 'not a time'),
+    # A heartbeat (fleet database rows) decides liveness whatever the resource data's age.
+    (dict(updated='2026-11-21T05:00:00Z', heartbeat='2026-11-21T06:19:30Z'), True, None),
+    (dict(updated='2026-11-21T06:20:00Z', heartbeat='2026-11-21T06:18:00Z'), False,
+     'not heard from for 120 s'),
+    (dict(heartbeat='soon'), False, "heartbeat 'soon' is not a time"),
+    (dict(forced_down=True), False, 'compute service forced down'),
 ])
 def test_compute_filter(fields, passes, words):
     why = run('ComputeFilter', host(**fields), spec())
@@ -378,6 +384,25 @@ def test_run_filter_for_index(name, once):
     assert host_filter.run_filter_for_index(0)
     assert host_filter.run_filter_for_index(1) is not once
     assert host_filter.host_passes(host(), spec()) is True
+
+
+@pytest.mark.parametrize('seed', range(10))
+def test_compute_filter_bulk_form_reads_the_heartbeat_as_the_rule_does(seed):
+    """Host states from the fleet database carry `heartbeat` and `forced_down`: the bulk form
+    removes exactly the hosts the per-host rule turns away."""
+    import datetime
+    rng = random.Random(seed)
+    hosts, _groups = random_cluster(seed, 40, True)
+    for data in hosts:
+        data['heartbeat'] = (NOW - datetime.timedelta(seconds=rng.choice((5, 30, 90, 400)))).isoformat()
+        data['forced_down'] = rng.random() < 0.1
+    host_states = HostStates(hosts)
+    alive = bytearray([1] * len(hosts))
+    candidates = list(range(len(hosts)))
+    host_filter = FILTERS['ComputeFilter'](resolve({'service_down_time': 60}), NOW)
+    expected = [(index, host_filter.rejection(host_states.states[index], {})) for index in candidates]
+    expected = [(index, why) for index, why in expected if why is not None]
+    assert expected and host_filter.filter_all(host_states, candidates, {}, alive) == expected
 
 
 # -- filter_all, the bulk form the incremental scheduler uses for the first instance -------------

@@ -1,0 +1,202 @@
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Instances, build requests, server group members and unique names in the fleet database.
+
+Who writes: the conductor after each build round (`record_build` for a built server, `forget`
+for an instance no host could build), a refresh (`sync_host`: a host's servers as its
+hypervisor reported them), the API step (`add_build_requests`, `claim_name`). Who reads: the
+quota count (fleet/quotas.py), the server group bookkeeping (`populate_group`), listings
+(`servers`).
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+import time
+
+from ansible_collections.novalite.compute.plugins.module_utils.errors import ValidationError
+from ansible_collections.novalite.compute.plugins.module_utils.fleet import ipam, quotas
+from ansible_collections.novalite.compute.plugins.module_utils.fleet.db import UniqueViolation
+
+# Nova's osapi_compute_unique_server_name_scope: '' (no check), 'project', 'global'.
+NAME_SCOPES = ('', 'project', 'global')
+
+
+def _flavor(server):
+    return server.get('flavor') or {}
+
+
+def _group_uuid(server):
+    group = server.get('instance_group')
+    return group.get('uuid') if isinstance(group, dict) else group
+
+
+def _upsert(db, server, host):
+    flavor = _flavor(server)
+    now = time.time()
+    values = (server.get('name'), server['project_id'], server['user_id'], host,
+              server.get('node') or host, server.get('vm_state') or 'active', server.get('task_state'),
+              int(flavor.get('vcpus') or 0), int(flavor.get('memory_mb') or 0),
+              int(flavor.get('root_gb') or 0), int(flavor.get('ephemeral_gb') or 0),
+              int(flavor.get('swap') or 0), json.dumps(flavor, sort_keys=True),
+              server.get('reservation_id'), now)
+    db.execute('DELETE FROM instances WHERE uuid = ?', (server['uuid'],))
+    db.execute('INSERT INTO instances (display_name, project_id, user_id, host, node, vm_state, '
+               'task_state, vcpus, memory_mb, root_gb, ephemeral_gb, swap, flavor, reservation_id, '
+               'updated_at, created_at, uuid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+               values + (server.get('created_at') or now, server['uuid']))
+    group = _group_uuid(server)
+    if group:
+        quotas.add_group_members(db, group, [server['uuid']], server['project_id'], server['user_id'])
+
+
+def record_build(db, server, host=None):
+    """A server built on its host (its record, server_record.py's shape): its instance row,
+    its ports as the host bound them, its group membership; its quota reservation and build
+    request end in the same transaction, so usage counts it exactly once. Returns the port
+    conflicts (ports another instance holds in the table; normally none)."""
+    host = host or server.get('host')
+    conflicts = []
+    with db.transaction():
+        _upsert(db, server, host)
+        db.execute('DELETE FROM reservations WHERE uuid = ?', (server['uuid'],))
+        db.execute('DELETE FROM build_requests WHERE instance_uuid = ?', (server['uuid'],))
+        db.execute('DELETE FROM ports WHERE instance_uuid = ?', (server['uuid'],))
+        for port in server.get('ports') or []:
+            try:
+                with db.savepoint():
+                    ipam._insert(db, dict(port, instance_uuid=server['uuid'], host=host,
+                                          mac=ipam.normalize_mac(port['mac'])))
+            except UniqueViolation:
+                conflicts.append(port)
+    return conflicts
+
+
+def forget(db, instance_uuid):
+    """An instance that will not exist (no host could build it, or it was deleted): its
+    reservation, build request, ports, group membership, name and row go."""
+    with db.transaction():
+        for table, column in (('reservations', 'uuid'), ('build_requests', 'instance_uuid'),
+                              ('ports', 'instance_uuid'), ('instance_group_member', 'instance_uuid'),
+                              ('instance_names', 'instance_uuid'), ('instances', 'uuid')):
+            db.execute('DELETE FROM %s WHERE %s = ?' % (table, column), (instance_uuid,))
+
+
+def sync_host(db, host, servers, networks=None):
+    """Make the instance rows of `host` what it reported: `servers` are server records
+    (server_info's, with ports) or hypervisor_servers dicts (`id`, `addresses`; their ports
+    then come from the addresses and `networks`, the catalog, with no MAC known). Instances
+    the host no longer has are removed with their ports; instances still being built
+    elsewhere are untouched."""
+    reported = set()
+    with db.transaction():
+        for server in servers:
+            server = _as_record(server, networks)
+            reported.add(server['uuid'])
+            if server.get('vm_state') == 'deleted':
+                continue
+            _upsert(db, server, host)
+            db.execute('DELETE FROM reservations WHERE uuid = ?', (server['uuid'],))
+        for row in db.rows('SELECT uuid FROM instances WHERE host = ?', (host,)):
+            if row['uuid'] not in reported:
+                forget(db, row['uuid'])
+        ports = [dict(port, instance_uuid=server_uuid)
+                 for server_uuid, port in _reported_ports(servers, networks)]
+        return ipam.replace_host_ports(db, host, ports)
+
+
+def _as_record(server, networks):
+    if 'uuid' in server:
+        return server
+    record = dict(server, uuid=server['id'])
+    return record
+
+
+def _reported_ports(servers, networks):
+    by_name = dict((net.get('name'), net) for net in networks or [])
+    for server in servers:
+        if server.get('vm_state') == 'deleted':
+            continue
+        if 'uuid' in server:
+            for port in server.get('ports') or []:
+                yield server['uuid'], port
+            continue
+        for net_name, addresses in (server.get('addresses') or {}).items():
+            network = by_name.get(net_name) or {}
+            for address in addresses:
+                mac = address.get('OS-EXT-IPS-MAC:mac_addr') or address.get('mac')
+                if address.get('addr') and mac:
+                    yield server['id'], {'id': '%s-%s' % (server['id'], address['addr']),
+                                         'network_id': network.get('id') or net_name,
+                                         'network_name': net_name, 'mac': mac,
+                                         'fixed_ip': address['addr']}
+
+
+def servers(db, project_id=None):
+    """Live instances as the quota and listing code reads servers: {id, host, name,
+    project_id, user_id, flavor, vm_state, task_state, instance_group}."""
+    query = ('SELECT i.uuid, i.host, i.display_name, i.project_id, i.user_id, i.flavor, '
+             'i.vm_state, i.task_state, g.group_uuid FROM instances i LEFT JOIN '
+             'instance_group_member g ON g.instance_uuid = i.uuid WHERE i.vm_state <> ?')
+    params = ('deleted',)
+    if project_id is not None:
+        query += ' AND i.project_id = ?'
+        params += (project_id,)
+    return [{'id': row['uuid'], 'host': row['host'], 'name': row['display_name'],
+             'project_id': row['project_id'], 'user_id': row['user_id'],
+             'flavor': json.loads(row['flavor'] or '{}'), 'vm_state': row['vm_state'],
+             'task_state': row['task_state'],
+             'instance_group': {'uuid': row['group_uuid']} if row['group_uuid'] else None}
+            for row in db.rows(query + ' ORDER BY i.uuid', params)]
+
+
+def populate_group(db, group):
+    """Nova's _populate_group_info from the database: the group's `members` (every member,
+    built or being built) and `hosts` (where the built ones are)."""
+    if not group:
+        return group
+    rows = db.rows('SELECT g.instance_uuid, i.host FROM instance_group_member g LEFT JOIN '
+                   'instances i ON i.uuid = g.instance_uuid WHERE g.group_uuid = ? '
+                   'ORDER BY g.instance_uuid', (group['uuid'],))
+    populated = dict(group)
+    populated['members'] = [row['instance_uuid'] for row in rows]
+    populated['hosts'] = sorted(set(row['host'] for row in rows if row['host']))
+    return populated
+
+
+def add_build_requests(db, request_spec, instances):
+    """Nova's BuildRequest: each accepted instance, until it is built or given up."""
+    spec = json.dumps(request_spec, sort_keys=True, default=str)
+    with db.transaction():
+        for inst in instances:
+            db.execute('DELETE FROM build_requests WHERE instance_uuid = ?', (inst['uuid'],))
+            db.execute('INSERT INTO build_requests (instance_uuid, project_id, user_id, '
+                       'reservation_id, display_name, request_spec, created_at) VALUES '
+                       '(?, ?, ?, ?, ?, ?, ?)',
+                       (inst['uuid'], request_spec['project_id'], request_spec['user_id'],
+                        inst.get('reservation_id'), inst.get('name'), spec, time.time()))
+
+
+def claim_name(db, scope, project_id, name, instance_uuid):
+    """Hold `name` for the instance under Nova's osapi_compute_unique_server_name_scope:
+    '' holds nothing; 'project' makes names unique in the project, 'global' everywhere.
+    Raises ValidationError naming `server.name` when another instance holds it."""
+    if scope not in NAME_SCOPES:
+        raise ValidationError('unique_server_name_scope', 'must be one of %s'
+                              % ', '.join(repr(s) for s in NAME_SCOPES))
+    if not scope:
+        return
+    key = project_id if scope == 'project' else ''
+    with db.transaction():
+        try:
+            with db.savepoint():
+                db.execute('INSERT INTO instance_names (scope, name, instance_uuid) VALUES (?, ?, ?)',
+                           (key, name, instance_uuid))
+        except UniqueViolation:
+            holder = db.scalar('SELECT instance_uuid FROM instance_names WHERE scope = ? AND name = ?',
+                               (key, name))
+            if holder != instance_uuid:
+                raise ValidationError('server.name', 'must be unique (%s scope): %r is held by '
+                                      'instance %s' % (scope, name, holder))

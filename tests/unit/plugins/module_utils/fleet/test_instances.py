@@ -1,0 +1,93 @@
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Instances, their ports and groups, refreshes from a host, unique names."""
+
+import pytest
+
+from ansible_collections.novalite.compute.plugins.module_utils.errors import ValidationError
+from ansible_collections.novalite.compute.plugins.module_utils.fleet import instances, ipam
+
+FLAVOR = {'name': 'm1.nano', 'vcpus': 1, 'memory_mb': 128, 'root_gb': 1}
+NET = {'network_id': 'n1', 'network_name': 'private', 'cidr': '10.254.0.0/24',
+       'gateway': '10.254.0.1', 'allocation_pools': [{'start': '10.254.0.10', 'end': '10.254.0.50'}]}
+
+
+def record(uuid, host='hv1', ip='10.254.0.20', mac='fa:16:3e:00:00:20', group=None):
+    return {'uuid': uuid, 'name': 'vm-' + uuid, 'project_id': 'p1', 'user_id': 'u1', 'flavor': FLAVOR,
+            'vm_state': 'active', 'task_state': None, 'host': host,
+            'instance_group': {'uuid': group} if group else None,
+            'ports': [{'id': 'port-' + uuid, 'network_id': 'n1', 'network_name': 'private',
+                       'mac': mac, 'fixed_ip': ip}]}
+
+
+def test_record_build_writes_the_instance_its_port_and_group(fleet):
+    allocated = ipam.allocate_port(fleet, NET, 'a')
+    built = record('a', ip=allocated['fixed_ip'], mac=allocated['mac'], group='g1')
+    assert instances.record_build(fleet, built) == []
+    [server] = instances.servers(fleet)
+    assert server['id'] == 'a' and server['host'] == 'hv1' and server['instance_group'] == {'uuid': 'g1'}
+    assert server['flavor']['vcpus'] == 1
+    [port] = ipam.ports_of(fleet, 'a')
+    assert port['host'] == 'hv1' and port['fixed_ip'] == allocated['fixed_ip']
+    group = instances.populate_group(fleet, {'uuid': 'g1', 'policy': 'anti-affinity'})
+    assert group['members'] == ['a'] and group['hosts'] == ['hv1']
+
+
+def test_forget_removes_everything_of_an_instance(fleet):
+    instances.record_build(fleet, record('a', group='g1'))
+    instances.claim_name(fleet, 'project', 'p1', 'vm-a', 'a')
+    instances.forget(fleet, 'a')
+    assert instances.servers(fleet) == [] and ipam.ports_of(fleet, 'a') == []
+    assert instances.populate_group(fleet, {'uuid': 'g1'})['members'] == []
+    instances.claim_name(fleet, 'project', 'p1', 'vm-a', 'b')
+
+
+def test_sync_host_makes_the_rows_what_the_host_reported(fleet):
+    instances.record_build(fleet, record('gone', ip='10.254.0.30', mac='fa:16:3e:00:00:30'))
+    instances.record_build(fleet, record('elsewhere', host='hv2', ip='10.254.0.31', mac='fa:16:3e:00:00:31'))
+    pending = ipam.allocate_port(fleet, dict(NET, fixed_ip='10.254.0.45'), 'pending')
+    conflicts = instances.sync_host(fleet, 'hv1', [record('a'), dict(record('del', ip='10.254.0.40'),
+                                                                      vm_state='deleted')])
+    assert conflicts == []
+    assert sorted(s['id'] for s in instances.servers(fleet)) == ['a', 'elsewhere']
+    assert ipam.ports_of(fleet, 'gone') == [] and ipam.ports_of(fleet, 'pending') == [pending]
+    assert ipam.used_addresses(fleet, 'n1') == {'10.254.0.20', '10.254.0.31', pending['fixed_ip']}
+
+
+def test_sync_host_takes_hypervisor_servers_dicts_with_the_catalog(fleet):
+    reported = [{'id': 'a', 'name': 'vm-a', 'host': 'hv1', 'project_id': 'p1', 'user_id': 'u1',
+                 'flavor': FLAVOR, 'vm_state': 'active', 'task_state': None, 'instance_group': None,
+                 'addresses': {'private': [{'addr': '10.254.0.20', 'mac': 'fa:16:3e:00:00:20'}]}}]
+    instances.sync_host(fleet, 'hv1', reported, networks=[{'id': 'n1', 'name': 'private'}])
+    [port] = ipam.ports_of(fleet, 'a')
+    assert port['network_id'] == 'n1' and port['fixed_ip'] == '10.254.0.20' and port['host'] == 'hv1'
+
+
+@pytest.mark.parametrize('scope, other_project_ok', [('project', True), ('global', False)])
+def test_unique_names(fleet, scope, other_project_ok):
+    instances.claim_name(fleet, scope, 'p1', 'web', 'a')
+    instances.claim_name(fleet, scope, 'p1', 'web', 'a')  # the holder may claim again
+    with pytest.raises(ValidationError) as err:
+        instances.claim_name(fleet, scope, 'p1', 'web', 'b')
+    assert err.value.field == 'server.name' and 'held by instance a' in err.value.msg
+    if other_project_ok:
+        instances.claim_name(fleet, scope, 'p2', 'web', 'c')
+    else:
+        with pytest.raises(ValidationError):
+            instances.claim_name(fleet, scope, 'p2', 'web', 'c')
+
+
+def test_no_scope_holds_nothing_and_a_bad_scope_is_named(fleet):
+    instances.claim_name(fleet, '', 'p1', 'web', 'a')
+    instances.claim_name(fleet, '', 'p1', 'web', 'b')
+    with pytest.raises(ValidationError) as err:
+        instances.claim_name(fleet, 'cell', 'p1', 'web', 'a')
+    assert err.value.field == 'unique_server_name_scope'
+
+
+def test_build_requests_end_with_the_build(fleet):
+    instances.add_build_requests(fleet, {'project_id': 'p1', 'user_id': 'u1'}, [{'uuid': 'a', 'name': 'vm-a'}])
+    assert fleet.scalar('SELECT COUNT(*) FROM build_requests') == 1
+    instances.record_build(fleet, record('a'))
+    assert fleet.scalar('SELECT COUNT(*) FROM build_requests') == 0
