@@ -85,6 +85,13 @@ options:
   request_id:
     description: The request id recorded with the server's C(create) action.
     type: str
+  report_host_state:
+    description:
+      - Also return the host's state and servers after the build (C(host_state), C(servers), as
+        M(novalite.compute.hypervisor_info) returns them), so the controller can write them to
+        its fleet database without asking the host again.
+    type: bool
+    default: false
   controller_images:
     description:
       - Which of the server's images (C(image), C(kernel), C(ramdisk)) live on the
@@ -182,6 +189,19 @@ plan:
   sample:
     - {step: claim, detail: "claim DISK_GB 1, MEMORY_MB 128, VCPU 1"}
     - {step: image, detail: "6f1c... to fetch from /var/lib/novalite/demo/disk.qcow2"}
+host_state:
+  description:
+    - With O(report_host_state), the host state after the build (the host state of
+      M(novalite.compute.hypervisor_info); C(availability_zone), C(aggregates) and the
+      service's disabled flag are left for the controller to fill).
+  returned: with O(report_host_state) after a build or a failed one, not in check mode
+  type: dict
+  sample: {host: hv1, vcpus_total: 8, vcpus_used: 2, num_instances: 2, updated: "2026-11-21T06:20:00Z"}
+servers:
+  description: With O(report_host_state), the host's servers table (as M(novalite.compute.hypervisor_info)).
+  returned: with O(report_host_state) after a build or a failed one, not in check mode
+  type: dict
+  sample: {columns: [name, project_id, user_id, flavor, states, addresses], rows: []}
 images_transferred:
   description:
     - The images (C(image), C(kernel), C(ramdisk)) whose O(server) C(location) is a path on
@@ -250,6 +270,7 @@ def argument_spec():
         # wherever they appear in the output.
         injected_files=dict(type='list', elements='dict', options=INJECTED_FILE_SPEC, default=[]),
         request_id=dict(type='str'),
+        report_host_state=dict(type='bool', default=False),
         controller_images=dict(type='list', elements='str', default=[],
                                choices=['image', 'kernel', 'ramdisk']),
     )
@@ -264,6 +285,20 @@ def check_requirements(module):
                       (HAS_NETADDR, 'netaddr', NETADDR_IMPORT_ERROR))
     if not module.get_bin_path('qemu-img'):
         module.fail_json(msg='qemu-img is required on the hypervisor (package qemu-utils)')
+
+
+def report(module, builder):
+    """{host_state, servers} after the build, or its failure (a failed build counts on the
+    host, and the BuildFailureWeigher reads it), with report_host_state; else {}. A report
+    that cannot be gathered is a warning: it must not change the build's outcome."""
+    if not module.params['report_host_state'] or module.check_mode:
+        return {}
+    try:
+        host_state, servers = builder.host_state_after()
+    except Exception as exc:
+        module.warn('The host state could not be gathered for the report: %s' % exc)
+        return {}
+    return {'host_state': host_state, 'servers': servers}
 
 
 def main():
@@ -288,7 +323,8 @@ def main():
             result = builder.build()
     except BuildError as exc:
         module.fail_json(msg=exc.message(instance_uuid, host), failed_step=exc.step,
-                         reschedule=exc.reschedule, host=host, timings=builder.timings)
+                         reschedule=exc.reschedule, host=host, timings=builder.timings,
+                         **report(module, builder))
     except ImagesNeeded as exc:
         module.fail_json(msg='Build of instance %s on %s needs images first: %s'
                          % (instance_uuid, host, exc), images_needed=exc.keys,
@@ -298,6 +334,7 @@ def main():
                          exception=traceback.format_exc(), host=host, timings=builder.timings)
     diff = result.pop('diff')
     result['host'] = host
+    result.update(report(module, builder))
     if module._diff and diff is not None:
         result['diff'] = diff
     module.exit_json(**result)

@@ -220,8 +220,8 @@ class Builder(object):
                              % (dom.name(), self.uuid), False)
         return record
 
-    def _fits_check(self, current_claims):
-        host_state, _servers = gather_host_state(
+    def _gather(self, current_claims):
+        return gather_host_state(
             self.conn, host=self.host, nodename=self.p['nodename'],
             instances_path=self.p['instances_path'], state_path=self.state_path,
             availability_zone=self.server.get('availability_zone'), aggregates=[],
@@ -232,7 +232,18 @@ class Builder(object):
             reserved_host_disk_mb=self.p['reserved_host_disk_mb'],
             reserved_host_cpus=self.p['reserved_host_cpus'], service_disabled=False,
             service_disabled_reason=None, virt_type=self.virt_type, claims=current_claims)
+
+    def _fits_check(self, current_claims):
+        host_state, _servers = self._gather(current_claims)
         return fit_failures(host_state, flavor_resources(self.server['flavor']))
+
+    def host_state_after(self):
+        """(host_state, servers) of this host after the build, as hypervisor_info reports them,
+        for the controller's fleet database. Zone, aggregates and the service's disabled flag
+        are the controller's to fill: the host does not know them."""
+        if self.virt_type is None:
+            self.virt_type = resolve_virt_type(self.p['virt_type'])[0]
+        return self._gather(claims.list_claims(self.state_path))
 
     def _plan_ports(self):
         """Ports for the requested networks, given what this host already uses."""

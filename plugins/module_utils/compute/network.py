@@ -115,8 +115,18 @@ def _port_addresses(ports, network_id):
                if p.get('network_id') == network_id and p.get('fixed_ip'))
 
 
+def _requested_mac(network, used_macs, index):
+    """The MAC the controller allocated for the port (fleet database), if this host does
+    not use it already."""
+    mac = normalize_mac(network['mac'])
+    if mac in used_macs:
+        raise NetworkError('networks[%d].mac' % index, '%s is already in use on this host' % mac)
+    return mac
+
+
 def allocate_ports(networks, existing_ports, dhcp_entries, rng=None):
-    """One port per requested network: {id, network_id, network_name, mac, fixed_ip}.
+    """One port per requested network: {id, network_id, network_name, mac, fixed_ip}; a
+    network's `port_id` and `mac`, when the controller allocated them, are kept.
 
     `existing_ports`: ports of this host's servers and in-flight claims; `dhcp_entries`:
     libvirt network name -> its DHCP host entries [{mac, ip, name}]. MACs are unique among all
@@ -130,7 +140,7 @@ def allocate_ports(networks, existing_ports, dhcp_entries, rng=None):
         used_ips = _port_addresses(list(existing_ports) + ports, network['network_id'])
         entries = dhcp_entries.get(network.get('libvirt_network') or '', [])
         used_ips.update(netaddr.IPAddress(e['ip']) for e in entries if e.get('ip'))
-        mac = generate_mac(used_macs, rng)
+        mac = _requested_mac(network, used_macs, index) if network.get('mac') else generate_mac(used_macs, rng)
         used_macs.add(mac)
         ports.append({
             'id': network.get('port_id') or str(uuid.uuid4()),

@@ -69,7 +69,7 @@ def heartbeat(db, host, at=None):
 def report(db, host_state, heartbeat_at=None):
     """Write a host state gathered on its host (hypervisor_info's, or a build's): the
     compute node row (its version grows) and the service's heartbeat and disabled flag.
-    Returns the new version."""
+    A state gathered before the row's is not written over it. Returns the row's version."""
     host = host_state['host']
     updated = epoch(host_state.get('updated')) or time.time()
     seen = updated if heartbeat_at is None else heartbeat_at
@@ -77,7 +77,12 @@ def report(db, host_state, heartbeat_at=None):
     with db.transaction():
         _upsert_service(db, host, seen, bool(state.get('service_disabled')),
                         state.get('service_disabled_reason'))
-        version = int(db.scalar('SELECT version FROM compute_nodes WHERE host = ?', (host,)) or 0) + 1
+        current = db.row('SELECT version, updated_at FROM compute_nodes WHERE host = ?', (host,))
+        if current and current['updated_at'] > updated:
+            # Gathered before the row's data (another controller's report came first): the
+            # newer data stays; the host still answered, so its heartbeat moved.
+            return int(current['version'])
+        version = int(current['version'] if current else 0) + 1
         values = (state.get('nodename') or host, int(state['vcpus_total']), int(state['vcpus_used']),
                   int(state['memory_mb_total']), int(state['memory_mb_used']),
                   int(state['disk_gb_total']), int(state['disk_gb_used']),
@@ -115,15 +120,25 @@ def versions(db, hosts=None):
                 if wanted is None or row['host'] in wanted)
 
 
-def stale_hosts(db, hosts, max_age, now=None):
-    """The hosts of `hosts` with no compute node row, or one gathered more than `max_age`
-    seconds ago (max_age 0: every host), in the order given."""
+def stale_hosts(db, hosts, max_age, now=None, heartbeat_max_age=None):
+    """The hosts of `hosts` with no compute node row, one gathered more than `max_age`
+    seconds ago (max_age 0: every host), or, with `heartbeat_max_age`, a heartbeat older than
+    that (a host nobody heard from lately must report before the scheduler would take it as
+    down), in the order given."""
     now = time.time() if now is None else now
     if max_age <= 0:
         return list(hosts)
-    ages = dict((row['host'], row['updated_at'])
-                for row in db.rows('SELECT host, updated_at FROM compute_nodes'))
-    return [host for host in hosts if ages.get(host) is None or now - ages[host] > max_age]
+    rows = dict((row['host'], row) for row in db.rows(
+        'SELECT c.host, c.updated_at, s.last_seen_up FROM compute_nodes c '
+        'JOIN services s ON s.host = c.host'))
+
+    def stale(host):
+        row = rows.get(host)
+        if row is None or now - row['updated_at'] > max_age:
+            return True
+        return heartbeat_max_age is not None and (
+            row['last_seen_up'] is None or now - row['last_seen_up'] > heartbeat_max_age)
+    return [host for host in hosts if stale(host)]
 
 
 def _row_state(row):

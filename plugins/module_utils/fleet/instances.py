@@ -68,7 +68,7 @@ def record_build(db, server, host=None):
             try:
                 with db.savepoint():
                     ipam._insert(db, dict(port, instance_uuid=server['uuid'], host=host,
-                                          mac=ipam.normalize_mac(port['mac'])))
+                                          mac=ipam.normalize_mac(port['mac']) if port.get('mac') else None))
             except UniqueViolation:
                 conflicts.append(port)
     return conflicts
@@ -84,13 +84,17 @@ def forget(db, instance_uuid):
             db.execute('DELETE FROM %s WHERE %s = ?' % (table, column), (instance_uuid,))
 
 
-def sync_host(db, host, servers, networks=None):
+def sync_host(db, host, servers, networks=None, as_of=None):
     """Make the instance rows of `host` what it reported: `servers` are server records
     (server_info's, with ports) or hypervisor_servers dicts (`id`, `addresses`; their ports
     then come from the addresses and `networks`, the catalog, with no MAC known). Instances
     the host no longer has are removed with their ports; instances still being built
-    elsewhere are untouched."""
+    elsewhere are untouched.
+
+    `as_of` (seconds since the epoch) is when the host gathered them: rows written after that
+    (a build another controller recorded meanwhile) are newer than the report and stay."""
     reported = set()
+    as_of = time.time() if as_of is None else as_of
     with db.transaction():
         for server in servers:
             server = _as_record(server, networks)
@@ -99,12 +103,12 @@ def sync_host(db, host, servers, networks=None):
                 continue
             _upsert(db, server, host)
             db.execute('DELETE FROM reservations WHERE uuid = ?', (server['uuid'],))
-        for row in db.rows('SELECT uuid FROM instances WHERE host = ?', (host,)):
+        for row in db.rows('SELECT uuid FROM instances WHERE host = ? AND updated_at < ?', (host, as_of)):
             if row['uuid'] not in reported:
                 forget(db, row['uuid'])
         ports = [dict(port, instance_uuid=server_uuid)
-                 for server_uuid, port in _reported_ports(servers, networks)]
-        return ipam.replace_host_ports(db, host, ports)
+                 for server_uuid, port in _reported_ports(db, servers, networks)]
+        return ipam.replace_host_ports(db, host, ports, as_of)
 
 
 def _as_record(server, networks):
@@ -114,8 +118,8 @@ def _as_record(server, networks):
     return record
 
 
-def _reported_ports(servers, networks):
-    by_name = dict((net.get('name'), net) for net in networks or [])
+def _reported_ports(db, servers, networks):
+    by_name = dict((net.get('name'), net.get('id')) for net in networks or [])
     for server in servers:
         if server.get('vm_state') == 'deleted':
             continue
@@ -124,14 +128,18 @@ def _reported_ports(servers, networks):
                 yield server['uuid'], port
             continue
         for net_name, addresses in (server.get('addresses') or {}).items():
-            network = by_name.get(net_name) or {}
+            # A network the catalog does not name: the one the instance's port was allocated on.
+            network_id = by_name.get(net_name) or db.scalar(
+                'SELECT network_id FROM ports WHERE instance_uuid = ? AND network_name = ?',
+                (server['id'], net_name))
+            if not network_id:
+                continue
             for address in addresses:
                 mac = address.get('OS-EXT-IPS-MAC:mac_addr') or address.get('mac')
-                if address.get('addr') and mac:
+                if address.get('addr'):
                     yield server['id'], {'id': '%s-%s' % (server['id'], address['addr']),
-                                         'network_id': network.get('id') or net_name,
-                                         'network_name': net_name, 'mac': mac,
-                                         'fixed_ip': address['addr']}
+                                         'network_id': network_id, 'network_name': net_name,
+                                         'mac': mac, 'fixed_ip': address['addr']}
 
 
 def servers(db, project_id=None):

@@ -60,7 +60,8 @@ def used_addresses(db, network_id):
 
 def _used_macs(db, network_id):
     return set(row['mac_address'] for row in
-               db.rows('SELECT mac_address FROM ports WHERE network_id = ?', (network_id,)))
+               db.rows('SELECT mac_address FROM ports WHERE network_id = ? AND mac_address IS NOT NULL',
+                       (network_id,)))
 
 
 def ports_of(db, instance_uuid):
@@ -155,20 +156,25 @@ def release_ports(db, instance_uuid, network_id=None):
         return cursor.rowcount
 
 
-def replace_host_ports(db, host, ports):
+def replace_host_ports(db, host, ports, as_of=None):
     """Make the ports bound to `host` exactly `ports` (what the host reported: its servers'
-    records). Ports of instances still being scheduled (no host) are kept. A reported port
-    whose address another instance holds in the table is left out and returned, so the caller
-    can report the conflict instead of losing either row."""
+    records), keeping ports written after `as_of` (newer than the report) and ports of
+    instances still being scheduled (no host). A reported port whose address another
+    instance holds in the table is left out and returned, so the caller can report the
+    conflict instead of losing either row."""
     conflicts = []
     with db.transaction():
-        db.execute('DELETE FROM ports WHERE host = ?', (host,))
+        if as_of is None:
+            db.execute('DELETE FROM ports WHERE host = ?', (host,))
+        else:
+            db.execute('DELETE FROM ports WHERE host = ? AND created_at < ?', (host, as_of))
         for port in ports:
             db.execute('DELETE FROM ports WHERE id = ? OR (instance_uuid = ? AND network_id = ?)',
                        (port['id'], port['instance_uuid'], port['network_id']))
             try:
                 with db.savepoint():
-                    _insert(db, dict(port, host=host, mac=normalize_mac(port['mac'])))
+                    _insert(db, dict(port, host=host,
+                                     mac=normalize_mac(port['mac']) if port.get('mac') else None))
             except UniqueViolation:
                 conflicts.append(port)
     return conflicts

@@ -76,14 +76,15 @@ _V1 = [
         created_at {float},
         PRIMARY KEY (group_uuid, instance_uuid))""",
     'CREATE INDEX instance_group_member_instance_idx ON instance_group_member (instance_uuid)',
-    # Neutron's ports: a fixed IP and a MAC are each unique on their network.
+    # Neutron's ports: a fixed IP and a MAC are each unique on their network. A port learned
+    # from a host's servers table has no MAC (the table carries addresses only): NULL.
     """CREATE TABLE ports (
         id TEXT PRIMARY KEY,
         network_id TEXT NOT NULL,
         network_name TEXT,
         instance_uuid TEXT,
         host TEXT,
-        mac_address TEXT NOT NULL,
+        mac_address TEXT,
         fixed_ip TEXT NOT NULL,
         created_at {float},
         CONSTRAINT ports_network_ip_unique UNIQUE (network_id, fixed_ip),

@@ -41,7 +41,8 @@ def server_request(name, count=1, **more):
 def write_inventory(testbed, path, host_vars):
     """A copy of the testbed's inventory at `path` with `host_vars` ({host: {var: value}})
     over the settings up.sh wrote (inventory host_vars/ files take precedence)."""
-    shutil.copytree(testbed.inventory, str(path))
+    # Not the testbed inventory's fleet database: its rows hold the capacities of other settings.
+    shutil.copytree(testbed.inventory, str(path), ignore=shutil.ignore_patterns('fleet.sqlite*'))
     os.makedirs(os.path.join(str(path), 'host_vars'))
     for host, values in host_vars.items():
         with open(os.path.join(str(path), 'host_vars', host + '.yml'), 'w') as f:
@@ -64,18 +65,19 @@ def _command(playbook, inventory, extra_vars):
             '-e', json.dumps(extra_vars or {})]
 
 
-def _env(fact_cache=None):
-    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, 'ansible.cfg'),
-               ANSIBLE_NOCOLOR='1', ANSIBLE_FORCE_COLOR='0',
-               PATH=BIN + os.pathsep + os.environ.get('PATH', ''))
-    if fact_cache:
-        # Another controller: its own fact cache, which this one's runs never see.
-        env['ANSIBLE_CACHE_PLUGIN_CONNECTION'] = str(fact_cache)
-    return env
+def _env():
+    return dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, 'ansible.cfg'),
+                ANSIBLE_NOCOLOR='1', ANSIBLE_FORCE_COLOR='0',
+                PATH=BIN + os.pathsep + os.environ.get('PATH', ''))
 
 
-def run(playbook, inventory, extra_vars=None, fact_cache=None):
-    proc = subprocess.run(_command(playbook, inventory, extra_vars), cwd=REPO, env=_env(fact_cache),
+def run(playbook, inventory, extra_vars=None, database=None):
+    """`database`: another controller's fleet database (a path), whose rows this one's runs
+    never see; by default the inventory's own (fleet.sqlite in the inventory directory)."""
+    extra_vars = dict(extra_vars or {})
+    if database:
+        extra_vars['novalite_fleet_database'] = str(database)
+    proc = subprocess.run(_command(playbook, inventory, extra_vars), cwd=REPO, env=_env(),
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           universal_newlines=True, timeout=600, check=False)
     return PlaybookRun(os.path.basename(playbook), proc)

@@ -58,8 +58,8 @@ def assert_moved_to_the_alternate(testbed, created, contents, name, failure, oth
 
 
 def test_claim_refused_on_a_stale_host_state(prepared_testbed, vcpu_totals, tmp_path):
-    """This controller's cached host states say the first host is empty; another controller
-    (its own fact cache) filled it meanwhile. The claim there refuses, the alternate builds."""
+    """This controller's rows say the first host is empty; another controller (its own
+    database) filled it meanwhile. The claim there refuses, the alternate builds."""
     testbed = prepared_testbed
     first = testbed.hosts[0]
     inventory = capacity_inventory(testbed, vcpu_totals, tmp_path / 'inventory', (1, 3, 4))
@@ -68,14 +68,14 @@ def test_claim_refused_on_a_stale_host_state(prepared_testbed, vcpu_totals, tmp_
     try:
         other = run('create_server', inventory, {'novalite_server': server_request(name),
                                                  'novalite_scheduler': PACK_ONLY},
-                    fact_cache=tmp_path / 'other-controller')
+                    database=tmp_path / 'other-controller.sqlite')
         assert other.rc == 0, other
         filler = list(servers({first: host_contents(testbed, first)}, name))
         assert len(filler) == 1, filler
 
-        created = create(inventory, name, PACK_ONLY, hypervisor_facts_max_age=300)
-        # Scheduled on the cached states: no host was asked, so the first host looked empty.
-        assert task_results(created.output, GATHER_TASK)[0] == dict.fromkeys(testbed.hosts, 'skipping')
+        created = create(inventory, name, PACK_ONLY)
+        # Scheduled on the rows: no host was asked, so the first host looked empty.
+        assert task_results(created.output, GATHER_TASK) == []
         contents = everything(testbed)
         assert_moved_to_the_alternate(testbed, created, contents, name,
                                       r'failed on %s at step claim: .*VCPU: requested 1, used 1 of capacity 1' % first,
@@ -88,7 +88,7 @@ def test_claim_refused_on_a_stale_host_state(prepared_testbed, vcpu_totals, tmp_
 
 
 def test_libvirtd_stopped_on_the_selected_host(prepared_testbed, vcpu_totals, tmp_path):
-    """libvirtd stops after the host reported (the state comes from the fact cache)."""
+    """libvirtd stops after the host reported (the state comes from its row)."""
     testbed = prepared_testbed
     first = testbed.hosts[0]
     inventory = capacity_inventory(testbed, vcpu_totals, tmp_path / 'inventory', (2, 3, 4))
@@ -97,7 +97,7 @@ def test_libvirtd_stopped_on_the_selected_host(prepared_testbed, vcpu_totals, tm
     try:
         stop_libvirtd(testbed, first)
         try:
-            created = create(inventory, name, PACK_ONLY, hypervisor_facts_max_age=300)
+            created = create(inventory, name, PACK_ONLY)
         finally:
             start_libvirtd(testbed, first)
         contents = everything(testbed)

@@ -174,6 +174,16 @@ def test_build_defines_starts_and_records(host, tmp_path, catalog):
     assert read_failed_builds(str(state)) == 0
 
 
+def test_host_state_after_the_build_counts_the_new_server(host, tmp_path, catalog):
+    builder = build.Builder(host, params(tmp_path, server(catalog)), runner)
+    result = builder.build()
+    state, table = builder.host_state_after()
+    assert state['host'] == 'hv1' and state['num_instances'] == 1
+    assert state['instances'] == {UUID: None}
+    assert state['vcpus_used'] == result['server']['flavor']['vcpus']
+    assert state['claims'] == [] and len(table['rows']) == 1
+
+
 def test_build_again_is_unchanged(host, tmp_path, catalog):
     first = build.Builder(host, params(tmp_path, server(catalog)), runner).build()
     again = build.Builder(host, params(tmp_path, server(catalog)), runner).build()

@@ -141,3 +141,12 @@ def test_interface_spec():
     spec = network.interface_spec({'mac': 'fa:16:3e:00:00:01'}, NET, 'e1000')
     assert spec == {'mac': 'fa:16:3e:00:00:01', 'model': 'e1000', 'network': 'nl-private',
                     'bridge': None, 'mtu': 1500}
+
+
+def test_a_mac_and_port_id_allocated_by_the_controller_are_kept_unless_the_host_uses_the_mac():
+    [port] = network.allocate_ports([dict(NET, mac='FA:16:3E:01:02:03', port_id='p-1')], [], {})
+    assert (port['mac'], port['id']) == ('fa:16:3e:01:02:03', 'p-1')
+    existing = [{'network_id': 'other', 'mac': 'fa:16:3e:01:02:03', 'fixed_ip': '10.9.0.2'}]
+    with pytest.raises(network.NetworkError) as err:
+        network.allocate_ports([dict(NET, mac='fa:16:3e:01:02:03')], existing, {})
+    assert err.value.field == 'networks[0].mac' and 'already in use on this host' in str(err.value)

@@ -45,6 +45,14 @@ def test_stale_hosts_are_the_missing_and_the_old(fleet):
     assert compute_nodes.stale_hosts(fleet, ['old', 'fresh'], 0, now=T0) == ['old', 'fresh']
 
 
+def test_a_host_not_heard_from_lately_is_stale_when_heartbeats_are_asked_for(fleet):
+    compute_nodes.report(fleet, state('quiet', updated=T0 - 100))
+    compute_nodes.report(fleet, state('heard', updated=T0 - 100))
+    compute_nodes.heartbeat(fleet, 'heard', at=T0 - 5)
+    assert compute_nodes.stale_hosts(fleet, ['quiet', 'heard'], 300, now=T0) == []
+    assert compute_nodes.stale_hosts(fleet, ['quiet', 'heard'], 300, now=T0, heartbeat_max_age=30) == ['quiet']
+
+
 def test_operator_switches_reach_the_host_state(fleet):
     compute_nodes.report(fleet, state('hv1'))
     compute_nodes.set_service(fleet, 'hv1', disabled=True, disabled_reason='maintenance', forced_down=True)
@@ -72,3 +80,10 @@ def test_the_cache_reuses_host_states_until_a_row_changes(fleet, monkeypatch):
     assert third is not second and parsed == ['hv2']
     assert third.states[2].heartbeat == compute_nodes.iso(T0 + 30)
     assert [s.host for s in cache.get(fleet, hosts=['hv3', 'hv1']).states] == ['hv1', 'hv3']
+
+
+def test_a_report_gathered_before_the_row_does_not_replace_it_but_moves_the_heartbeat(fleet):
+    compute_nodes.report(fleet, state('hv1', used=3, updated=T0))
+    assert compute_nodes.report(fleet, state('hv1', used=1, updated=T0 - 10), heartbeat_at=T0 + 5) == 1
+    [loaded] = compute_nodes.host_states(fleet)
+    assert loaded['vcpus_used'] == 3 and loaded['heartbeat'] == compute_nodes.iso(T0 + 5)

@@ -91,3 +91,23 @@ def test_build_requests_end_with_the_build(fleet):
     assert fleet.scalar('SELECT COUNT(*) FROM build_requests') == 1
     instances.record_build(fleet, record('a'))
     assert fleet.scalar('SELECT COUNT(*) FROM build_requests') == 0
+
+
+def test_a_report_older_than_a_recorded_build_keeps_that_build(fleet):
+    """Another controller recorded a build on the host after the host gathered its report."""
+    import time
+    gathered = time.time() - 5
+    instances.record_build(fleet, record('newer', ip='10.254.0.33', mac='fa:16:3e:00:00:33'))
+    instances.sync_host(fleet, 'hv1', [record('a')], as_of=gathered)
+    assert sorted(s['id'] for s in instances.servers(fleet)) == ['a', 'newer']
+    assert [p['fixed_ip'] for p in ipam.ports_of(fleet, 'newer')] == ['10.254.0.33']
+
+
+def test_a_table_address_on_a_network_the_catalog_does_not_name_keeps_its_ports_network(fleet):
+    allocated = ipam.allocate_port(fleet, NET, 'a')
+    reported = [{'id': 'a', 'name': 'vm-a', 'project_id': 'p1', 'user_id': 'u1', 'flavor': FLAVOR,
+                 'vm_state': 'active', 'task_state': None, 'instance_group': None,
+                 'addresses': {'private': [{'addr': allocated['fixed_ip']}]}}]
+    instances.sync_host(fleet, 'hv1', reported, networks=[])
+    [port] = ipam.ports_of(fleet, 'a')
+    assert (port['network_id'], port['fixed_ip'], port['mac']) == ('n1', allocated['fixed_ip'], None)

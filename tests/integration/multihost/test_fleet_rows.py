@@ -1,9 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright: novalite.compute contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The fact cache across hosts: with hypervisor_facts_max_age, a create schedules on the
-cached host states without asking any host, and when they are stale the claim on the host
-still keeps it within its capacity; the quota recheck always counts the servers as they are."""
+"""The fleet database across hosts: a create schedules on the hosts' rows without asking any
+host, only the hosts that build are contacted, and when a row is stale (another controller,
+with a database of its own, filled the host) the claim on the host still keeps it within its
+capacity."""
 import re
 
 import pytest
@@ -17,31 +18,30 @@ from multihost.cross_host import (
 pytestmark = pytest.mark.integration
 
 
-def test_fresh_cache_is_not_gathered_and_a_stale_one_cannot_overcommit(prepared_testbed, vcpu_totals, tmp_path):
+def test_fresh_rows_are_not_gathered_and_a_stale_one_cannot_overcommit(prepared_testbed, vcpu_totals, tmp_path):
     testbed = prepared_testbed
     first, alternate, _last = testbed.hosts
     nanos = dict(zip(testbed.hosts, (2, 3, 4)))
     inventory = write_inventory(testbed, tmp_path / 'inventory', dict(
         (host, nano_capacity(vcpu_totals[host], n)) for host, n in nanos.items()))
     name = unique_name('cache')
-    host_states(inventory, tmp_path / 'cached.json')          # every host empty, cached now
+    host_states(inventory, tmp_path / 'rows.json')            # every host empty, in the rows now
     try:
-        # Another controller (its own fact cache) takes one of the first host's two places.
+        # Another controller (its own database) takes one of the first host's two places.
         other = run('create_server', inventory, {'novalite_server': server_request('%s-other' % name),
                                                  'novalite_scheduler': PACK_ONLY},
-                    fact_cache=tmp_path / 'other-controller')
+                    database=tmp_path / 'other-controller.sqlite')
         assert other.rc == 0, other
 
         # Without a network: the addresses this controller would choose on its stale view are
         # not what this test is about.
         created = run('create_server', inventory, {'novalite_server': server_request(name, count=2, networks='none'),
-                                                   'novalite_scheduler': PACK_ONLY,
-                                                   'hypervisor_facts_max_age': 300})
+                                                   'novalite_scheduler': PACK_ONLY})
         assert created.rc == 0, created
-        # Scheduled on the cache: no host was asked. The quota recheck asks them all.
+        # Scheduled on the rows: no host was asked before the build, nor after it.
         gathers = task_results(created.output, GATHER_TASK)
-        assert gathers == [dict.fromkeys(testbed.hosts, 'skipping'), dict.fromkeys(testbed.hosts, 'ok')], gathers
-        # The cache said two places on the first host: both went there, its claim took one.
+        assert gathers == [], gathers
+        # The rows said two places on the first host: both went there, its claim took one.
         rounds = task_results(created.output, BUILD_TASK)
         assert [sorted(r) for r in rounds[:2]] == [[first], [alternate]], rounds
         assert re.search(r'failed on %s at step claim: .*VCPU: requested 1, used 2 of capacity 2' % first,

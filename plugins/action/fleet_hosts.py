@@ -1,0 +1,41 @@
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""novalite.compute.fleet_hosts: the hosts whose rows are too old, read in the controller's
+process. See the module's documentation."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import time
+
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.novalite.compute.plugins.module_utils.fleet import compute_nodes
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.options import resolve
+from ansible_collections.novalite.compute.plugins.modules.fleet_hosts import ARGUMENT_SPEC
+from ansible_collections.novalite.compute.plugins.plugin_utils.fleet_database import (
+    database_url, open_database)
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _VALID_ARGS = frozenset(ARGUMENT_SPEC)
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        _spec, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        db = open_database(database_url(args, task_vars or {}))
+        now = time.time()
+        gathered = dict((row['host'], row['updated_at'])
+                        for row in db.rows('SELECT host, updated_at FROM compute_nodes'))
+        heartbeat_max_age = args['heartbeat_max_age']
+        if heartbeat_max_age is None:
+            heartbeat_max_age = resolve(args['scheduler'])['service_down_time'] // 2
+        result.update(
+            changed=False,
+            stale=compute_nodes.stale_hosts(db, args['hosts'], args['max_age'], now=now,
+                                            heartbeat_max_age=None if heartbeat_max_age < 0 else heartbeat_max_age),
+            ages=dict((host, round(now - gathered[host], 3) if host in gathered else None)
+                      for host in args['hosts']))
+        return result

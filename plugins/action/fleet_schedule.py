@@ -1,0 +1,103 @@
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""novalite.compute.fleet_schedule: quota reservation, ports and selections in one transaction
+of the fleet database, in the controller's process. See the module's documentation."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.novalite.compute.plugins.module_utils.api import quota
+from ansible_collections.novalite.compute.plugins.module_utils.compute.network import NetworkError
+from ansible_collections.novalite.compute.plugins.module_utils.errors import (
+    NoValidHost, QuotaExceeded, ValidationError)
+from ansible_collections.novalite.compute.plugins.module_utils.fleet import (
+    compute_nodes, instances as fleet_instances, ipam, quotas)
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.manager import schedule
+from ansible_collections.novalite.compute.plugins.modules.fleet_schedule import ARGUMENT_SPEC
+from ansible_collections.novalite.compute.plugins.modules.quota_check import trim_instances
+from ansible_collections.novalite.compute.plugins.plugin_utils.fleet_database import (
+    RollBack, database_url, open_database)
+
+# One cache per worker process (see plugin_utils/fleet_database.py).
+_HOST_STATES = compute_nodes.HostStateCache()
+
+
+class Failed(Exception):
+    def __init__(self, msg, **extra):
+        super(Failed, self).__init__(msg)
+        self.msg, self.extra = msg, extra
+
+
+def reserve_and_schedule(db, args, check_mode=False, cache=None):
+    """The module's result; raises Failed (nothing written) or RollBack's caller's result."""
+    context = args['context']
+    spec = dict(args['request_spec'], project_id=context['project_id'], user_id=context['user_id'])
+    outcome = {}
+    try:
+        with db.transaction():
+            outcome = _in_transaction(db, args, spec, cache or _HOST_STATES)
+            if check_mode:
+                raise RollBack()
+    except RollBack:
+        pass
+    except QuotaExceeded as exc:
+        raise Failed(exc.msg, overs=exc.overs, trace=[])
+    except NoValidHost as exc:
+        raise Failed(exc.msg, trace=getattr(exc, 'trace', []))
+    except (ValidationError, NetworkError) as exc:
+        raise Failed(getattr(exc, 'msg', None) or str(exc), trace=[])
+    except KeyError as exc:
+        raise Failed('request_spec.%s: is required' % exc.args[0], trace=[])
+    return outcome
+
+
+def _in_transaction(db, args, spec, cache):
+    reserved = quotas.reserve(db, spec, args['quotas'])
+    num = reserved['num_instances']
+    spec.update(instance_uuids=reserved['instance_uuids'], num_instances=num)
+    kept = trim_instances(args['instances'], num)
+    for inst in kept:
+        fleet_instances.claim_name(db, args['unique_server_name_scope'], spec['project_id'],
+                                   inst.get('name'), inst['uuid'])
+    fleet_instances.add_build_requests(db, spec, kept)
+    kept = [_with_ports(db, inst) for inst in kept]
+    if spec.get('instance_group'):
+        spec['instance_group'] = fleet_instances.populate_group(db, spec['instance_group'])
+    host_states = cache.get(db, args['hosts'])
+    selections, trace = schedule(host_states, spec, args['scheduler'])
+    zones = dict((state.host, state.availability_zone) for state in host_states.states)
+    usage = dict(reserved['usage'])
+    usage.update(quota.catalog_usage(args['catalog'], spec['project_id'], spec['user_id']))
+    return {'num_instances': num, 'limits': reserved['limits'], 'usage': usage,
+            'request_spec': spec, 'instances': kept, 'selections': selections, 'trace': trace,
+            'host_zones': dict((host, zones[host]) for host in
+                               sorted(set(item['host'] for sel in selections for item in sel)))}
+
+
+def _with_ports(db, inst):
+    networks = []
+    for index, network in enumerate(inst.get('networks') or []):
+        field = 'server.networks[%d].fixed_ip (%s)' % (index, inst.get('name'))
+        port = ipam.allocate_port(db, dict(network, field=field), inst['uuid'])
+        networks.append(dict(network, fixed_ip=port['fixed_ip'], port_id=port['id'], mac=port['mac']))
+    return dict(inst, networks=networks)
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _VALID_ARGS = frozenset(ARGUMENT_SPEC)
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        _spec, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        db = open_database(database_url(args, task_vars or {}))
+        try:
+            outcome = reserve_and_schedule(db, args, self._play_context.check_mode)
+        except Failed as exc:
+            result.update(failed=True, msg=exc.msg, **exc.extra)
+            return result
+        result.update(changed=not self._play_context.check_mode, **outcome)
+        return result

@@ -1,0 +1,86 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: fleet_hosts
+short_description: Which hypervisors' rows in the fleet database are too old to schedule on
+version_added: 1.0.0
+description:
+  - Reads the compute node rows of the fleet database and names the hosts whose resource data
+    is missing or was gathered more than O(max_age) seconds ago, or whose heartbeat (the
+    host's last report) is older than O(heartbeat_max_age); the create path refreshes only
+    those before it schedules. Whether a host is up is not decided here - the scheduler's
+    ComputeFilter reads each host's heartbeat against C(service_down_time).
+  - With C(playbooks/refresh_hypervisors.yml) run on a schedule more often than
+    O(heartbeat_max_age), no host is stale and a create asks only the hosts that build.
+  - Runs in the controller's process as an action plugin; read-only.
+extends_documentation_fragment:
+  - novalite.compute.fleet
+options:
+  hosts:
+    description: The hypervisors to look at.
+    type: list
+    elements: str
+    required: true
+  max_age:
+    description: Seconds a row's resource data may be old and still be scheduled on; 0 refreshes every host.
+    type: int
+    default: 300
+  heartbeat_max_age:
+    description:
+      - Seconds since a host's last report after which it must report again before it is
+        scheduled on; by default half the scheduler's C(service_down_time) of O(scheduler) (Nova
+        reports every 10 s and takes a service as down after 60 s).
+      - Set it to C(-1) to never refresh a host for its heartbeat (a fleet refreshed on a schedule).
+    type: int
+  scheduler:
+    description: The scheduler options (C(novalite_scheduler)); C(service_down_time) is read.
+    type: dict
+    default: {}
+'''
+
+EXAMPLES = r'''
+- name: Which hosts to refresh before scheduling
+  novalite.compute.fleet_hosts:
+    hosts: "{{ groups['hypervisors'] }}"
+    max_age: 300
+  register: fleet_hosts
+'''
+
+RETURN = r'''
+stale:
+  description: The hosts to refresh, in the order of O(hosts).
+  returned: always
+  type: list
+  elements: str
+  sample: [hv3]
+ages:
+  description: Seconds since each host's resource data was gathered (null without a row).
+  returned: always
+  type: dict
+  sample: {hv1: 12.5, hv3: null}
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+ARGUMENT_SPEC = dict(
+    database=dict(type='str'),
+    hosts=dict(type='list', elements='str', required=True),
+    max_age=dict(type='int', default=300),
+    heartbeat_max_age=dict(type='int'),
+    scheduler=dict(type='dict', default={}),
+)
+
+
+def main():
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module.fail_json(msg='novalite.compute.fleet_hosts runs as an action plugin on the controller')
+
+
+if __name__ == '__main__':
+    main()

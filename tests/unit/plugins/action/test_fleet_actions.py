@@ -1,0 +1,137 @@
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The fleet action plugins' logic on a real database: fleet_schedule's one transaction
+(quota, ports, group, selections; nothing kept on failure or in check mode) and
+fleet_report's reading of a build round."""
+
+import pytest
+
+from ansible_collections.novalite.compute.plugins.action import fleet_report, fleet_schedule
+from ansible_collections.novalite.compute.plugins.module_utils.fleet import compute_nodes, ipam, quotas
+from ansible_collections.novalite.compute.plugins.plugin_utils import fleet_database
+
+FLAVOR = {'name': 'm1.nano', 'flavorid': '1', 'vcpus': 1, 'memory_mb': 128, 'root_gb': 1,
+          'ephemeral_gb': 0, 'swap': 0, 'extra_specs': {}}
+NET = {'network_id': 'n1', 'network_name': 'private', 'cidr': '10.254.0.0/24',
+       'gateway': '10.254.0.1', 'allocation_pools': [{'start': '10.254.0.10', 'end': '10.254.0.20'}],
+       'fixed_ip': None, 'port_id': None}
+
+
+def host_state(name, vcpus=4):
+    return {'host': name, 'vcpus_total': vcpus, 'vcpus_used': 0, 'memory_mb_total': 4096,
+            'memory_mb_used': 0, 'disk_gb_total': 50, 'disk_gb_used': 0,
+            'cpu_allocation_ratio': 1.0, 'ram_allocation_ratio': 1.0, 'disk_allocation_ratio': 1.0,
+            'availability_zone': 'az-' + name, 'instances': {},
+            'updated': compute_nodes.iso(__import__('time').time())}
+
+
+def args(count=2, hosts=('hv1', 'hv2'), quota_limit=10, group=None):
+    uuids = ['inst-%d' % n for n in range(count)]
+    spec = {'instance_uuids': uuids, 'num_instances': count, 'min_num_instances': 1,
+            'flavor': FLAVOR, 'image': {'id': 'img', 'properties': {}}, 'availability_zone': None,
+            'force_hosts': [], 'force_nodes': [], 'ignore_hosts': [], 'scheduler_hints': {},
+            'instance_group': group, 'security_groups': ['default'], 'is_bfv': False}
+    return {'request_spec': spec,
+            'instances': [{'uuid': u, 'name': 'web-%d' % (n + 1), 'networks': [dict(NET)]}
+                          for n, u in enumerate(uuids)],
+            'hosts': list(hosts), 'context': {'project_id': 'p1', 'user_id': 'u1', 'roles': []},
+            'quotas': {'defaults': {'instances': quota_limit}}, 'catalog': {}, 'scheduler': {},
+            'unique_server_name_scope': ''}
+
+
+@pytest.fixture
+def rows(fleet):
+    compute_nodes.report(fleet, host_state('hv1'))
+    compute_nodes.report(fleet, host_state('hv2'))
+    return fleet
+
+
+def test_reserves_allocates_and_selects_in_one_go(rows):
+    out = fleet_schedule.reserve_and_schedule(rows, args(), cache=compute_nodes.HostStateCache())
+    assert out['num_instances'] == 2
+    assert sorted(selection[0]['host'] for selection in out['selections']) == ['hv1', 'hv2']
+    assert out['host_zones'] == {'hv1': 'az-hv1', 'hv2': 'az-hv2'}
+    addresses = [inst['networks'][0]['fixed_ip'] for inst in out['instances']]
+    assert len(set(addresses)) == 2
+    assert [p['fixed_ip'] for p in ipam.ports_of(rows, 'inst-0')] == [addresses[0]]
+    assert out['instances'][0]['networks'][0]['mac'] == ipam.ports_of(rows, 'inst-0')[0]['mac']
+    assert quotas.usage(rows, 'p1', 'u1')['project']['instances'] == 2
+
+
+def test_each_instance_gets_alternates_up_to_max_attempts(rows):
+    compute_nodes.report(rows, host_state('hv3'))
+    compute_nodes.report(rows, host_state('hv4'))
+    out = fleet_schedule.reserve_and_schedule(rows, args(1, hosts=('hv1', 'hv2', 'hv3', 'hv4')),
+                                              cache=compute_nodes.HostStateCache())
+    assert len(out['selections'][0]) == 3
+
+
+def test_a_multi_create_is_trimmed_to_the_quota(rows):
+    quotas.reserve(rows, dict(args(1)['request_spec'], instance_uuids=['other'], project_id='p1',
+                              user_id='u1'), {'defaults': {'instances': 2}})
+    out = fleet_schedule.reserve_and_schedule(rows, args(2, quota_limit=2), cache=compute_nodes.HostStateCache())
+    assert out['num_instances'] == 1 and len(out['instances']) == len(out['selections']) == 1
+    assert out['request_spec']['instance_uuids'] == ['inst-0']
+
+
+def test_no_valid_host_keeps_nothing(rows):
+    big = args()
+    big['request_spec']['flavor'] = dict(FLAVOR, vcpus=64)
+    big['quotas'] = {'defaults': {'cores': -1}}
+    with pytest.raises(fleet_schedule.Failed) as err:
+        fleet_schedule.reserve_and_schedule(rows, big, cache=compute_nodes.HostStateCache())
+    assert err.value.msg.startswith('No valid host was found.') and err.value.extra['trace']
+    assert ipam.used_addresses(rows, 'n1') == set()
+    assert quotas.usage(rows, 'p1', 'u1')['project']['instances'] == 0
+
+
+def test_over_quota_fails_with_the_resources_and_keeps_nothing(rows):
+    with pytest.raises(fleet_schedule.Failed) as err:
+        fleet_schedule.reserve_and_schedule(rows, dict(args(), quotas={'defaults': {'instances': 0}}),
+                                            cache=compute_nodes.HostStateCache())
+    assert err.value.extra['overs'] == ['instances']
+    assert ipam.used_addresses(rows, 'n1') == set()
+
+
+def test_check_mode_computes_the_same_and_writes_nothing(rows):
+    out = fleet_schedule.reserve_and_schedule(rows, args(), check_mode=True, cache=compute_nodes.HostStateCache())
+    assert out['num_instances'] == 2 and len(out['selections']) == 2
+    assert ipam.used_addresses(rows, 'n1') == set()
+    assert quotas.usage(rows, 'p1', 'u1')['project']['instances'] == 0
+
+
+def test_hosts_without_a_row_are_left_out_and_a_down_host_is_filtered(rows):
+    compute_nodes.heartbeat(rows, 'hv2', at=1.0)
+    rows.execute("UPDATE services SET last_seen_up = 1.0 WHERE host = 'hv2'")
+    out = fleet_schedule.reserve_and_schedule(rows, args(1, hosts=('hv1', 'hv2', 'hv9')),
+                                              cache=compute_nodes.HostStateCache())
+    assert [item['host'] for item in out['selections'][0]] == ['hv1']
+
+
+def test_build_results_become_reports_built_servers_and_heartbeats():
+    results = [
+        {'host': 'hv1', 'failed': False, 'server': {'uuid': 'a'}, 'host_state': {'host': 'hv1'},
+         'servers': {'rows': []}},
+        {'host': 'hv2', 'failed': True, 'msg': 'image', 'host_state': {'host': 'hv2', 'failed_builds': 1}},
+        {'host': 'hv3', 'failed': True, 'msg': 'claim', 'server': {'uuid': 'planned'}},
+        {'unreachable': True, 'msg': 'gone'},
+    ]
+    spread = fleet_report.with_build_results({'reports': [], 'built': [], 'heartbeats': [],
+                                              'build_results': results})
+    assert spread['built'] == [{'uuid': 'a'}]
+    assert spread['reports'] == [{'host_state': {'host': 'hv1'}, 'servers': {'rows': []}},
+                                 {'host_state': {'host': 'hv2', 'failed_builds': 1}, 'servers': None}]
+    assert spread['heartbeats'] == ['hv1', 'hv2', 'hv3']
+
+
+def test_the_default_database_lies_next_to_the_inventory(tmp_path):
+    inventory_dir = tmp_path / 'inv'
+    inventory_dir.mkdir()
+    (tmp_path / 'hosts.yml').write_text('all: {}\n')
+    assert fleet_database.default_url({'ansible_inventory_sources': [str(inventory_dir)]}) == \
+        str(inventory_dir / 'fleet.sqlite')
+    assert fleet_database.default_url({'ansible_inventory_sources': [str(tmp_path / 'hosts.yml')]}) == \
+        str(tmp_path / 'fleet.sqlite')
+    assert fleet_database.database_url({'database': 'postgresql://x/y'}, {}) == 'postgresql://x/y'
+    assert fleet_database.database_url({}, {'novalite_fleet_database': '/srv/f.sqlite'}) == '/srv/f.sqlite'
