@@ -16,10 +16,15 @@ from ansible_collections.novalite.compute.plugins.module_utils.errors import (
 from ansible_collections.novalite.compute.plugins.module_utils.fleet import (
     compute_nodes, instances as fleet_instances, ipam, quotas)
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.manager import schedule
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.options import resolve
 from ansible_collections.novalite.compute.plugins.modules.fleet_schedule import ARGUMENT_SPEC
 from ansible_collections.novalite.compute.plugins.modules.quota_check import trim_instances
 from ansible_collections.novalite.compute.plugins.plugin_utils.fleet_database import (
     RollBack, database_url, open_database)
+
+# The create playbook imports this many build rounds (playbooks/create_server.yml): one per
+# attempt, so max_attempts may not ask for more.
+BUILD_ROUNDS = 10
 
 # One cache per worker process (see plugin_utils/fleet_database.py).
 _HOST_STATES = compute_nodes.HostStateCache()
@@ -55,6 +60,10 @@ def reserve_and_schedule(db, args, check_mode=False, cache=None):
 
 
 def _in_transaction(db, args, spec, cache):
+    attempts = resolve(args['scheduler'])['max_attempts']
+    if attempts > BUILD_ROUNDS:
+        raise ValidationError('scheduler.max_attempts', 'must be at most %d (the build rounds of the '
+                              'create playbook), got %d' % (BUILD_ROUNDS, attempts))
     reserved = quotas.reserve(db, spec, args['quotas'])
     num = reserved['num_instances']
     spec.update(instance_uuids=reserved['instance_uuids'], num_instances=num)

@@ -19,6 +19,8 @@ description:
   - With C(playbooks/refresh_hypervisors.yml) run on a schedule more often than
     O(heartbeat_max_age), no host is stale and a create asks only the hosts that build.
   - Runs in the controller's process as an action plugin; read-only.
+author:
+  - novalite.compute contributors (@novalite)
 extends_documentation_fragment:
   - novalite.compute.fleet
 options:

@@ -19,6 +19,8 @@ description:
     its servers table, makes the host's instance and port rows what the host has.
   - A built server record becomes its instance row with its ports, ending its quota
     reservation; a forgotten instance loses its reservation, ports, group membership and row.
+author:
+  - novalite.compute contributors (@novalite)
 extends_documentation_fragment:
   - novalite.compute.fleet
 options:

@@ -22,6 +22,8 @@ description:
     (M(novalite.compute.select_destinations)'s engine; the loaded host states are reused
     while the rows' versions do not change). When no host fits, or a quota is exceeded,
     nothing stays written.
+author:
+  - novalite.compute contributors (@novalite)
 extends_documentation_fragment:
   - novalite.compute.fleet
 options:

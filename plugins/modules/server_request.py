@@ -292,24 +292,40 @@ def argument_spec():
     return spec
 
 
+def build(params):
+    """What the module returns for its validated `params` (the body with its secrets put back
+    in); raises ValidationError, PolicyNotAuthorized or PolicyError. The action plugin of the
+    same name calls it in the controller's process."""
+    server = with_secrets(params['server'], params)
+    return request.build_request(
+        server, params['context'], params['catalog'],
+        scheduler_hints=params['scheduler_hints'], enforcer=Enforcer(params['policy']),
+        quotas=params['quotas'], availability_zones=params['availability_zones'],
+        default_availability_zone=params['default_availability_zone'],
+        servers=params['servers'])
+
+
+def failure(exc):
+    """The failure's fields: `msg`, and the `field` and `rule`, or the policy `rule`."""
+    if isinstance(exc, ValidationError):
+        return dict(msg=exc.msg, field=exc.field, rule=exc.rule)
+    return dict(msg=exc.msg, rule=exc.rule)
+
+
+FAILURES = (ValidationError, PolicyNotAuthorized, PolicyError)
+
+
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    params = module.params
-    server = with_secrets(params['server'], params)
-    params['server'] = redacted(server)
+    given = dict(module.params)
+    # The invocation the module reports shows the body without its secrets.
+    module.params['server'] = redacted(with_secrets(given['server'], given))
     if not HAS_NETADDR:
         module.fail_json(msg=missing_required_lib('netaddr'), exception=NETADDR_IMPORT_ERROR)
     try:
-        result = request.build_request(
-            server, params['context'], params['catalog'],
-            scheduler_hints=params['scheduler_hints'], enforcer=Enforcer(params['policy']),
-            quotas=params['quotas'], availability_zones=params['availability_zones'],
-            default_availability_zone=params['default_availability_zone'],
-            servers=params['servers'])
-    except ValidationError as exc:
-        module.fail_json(msg=exc.msg, field=exc.field, rule=exc.rule)
-    except (PolicyNotAuthorized, PolicyError) as exc:
-        module.fail_json(msg=exc.msg, rule=exc.rule)
+        result = build(given)
+    except FAILURES as exc:
+        module.fail_json(**failure(exc))
     module.exit_json(changed=False, **result)
 
 

@@ -78,8 +78,8 @@ def _existing(db, instance_uuid, network_id):
 
 
 def _field(network):
-    return network.get('field') or 'networks[%s].fixed_ip' % (network.get('network_name')
-                                                               or network.get('network_id'))
+    name = network.get('network_name') or network.get('network_id')
+    return network.get('field') or 'networks[%s].fixed_ip' % name
 
 
 def _candidate(db, network, rng):

@@ -135,3 +135,11 @@ def test_the_default_database_lies_next_to_the_inventory(tmp_path):
         str(tmp_path / 'fleet.sqlite')
     assert fleet_database.database_url({'database': 'postgresql://x/y'}, {}) == 'postgresql://x/y'
     assert fleet_database.database_url({}, {'novalite_fleet_database': '/srv/f.sqlite'}) == '/srv/f.sqlite'
+
+
+def test_more_attempts_than_build_rounds_is_refused_with_the_field(rows):
+    with pytest.raises(fleet_schedule.Failed) as err:
+        fleet_schedule.reserve_and_schedule(rows, dict(args(), scheduler={'max_attempts': 11}),
+                                            cache=compute_nodes.HostStateCache())
+    assert err.value.msg.startswith('scheduler.max_attempts: must be at most 10')
+    assert quotas.usage(rows, 'p1', 'u1')['project']['instances'] == 0

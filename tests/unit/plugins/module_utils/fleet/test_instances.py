@@ -47,8 +47,8 @@ def test_sync_host_makes_the_rows_what_the_host_reported(fleet):
     instances.record_build(fleet, record('gone', ip='10.254.0.30', mac='fa:16:3e:00:00:30'))
     instances.record_build(fleet, record('elsewhere', host='hv2', ip='10.254.0.31', mac='fa:16:3e:00:00:31'))
     pending = ipam.allocate_port(fleet, dict(NET, fixed_ip='10.254.0.45'), 'pending')
-    conflicts = instances.sync_host(fleet, 'hv1', [record('a'), dict(record('del', ip='10.254.0.40'),
-                                                                      vm_state='deleted')])
+    deleted = dict(record('del', ip='10.254.0.40'), vm_state='deleted')
+    conflicts = instances.sync_host(fleet, 'hv1', [record('a'), deleted])
     assert conflicts == []
     assert sorted(s['id'] for s in instances.servers(fleet)) == ['a', 'elsewhere']
     assert ipam.ports_of(fleet, 'gone') == [] and ipam.ports_of(fleet, 'pending') == [pending]

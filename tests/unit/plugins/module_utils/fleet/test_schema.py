@@ -8,6 +8,7 @@ import pytest
 from ansible_collections.novalite.compute.plugins.module_utils.fleet import db as fleet_db
 from ansible_collections.novalite.compute.plugins.module_utils.fleet import schema
 
+
 def test_a_new_database_is_migrated_to_the_latest_version(fleet_url):
     database = fleet_db.Database(fleet_url)
     try:
@@ -18,6 +19,7 @@ def test_a_new_database_is_migrated_to_the_latest_version(fleet_url):
     finally:
         database.close()
 
+
 def test_a_database_newer_than_the_code_is_refused(fleet):
     fleet.execute('INSERT INTO schema_migrations (version, applied_at) VALUES (?, 0)',
                   (schema.LATEST + 1,))
@@ -25,10 +27,12 @@ def test_a_database_newer_than_the_code_is_refused(fleet):
         schema.upgrade(fleet)
     assert 'newer than this collection knows' in str(err.value)
 
+
 def test_connect_without_migrating_refuses_an_old_schema(fleet_url):
     with pytest.raises(fleet_db.FleetDatabaseError) as err:
         schema.connect(fleet_url, migrate=False)
     assert 'schema version 0' in str(err.value)
+
 
 def test_a_transaction_rolls_back_on_error_and_nested_ones_join(fleet):
     with pytest.raises(RuntimeError):
@@ -39,6 +43,7 @@ def test_a_transaction_rolls_back_on_error_and_nested_ones_join(fleet):
             raise RuntimeError('undo')
     assert fleet.rows('SELECT host FROM services') == []
 
+
 def test_a_unique_violation_in_a_savepoint_leaves_the_transaction_usable(fleet):
     with fleet.transaction():
         fleet.execute("INSERT INTO services (host) VALUES ('hv1')")
@@ -48,6 +53,7 @@ def test_a_unique_violation_in_a_savepoint_leaves_the_transaction_usable(fleet):
         fleet.execute("INSERT INTO services (host) VALUES ('hv2')")
     assert [r['host'] for r in fleet.rows('SELECT host FROM services ORDER BY host')] == ['hv1', 'hv2']
 
+
 @pytest.mark.parametrize('url, dialect, target', [
     ('sqlite:////var/x/fleet.sqlite', 'sqlite', '/var/x/fleet.sqlite'),
     ('sqlite:///fleet.sqlite', 'sqlite', 'fleet.sqlite'),
@@ -55,14 +61,18 @@ def test_a_unique_violation_in_a_savepoint_leaves_the_transaction_usable(fleet):
     ('postgresql://nova@db/fleet', 'postgresql', 'postgresql://nova@db/fleet'),
     ('postgres://nova@db/fleet', 'postgresql', 'postgres://nova@db/fleet'),
 ])
+
+
 def test_parse_url(url, dialect, target):
     assert fleet_db.parse_url(url) == (dialect, target)
+
 
 @pytest.mark.parametrize('url', ['', None, 'mysql://x/y'])
 def test_parse_url_refuses_what_it_cannot_open(url):
     with pytest.raises(fleet_db.FleetDatabaseError) as err:
         fleet_db.parse_url(url)
     assert 'fleet database' in str(err.value)
+
 
 def test_a_sqlite_file_in_a_missing_directory_is_refused_with_the_path(tmp_path):
     with pytest.raises(fleet_db.FleetDatabaseError) as err:
