@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""create_server on the fleet database: warm create median, SSH commands per create and the
+controller's CPU, at 3 hypervisors (the testbed) and at a fleet of 1,000 of which 997 exist
+only as rows of the fleet database (full, so nothing lands on them, and kept fresh as a
+scheduled refresh would keep them: they are in the inventory and the scheduler reads all
+1,000 rows, but no task ever runs on them). Also a multi-create of 10 across the 3 hosts.
+
+Brings up a testbed of its own (scripts/testbed; TESTBED_* from the environment, defaults
+apart from the tests' testbed) and always tears it down. Servers are deleted between runs
+(not timed). The controller's CPU is user + system time of every process the run started
+(ansible-playbook, its workers, ssh). Table: build/bench/fleet.txt.
+
+    sudo .venv/bin/python bench/bench_fleet.py [--runs 5]
+"""
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+for key, value in (('TESTBED_ROOT', '/var/tmp/tb-fleet-bench'), ('TESTBED_NET', '10.84.0'),
+                   ('TESTBED_BRIDGE', 'nltb84'), ('TESTBED_PREFIX', 'fb'),
+                   ('TESTBED_INVENTORY', os.path.join(os.path.dirname(HERE), 'inventories', 'testbed-fleet-bench'))):
+    os.environ.setdefault(key, value)
+
+import source_tree  # noqa: E402,F401  the collection's source tree importable
+import bench_multihost as mh  # noqa: E402  testbed, SSH wrapper, cleanup playbook, timed runs
+
+from ansible_collections.novalite.compute.plugins.module_utils.fleet import compute_nodes, schema  # noqa: E402
+
+SIMULATED = 997
+
+
+def timed_playbook(inventory, target, extra_vars, env, limit=None):
+    """(wall seconds, controller CPU seconds, ssh commands, output) of one ansible-playbook run."""
+    if os.path.exists(mh.SSH_LOG):
+        os.remove(mh.SSH_LOG)
+    cmd = [os.path.join(mh.BIN, 'ansible-playbook'), '-i', inventory, target, '-e', json.dumps(extra_vars)]
+    if limit:
+        cmd += ['--limit', limit]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.monotonic()
+    proc = mh.run(cmd, env=env, check=False)
+    wall = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if proc.returncode != 0:
+        raise RuntimeError('%s failed (rc %d):\n%s' % (target, proc.returncode, proc.stdout[-6000:]))
+    commands = len([e for e in mh.read_ssh_log() if e[1] == 'ssh'])
+    return wall, cpu, commands, proc.stdout
+
+
+def simulated_inventory(path):
+    """The testbed's inventory plus SIMULATED hosts that no task reaches, and their rows."""
+    shutil.rmtree(path, ignore_errors=True)
+    shutil.copytree(mh.INVENTORY, path, ignore=shutil.ignore_patterns('fleet.sqlite*'))
+    fake = dict(('sim%04d' % n, {'ansible_host': '192.0.2.1', 'ansible_port': 9}) for n in range(SIMULATED))
+    with open(os.path.join(path, 'simulated.yml'), 'w') as f:
+        json.dump({'all': {'children': {'hypervisors': {'hosts': fake}}}}, f)
+    db = schema.connect(os.path.join(path, 'fleet.sqlite'))
+    try:
+        for name in fake:
+            # Full: every vCPU used, so ResourceFilter removes them and nothing lands there.
+            compute_nodes.report(db, {
+                'host': name, 'vcpus_total': 32, 'vcpus_used': 512, 'memory_mb_total': 131072,
+                'memory_mb_used': 131072, 'disk_gb_total': 1000, 'disk_gb_used': 10,
+                'cpu_allocation_ratio': 16.0, 'ram_allocation_ratio': 1.0, 'disk_allocation_ratio': 1.0,
+                'availability_zone': 'nova', 'aggregates': [], 'hypervisor_type': 'QEMU',
+                'hypervisor_version': 7002000, 'supported_instances': [['x86_64', 'qemu', 'hvm']],
+                'num_instances': 40, 'num_io_ops': 0, 'instances': {}, 'service_disabled': False,
+                'updated': compute_nodes.iso(time.time())})
+    finally:
+        db.close()
+    return path
+
+
+def keep_fresh(inventory):
+    """What a scheduled refresh does for the simulated hosts: their rows and heartbeats now."""
+    db = schema.connect(os.path.join(inventory, 'fleet.sqlite'))
+    try:
+        with db.transaction():
+            now = time.time()
+            db.execute("UPDATE compute_nodes SET updated_at = ? WHERE host LIKE 'sim%'", (now,))
+            db.execute("UPDATE services SET last_seen_up = ? WHERE host LIKE 'sim%'", (now,))
+    finally:
+        db.close()
+
+
+class Series(object):
+    def __init__(self, label):
+        self.label, self.walls, self.cpus, self.commands = label, [], [], []
+
+    def add(self, wall, cpu, commands):
+        self.walls.append(wall)
+        self.cpus.append(cpu)
+        self.commands.append(commands)
+
+    def row(self):
+        return '| %s | %d | %.2f s | %d | %.2f s |' % (
+            self.label, len(self.walls), statistics.median(self.walls),
+            statistics.median(self.commands), statistics.median(self.cpus))
+
+
+def creates(label, inventory, env, runs, count=1, before=None):
+    series = Series(label)
+    real = ','.join(mh.HOSTS)
+    for index in range(runs + 1):                 # the first run warms the rows and image caches
+        if before:
+            before()
+        name = 'nltest-bench-fleet-%s-%d' % (label.split()[0], index)
+        wall, cpu, commands, _out = timed_playbook(inventory, 'novalite.compute.create_server',
+                                                   mh.request(name, count), env)
+        built = sum(len(names) for names in mh.domains().values())
+        if built != count:
+            raise RuntimeError('%s: %d servers built, %d asked' % (label, built, count))
+        if index:
+            series.add(wall, cpu, commands)
+            mh.log('%s run %d: %.2f s, %.2f s CPU, %d ssh' % (label, index, wall, cpu, commands))
+        mh.run([os.path.join(mh.BIN, 'ansible-playbook'), '-i', inventory, os.path.join(mh.OUT, 'cleanup.yml'),
+                '--limit', real], env=env)
+    return series
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--runs', type=int, default=5)
+    opts = parser.parse_args()
+    os.makedirs(mh.OUT, exist_ok=True)
+    mh.install_collection()
+    mh.write_files()
+    mh.testbed('down.sh')
+    mh.testbed('up.sh', '3')
+    rows = []
+    try:
+        mh.even_hosts()
+        env = mh.ansible_env()
+        mh.run([os.path.join(mh.BIN, 'ansible-playbook'), '-i', mh.INVENTORY,
+                'novalite.compute.prepare_hypervisors'], env=env)
+        rows.append(creates('3 hypervisors', mh.INVENTORY, env, opts.runs).row())
+        rows.append(creates('multi-create of 10, 3 hypervisors', mh.INVENTORY, env, 1, count=10).row())
+        sim = simulated_inventory(os.path.join(mh.OUT, 'inventory-1000'))
+        rows.append(creates('1,000 hypervisors (997 rows only)', sim, env, opts.runs,
+                            before=lambda: keep_fresh(sim)).row())
+    finally:
+        mh.testbed('down.sh')
+    table = '\n'.join(['| fleet | runs | warm create (median) | SSH commands per create | controller CPU |',
+                       '|---|---:|---:|---:|---:|'] + rows)
+    with open(os.path.join(mh.OUT, 'fleet.txt'), 'w') as f:
+        f.write(table + '\n')
+    mh.log(table)
+
+
+if __name__ == '__main__':
+    main()
