@@ -61,8 +61,6 @@ def test_a_unique_violation_in_a_savepoint_leaves_the_transaction_usable(fleet):
     ('postgresql://nova@db/fleet', 'postgresql', 'postgresql://nova@db/fleet'),
     ('postgres://nova@db/fleet', 'postgresql', 'postgres://nova@db/fleet'),
 ])
-
-
 def test_parse_url(url, dialect, target):
     assert fleet_db.parse_url(url) == (dialect, target)
 
