@@ -139,22 +139,27 @@ def question(spec, variable):
 
 
 def survey_cases(spec):
-    """(label, answers, accepted?) for every choice and past every limit."""
+    """(label, answers, None when accepted or the field the refusal names) for every choice
+    and past every limit."""
     base = {'server_name': 'awx-survey', 'flavor': question(spec, 'flavor')['default'],
             'image': question(spec, 'image')['default'], 'count': 1}
     cases = []
     for variable in ('flavor', 'image', 'network'):
         for choice in question(spec, variable)['choices']:
-            cases.append(('%s=%s' % (variable, choice), dict(base, **{variable: choice}), True))
-    name_max = question(spec, 'server_name')['max']
-    cases.append(('name at max', dict(base, server_name='n' * name_max), True))
-    cases.append(('name past max', dict(base, server_name='n' * (name_max + 1)), False))
-    data_max = question(spec, 'user_data')['max']
-    cases.append(('user_data at max', dict(base, user_data='u' * data_max), True))
-    cases.append(('user_data past max', dict(base, user_data='u' * (data_max + 1)), False))
+            cases.append(('%s=%s' % (variable, choice), dict(base, **{variable: choice}), None))
+    for variable, field, fill in (('server_name', 'server.name', 'n'),
+                                  ('user_data', 'user_data', 'u'),
+                                  ('availability_zone', 'server.availability_zone', 'z'),
+                                  ('key_name', 'server.key_name', 'k'),
+                                  ('server_group', 'scheduler_hints.group', 'g')):
+        limit = question(spec, variable)['max']
+        if variable in ('server_name', 'user_data'):  # the others must name a catalog entry
+            cases.append(('%s at max' % variable, dict(base, **{variable: fill * limit}), None))
+        cases.append(('%s past max' % variable, dict(base, **{variable: fill * (limit + 1)}),
+                      field))
     count_max = question(spec, 'count')['max']
-    cases.append(('count at max', dict(base, count=count_max), True))
-    cases.append(('count past max', dict(base, count=count_max + 1), False))
+    cases.append(('count at max', dict(base, count=count_max), None))
+    cases.append(('count past max', dict(base, count=count_max + 1), 'instances'))
     return cases
 
 
@@ -178,8 +183,10 @@ def test_survey_answers_against_the_validator(awx_run, tmp_path):
                     'context': '{{ novalite_context }}'},
                  'register': 'quota_result', 'when': 'request_result is succeeded'},
                 {'name': 'record', 'ansible.builtin.set_fact': {'survey_results': (
-                    "{{ survey_results | default({}) | combine({'%d': request_result is "
-                    "succeeded and quota_result is succeeded}) }}" % i)}}]})
+                    "{{ survey_results | default({}) | combine({'%d': {"
+                    "'ok': request_result is succeeded and quota_result is succeeded, "
+                    "'msg': request_result.msg | default(quota_result.msg | default(''))}}) }}"
+                    % i)}}]})
     plays.append({'name': 'write', 'hosts': 'localhost', 'gather_facts': False, 'tasks': [
         {'name': 'write', 'ansible.builtin.copy': {
             'content': '{{ survey_results | to_json }}', 'dest': str(out), 'mode': '0644'}}]})
@@ -188,5 +195,11 @@ def test_survey_answers_against_the_validator(awx_run, tmp_path):
     proc = run([os.path.join(BIN, 'ansible-playbook'), '-i', 'inventories/local', str(playbook)])
     assert out.exists(), proc.stdout[-4000:]
     results = json.loads(out.read_text())
-    wrong = [label for i, (label, _a, ok) in enumerate(cases) if results[str(i)] is not ok]
+    wrong = []
+    for i, (label, _answers, refused_field) in enumerate(cases):
+        result = results[str(i)]
+        if refused_field is None and not result['ok']:
+            wrong.append((label, 'refused', result['msg']))
+        elif refused_field and (result['ok'] or refused_field not in result['msg']):
+            wrong.append((label, 'not refused for %s' % refused_field, result['msg']))
     assert wrong == []
