@@ -9,6 +9,7 @@ from the collection is asked of ansible-builder's own introspection on the colle
 installed from the context's tarball."""
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -94,6 +95,19 @@ def test_version_is_semantic_and_released_in_the_changelog():
     assert str(version) == GALAXY['version'] and version.major >= 2
     changes = yaml.safe_load(open(os.path.join(REPO, 'changelogs', 'changelog.yaml')))
     assert GALAXY['version'] in changes['releases']
+
+
+def test_changelog_fragments_are_valid():
+    run(os.path.join(BIN, 'antsibull-changelog'), 'lint')
+
+
+def test_changelog_rst_is_generated_from_changelog_yaml(tmp_path):
+    """CHANGELOG.rst is what `antsibull-changelog generate` makes of changelogs/changelog.yaml."""
+    shutil.copy(os.path.join(REPO, 'galaxy.yml'), str(tmp_path))
+    shutil.copytree(os.path.join(REPO, 'changelogs'), str(tmp_path / 'changelogs'))
+    run(os.path.join(BIN, 'antsibull-changelog'), 'generate', cwd=str(tmp_path))
+    assert (tmp_path / 'CHANGELOG.rst').read_text() == \
+        open(os.path.join(REPO, 'CHANGELOG.rst')).read()
 
 
 # ---- requirements.txt and bindep.txt ---------------------------------------------------------
