@@ -28,6 +28,7 @@ import pytest
 libvirt = pytest.importorskip('libvirt')
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import build
+from ansible_collections.novalite.compute.plugins.module_utils.compute import teardown
 from ansible_collections.novalite.compute.plugins.module_utils.compute import claims
 from ansible_collections.novalite.compute.plugins.module_utils.compute import image_cache
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt import network as ln
@@ -166,7 +167,7 @@ def assert_nothing_left(conn, workdir, server_uuid):
 def remove_quietly(conn, workdir, server_uuid, **paths):
     paths = dict({'instances_path': workdir + '/instances', 'state_path': workdir + '/state'},
                  **paths)
-    build.delete(conn, server_uuid, paths['instances_path'], paths['state_path'])
+    teardown.delete(conn, server_uuid, paths['instances_path'], paths['state_path'])
 
 
 # ---- the host before and after a failed build ----------------------------------------------
@@ -303,12 +304,12 @@ def test_build_boots_then_delete_leaves_nothing(conn, network, workdir, catalog)
         again = build.Builder(conn, params(workdir, server), runner).build()
         assert again['changed'] is False and again['server'] == record
     finally:
-        deleted = build.delete(conn, server_uuid, workdir + '/instances', workdir + '/state')
+        deleted = teardown.delete(conn, server_uuid, workdir + '/instances', workdir + '/state')
     assert deleted['changed'] is True and deleted['server']['uuid'] == server_uuid
     assert_nothing_left(conn, workdir, server_uuid)
     # The cached image stays for the next server of that image.
     assert len(os.listdir(workdir + '/state/_base')) == 3
-    assert build.delete(conn, server_uuid, workdir + '/instances',
+    assert teardown.delete(conn, server_uuid, workdir + '/instances',
                         workdir + '/state')['changed'] is False
 
 

@@ -12,7 +12,8 @@
 - `config_drive.py`    the `config-2` ISO (`nova/virt/configdrive.py`, metadata API tree).
 - `build.py`           `_build_and_run_instance`: claim, network, image, config drive, define,
                        start, and the rollback of a failed build.
-- `teardown.py`        removing a server from its hypervisor (delete and rollback alike).
+- `teardown.py`        removing a server from its hypervisor (`server_delete` and a failed
+                       build's rollback alike).
 - `lifecycle.py`       start, stop and reboot (`start_instance`, `stop_instance`,
                        `reboot_instance`).
 - `server_record.py`   the server record Nova keeps in its database, kept here in the

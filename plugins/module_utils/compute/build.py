@@ -539,13 +539,3 @@ def connect(uri, state_path):
             pass  # the connection error is the one to report
         raise
 
-
-def delete(conn, instance_uuid, instances_path, state_path, shutdown_timeout=0, check_mode=False):
-    """Remove the server from this host: {changed, server (the record as it was)}."""
-    found = teardown.leftovers(conn, instance_uuid, instances_path, state_path)
-    exists = bool(found['domain'] is not None or found['instance_dir'] or found['claim'])
-    if check_mode or not exists:
-        return {'changed': exists, 'server': found['record']}
-    teardown.remove_server(conn, instance_uuid, instances_path, state_path,
-                           shutdown_timeout=shutdown_timeout)
-    return {'changed': True, 'server': found['record']}

@@ -32,11 +32,10 @@ except ImportError:
     pass  # modules check libvirt_utils.HAS_LIBVIRT
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record
-from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.domain_state import (
-    clean_shutdown, start_domain,
-)
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import DomainStopped, domain_by_uuid
-from ansible_collections.novalite.compute.plugins.module_utils.compute.teardown import stop_domain
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.guest import (
+    clean_shutdown, destroy_domain, start_domain, stop_domain,
+)
 
 ACTIONS = ('start', 'stop', 'reboot')
 REBOOT_TYPES = ('SOFT', 'HARD')
@@ -294,10 +293,9 @@ class ServerAction(object):
     def _power_off(self):
         """Nova's power_off: a clean shutdown within shutdown_timeout, then destroy."""
         timeout = self.p['shutdown_timeout']
-        if timeout > 0 and not clean_shutdown(self.dom, timeout):
+        if not stop_domain(self.dom, timeout) and timeout > 0:
             self.warnings.append('instance %s did not shut down within %ss; it was destroyed'
                                  % (self.dom.UUIDString(), timeout))
-        stop_domain(self.dom)
 
     def _soft_reboot(self):
         """Nova's _soft_reboot: ACPI shutdown, then start again; a guest that does not shut
@@ -312,5 +310,5 @@ class ServerAction(object):
 
     def _hard_reboot(self):
         """Nova's _hard_reboot: destroy, then start the defined domain again."""
-        stop_domain(self.dom)
+        destroy_domain(self.dom)
         start_domain(self.dom, self.p['start_timeout'])

@@ -25,8 +25,9 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute import cl
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.network import (
     network_by_name, remove_dhcp_host,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (
-    domain_by_uuid, wait_for_state,
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import domain_by_uuid
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.guest import (
+    stop_domain, undefine_domain,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.server_record import read_record
 
@@ -59,42 +60,6 @@ def remove_dhcp_entries(conn, entries):
         if network_by_name(conn, network) is not None and remove_dhcp_host(conn, network, mac):
             removed.append((network, mac))
     return removed
-
-
-def stop_domain(dom, shutdown_timeout=0):
-    """Stop a running domain: an ACPI shutdown first when `shutdown_timeout` > 0 (Nova's
-    clean shutdown), then destroy whatever still runs."""
-    if not dom.isActive():
-        return
-    if shutdown_timeout > 0:
-        try:
-            dom.shutdown()
-            wait_for_state(dom, [libvirt.VIR_DOMAIN_SHUTOFF], shutdown_timeout)
-            return
-        except (TimeoutError, libvirt.libvirtError):
-            pass  # fall through to the hard stop
-    try:
-        dom.destroy()
-    except libvirt.libvirtError:
-        # It may have stopped on its own between the check and the destroy.
-        if dom.isActive():
-            raise
-
-
-def undefine_domain(dom):
-    """Undefine with the domain's managed save, snapshot/checkpoint metadata and NVRAM, as
-    Nova does; drivers that know fewer of these flags get fewer."""
-    names = ('VIR_DOMAIN_UNDEFINE_MANAGED_SAVE', 'VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA',
-             'VIR_DOMAIN_UNDEFINE_NVRAM', 'VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA')
-    flags = [getattr(libvirt, name, 0) for name in names]
-    for count in (4, 2, 0):
-        try:
-            dom.undefineFlags(sum(flags[:count]))
-            return
-        except libvirt.libvirtError as exc:
-            if count == 0 or exc.get_error_code() not in (libvirt.VIR_ERR_INVALID_ARG,
-                                                          libvirt.VIR_ERR_NO_SUPPORT):
-                raise
 
 
 def remove_instance_dir(path):
@@ -134,3 +99,15 @@ def remove_server(conn, instance_uuid, instances_path, state_path, dhcp_entries=
     removed_dir = remove_instance_dir(instance_dir(instances_path, instance_uuid))
     released = claims.release(state_path, instance_uuid)
     return bool(dom is not None or removed_dhcp or removed_dir or released)
+
+
+def delete(conn, instance_uuid, instances_path, state_path, shutdown_timeout=0, check_mode=False):
+    """Nova's `_delete_instance` on this host, for `server_delete`: remove the server,
+    {changed, server (the record as it was)}."""
+    found = leftovers(conn, instance_uuid, instances_path, state_path)
+    exists = bool(found['domain'] is not None or found['instance_dir'] or found['claim'])
+    if check_mode or not exists:
+        return {'changed': exists, 'server': found['record']}
+    remove_server(conn, instance_uuid, instances_path, state_path,
+                  shutdown_timeout=shutdown_timeout)
+    return {'changed': True, 'server': found['record']}

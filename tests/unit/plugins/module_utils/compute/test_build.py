@@ -18,6 +18,7 @@ import pytest
 libvirt = pytest.importorskip('libvirt')
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import build  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute import teardown  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import claims  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import image_cache  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute.resource_tracker import (  # noqa: E402
@@ -333,12 +334,12 @@ def test_validation_fails_before_anything(host, tmp_path, catalog, over, field):
 def test_delete(host, tmp_path, catalog):
     record = build.Builder(host, params(tmp_path, server(catalog)), runner).build()['server']
     args = (host, UUID, str(tmp_path / 'instances'), str(tmp_path / 'state'))
-    checked = build.delete(*args, check_mode=True)
+    checked = teardown.delete(*args, check_mode=True)
     assert checked == {'changed': True, 'server': record}
     assert host.lookupByUUIDString(UUID).isActive()
-    assert build.delete(*args) == {'changed': True, 'server': record}
+    assert teardown.delete(*args) == {'changed': True, 'server': record}
     assert_nothing_left(host, tmp_path)
-    assert build.delete(*args) == {'changed': False, 'server': None}
+    assert teardown.delete(*args) == {'changed': False, 'server': None}
 
 
 def test_delete_removes_a_stale_half_build(host, tmp_path, catalog):
@@ -351,7 +352,7 @@ def test_delete_removes_a_stale_half_build(host, tmp_path, catalog):
     with claims.claim(state, UUID, {'vcpus': 1, 'memory_mb': 1}, lambda c: []) as held:
         held.save_ports([{'id': 'p', 'network_id': 'net-1', 'mac': 'fa:16:3e:00:00:09',
                           'fixed_ip': '10.254.253.19', 'dhcp_network': 'nltest-unit'}])
-    assert build.delete(host, UUID, str(tmp_path / 'instances'), state)['changed'] is True
+    assert teardown.delete(host, UUID, str(tmp_path / 'instances'), state)['changed'] is True
     assert_nothing_left(host, tmp_path)
 
 
