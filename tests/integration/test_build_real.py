@@ -32,8 +32,10 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute import te
 from ansible_collections.novalite.compute.plugins.module_utils.compute import claims
 from ansible_collections.novalite.compute.plugins.module_utils.compute import image_cache
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt import network as ln
+from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
+from ansible_collections.novalite.compute.plugins.module_utils.compute.layout import read_failed_builds
 from ansible_collections.novalite.compute.plugins.module_utils.compute.resource_tracker import (  # noqa: E402
-    gather_host_state, read_failed_builds,
+    gather_host_state,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (  # noqa: E402
     open_connection,
@@ -174,7 +176,7 @@ def remove_quietly(conn, workdir, server_uuid, **paths):
 
 # Lock files stay by design (unlinking a flock file under a waiter breaks the lock), and the
 # failed builds counter is compared on its own: it counts every failure after the claim.
-NOT_SNAPSHOT = (claims.LOCK_NAME, image_cache.LOCKS_DIR, 'failed_builds')
+NOT_SNAPSHOT = (layout.COMPUTE_LOCK_FILE, layout.LOCKS_DIR, layout.FAILED_BUILDS_FILE)
 
 
 def tree(root, with_dirs=True):

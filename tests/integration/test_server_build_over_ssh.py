@@ -24,9 +24,9 @@ import pytest
 libvirt = pytest.importorskip('libvirt')
 
 from conftest import BIN, REPO, PlaybookRun  # noqa: E402
-from ansible_collections.novalite.compute.plugins.module_utils.compute import build
 from ansible_collections.novalite.compute.plugins.module_utils.compute import teardown
 from ansible_collections.novalite.compute.plugins.module_utils.compute import image_cache
+from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (  # noqa: E402
     open_connection,
 )
@@ -191,7 +191,7 @@ def host_files(work):
     """The cache entries and anything left in the staging directory, on the host."""
     state = os.path.join(work, 'state')
     listing = {}
-    for sub in (image_cache.BASE_DIR, image_cache.STAGING_DIR):
+    for sub in (layout.IMAGE_CACHE_DIR, layout.STAGING_DIR):
         path = os.path.join(state, sub)
         listing[sub] = sorted(os.listdir(path)) if os.path.isdir(path) else []
     return listing

@@ -5,6 +5,9 @@
 
 - `host_settings.py`   the per-hypervisor settings (URI, paths, ratios, reserved amounts,
                        disabled flag) every compute module takes.
+- `layout.py`          where the host keeps its files under state_path and instances_path
+                       (lock file, claims, locks, image cache, staging, instance dirs) and
+                       the failed builds counter.
 - `resource_tracker.py` the host state of this hypervisor (Nova's resource tracker).
 - `claims.py`          in-flight claims under the host-local compute lock (`instance_claim`).
 - `network.py`         ports: MAC, fixed IP, DHCP entry (`_allocate_network`).

@@ -28,6 +28,7 @@ except ImportError:
 from ansible_collections.novalite.compute.plugins.module_utils.compute import claims
 from ansible_collections.novalite.compute.plugins.module_utils.compute import config_drive
 from ansible_collections.novalite.compute.plugins.module_utils.compute import image_cache
+from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
 from ansible_collections.novalite.compute.plugins.module_utils.compute import network
 from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record
 from ansible_collections.novalite.compute.plugins.module_utils.compute import teardown
@@ -37,9 +38,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute.host_sett
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.domain_xml import (
     DISK_BUSES, guest_xml, managed_fields,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.compute.resource_tracker import (
-    FAILED_BUILDS_FILE, gather_host_state, read_failed_builds,
-)
+from ansible_collections.novalite.compute.plugins.module_utils.compute.resource_tracker import gather_host_state
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.network import (
     add_dhcp_host, dhcp_hosts,
 )
@@ -163,7 +162,7 @@ class Builder(object):
         self.uuid = self.server.get('uuid')
         self.host = self.p['host']
         self.state_path = self.p['state_path']
-        self.inst_dir = teardown.instance_dir(self.p['instances_path'], self.uuid or '')
+        self.inst_dir = layout.instance_dir(self.p['instances_path'], self.uuid or '')
         self.timings = {}
         self.virt_type = None
         self.ports = []
@@ -385,7 +384,7 @@ class Builder(object):
             self._count_failure(exc)
             raise
         try:
-            self._reset_failures()
+            layout.reset_failed_builds(self.state_path)
         except OSError:
             pass  # the counter only weighs hosts; the server is built and running
         after = managed_fields(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
@@ -506,25 +505,10 @@ class Builder(object):
 
     def _count_failure(self, exc):
         try:
-            count_failed_build(self.state_path)
+            layout.count_failed_build(self.state_path)
         except OSError as error:
             # A full state filesystem must not hide why the build failed.
             exc.cause = '%s (and counting the failed build failed: %s)' % (exc.cause, error)
-
-    def _reset_failures(self):
-        if read_failed_builds(self.state_path):
-            with claims.compute_lock(self.state_path):
-                _write_failures(self.state_path, 0)
-
-
-def _write_failures(state_path, count):
-    claims.write_atomic(os.path.join(state_path, FAILED_BUILDS_FILE), '%d\n' % count)
-
-
-def count_failed_build(state_path):
-    """One more consecutive failed build on this host (Nova's `_build_failed`)."""
-    with claims.compute_lock(state_path):
-        _write_failures(state_path, read_failed_builds(state_path) + 1)
 
 
 def connect(uri, state_path):
@@ -534,7 +518,7 @@ def connect(uri, state_path):
         return open_connection(uri)
     except libvirt.libvirtError:
         try:
-            count_failed_build(state_path)
+            layout.count_failed_build(state_path)
         except OSError:
             pass  # the connection error is the one to report
         raise

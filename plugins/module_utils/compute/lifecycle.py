@@ -31,6 +31,7 @@ try:
 except ImportError:
     pass  # modules check libvirt_utils.HAS_LIBVIRT
 
+from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
 from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import DomainStopped, domain_by_uuid
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.guest import (
@@ -42,7 +43,6 @@ REBOOT_TYPES = ('SOFT', 'HARD')
 # Nova's defaults: [DEFAULT] shutdown_timeout and [libvirt] wait_soft_reboot_seconds.
 DEFAULTS = dict(reboot_type='SOFT', shutdown_timeout=60, reboot_timeout=120, start_timeout=60,
                 request_id=None)
-LOCKS_DIR = 'locks'
 
 # Per operation: the instance action it records, the vm_states Nova's API accepts it in
 # (`check_instance_state`; a soft reboot needs an active server, a hard one also takes a
@@ -99,7 +99,7 @@ def instance_lock(state_path, instance_uuid):
 
     The file is removed on release so deleted servers leave no lock behind; a waiter that
     wakes up holding a file already removed takes the lock again on the current one."""
-    path = os.path.join(state_path, LOCKS_DIR, 'instance-%s.lock' % instance_uuid)
+    path = layout.instance_lock_path(state_path, instance_uuid)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     while True:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)

@@ -18,6 +18,7 @@ try:
 except ImportError:
     pass  # modules check libvirt_utils.HAS_LXML and fail with missing_required_lib
 
+from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.resources import flavor_resources
 from ansible_collections.novalite.compute.plugins.module_utils.compute.server_record import (
     list_servers, now_iso,
@@ -25,7 +26,6 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute.server_re
 from ansible_collections.novalite.compute.plugins.module_utils.compute.server_table import server_table
 
 GIB = 1024 ** 3
-FAILED_BUILDS_FILE = 'failed_builds'
 # nova/compute/stats.py io_workload: builds plus these I/O heavy task states.
 IO_TASK_STATES = ('resize_migrating', 'rebuilding', 'resize_prep', 'image_snapshot',
                   'image_backup', 'rescuing', 'unshelving')
@@ -45,15 +45,6 @@ def _disk_totals(instances_path):
     """(total GB, free bytes) of the filesystem holding the instances."""
     st = os.statvfs(_existing_dir(instances_path))
     return st.f_blocks * st.f_frsize // GIB, st.f_bavail * st.f_frsize
-
-
-def read_failed_builds(state_path):
-    """The consecutive failed builds counter kept in <state_path>/failed_builds (0 if none)."""
-    try:
-        with open(os.path.join(state_path, FAILED_BUILDS_FILE)) as handle:
-            return int(handle.read().strip() or 0)
-    except (IOError, OSError, ValueError):
-        return 0
 
 
 def cpu_info(caps_root):
@@ -158,7 +149,7 @@ def gather_host_state(conn, *, host, nodename=None, instances_path, state_path,
     caps = etree.fromstring(conn.getCapabilities().encode('utf-8'))
     disk_total_gb, disk_free_bytes = _disk_totals(instances_path)
     used = _usage(records, claims)
-    failed_builds = read_failed_builds(state_path)
+    failed_builds = layout.read_failed_builds(state_path)
     stats = _stats(records, claims, failed_builds)
     over = sum(_overcommit_bytes(instances_path, rec) for rec in records)
     instances = {rec['uuid']: (rec.get('instance_group') or {}).get('uuid') for rec in records}

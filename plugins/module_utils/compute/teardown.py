@@ -22,6 +22,7 @@ except ImportError:
     pass  # modules check libvirt_utils.HAS_LIBVIRT
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import claims
+from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.network import (
     network_by_name, remove_dhcp_host,
 )
@@ -30,10 +31,6 @@ from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.gues
     stop_domain, undefine_domain,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.server_record import read_record
-
-
-def instance_dir(instances_path, instance_uuid):
-    return os.path.join(instances_path, instance_uuid)
 
 
 def domain_name(instance_uuid):
@@ -73,7 +70,7 @@ def remove_instance_dir(path):
 def leftovers(conn, instance_uuid, instances_path, state_path):
     """What of the server is on this host: {domain, record, instance_dir, claim}."""
     dom = domain_by_uuid(conn, instance_uuid)
-    path = instance_dir(instances_path, instance_uuid)
+    path = layout.instance_dir(instances_path, instance_uuid)
     return {
         'domain': dom,
         'record': read_record(dom) if dom is not None else None,
@@ -96,7 +93,7 @@ def remove_server(conn, instance_uuid, instances_path, state_path, dhcp_entries=
         stop_domain(dom, shutdown_timeout)
         undefine_domain(dom)
     removed_dhcp = remove_dhcp_entries(conn, entries) if entries else []
-    removed_dir = remove_instance_dir(instance_dir(instances_path, instance_uuid))
+    removed_dir = remove_instance_dir(layout.instance_dir(instances_path, instance_uuid))
     released = claims.release(state_path, instance_uuid)
     return bool(dom is not None or removed_dhcp or removed_dir or released)
 

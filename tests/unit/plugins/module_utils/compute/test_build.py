@@ -21,7 +21,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute import bu
 from ansible_collections.novalite.compute.plugins.module_utils.compute import teardown  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import claims  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import image_cache  # noqa: E402
-from ansible_collections.novalite.compute.plugins.module_utils.compute.resource_tracker import (  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute.layout import (  # noqa: E402
     read_failed_builds,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.network import (  # noqa: E402

@@ -133,12 +133,6 @@ def test_missing_instances_path_uses_the_nearest_parent(conn, tmp_path):
     assert state['disk_gb_total'] == st.f_blocks * st.f_frsize // hf.GIB
 
 
-def test_failed_builds_file_garbage_is_zero(tmp_path):
-    assert hf.read_failed_builds(str(tmp_path)) == 0
-    (tmp_path / 'failed_builds').write_text('not a number')
-    assert hf.read_failed_builds(str(tmp_path)) == 0
-
-
 def test_supported_instances_offer_kvm_only_with_kvm():
     caps = etree.fromstring(CAPS)
     assert hf.supported_instances(caps, 'qemu') == [['i686', 'qemu', 'hvm'],
