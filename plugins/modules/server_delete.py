@@ -70,12 +70,12 @@ server:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.novalite.compute.plugins.module_utils.compute.teardown import delete
-from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import (
-    COMPUTE_HOST_PATHS_ARG_SPEC,
+from ansible_collections.novalite.compute.plugins.module_utils.args_common import (
+    COMPUTE_HOST_PATHS_ARG_SPEC, LIBVIRT_ARG_SPEC,
 )
+from ansible_collections.novalite.compute.plugins.module_utils.compute.teardown import delete
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (
-    LIBVIRT_ARG_SPEC, libvirt_errors, open_connection, require_libraries,
+    libvirt_errors, open_connection, require_libraries,
 )
 
 

@@ -34,6 +34,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute import im
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt import network as ln
 from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
 from ansible_collections.novalite.compute.plugins.module_utils.compute.layout import read_failed_builds
+from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import HostSettings
 from ansible_collections.novalite.compute.plugins.module_utils.compute.resource_tracker import (  # noqa: E402
     gather_host_state,
 )
@@ -475,12 +476,12 @@ RACE_RATIOS = {'cpu_allocation_ratio': 64.0, 'disk_allocation_ratio': 64.0,
 def memory_mb(conn, workdir):
     """(total, used) MiB of this host as the claim counts them: libvirt's node memory, and
     the flavors of every server on the host (other tests' too) plus this test's claims."""
+    settings = HostSettings(instances_path=workdir + '/instances', state_path=workdir + '/state',
+                            reserved_host_memory_mb=0, reserved_host_disk_mb=0,
+                            reserved_host_cpus=0, **RACE_RATIOS)
     state, _servers = gather_host_state(
-        conn, host='nltest-hv', instances_path=workdir + '/instances',
-        state_path=workdir + '/state', availability_zone=None, aggregates=[],
-        reserved_host_memory_mb=0, reserved_host_disk_mb=0, reserved_host_cpus=0,
-        service_disabled=False, service_disabled_reason=None, virt_type='qemu',
-        claims=claims.list_claims(workdir + '/state'), **RACE_RATIOS)
+        conn, settings, host='nltest-hv', availability_zone=None, aggregates=[],
+        virt_type='qemu', claims=claims.list_claims(workdir + '/state'))
     return state['memory_mb_total'], state['memory_mb_used']
 
 

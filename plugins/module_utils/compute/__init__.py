@@ -4,7 +4,8 @@
 """The compute stage (nova-compute on a hypervisor: `nova/compute/`).
 
 - `host_settings.py`   the per-hypervisor settings (URI, paths, ratios, reserved amounts,
-                       disabled flag) every compute module takes.
+                       disabled flag) as one `HostSettings`, and which of them each module
+                       takes (the `host_settings` filter).
 - `layout.py`          where the host keeps its files under state_path and instances_path
                        (lock file, claims, locks, image cache, staging, instance dirs) and
                        the failed builds counter.

@@ -32,9 +32,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute import la
 from ansible_collections.novalite.compute.plugins.module_utils.compute import network
 from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record
 from ansible_collections.novalite.compute.plugins.module_utils.compute import teardown
-from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import (
-    COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC,
-)
+from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import HostSettings
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.domain_xml import (
     DISK_BUSES, guest_xml, managed_fields,
 )
@@ -63,14 +61,9 @@ BUS_PREFIX = {'virtio': 'vd', 'ide': 'hd', 'scsi': 'sd', 'sata': 'sd'}
 CONFIG_DRIVE_DEV = 'hdc'
 GiB, MiB = 1024 ** 3, 1024 ** 2
 
-# The host settings default as the module's options do.
-DEFAULTS = dict(
-    [(name, option.get('default'))
-     for spec in (COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC)
-     for name, option in spec.items()],
-    boot_timeout=60, user_data=None, admin_pass=None, injected_files=[], request_id=None,
-    controller_images=[],
-)
+# The build's own options; the host settings are a HostSettings (its defaults are the module's).
+DEFAULTS = dict(boot_timeout=60, user_data=None, admin_pass=None, injected_files=[],
+                request_id=None, controller_images=[])
 # Record fields copied from the build data as they are.
 RECORD_FIELDS = ('uuid', 'name', 'hostname', 'description', 'project_id', 'user_id',
                  'reservation_id', 'key_name', 'availability_zone', 'access_ip_v4',
@@ -151,18 +144,20 @@ def _target_devs(layout):
 
 
 class Builder(object):
-    """One server build. `params`: the server_build options (DEFAULTS for the optional ones);
-    `runner(args) -> (rc, out, err)` runs qemu-img."""
+    """One server build. `params`: the server_build options (DEFAULTS for the optional ones,
+    the host settings among them as HostSettings); `runner(args) -> (rc, out, err)` runs
+    qemu-img."""
 
     def __init__(self, conn, params, runner):
         self.conn, self.runner = conn, runner
-        self.p = dict(DEFAULTS)
-        self.p.update((k, v) for k, v in params.items() if v is not None)
+        self.settings = HostSettings.from_params(params)
+        self.p = dict(DEFAULTS, server=params['server'], host=params['host'])
+        self.p.update((k, params[k]) for k in DEFAULTS if params.get(k) is not None)
         self.server = self.p['server']
         self.uuid = self.server.get('uuid')
         self.host = self.p['host']
-        self.state_path = self.p['state_path']
-        self.inst_dir = layout.instance_dir(self.p['instances_path'], self.uuid or '')
+        self.state_path = self.settings.state_path
+        self.inst_dir = layout.instance_dir(self.settings.instances_path, self.uuid or '')
         self.timings = {}
         self.virt_type = None
         self.ports = []
@@ -177,7 +172,7 @@ class Builder(object):
         except (KeyError, TypeError, ValueError) as exc:
             raise BuildError('validate', str(exc), False)
         try:
-            self.virt_type = resolve_virt_type(self.p['virt_type'])[0]
+            self.virt_type = resolve_virt_type(self.settings.virt_type)[0]
         except ValueError as exc:
             raise BuildError('validate', str(exc), False)
 
@@ -221,16 +216,9 @@ class Builder(object):
 
     def _fits_check(self, current_claims):
         host_state, _servers = gather_host_state(
-            self.conn, host=self.host, nodename=self.p['nodename'],
-            instances_path=self.p['instances_path'], state_path=self.state_path,
+            self.conn, self.settings, host=self.host,
             availability_zone=self.server.get('availability_zone'), aggregates=[],
-            cpu_allocation_ratio=self.p['cpu_allocation_ratio'],
-            ram_allocation_ratio=self.p['ram_allocation_ratio'],
-            disk_allocation_ratio=self.p['disk_allocation_ratio'],
-            reserved_host_memory_mb=self.p['reserved_host_memory_mb'],
-            reserved_host_disk_mb=self.p['reserved_host_disk_mb'],
-            reserved_host_cpus=self.p['reserved_host_cpus'], service_disabled=False,
-            service_disabled_reason=None, virt_type=self.virt_type, claims=current_claims)
+            virt_type=self.virt_type, claims=current_claims)
         return fit_failures(host_state, flavor_resources(self.server['flavor']))
 
     def _plan_ports(self):
@@ -264,7 +252,7 @@ class Builder(object):
             metadata=dict(server.get('metadata') or {}), tags=list(server.get('tags') or []),
             config_drive=bool(server.get('config_drive', True)),
             ports=[dict((k, p.get(k)) for k in PORT_FIELDS) for p in ports],
-            host=self.host, node=self.p['nodename'] or self.conn.getHostname(),
+            host=self.host, node=self.settings.nodename or self.conn.getHostname(),
             vm_state='building', task_state='spawning', power_state=0,
             created=now, updated=now,
             actions=[server_record.new_action('create', self.p['request_id'])])
@@ -393,7 +381,7 @@ class Builder(object):
 
     def _roll_back(self, exc):
         try:
-            teardown.remove_server(self.conn, self.uuid, self.p['instances_path'],
+            teardown.remove_server(self.conn, self.uuid, self.settings.instances_path,
                                    self.state_path, dhcp_entries=self.dhcp_added)
         except Exception as cleanup:
             # Keep the build's own cause first; the operator must also learn what is left.

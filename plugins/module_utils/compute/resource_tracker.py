@@ -132,14 +132,11 @@ def _usage(records, claims):
     return used
 
 
-def gather_host_state(conn, *, host, nodename=None, instances_path, state_path,
-                      availability_zone, aggregates, cpu_allocation_ratio, ram_allocation_ratio,
-                      disk_allocation_ratio, reserved_host_memory_mb, reserved_host_disk_mb,
-                      reserved_host_cpus, service_disabled, service_disabled_reason, virt_type,
-                      claims):
+def gather_host_state(conn, settings, *, host, availability_zone, aggregates, virt_type, claims):
     """(host_state, servers): the host state (DESIGN.md names + virt_type, claims) and the
     table of the servers still holding resources (server_table.py), from libvirt, the
-    instances filesystem and `claims` (claims.list_claims)."""
+    instances filesystem and `claims` (claims.list_claims). `settings` is the host's
+    HostSettings; `virt_type` the one its virt_type resolved to."""
     all_records = list_servers(conn)
     records = [rec for rec in all_records if rec.get('vm_state') not in GONE_VM_STATES]
     known = {rec.get('uuid') for rec in all_records}
@@ -147,18 +144,18 @@ def gather_host_state(conn, *, host, nodename=None, instances_path, state_path,
     claims = [c for c in claims if c.get('instance_uuid') not in known]
     info = conn.getInfo()
     caps = etree.fromstring(conn.getCapabilities().encode('utf-8'))
-    disk_total_gb, disk_free_bytes = _disk_totals(instances_path)
+    disk_total_gb, disk_free_bytes = _disk_totals(settings.instances_path)
     used = _usage(records, claims)
-    failed_builds = layout.read_failed_builds(state_path)
+    failed_builds = layout.read_failed_builds(settings.state_path)
     stats = _stats(records, claims, failed_builds)
-    over = sum(_overcommit_bytes(instances_path, rec) for rec in records)
+    over = sum(_overcommit_bytes(settings.instances_path, rec) for rec in records)
     instances = {rec['uuid']: (rec.get('instance_group') or {}).get('uuid') for rec in records}
     instances.update((c['instance_uuid'], None) for c in claims)
     # Sorted as server_table pairs them, so a reader sees rows and uuids in the same order.
     instances = dict(sorted(instances.items()))
     host_state = {
         'host': host,
-        'nodename': nodename or conn.getHostname(),
+        'nodename': settings.nodename or conn.getHostname(),
         'availability_zone': availability_zone,
         'aggregates': aggregates,
         'vcpus_total': int(info[2]),
@@ -167,15 +164,16 @@ def gather_host_state(conn, *, host, nodename=None, instances_path, state_path,
         'memory_mb_used': used['MEMORY_MB'],
         'disk_gb_total': int(disk_total_gb),
         'disk_gb_used': used['DISK_GB'],
-        'free_ram_mb': int(info[1]) - reserved_host_memory_mb - used['MEMORY_MB'],
-        'free_disk_mb': int(disk_total_gb) * 1024 - reserved_host_disk_mb - used['DISK_GB'] * 1024,
+        'free_ram_mb': int(info[1]) - settings.reserved_host_memory_mb - used['MEMORY_MB'],
+        'free_disk_mb': (int(disk_total_gb) * 1024 - settings.reserved_host_disk_mb
+                         - used['DISK_GB'] * 1024),
         'disk_available_least': int((disk_free_bytes - over) // GIB),
-        'cpu_allocation_ratio': cpu_allocation_ratio,
-        'ram_allocation_ratio': ram_allocation_ratio,
-        'disk_allocation_ratio': disk_allocation_ratio,
-        'reserved_host_memory_mb': reserved_host_memory_mb,
-        'reserved_host_disk_mb': reserved_host_disk_mb,
-        'reserved_host_cpus': reserved_host_cpus,
+        'cpu_allocation_ratio': settings.cpu_allocation_ratio,
+        'ram_allocation_ratio': settings.ram_allocation_ratio,
+        'disk_allocation_ratio': settings.disk_allocation_ratio,
+        'reserved_host_memory_mb': settings.reserved_host_memory_mb,
+        'reserved_host_disk_mb': settings.reserved_host_disk_mb,
+        'reserved_host_cpus': settings.reserved_host_cpus,
         # Nova reports QEMU for both the kvm and the qemu virt types.
         'hypervisor_type': 'QEMU',
         # conn.getVersion() already is Nova's major * 1000000 + minor * 1000 + release.
@@ -185,8 +183,8 @@ def gather_host_state(conn, *, host, nodename=None, instances_path, state_path,
         'num_instances': stats.get('num_instances', 0),
         'num_io_ops': stats['io_workload'],
         'instances': instances,
-        'service_disabled': service_disabled,
-        'service_disabled_reason': service_disabled_reason,
+        'service_disabled': settings.service_disabled,
+        'service_disabled_reason': settings.service_disabled_reason,
         'failed_builds': failed_builds,
         'stats': stats,
         'metrics': [],

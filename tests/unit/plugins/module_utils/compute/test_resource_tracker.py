@@ -10,6 +10,9 @@ from lxml import etree
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import resource_tracker as hf
 from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record as sr
+from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import (
+    FIELDS as HOST_SETTING_FIELDS, HostSettings,
+)
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.resources import fit_failures
 
 from libvirt_fixtures import connect_test_driver
@@ -36,6 +39,7 @@ FLAVOR = {'id': '2', 'name': 'm1.small', 'vcpus': 2, 'memory_mb': 512, 'root_gb'
 
 
 def options(tmp_path, **over):
+    """gather_host_state's arguments after the connection: the settings, then the rest."""
     values = dict(host='hv1', nodename='node1', instances_path=str(tmp_path / 'instances'),
                   state_path=str(tmp_path), availability_zone='az1',
                   aggregates=[{'name': 'agg', 'metadata': {'availability_zone': 'az1'}}],
@@ -44,7 +48,9 @@ def options(tmp_path, **over):
                   service_disabled=False, service_disabled_reason=None, virt_type='qemu',
                   claims=[])
     values.update(over)
-    return values
+    settings = HostSettings(**dict((k, values.pop(k)) for k in list(values)
+                                   if k in HOST_SETTING_FIELDS and k != 'virt_type'))
+    return dict(values, settings=settings)
 
 
 @pytest.fixture
