@@ -48,7 +48,6 @@ from ansible_collections.novalite.compute.plugins.module_utils.scheduler.resourc
 )
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.virt_type import resolve_virt_type
 
-STEPS = ('claim', 'network', 'image', 'config_drive', 'define', 'start')
 # Failures another host may not have: resources, image download, libvirt. A request error
 # (a fixed IP in use, bad user_data) fails the same everywhere.
 RESCHEDULE_STEPS = ('claim', 'image', 'config_drive', 'define', 'start')

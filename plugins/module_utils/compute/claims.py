@@ -102,9 +102,6 @@ class Claim(object):
         self.data['ports'] = [dict(p) for p in ports]
         _write_atomic(layout.claim_path(self.state_path, self.instance_uuid), self.data)
 
-    def public(self):
-        return dict((k, self.data.get(k)) for k in PUBLIC_KEYS)
-
 
 def _new_claim_data(instance_uuid, flavor):
     requested = flavor_resources(flavor)

@@ -59,9 +59,6 @@ class HostSettings(object):
         """The settings among a module's parameters (the others are not settings)."""
         return cls(**dict((name, params[name]) for name in FIELDS if name in params))
 
-    def as_dict(self):
-        return dict((name, getattr(self, name)) for name in FIELDS)
-
 
 def module_options(variables, module):
     """The options of `module` that the host's inventory `variables` set (novalite_<option>),
