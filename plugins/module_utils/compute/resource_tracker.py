@@ -90,7 +90,7 @@ def _overcommit_bytes(instances_path, record):
     total = 0
     for name, virtual in sizes.items():
         try:
-            st = os.stat(os.path.join(instances_path, record.get('uuid') or '', name))
+            st = os.stat(os.path.join(layout.instance_dir(instances_path, record.get('uuid') or ''), name))
         except OSError:
             continue
         total += max(0, virtual - st.st_blocks * 512)
