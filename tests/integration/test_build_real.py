@@ -313,7 +313,7 @@ def test_build_boots_then_delete_leaves_nothing(conn, network, workdir, catalog)
     # The cached image stays for the next server of that image.
     assert len(os.listdir(workdir + '/state/_base')) == 3
     assert teardown.delete(conn, server_uuid, workdir + '/instances',
-                        workdir + '/state')['changed'] is False
+                           workdir + '/state')['changed'] is False
 
 
 def test_bad_checksum_leaves_host_as_before(conn, network, workdir, catalog):

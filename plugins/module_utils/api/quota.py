@@ -227,4 +227,3 @@ def check_request(request_spec, servers, quotas, catalog=None, recheck_after_bui
     usage.update(catalog_usage(catalog, project_id, user_id))
     return {'num_instances': num, 'limits': limits, 'usage': usage,
             'instance_uuids': uuids[:num]}
-

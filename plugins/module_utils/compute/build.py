@@ -509,4 +509,3 @@ def connect(uri, state_path):
         except OSError:
             pass  # the connection error is the one to report
         raise
-

@@ -193,7 +193,6 @@ def record_from_xml(xml_str):
     return record_from_element(etree.fromstring(xml_str.encode('utf-8')))
 
 
-
 # ---- domain metadata ----------------------------------------------------------------------
 
 def read_record(dom):
