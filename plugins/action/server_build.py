@@ -26,12 +26,11 @@ from shlex import quote as shlex_quote
 from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import (
-    COMPUTE_HOST_PATHS_ARG_SPEC,
-)
+from ansible_collections.novalite.compute.plugins.module_utils.args_common import COMPUTE_HOST_PATHS_ARG_SPEC
 from ansible_collections.novalite.compute.plugins.module_utils.compute.image_cache import (
-    cache_name, cached_path, staging_dir,
+    cache_name, cached_path,
 )
+from ansible_collections.novalite.compute.plugins.module_utils.compute.layout import staging_dir
 
 IMAGE_KEYS = ('image', 'kernel', 'ramdisk')
 DEFAULT_STATE_PATH = COMPUTE_HOST_PATHS_ARG_SPEC['state_path']['default']

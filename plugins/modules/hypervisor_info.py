@@ -67,9 +67,15 @@ EXAMPLES = r'''
 - name: Host states of every hypervisor
   novalite.compute.hypervisor_info:
     host: "{{ inventory_hostname }}"
-    instances_path: "{{ novalite_instances_path | default(omit) }}"
-    cpu_allocation_ratio: "{{ novalite_cpu_allocation_ratio | default(omit) }}"
+    instances_path: /srv/novalite/instances
+    cpu_allocation_ratio: 4.0
   register: hv
+
+- name: The same with the settings the inventory gives the host (novalite_state_path, ...)
+  novalite.compute.hypervisor_info:
+    host: "{{ inventory_hostname }}"
+  module_defaults:
+    novalite.compute.hypervisor_info: "{{ hostvars[inventory_hostname] | novalite.compute.host_settings('hypervisor_info') }}"
 
 - name: Show the free RAM
   ansible.builtin.debug:
@@ -158,11 +164,14 @@ virt_type_reason:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.novalite.compute.plugins.module_utils.args_common import (
+    COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC, LIBVIRT_ARG_SPEC,
+)
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (
-    LIBVIRT_ARG_SPEC, libvirt_errors, open_connection, require_libraries,
+    libvirt_errors, open_connection, require_libraries,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import (
-    COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC,
+    SERVICE_ARG_SPEC, HostSettings,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.resource_tracker import gather_host_state
 from ansible_collections.novalite.compute.plugins.module_utils.compute.claims import list_claims
@@ -177,9 +186,8 @@ def argument_spec():
         host=dict(type='str', required=True),
         availability_zone=dict(type='str', default='nova'),
         aggregates=dict(type='list', elements='dict', options=AGGREGATE_SPEC, default=[]),
-        service_disabled=dict(type='bool', default=False),
-        service_disabled_reason=dict(type='str'),
     )
+    spec.update(SERVICE_ARG_SPEC)
     spec.update(COMPUTE_HOST_ARG_SPEC)
     spec.update(COMPUTE_HOST_PATHS_ARG_SPEC)
     spec.update(LIBVIRT_ARG_SPEC)
@@ -189,12 +197,15 @@ def argument_spec():
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     require_libraries(module)
-    params = dict(module.params)
-    virt_type, reason = resolve_virt_type(params.pop('virt_type'))
+    p = module.params
+    settings = HostSettings.from_params(p)
+    virt_type, reason = resolve_virt_type(settings.virt_type)
     with libvirt_errors(module):
-        conn = open_connection(params.pop('uri'))
+        conn = open_connection(settings.uri)
         host_state, servers = gather_host_state(
-            conn, virt_type=virt_type, claims=list_claims(params['state_path']), **params)
+            conn, settings, host=p['host'], availability_zone=p['availability_zone'],
+            aggregates=p['aggregates'], virt_type=virt_type,
+            claims=list_claims(settings.state_path))
     module.exit_json(changed=False, host_state=host_state, servers=servers,
                      virt_type_reason=reason)
 

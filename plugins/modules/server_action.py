@@ -160,11 +160,11 @@ instance_action:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import (
-    COMPUTE_HOST_PATHS_ARG_SPEC,
+from ansible_collections.novalite.compute.plugins.module_utils.args_common import (
+    COMPUTE_HOST_PATHS_ARG_SPEC, LIBVIRT_ARG_SPEC,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (
-    LIBVIRT_ARG_SPEC, libvirt_errors, open_connection, require_libraries,
+    libvirt_errors, open_connection, require_libraries,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.lifecycle import (
     ACTIONS, DEFAULTS, REBOOT_TYPES, LifecycleError, server_action,

@@ -219,17 +219,17 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.novalite.compute.plugins.module_utils.args_common import (
+    COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC, LIBVIRT_ARG_SPEC,
+)
 from ansible_collections.novalite.compute.plugins.module_utils.compute.build import (
     BuildError, Builder, ImagesNeeded, connect,
-)
-from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import (
-    COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.config_drive import (
     HAS_PYCDLIB, PYCDLIB_IMPORT_ERROR,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (
-    LIBVIRT_ARG_SPEC, libvirt_errors, require_libraries,
+    libvirt_errors, require_libraries,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.network import (
     HAS_NETADDR, NETADDR_IMPORT_ERROR,

@@ -26,8 +26,8 @@ options:
     required: true
   shutdown_timeout:
     description:
-      - Seconds to wait for the guest to power off after an ACPI shutdown before destroying
-        it. V(0) destroys it at once.
+      - Seconds the guest has to power off after the ACPI power button (pressed again every
+        10 seconds) before the domain is destroyed. V(0) destroys it at once.
     type: int
     default: 0
 attributes:
@@ -70,12 +70,12 @@ server:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.novalite.compute.plugins.module_utils.compute.build import delete
-from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import (
-    COMPUTE_HOST_PATHS_ARG_SPEC,
+from ansible_collections.novalite.compute.plugins.module_utils.args_common import (
+    COMPUTE_HOST_PATHS_ARG_SPEC, LIBVIRT_ARG_SPEC,
 )
+from ansible_collections.novalite.compute.plugins.module_utils.compute.teardown import delete
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (
-    LIBVIRT_ARG_SPEC, libvirt_errors, open_connection, require_libraries,
+    libvirt_errors, open_connection, require_libraries,
 )
 
 

@@ -69,8 +69,9 @@ servers:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.novalite.compute.plugins.module_utils.args_common import LIBVIRT_ARG_SPEC
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (
-    LIBVIRT_ARG_SPEC, libvirt_errors, open_connection, require_libraries,
+    libvirt_errors, open_connection, require_libraries,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.server_record import (
     compact_server, list_servers,

@@ -226,13 +226,15 @@ rule:
 import copy
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.novalite.compute.plugins.module_utils.args_common import (
+    REQUEST_CONTEXT_ARG_SPEC,
+)
 from ansible_collections.novalite.compute.plugins.module_utils.api import request
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     PolicyError, PolicyNotAuthorized, ValidationError)
 from ansible_collections.novalite.compute.plugins.module_utils.compute.network import (
     HAS_NETADDR, NETADDR_IMPORT_ERROR)
 from ansible_collections.novalite.compute.plugins.module_utils.api.policy import Enforcer
-from ansible_collections.novalite.compute.plugins.module_utils.api.quota import REQUEST_CONTEXT_ARG_SPEC
 
 SECRET_KEYS = ('adminPass', 'user_data')
 MASK = 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'

@@ -28,11 +28,15 @@ import pytest
 libvirt = pytest.importorskip('libvirt')
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import build
+from ansible_collections.novalite.compute.plugins.module_utils.compute import teardown
 from ansible_collections.novalite.compute.plugins.module_utils.compute import claims
 from ansible_collections.novalite.compute.plugins.module_utils.compute import image_cache
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt import network as ln
+from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
+from ansible_collections.novalite.compute.plugins.module_utils.compute.layout import read_failed_builds
+from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import HostSettings
 from ansible_collections.novalite.compute.plugins.module_utils.compute.resource_tracker import (  # noqa: E402
-    gather_host_state, read_failed_builds,
+    gather_host_state,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (  # noqa: E402
     open_connection,
@@ -166,14 +170,14 @@ def assert_nothing_left(conn, workdir, server_uuid):
 def remove_quietly(conn, workdir, server_uuid, **paths):
     paths = dict({'instances_path': workdir + '/instances', 'state_path': workdir + '/state'},
                  **paths)
-    build.delete(conn, server_uuid, paths['instances_path'], paths['state_path'])
+    teardown.delete(conn, server_uuid, paths['instances_path'], paths['state_path'])
 
 
 # ---- the host before and after a failed build ----------------------------------------------
 
 # Lock files stay by design (unlinking a flock file under a waiter breaks the lock), and the
 # failed builds counter is compared on its own: it counts every failure after the claim.
-NOT_SNAPSHOT = (claims.LOCK_NAME, image_cache.LOCKS_DIR, 'failed_builds')
+NOT_SNAPSHOT = (layout.COMPUTE_LOCK_FILE, layout.LOCKS_DIR, layout.FAILED_BUILDS_FILE)
 
 
 def tree(root, with_dirs=True):
@@ -303,13 +307,13 @@ def test_build_boots_then_delete_leaves_nothing(conn, network, workdir, catalog)
         again = build.Builder(conn, params(workdir, server), runner).build()
         assert again['changed'] is False and again['server'] == record
     finally:
-        deleted = build.delete(conn, server_uuid, workdir + '/instances', workdir + '/state')
+        deleted = teardown.delete(conn, server_uuid, workdir + '/instances', workdir + '/state')
     assert deleted['changed'] is True and deleted['server']['uuid'] == server_uuid
     assert_nothing_left(conn, workdir, server_uuid)
     # The cached image stays for the next server of that image.
     assert len(os.listdir(workdir + '/state/_base')) == 3
-    assert build.delete(conn, server_uuid, workdir + '/instances',
-                        workdir + '/state')['changed'] is False
+    assert teardown.delete(conn, server_uuid, workdir + '/instances',
+                           workdir + '/state')['changed'] is False
 
 
 def test_bad_checksum_leaves_host_as_before(conn, network, workdir, catalog):
@@ -472,12 +476,12 @@ RACE_RATIOS = {'cpu_allocation_ratio': 64.0, 'disk_allocation_ratio': 64.0,
 def memory_mb(conn, workdir):
     """(total, used) MiB of this host as the claim counts them: libvirt's node memory, and
     the flavors of every server on the host (other tests' too) plus this test's claims."""
+    settings = HostSettings(instances_path=workdir + '/instances', state_path=workdir + '/state',
+                            reserved_host_memory_mb=0, reserved_host_disk_mb=0,
+                            reserved_host_cpus=0, **RACE_RATIOS)
     state, _servers = gather_host_state(
-        conn, host='nltest-hv', instances_path=workdir + '/instances',
-        state_path=workdir + '/state', availability_zone=None, aggregates=[],
-        reserved_host_memory_mb=0, reserved_host_disk_mb=0, reserved_host_cpus=0,
-        service_disabled=False, service_disabled_reason=None, virt_type='qemu',
-        claims=claims.list_claims(workdir + '/state'), **RACE_RATIOS)
+        conn, settings, host='nltest-hv', availability_zone=None, aggregates=[],
+        virt_type='qemu', claims=claims.list_claims(workdir + '/state'))
     return state['memory_mb_total'], state['memory_mb_used']
 
 

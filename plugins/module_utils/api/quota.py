@@ -227,15 +227,3 @@ def check_request(request_spec, servers, quotas, catalog=None, recheck_after_bui
     usage.update(catalog_usage(catalog, project_id, user_id))
     return {'num_instances': num, 'limits': limits, 'usage': usage,
             'instance_uuids': uuids[:num]}
-
-
-# The options server_request and quota_check share (doc fragment request_context).
-REQUEST_CONTEXT_ARG_SPEC = dict(
-    context=dict(type='dict', required=True, options=dict(
-        project_id=dict(type='str', required=True),
-        user_id=dict(type='str', required=True),
-        roles=dict(type='list', elements='str', default=[]),
-    )),
-    quotas=dict(type='dict', default={}),
-    servers=dict(type='list', elements='dict', default=[]),
-)

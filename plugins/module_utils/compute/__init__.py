@@ -4,7 +4,11 @@
 """The compute stage (nova-compute on a hypervisor: `nova/compute/`).
 
 - `host_settings.py`   the per-hypervisor settings (URI, paths, ratios, reserved amounts,
-                       disabled flag) every compute module takes.
+                       disabled flag) as one `HostSettings`, and which of them each module
+                       takes (the `host_settings` filter).
+- `layout.py`          where the host keeps its files under state_path and instances_path
+                       (lock file, claims, locks, image cache, staging, instance dirs) and
+                       the failed builds counter.
 - `resource_tracker.py` the host state of this hypervisor (Nova's resource tracker).
 - `claims.py`          in-flight claims under the host-local compute lock (`instance_claim`).
 - `network.py`         ports: MAC, fixed IP, DHCP entry (`_allocate_network`).
@@ -12,7 +16,8 @@
 - `config_drive.py`    the `config-2` ISO (`nova/virt/configdrive.py`, metadata API tree).
 - `build.py`           `_build_and_run_instance`: claim, network, image, config drive, define,
                        start, and the rollback of a failed build.
-- `teardown.py`        removing a server from its hypervisor (delete and rollback alike).
+- `teardown.py`        removing a server from its hypervisor (`server_delete` and a failed
+                       build's rollback alike).
 - `lifecycle.py`       start, stop and reboot (`start_instance`, `stop_instance`,
                        `reboot_instance`).
 - `server_record.py`   the server record Nova keeps in its database, kept here in the

@@ -28,18 +28,15 @@ except ImportError:
 from ansible_collections.novalite.compute.plugins.module_utils.compute import claims
 from ansible_collections.novalite.compute.plugins.module_utils.compute import config_drive
 from ansible_collections.novalite.compute.plugins.module_utils.compute import image_cache
+from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
 from ansible_collections.novalite.compute.plugins.module_utils.compute import network
 from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record
 from ansible_collections.novalite.compute.plugins.module_utils.compute import teardown
-from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import (
-    COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC,
-)
+from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import HostSettings
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.domain_xml import (
     DISK_BUSES, guest_xml, managed_fields,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.compute.resource_tracker import (
-    FAILED_BUILDS_FILE, gather_host_state, read_failed_builds,
-)
+from ansible_collections.novalite.compute.plugins.module_utils.compute.resource_tracker import gather_host_state
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.network import (
     add_dhcp_host, dhcp_hosts,
 )
@@ -51,7 +48,6 @@ from ansible_collections.novalite.compute.plugins.module_utils.scheduler.resourc
 )
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.virt_type import resolve_virt_type
 
-STEPS = ('claim', 'network', 'image', 'config_drive', 'define', 'start')
 # Failures another host may not have: resources, image download, libvirt. A request error
 # (a fixed IP in use, bad user_data) fails the same everywhere.
 RESCHEDULE_STEPS = ('claim', 'image', 'config_drive', 'define', 'start')
@@ -64,14 +60,9 @@ BUS_PREFIX = {'virtio': 'vd', 'ide': 'hd', 'scsi': 'sd', 'sata': 'sd'}
 CONFIG_DRIVE_DEV = 'hdc'
 GiB, MiB = 1024 ** 3, 1024 ** 2
 
-# The host settings default as the module's options do.
-DEFAULTS = dict(
-    [(name, option.get('default'))
-     for spec in (COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC)
-     for name, option in spec.items()],
-    boot_timeout=60, user_data=None, admin_pass=None, injected_files=[], request_id=None,
-    controller_images=[],
-)
+# The build's own options; the host settings are a HostSettings (its defaults are the module's).
+DEFAULTS = dict(boot_timeout=60, user_data=None, admin_pass=None, injected_files=[],
+                request_id=None, controller_images=[])
 # Record fields copied from the build data as they are.
 RECORD_FIELDS = ('uuid', 'name', 'hostname', 'description', 'project_id', 'user_id',
                  'reservation_id', 'key_name', 'availability_zone', 'access_ip_v4',
@@ -152,18 +143,20 @@ def _target_devs(layout):
 
 
 class Builder(object):
-    """One server build. `params`: the server_build options (DEFAULTS for the optional ones);
-    `runner(args) -> (rc, out, err)` runs qemu-img."""
+    """One server build. `params`: the server_build options (DEFAULTS for the optional ones,
+    the host settings among them as HostSettings); `runner(args) -> (rc, out, err)` runs
+    qemu-img."""
 
     def __init__(self, conn, params, runner):
         self.conn, self.runner = conn, runner
-        self.p = dict(DEFAULTS)
-        self.p.update((k, v) for k, v in params.items() if v is not None)
+        self.settings = HostSettings.from_params(params)
+        self.p = dict(DEFAULTS, server=params['server'], host=params['host'])
+        self.p.update((k, params[k]) for k in DEFAULTS if params.get(k) is not None)
         self.server = self.p['server']
         self.uuid = self.server.get('uuid')
         self.host = self.p['host']
-        self.state_path = self.p['state_path']
-        self.inst_dir = teardown.instance_dir(self.p['instances_path'], self.uuid or '')
+        self.state_path = self.settings.state_path
+        self.inst_dir = layout.instance_dir(self.settings.instances_path, self.uuid or '')
         self.timings = {}
         self.virt_type = None
         self.ports = []
@@ -178,7 +171,7 @@ class Builder(object):
         except (KeyError, TypeError, ValueError) as exc:
             raise BuildError('validate', str(exc), False)
         try:
-            self.virt_type = resolve_virt_type(self.p['virt_type'])[0]
+            self.virt_type = resolve_virt_type(self.settings.virt_type)[0]
         except ValueError as exc:
             raise BuildError('validate', str(exc), False)
 
@@ -222,16 +215,9 @@ class Builder(object):
 
     def _fits_check(self, current_claims):
         host_state, _servers = gather_host_state(
-            self.conn, host=self.host, nodename=self.p['nodename'],
-            instances_path=self.p['instances_path'], state_path=self.state_path,
+            self.conn, self.settings, host=self.host,
             availability_zone=self.server.get('availability_zone'), aggregates=[],
-            cpu_allocation_ratio=self.p['cpu_allocation_ratio'],
-            ram_allocation_ratio=self.p['ram_allocation_ratio'],
-            disk_allocation_ratio=self.p['disk_allocation_ratio'],
-            reserved_host_memory_mb=self.p['reserved_host_memory_mb'],
-            reserved_host_disk_mb=self.p['reserved_host_disk_mb'],
-            reserved_host_cpus=self.p['reserved_host_cpus'], service_disabled=False,
-            service_disabled_reason=None, virt_type=self.virt_type, claims=current_claims)
+            virt_type=self.virt_type, claims=current_claims)
         return fit_failures(host_state, flavor_resources(self.server['flavor']))
 
     def _plan_ports(self):
@@ -265,7 +251,7 @@ class Builder(object):
             metadata=dict(server.get('metadata') or {}), tags=list(server.get('tags') or []),
             config_drive=bool(server.get('config_drive', True)),
             ports=[dict((k, p.get(k)) for k in PORT_FIELDS) for p in ports],
-            host=self.host, node=self.p['nodename'] or self.conn.getHostname(),
+            host=self.host, node=self.settings.nodename or self.conn.getHostname(),
             vm_state='building', task_state='spawning', power_state=0,
             created=now, updated=now,
             actions=[server_record.new_action('create', self.p['request_id'])])
@@ -385,7 +371,7 @@ class Builder(object):
             self._count_failure(exc)
             raise
         try:
-            self._reset_failures()
+            layout.reset_failed_builds(self.state_path)
         except OSError:
             pass  # the counter only weighs hosts; the server is built and running
         after = managed_fields(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
@@ -394,7 +380,7 @@ class Builder(object):
 
     def _roll_back(self, exc):
         try:
-            teardown.remove_server(self.conn, self.uuid, self.p['instances_path'],
+            teardown.remove_server(self.conn, self.uuid, self.settings.instances_path,
                                    self.state_path, dhcp_entries=self.dhcp_added)
         except Exception as cleanup:
             # Keep the build's own cause first; the operator must also learn what is left.
@@ -506,25 +492,10 @@ class Builder(object):
 
     def _count_failure(self, exc):
         try:
-            count_failed_build(self.state_path)
+            layout.count_failed_build(self.state_path)
         except OSError as error:
             # A full state filesystem must not hide why the build failed.
             exc.cause = '%s (and counting the failed build failed: %s)' % (exc.cause, error)
-
-    def _reset_failures(self):
-        if read_failed_builds(self.state_path):
-            with claims.compute_lock(self.state_path):
-                _write_failures(self.state_path, 0)
-
-
-def _write_failures(state_path, count):
-    claims.write_atomic(os.path.join(state_path, FAILED_BUILDS_FILE), '%d\n' % count)
-
-
-def count_failed_build(state_path):
-    """One more consecutive failed build on this host (Nova's `_build_failed`)."""
-    with claims.compute_lock(state_path):
-        _write_failures(state_path, read_failed_builds(state_path) + 1)
 
 
 def connect(uri, state_path):
@@ -534,18 +505,7 @@ def connect(uri, state_path):
         return open_connection(uri)
     except libvirt.libvirtError:
         try:
-            count_failed_build(state_path)
+            layout.count_failed_build(state_path)
         except OSError:
             pass  # the connection error is the one to report
         raise
-
-
-def delete(conn, instance_uuid, instances_path, state_path, shutdown_timeout=0, check_mode=False):
-    """Remove the server from this host: {changed, server (the record as it was)}."""
-    found = teardown.leftovers(conn, instance_uuid, instances_path, state_path)
-    exists = bool(found['domain'] is not None or found['instance_dir'] or found['claim'])
-    if check_mode or not exists:
-        return {'changed': exists, 'server': found['record']}
-    teardown.remove_server(conn, instance_uuid, instances_path, state_path,
-                           shutdown_timeout=shutdown_timeout)
-    return {'changed': True, 'server': found['record']}

@@ -31,19 +31,18 @@ try:
 except ImportError:
     pass  # modules check libvirt_utils.HAS_LIBVIRT
 
+from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
 from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record
-from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.domain_state import (
-    clean_shutdown, start_domain,
-)
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import DomainStopped, domain_by_uuid
-from ansible_collections.novalite.compute.plugins.module_utils.compute.teardown import stop_domain
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.guest import (
+    clean_shutdown, destroy_domain, start_domain, stop_domain,
+)
 
 ACTIONS = ('start', 'stop', 'reboot')
 REBOOT_TYPES = ('SOFT', 'HARD')
 # Nova's defaults: [DEFAULT] shutdown_timeout and [libvirt] wait_soft_reboot_seconds.
 DEFAULTS = dict(reboot_type='SOFT', shutdown_timeout=60, reboot_timeout=120, start_timeout=60,
                 request_id=None)
-LOCKS_DIR = 'locks'
 
 # Per operation: the instance action it records, the vm_states Nova's API accepts it in
 # (`check_instance_state`; a soft reboot needs an active server, a hard one also takes a
@@ -100,7 +99,7 @@ def instance_lock(state_path, instance_uuid):
 
     The file is removed on release so deleted servers leave no lock behind; a waiter that
     wakes up holding a file already removed takes the lock again on the current one."""
-    path = os.path.join(state_path, LOCKS_DIR, 'instance-%s.lock' % instance_uuid)
+    path = layout.instance_lock_path(state_path, instance_uuid)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     while True:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -294,10 +293,9 @@ class ServerAction(object):
     def _power_off(self):
         """Nova's power_off: a clean shutdown within shutdown_timeout, then destroy."""
         timeout = self.p['shutdown_timeout']
-        if timeout > 0 and not clean_shutdown(self.dom, timeout):
+        if not stop_domain(self.dom, timeout) and timeout > 0:
             self.warnings.append('instance %s did not shut down within %ss; it was destroyed'
                                  % (self.dom.UUIDString(), timeout))
-        stop_domain(self.dom)
 
     def _soft_reboot(self):
         """Nova's _soft_reboot: ACPI shutdown, then start again; a guest that does not shut
@@ -312,5 +310,5 @@ class ServerAction(object):
 
     def _hard_reboot(self):
         """Nova's _hard_reboot: destroy, then start the defined domain again."""
-        stop_domain(self.dom)
+        destroy_domain(self.dom)
         start_domain(self.dom, self.p['start_timeout'])

@@ -147,11 +147,6 @@ def record_to_element(record):
     return _build(record, qualified=True)
 
 
-def record_to_xml(record):
-    """`record_to_element` serialised to a str."""
-    return etree.tostring(record_to_element(record), encoding='unicode')
-
-
 def _read(elem):
     kind = elem.get('type')
     if kind is None:
@@ -196,13 +191,6 @@ def record_from_element(elem):
 def record_from_xml(xml_str):
     """The record in a serialised `<novalite:server>` element."""
     return record_from_element(etree.fromstring(xml_str.encode('utf-8')))
-
-
-def record_from_domain_xml(xml_str):
-    """The record in a whole domain XML, or None when the domain has no novalite metadata."""
-    root = etree.fromstring(xml_str.encode('utf-8'))
-    elem = root.find('metadata/' + ROOT_TAG)
-    return None if elem is None else record_from_element(elem)
 
 
 # ---- domain metadata ----------------------------------------------------------------------

@@ -22,17 +22,15 @@ except ImportError:
     pass  # modules check libvirt_utils.HAS_LIBVIRT
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import claims
+from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.network import (
     network_by_name, remove_dhcp_host,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (
-    domain_by_uuid, wait_for_state,
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import domain_by_uuid
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.guest import (
+    stop_domain, undefine_domain,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.server_record import read_record
-
-
-def instance_dir(instances_path, instance_uuid):
-    return os.path.join(instances_path, instance_uuid)
 
 
 def domain_name(instance_uuid):
@@ -61,42 +59,6 @@ def remove_dhcp_entries(conn, entries):
     return removed
 
 
-def stop_domain(dom, shutdown_timeout=0):
-    """Stop a running domain: an ACPI shutdown first when `shutdown_timeout` > 0 (Nova's
-    clean shutdown), then destroy whatever still runs."""
-    if not dom.isActive():
-        return
-    if shutdown_timeout > 0:
-        try:
-            dom.shutdown()
-            wait_for_state(dom, [libvirt.VIR_DOMAIN_SHUTOFF], shutdown_timeout)
-            return
-        except (TimeoutError, libvirt.libvirtError):
-            pass  # fall through to the hard stop
-    try:
-        dom.destroy()
-    except libvirt.libvirtError:
-        # It may have stopped on its own between the check and the destroy.
-        if dom.isActive():
-            raise
-
-
-def undefine_domain(dom):
-    """Undefine with the domain's managed save, snapshot/checkpoint metadata and NVRAM, as
-    Nova does; drivers that know fewer of these flags get fewer."""
-    names = ('VIR_DOMAIN_UNDEFINE_MANAGED_SAVE', 'VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA',
-             'VIR_DOMAIN_UNDEFINE_NVRAM', 'VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA')
-    flags = [getattr(libvirt, name, 0) for name in names]
-    for count in (4, 2, 0):
-        try:
-            dom.undefineFlags(sum(flags[:count]))
-            return
-        except libvirt.libvirtError as exc:
-            if count == 0 or exc.get_error_code() not in (libvirt.VIR_ERR_INVALID_ARG,
-                                                          libvirt.VIR_ERR_NO_SUPPORT):
-                raise
-
-
 def remove_instance_dir(path):
     """Remove an instance directory; True when it existed."""
     if not os.path.lexists(path):
@@ -108,7 +70,7 @@ def remove_instance_dir(path):
 def leftovers(conn, instance_uuid, instances_path, state_path):
     """What of the server is on this host: {domain, record, instance_dir, claim}."""
     dom = domain_by_uuid(conn, instance_uuid)
-    path = instance_dir(instances_path, instance_uuid)
+    path = layout.instance_dir(instances_path, instance_uuid)
     return {
         'domain': dom,
         'record': read_record(dom) if dom is not None else None,
@@ -131,6 +93,18 @@ def remove_server(conn, instance_uuid, instances_path, state_path, dhcp_entries=
         stop_domain(dom, shutdown_timeout)
         undefine_domain(dom)
     removed_dhcp = remove_dhcp_entries(conn, entries) if entries else []
-    removed_dir = remove_instance_dir(instance_dir(instances_path, instance_uuid))
+    removed_dir = remove_instance_dir(layout.instance_dir(instances_path, instance_uuid))
     released = claims.release(state_path, instance_uuid)
     return bool(dom is not None or removed_dhcp or removed_dir or released)
+
+
+def delete(conn, instance_uuid, instances_path, state_path, shutdown_timeout=0, check_mode=False):
+    """Nova's `_delete_instance` on this host, for `server_delete`: remove the server,
+    {changed, server (the record as it was)}."""
+    found = leftovers(conn, instance_uuid, instances_path, state_path)
+    exists = bool(found['domain'] is not None or found['instance_dir'] or found['claim'])
+    if check_mode or not exists:
+        return {'changed': exists, 'server': found['record']}
+    remove_server(conn, instance_uuid, instances_path, state_path,
+                  shutdown_timeout=shutdown_timeout)
+    return {'changed': True, 'server': found['record']}

@@ -18,9 +18,10 @@ import pytest
 libvirt = pytest.importorskip('libvirt')
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import build  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute import teardown  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import claims  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import image_cache  # noqa: E402
-from ansible_collections.novalite.compute.plugins.module_utils.compute.resource_tracker import (  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute.layout import (  # noqa: E402
     read_failed_builds,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.network import (  # noqa: E402
@@ -47,6 +48,8 @@ NODE_XML = """<node>
 </node>
 """
 UUID = '0b9c6a55-5a0c-4c6e-9a5e-3b2a7f9d1c01'
+# The build's steps in their order, as server_build documents them.
+STEPS = ('claim', 'network', 'image', 'config_drive', 'define', 'start')
 
 
 def runner(args):
@@ -132,7 +135,7 @@ def test_build_defines_starts_and_records(host, tmp_path, catalog):
     (state / 'failed_builds').write_text('2\n')
     result = build.Builder(host, params(tmp_path, server(catalog)), runner).build()
     assert result['changed'] is True and result['host'] == 'hv1'
-    assert set(result['timings']) == set(build.STEPS)
+    assert set(result['timings']) == set(STEPS)
     record = result['server']
     assert (record['vm_state'], record['task_state'], record['power_state']) == ('active', None, 1)
     assert record['host'] == 'hv1' and record['node'] == 'hv1.example'
@@ -210,7 +213,7 @@ def test_second_server_gets_next_address(host, tmp_path, catalog):
 def test_check_mode_plans_without_changes(host, tmp_path, catalog):
     planned = build.Builder(host, params(tmp_path, server(catalog)), runner).plan()
     assert planned['changed'] is True
-    assert [s['step'] for s in planned['plan']] == list(build.STEPS)
+    assert [s['step'] for s in planned['plan']] == list(STEPS)
     assert 'to fetch' in planned['plan'][2]['detail']
     assert planned['diff']['after']['name'] == 'instance-' + UUID
     assert planned['server']['ports'][0]['fixed_ip'] == '10.254.253.10'
@@ -333,12 +336,12 @@ def test_validation_fails_before_anything(host, tmp_path, catalog, over, field):
 def test_delete(host, tmp_path, catalog):
     record = build.Builder(host, params(tmp_path, server(catalog)), runner).build()['server']
     args = (host, UUID, str(tmp_path / 'instances'), str(tmp_path / 'state'))
-    checked = build.delete(*args, check_mode=True)
+    checked = teardown.delete(*args, check_mode=True)
     assert checked == {'changed': True, 'server': record}
     assert host.lookupByUUIDString(UUID).isActive()
-    assert build.delete(*args) == {'changed': True, 'server': record}
+    assert teardown.delete(*args) == {'changed': True, 'server': record}
     assert_nothing_left(host, tmp_path)
-    assert build.delete(*args) == {'changed': False, 'server': None}
+    assert teardown.delete(*args) == {'changed': False, 'server': None}
 
 
 def test_delete_removes_a_stale_half_build(host, tmp_path, catalog):
@@ -351,7 +354,7 @@ def test_delete_removes_a_stale_half_build(host, tmp_path, catalog):
     with claims.claim(state, UUID, {'vcpus': 1, 'memory_mb': 1}, lambda c: []) as held:
         held.save_ports([{'id': 'p', 'network_id': 'net-1', 'mac': 'fa:16:3e:00:00:09',
                           'fixed_ip': '10.254.253.19', 'dhcp_network': 'nltest-unit'}])
-    assert build.delete(host, UUID, str(tmp_path / 'instances'), state)['changed'] is True
+    assert teardown.delete(host, UUID, str(tmp_path / 'instances'), state)['changed'] is True
     assert_nothing_left(host, tmp_path)
 
 
@@ -404,13 +407,13 @@ def test_server_build_module(tmp_path, catalog, capsys):
     checked = run_module(server_build, module_args(tmp_path, server(catalog)), capsys,
                          check_mode=True, diff=True)
     assert checked['changed'] is True and checked['host'] == 'hv1'
-    assert [s['step'] for s in checked['plan']] == list(build.STEPS)
+    assert [s['step'] for s in checked['plan']] == list(STEPS)
     assert checked['diff']['before'] == {} and checked['diff']['after']['vcpus'] == 2
     # Each connection to a test:// file is a fresh host, so a real build is checked here by
     # its result only.
     built = run_module(server_build, module_args(tmp_path, server(catalog)), capsys)
     assert built['changed'] is True and built['server']['vm_state'] == 'active'
-    assert set(built['timings']) == set(build.STEPS) and 'diff' not in built
+    assert set(built['timings']) == set(STEPS) and 'diff' not in built
     assert 'pw' not in json.dumps(built['server'])
 
 

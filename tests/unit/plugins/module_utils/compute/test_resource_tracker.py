@@ -10,6 +10,9 @@ from lxml import etree
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import resource_tracker as hf
 from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record as sr
+from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import (
+    FIELDS as HOST_SETTING_FIELDS, HostSettings,
+)
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.resources import fit_failures
 
 from libvirt_fixtures import connect_test_driver
@@ -36,6 +39,7 @@ FLAVOR = {'id': '2', 'name': 'm1.small', 'vcpus': 2, 'memory_mb': 512, 'root_gb'
 
 
 def options(tmp_path, **over):
+    """gather_host_state's arguments after the connection: the settings, then the rest."""
     values = dict(host='hv1', nodename='node1', instances_path=str(tmp_path / 'instances'),
                   state_path=str(tmp_path), availability_zone='az1',
                   aggregates=[{'name': 'agg', 'metadata': {'availability_zone': 'az1'}}],
@@ -44,7 +48,9 @@ def options(tmp_path, **over):
                   service_disabled=False, service_disabled_reason=None, virt_type='qemu',
                   claims=[])
     values.update(over)
-    return values
+    settings = HostSettings(**dict((k, values.pop(k)) for k in list(values)
+                                   if k in HOST_SETTING_FIELDS and k != 'virt_type'))
+    return dict(values, settings=settings)
 
 
 @pytest.fixture
@@ -131,12 +137,6 @@ def test_missing_instances_path_uses_the_nearest_parent(conn, tmp_path):
     state = hf.gather_host_state(conn, **options(tmp_path, instances_path=str(tmp_path / 'not' / 'there')))[0]
     st = os.statvfs(str(tmp_path))
     assert state['disk_gb_total'] == st.f_blocks * st.f_frsize // hf.GIB
-
-
-def test_failed_builds_file_garbage_is_zero(tmp_path):
-    assert hf.read_failed_builds(str(tmp_path)) == 0
-    (tmp_path / 'failed_builds').write_text('not a number')
-    assert hf.read_failed_builds(str(tmp_path)) == 0
 
 
 def test_supported_instances_offer_kvm_only_with_kvm():
