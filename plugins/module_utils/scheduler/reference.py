@@ -130,4 +130,3 @@ class ReferenceScheduler(Scheduler):
         chosen = set(state.index for state, _weight in selected)
         alternates = [host for host in hosts if host.index not in chosen][:num_alts]
         return with_alternates(selected, alternates, weights, traces)
-
