@@ -62,6 +62,7 @@ import hashlib
 
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.collections import is_string
+from ansible_collections.novalite.compute.plugins.module_utils.compute.server_record import addresses
 
 # nova/api/openstack/common.py _STATE_MAP: vm_state -> {task_state: status, 'default': ...}
 _REBOOT = {'rebooting': 'REBOOT', 'reboot_pending': 'REBOOT', 'reboot_started': 'REBOOT',
@@ -103,18 +104,12 @@ def host_id(project_id, host):
     return hashlib.sha224((str(project_id) + host).encode('utf-8')).hexdigest()
 
 
-def _addresses(ports):
-    addresses = {}
-    for port in ports or []:
-        if not port.get('fixed_ip'):
-            continue
-        addresses.setdefault(port.get('network_name'), []).append({
-            'version': 6 if ':' in port['fixed_ip'] else 4,
-            'addr': port['fixed_ip'],
-            'OS-EXT-IPS:type': 'fixed',
-            'OS-EXT-IPS-MAC:mac_addr': port.get('mac'),
-        })
-    return addresses
+def _address(port):
+    """A port's entry in the API's `addresses`; a port without a fixed IP shows none."""
+    if not port.get('fixed_ip'):
+        return None
+    return {'version': 6 if ':' in port['fixed_ip'] else 4, 'addr': port['fixed_ip'],
+            'OS-EXT-IPS:type': 'fixed', 'OS-EXT-IPS-MAC:mac_addr': port.get('mac')}
 
 
 def _flavor(flavor):
@@ -143,7 +138,7 @@ def server_view(record, host=None):
         'hostId': host_id(record.get('project_id'), host),
         'image': {'id': (record.get('image') or {}).get('id')} if record.get('image') else '',
         'flavor': _flavor(record.get('flavor')),
-        'addresses': _addresses(record.get('ports')),
+        'addresses': addresses(record.get('ports'), _address),
         'key_name': record.get('key_name'),
         'metadata': record.get('metadata') or {},
         'security_groups': [{'name': name} for name in record.get('security_groups') or []],

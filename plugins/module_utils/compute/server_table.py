@@ -16,10 +16,10 @@ them).
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.novalite.compute.plugins.module_utils.compute.server_record import (
+    flavor_summary, listed_server)
+
 COLUMNS = ('name', 'project_id', 'user_id', 'flavor', 'states', 'addresses')
-FLAVOR_KEYS = ('name', 'vcpus', 'memory_mb', 'root_gb', 'ephemeral_gb', 'swap')
-# Column -> the table's list of shared values its cells point into.
-SHARED = {'project_id': 'projects', 'user_id': 'users', 'flavor': 'flavors', 'states': 'states'}
 
 
 def _index(values, value):
@@ -34,14 +34,13 @@ def server_table(records):
     table = {'columns': list(COLUMNS), 'projects': [], 'users': [], 'flavors': [], 'states': [],
              'networks': [], 'rows': []}
     for rec in sorted(records, key=lambda rec: rec['uuid']):
-        flavor = rec.get('flavor') or {}
         addresses = [[_index(table['networks'], port.get('network_name')), port.get('fixed_ip')]
                      for port in rec.get('ports') or []]
         table['rows'].append([
             rec.get('name'),
             _index(table['projects'], rec.get('project_id')),
             _index(table['users'], rec.get('user_id')),
-            _index(table['flavors'], {key: flavor.get(key) for key in FLAVOR_KEYS}),
+            _index(table['flavors'], flavor_summary(rec.get('flavor'))),
             _index(table['states'], [rec.get('vm_state'), rec.get('task_state')]), addresses])
     return table
 
@@ -52,11 +51,17 @@ def table_server_ids(host_state):
     return sorted(uuid for uuid in host_state.get('instances') or {} if uuid not in claimed)
 
 
-def _addresses(cells, networks):
-    addresses = {}
-    for network, addr in cells or []:
-        addresses.setdefault(networks[network], []).append({'addr': addr})
-    return addresses
+def _row_record(uuid, row, table):
+    """The part of a server record a row keeps (server_record.listed_server reads it)."""
+    cells = dict(zip(table['columns'], row))
+    vm_state, task_state = table['states'][cells['states']]
+    return {'uuid': uuid, 'name': cells['name'],
+            'project_id': table['projects'][cells['project_id']],
+            'user_id': table['users'][cells['user_id']],
+            'flavor': table['flavors'][cells['flavor']],
+            'vm_state': vm_state, 'task_state': task_state,
+            'ports': [{'network_name': table['networks'][network], 'fixed_ip': addr}
+                      for network, addr in cells['addresses'] or []]}
 
 
 def expand_servers(host_state, table):
@@ -69,16 +74,10 @@ def expand_servers(host_state, table):
     if len(ids) != len(rows):
         raise ValueError('servers of host %s: %d rows for %d servers in host_state.instances'
                          % (host_state.get('host'), len(rows), len(ids)))
-    columns = table['columns']
     servers = []
     for uuid, row in zip(ids, rows):
-        server = dict(zip(columns, row))
-        for column, shared in SHARED.items():
-            server[column] = table[shared][server[column]]
+        server = listed_server(_row_record(uuid, row, table), lambda port: {'addr': port['fixed_ip']})
         group = host_state['instances'][uuid]
-        server['vm_state'], server['task_state'] = server.pop('states')
-        server.update(id=uuid, host=host_state.get('host'),
-                      instance_group={'uuid': group} if group else None,
-                      addresses=_addresses(server.get('addresses'), table['networks']))
+        server.update(host=host_state.get('host'), instance_group={'uuid': group} if group else None)
         servers.append(server)
     return servers

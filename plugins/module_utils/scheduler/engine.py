@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: novalite.compute contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The FilterScheduler's decisions (scheduler/reference.py), computed incrementally.
+"""The scheduler engine: what `select_destinations` runs. It makes the decisions of Nova's
+FilterScheduler (ReferenceScheduler, scheduler/reference.py), computed incrementally.
 
 Nova filters and weighs every host again for each instance of a request. Between two
 instances little changes: one host took an instance, the server group learnt that host, and
@@ -26,8 +27,8 @@ the min/max that normalise each weigher may have moved. So here:
   list with its selected host first; that order is rebuilt from each instance's recorded
   normalisation when two hosts tie.
 
-The results, selections, alternates and trace, are identical to FilterScheduler's; tests and
-bench/bench_scheduler.py compare them on random clusters.
+The results, selections, alternates and trace, are identical to ReferenceScheduler's; tests
+and bench/bench_scheduler.py compare them on random clusters.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -38,9 +39,10 @@ import functools
 import heapq
 import itertools
 
-from ansible_collections.novalite.compute.plugins.module_utils.scheduler.reference import (
-    FORCED, PLACEMENT_FILTER, FilterScheduler, make_step, new_trace, no_valid_host,
-    with_alternates)
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.driver import (
+    HOST_KEYS, Scheduler, restrict)
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.trace import (
+    make_step, new_trace, no_valid_host, with_alternates)
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.filters.base import hosts_running
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.weighers.base import multipliers
 
@@ -115,8 +117,8 @@ class _ShortList(object):
         return total
 
 
-class _Request(object):
-    """The state of one request while the incremental scheduler places its instances."""
+class _Placement(object):
+    """The state of one request while the engine places its instances."""
 
     def __init__(self, scheduler, host_states, spec, uuids):
         self.scheduler = scheduler
@@ -158,49 +160,24 @@ class _Request(object):
         else:
             self.cand = [index for index in self.cand if self.alive[index]]
 
-    def _restriction(self, steps, name, first, keep, why):
-        removed = []
-        if first:
-            removed = [(index, why) for index in self.cand if not keep(index)]
-        steps.append(make_step(name, len(self.cand), removed, self.labels))
-        self._remove(removed)
-
-    def _lowered(self):
-        return self.host_states.cached('lowered_hosts', lambda loaded: [
-            state.host.lower() for state in loaded.states])
+    def _host_keys(self, key):
+        """What restrictions read (driver.HOST_KEYS) of every loaded host, once per load."""
+        read = HOST_KEYS[key]
+        return self.host_states.cached(('host_keys', key), lambda loaded: [
+            read(state) for state in loaded.states])
 
     def restrict(self, first, steps):
-        """requested_destination, ignore_hosts, force_hosts, force_nodes: they only depend on
-        names, so only the first instance can lose hosts to them. (continue?, skipped)"""
-        spec = self.spec
-        states = self.work
-        destination = spec.get('requested_destination') or {}
-        if destination.get('host'):
-            host, node = destination['host'], destination.get('node')
-            wanted = host + (':%s' % node if node else '')
-            self._restriction(steps, 'requested_destination', first, lambda index: (
-                states[index].host == host and (not node or states[index].nodename == node)),
-                'not the requested destination %s' % wanted)
-        ignore = spec.get('ignore_hosts') or []
-        force_hosts = spec.get('force_hosts') or []
-        force_nodes = spec.get('force_nodes') or []
-        if ignore:
-            names = set(name.lower() for name in ignore)
-            lowered = self._lowered()
-            self._restriction(steps, 'ignore_hosts', first, lambda index: lowered[index] not in names,
-                              'listed in ignore_hosts')
-            if not self.cand:
-                return False, None
-        if force_hosts:
-            wanted_hosts = set(name.lower() for name in force_hosts)
-            lowered = self._lowered()
-            self._restriction(steps, 'force_hosts', first, lambda index: lowered[index] in wanted_hosts,
-                              'not in force_hosts %s' % ', '.join(force_hosts))
-        if force_nodes:
-            self._restriction(steps, 'force_nodes', first,
-                              lambda index: states[index].nodename in force_nodes,
-                              'not in force_nodes %s' % ', '.join(force_nodes))
-        return True, (FORCED if force_hosts or force_nodes else None)
+        """driver.restrict over the candidates: the restrictions only depend on names, so
+        only the first instance can lose hosts to them. (continue?, skipped)"""
+        def split(name, key, keep, why):
+            removed = []
+            if first:
+                values = self._host_keys(key)
+                removed = [(index, why) for index in self.cand if not keep(values[index])]
+            steps.append(make_step(name, len(self.cand), removed, self.labels))
+            self._remove(removed)
+            return len(self.cand)
+        return restrict(self.spec, split)
 
     def _look(self, host_filter, first):
         """[(index, reason)] of the candidates this filter removes now."""
@@ -224,10 +201,7 @@ class _Request(object):
             trace['filters_skipped'] = skipped
         if not go_on:
             return
-        filters = self.scheduler.filters
-        if skipped:
-            filters = [f for f in filters if f.name == PLACEMENT_FILTER]
-        for host_filter in filters:
+        for host_filter in self.scheduler.filters_for(skipped):
             if not self.cand:
                 break
             if not host_filter.run_filter_for_index(filter_index):
@@ -519,10 +493,10 @@ class _Request(object):
         return with_alternates(selected, [self.work[index] for index in alternates], weights, traces)
 
 
-class IncrementalScheduler(FilterScheduler):
-    """FilterScheduler's results, with the work of each instance after the first reduced to
-    what the previous pick changed."""
+class SchedulerEngine(Scheduler):
+    """ReferenceScheduler's results, with the work of each instance after the first reduced
+    to what the previous pick changed."""
 
     def schedule(self, host_states, spec, instance_uuids):
         self.load(host_states)
-        return _Request(self, host_states, spec, instance_uuids).run()
+        return _Placement(self, host_states, spec, instance_uuids).run()

@@ -135,8 +135,7 @@ class HostStates(object):
 
     Values the scheduler would otherwise derive from every dict on every request (weigher
     raw values, resource room, zones, heartbeats, an index of the instances) are computed
-    once per load, on first use, by the filters and weighers that need them (`cached`);
-    `prepare` computes them all up front."""
+    once per load, on first use, by the filters and weighers that need them (`cached`)."""
 
     def __init__(self, hosts, field='hosts'):
         if not isinstance(hosts, list):
@@ -164,9 +163,3 @@ class HostStates(object):
         except KeyError:
             value = self._cache[key] = build(self)
             return value
-
-    def prepare(self, filters, weighers):
-        """Compute what the given filters and weighers read, before the first request."""
-        for rule in list(filters) + list(weighers):
-            rule.prepare(self)
-        return self

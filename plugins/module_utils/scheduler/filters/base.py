@@ -13,7 +13,7 @@ class BaseHostFilter(object):
     """One scheduling rule. Subclasses implement `rejection`.
 
     `rejection(host_state, spec)` returns None when the host passes, else one short sentence
-    an operator understands; `host_passes` is Nova's interface on top of it. `spec` is the
+    an operator understands (Nova's `host_passes` is `rejection(...) is None`). `spec` is the
     request spec dict with `instance_uuid` set to the instance being placed.
 
     `filter_all` is the same rule over many loaded host states at once (Nova's filter_all);
@@ -42,9 +42,6 @@ class BaseHostFilter(object):
 
     def run_filter_for_index(self, index):
         return not (self.run_filter_once_per_request and index > 0)
-
-    def host_passes(self, host_state, spec):
-        return self.rejection(host_state, spec) is None
 
     def rejection(self, host_state, spec):
         raise NotImplementedError()

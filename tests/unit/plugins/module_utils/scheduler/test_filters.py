@@ -16,7 +16,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.scheduler.filters
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.host_state import HostState, HostStates
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.options import resolve
 
-from scheduler_helpers import NOW, random_cluster, random_request
+from scheduler_helpers import NOW, host_passes, random_cluster, random_request
 
 
 def host(**fields):
@@ -377,10 +377,10 @@ def test_run_filter_for_index(name, once):
     host_filter = FILTERS[name](resolve(), NOW)
     assert host_filter.run_filter_for_index(0)
     assert host_filter.run_filter_for_index(1) is not once
-    assert host_filter.host_passes(host(), spec()) is True
+    assert host_passes(host_filter, host(), spec()) is True
 
 
-# -- filter_all, the bulk form the incremental scheduler uses for the first instance -------------
+# -- filter_all, the bulk form the scheduler engine uses for the first instance -------------
 
 @pytest.mark.parametrize('seed', range(40))
 def test_filter_all_equals_the_rule_host_by_host(seed):

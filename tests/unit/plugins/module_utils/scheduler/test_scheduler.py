@@ -2,7 +2,7 @@
 # Copyright: novalite.compute contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The FilterScheduler end to end: forced/ignored hosts, multi-create, alternates, errors,
-ties, the trace; and the incremental scheduler against Nova's structure."""
+ties, the trace; and the scheduler engine against Nova's structure (the reference)."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -12,14 +12,16 @@ import random
 
 import pytest
 
-from ansible_collections.novalite.compute.plugins.module_utils.scheduler import engine as incremental_scheduler
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler import engine
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     NoValidHost, ValidationError)
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.manager import (
-    filter_hosts, load_host_states, schedule, select_destinations, weigh_hosts)
+    passing_hosts, schedule, select_destinations, weighed_hosts)
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.options import resolve
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.reference import (
+    ReferenceScheduler)
 
-from scheduler_helpers import NOW, random_cluster, random_options, random_request
+from scheduler_helpers import NOW, load_host_states, random_cluster, random_options, random_request
 
 
 def host(name, ram_used=0, **fields):
@@ -302,21 +304,22 @@ def test_bad_input_is_named():
         select_destinations([THREE[0], 'hv2'], spec())
 
 
-def test_filter_hosts_and_weigh_hosts():
+def test_passing_hosts_and_weighed_hosts():
     hosts = THREE + [host('hv4', ram_used=8000)]
-    passing, steps = filter_hosts(hosts, spec())
+    passing, steps = passing_hosts(hosts, spec())
     assert passing == THREE and passing[0] is THREE[0]
     assert steps[0]['removed'] == ['hv4']
-    weighed = weigh_hosts(hosts, spec(), {'weight_classes': ['RAMWeigher']})
+    weighed = weighed_hosts(hosts, spec(), {'weight_classes': ['RAMWeigher']})
     assert [row['host'] for row in weighed] == ['hv2', 'hv3', 'hv1', 'hv4']
     assert set(weighed[0]) == {'host', 'nodename', 'weight', 'weighers'}
 
 
-# -- the incremental scheduler equals Nova's structure ------------------------------------------
+# -- the scheduler engine equals Nova's structure ------------------------------------------
 
 def outcome(host_states, request, options, reference):
     try:
-        return ('selected',) + tuple(schedule(host_states, request, options, NOW, reference))
+        scheduler = ReferenceScheduler if reference else engine.SchedulerEngine
+        return ('selected',) + tuple(schedule(host_states, request, options, NOW, scheduler))
     except NoValidHost as error:
         return ('NoValidHost', error.msg, error.trace)
 
@@ -327,8 +330,8 @@ def test_incremental_scheduler_equals_the_reference_on_random_clusters(seed, mon
     the short list so that its bound and its rebuilds are exercised on small clusters;
     coarse clusters have few distinct values, so ties are broken by the incoming order."""
     if seed % 2:
-        monkeypatch.setattr(incremental_scheduler, '_SHORT_LIST_MIN', 2)
-        monkeypatch.setattr(incremental_scheduler, '_SHORT_LIST_FACTOR', 1)
+        monkeypatch.setattr(engine, '_SHORT_LIST_MIN', 2)
+        monkeypatch.setattr(engine, '_SHORT_LIST_FACTOR', 1)
     rng = random.Random(seed)
     coarse = rng.random() < 0.6
     hosts, groups = random_cluster(seed, rng.randrange(1, 40), coarse)

@@ -6,7 +6,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 DOCUMENTATION = r'''
-name: filter_hosts
+name: passing_hosts
 short_description: The host states that pass the scheduler's filters for a request
 version_added: 1.0.0
 description:
@@ -35,7 +35,7 @@ EXAMPLES = r'''
   ansible.builtin.debug:
     msg: >-
       {{ groups['hypervisors'] | map('extract', hostvars, 'hypervisor_facts_host_state')
-         | novalite.compute.filter_hosts({'flavor': {'vcpus': 1, 'memory_mb': 2048, 'root_gb': 20}})
+         | novalite.compute.passing_hosts({'flavor': {'vcpus': 1, 'memory_mb': 2048, 'root_gb': 20}})
          | map(attribute='host') | list }}
 
 - name: The same, leaving out hypervisors that did not report
@@ -44,18 +44,18 @@ EXAMPLES = r'''
       {{ groups['hypervisors'] | map('extract', hostvars)
          | selectattr('hypervisor_facts_host_state', 'defined')
          | map(attribute='hypervisor_facts_host_state')
-         | novalite.compute.filter_hosts(request_spec) | map(attribute='host') | list }}
+         | novalite.compute.passing_hosts(request_spec) | map(attribute='host') | list }}
 
 - name: Hypervisors where an m1.small would fit
   ansible.builtin.debug:
     msg: >-
-      {{ host_states | novalite.compute.filter_hosts({'flavor': flavor})
+      {{ host_states | novalite.compute.passing_hosts({'flavor': flavor})
          | map(attribute='host') | list }}
 
 - name: Only the resource fit and the compute service state
   ansible.builtin.set_fact:
     candidates: >-
-      {{ host_states | novalite.compute.filter_hosts(request_spec,
+      {{ host_states | novalite.compute.passing_hosts(request_spec,
          {'enabled_filters': ['ResourceFilter', 'ComputeFilter']}) }}
 '''
 
@@ -68,17 +68,17 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.novalite.compute.plugins.module_utils.errors import NovaliteError
-from ansible_collections.novalite.compute.plugins.module_utils.scheduler.manager import filter_hosts
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.manager import passing_hosts
 
 
-def _filter_hosts(hosts, request_spec, scheduler_options=None):
+def _passing_hosts(hosts, request_spec, scheduler_options=None):
     try:
-        passing, _steps = filter_hosts(hosts, request_spec, scheduler_options or {})
+        passing, _steps = passing_hosts(hosts, request_spec, scheduler_options or {})
     except NovaliteError as exc:
-        raise AnsibleFilterError('filter_hosts: %s' % exc.msg)
+        raise AnsibleFilterError('passing_hosts: %s' % exc.msg)
     return passing
 
 
 class FilterModule(object):
     def filters(self):
-        return {'filter_hosts': _filter_hosts}
+        return {'passing_hosts': _passing_hosts}

@@ -6,7 +6,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 DOCUMENTATION = r'''
-name: weigh_hosts
+name: weighed_hosts
 short_description: Order host states as the scheduler's weighers would
 version_added: 1.0.0
 description:
@@ -35,14 +35,14 @@ EXAMPLES = r'''
   ansible.builtin.debug:
     msg: >-
       {% for row in groups['hypervisors'] | map('extract', hostvars, 'hypervisor_facts_host_state')
-                    | novalite.compute.weigh_hosts({'flavor': {'vcpus': 1, 'memory_mb': 2048}}) %}
+                    | novalite.compute.weighed_hosts({'flavor': {'vcpus': 1, 'memory_mb': 2048}}) %}
       {{ row.host }}: {{ '%.3f' | format(row.weight) }}
       {% endfor %}
 
 - name: Which hypervisor would a stacking scheduler fill first?
   ansible.builtin.debug:
     msg: >-
-      {{ (host_states | novalite.compute.weigh_hosts(request_spec,
+      {{ (host_states | novalite.compute.weighed_hosts(request_spec,
           {'ram_weight_multiplier': -1.0}))[0].host }}
 '''
 
@@ -57,16 +57,16 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.novalite.compute.plugins.module_utils.errors import NovaliteError
-from ansible_collections.novalite.compute.plugins.module_utils.scheduler.manager import weigh_hosts
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.manager import weighed_hosts
 
 
-def _weigh_hosts(hosts, request_spec, scheduler_options=None):
+def _weighed_hosts(hosts, request_spec, scheduler_options=None):
     try:
-        return weigh_hosts(hosts, request_spec, scheduler_options or {})
+        return weighed_hosts(hosts, request_spec, scheduler_options or {})
     except NovaliteError as exc:
-        raise AnsibleFilterError('weigh_hosts: %s' % exc.msg)
+        raise AnsibleFilterError('weighed_hosts: %s' % exc.msg)
 
 
 class FilterModule(object):
     def filters(self):
-        return {'weigh_hosts': _weigh_hosts}
+        return {'weighed_hosts': _weighed_hosts}
