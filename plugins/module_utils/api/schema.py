@@ -348,9 +348,8 @@ def _bound(keyword):
         number = _number_from_str(instance)
         if number is None:
             return
-        for error in jsonschema.Draft202012Validator.VALIDATORS[keyword](
-                validator, bound, number, schema):
-            yield error
+        yield from jsonschema.Draft202012Validator.VALIDATORS[keyword](
+            validator, bound, number, schema)
     return check
 
 
@@ -366,8 +365,7 @@ def _descend(validator, instance, subschema, path, schema_path=None):
     descend() gives it. A body has dozens of leaves (every metadata value, tag, hint): this
     is most of the validation's cost."""
     if not subschema.keys() <= LEAF_KEYWORDS:
-        for error in validator.descend(instance, subschema, path=path, schema_path=schema_path):
-            yield error
+        yield from validator.descend(instance, subschema, path=path, schema_path=schema_path)
         return
     for keyword, value in subschema.items():
         for error in validator.VALIDATORS[keyword](validator, value, instance, subschema) or ():
@@ -386,8 +384,7 @@ def _properties(validator, properties, instance, schema):
         return
     for prop, subschema in properties.items():
         if prop in instance:
-            for error in _descend(validator, instance[prop], subschema, prop, prop):
-                yield error
+            yield from _descend(validator, instance[prop], subschema, prop, prop)
 
 
 def _pattern_properties(validator, patterns, instance, schema):
@@ -397,8 +394,7 @@ def _pattern_properties(validator, patterns, instance, schema):
     for pattern, subschema in patterns.items():
         for key, value in instance.items():
             if re.search(pattern, key):
-                for error in _descend(validator, value, subschema, key, pattern):
-                    yield error
+                yield from _descend(validator, value, subschema, key, pattern)
 
 
 def _items(validator, items, instance, schema):
@@ -406,8 +402,7 @@ def _items(validator, items, instance, schema):
     if not validator.is_type(instance, 'array'):
         return
     for index, item in enumerate(instance):
-        for error in _descend(validator, item, items, index):
-            yield error
+        yield from _descend(validator, item, items, index)
 
 
 _VALIDATOR = None

@@ -5,8 +5,6 @@
 
 import base64
 import json
-import os
-import sys
 
 import pytest
 from ansible.module_utils.testing import patch_module_args

@@ -19,7 +19,8 @@ def _nova_is_printable(char):
 
 
 def _nova_build_regex_range(ws=True, invert=False):
-    """nova/api/validation/parameter_types.py _build_regex_range, as written there."""
+    """nova/api/validation/parameter_types.py _build_regex_range (its for/else without a
+    break is the code after the loop here)."""
     regex = ''
     in_range = False
     last = None
@@ -43,9 +44,8 @@ def _nova_build_regex_range(ws=True, invert=False):
                 regex += '-' + re.escape(last)
             in_range = False
         last = c
-    else:
-        if in_range:
-            regex += '-' + re.escape(c)
+    if in_range:
+        regex += '-' + re.escape(c)
     return regex
 
 
