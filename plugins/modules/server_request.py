@@ -12,8 +12,8 @@ short_description: Check a Nova create-server request and build its request spec
 version_added: 1.0.0
 description:
   - Does what nova-api does with C(POST /servers) before anything is scheduled. It checks the
-    C(server) object with Nova's rules (JSON schema, then the checks of the servers API and
-    the compute API), runs the create policies, looks the flavor, image, networks, keypair,
+    C(server) object with Nova's rules (Nova's JSON schema of microversion 2.74, checked with
+    the jsonschema library, then the checks of the servers API and the compute API), runs the create policies, looks the flavor, image, networks, keypair,
     security groups and server group up in the catalog, and checks the per-request quotas
     (metadata items, injected files).
   - It returns Nova's request spec, a reservation id and the build data of each instance
@@ -150,6 +150,7 @@ options:
     default: nova
 requirements:
   - netaddr
+  - jsonschema
 author:
   - novalite.compute contributors (@novalite)
 '''
@@ -230,6 +231,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.args_common impor
     REQUEST_CONTEXT_ARG_SPEC,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.api import request
+from ansible_collections.novalite.compute.plugins.module_utils.api import schema
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     PolicyError, PolicyNotAuthorized, ValidationError)
 from ansible_collections.novalite.compute.plugins.module_utils.compute.network import (
@@ -301,6 +303,9 @@ def main():
     params['server'] = redacted(server)
     if not HAS_NETADDR:
         module.fail_json(msg=missing_required_lib('netaddr'), exception=NETADDR_IMPORT_ERROR)
+    if not schema.HAS_JSONSCHEMA:
+        module.fail_json(msg=missing_required_lib('jsonschema'),
+                         exception=schema.JSONSCHEMA_IMPORT_ERROR)
     try:
         result = request.build_request(
             server, params['context'], params['catalog'],

@@ -27,7 +27,7 @@ GALAXY = yaml.safe_load(open(os.path.join(REPO, 'galaxy.yml')))
 TARBALL = 'novalite-compute-%s.tar.gz' % GALAXY['version']
 DIST = os.path.join(REPO, 'build', 'dist')
 DEFINITION = os.path.join(REPO, 'meta', 'execution-environment.yml')
-USER_LIBRARIES = {'netaddr', 'jmespath', 'libvirt-python', 'lxml', 'pycdlib'}
+USER_LIBRARIES = {'netaddr', 'jmespath', 'jsonschema', 'libvirt-python', 'lxml', 'pycdlib'}
 # What users run and read, one file of each kind.
 SHIPPED = ('README.md', 'CHANGELOG.rst', 'COPYING', 'requirements.txt', 'bindep.txt',
            'meta/runtime.yml', 'changelogs/changelog.yaml', 'docs/internals.md',

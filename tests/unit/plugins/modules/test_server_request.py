@@ -154,3 +154,10 @@ def test_missing_context_is_an_argument_error(capsys):
             server_request.main()
     result = json.loads(capsys.readouterr().out)
     assert exc.value.code == 1 and 'context' in result['msg']
+
+
+def test_missing_jsonschema_is_named(capsys, monkeypatch):
+    monkeypatch.setattr(server_request.schema, 'HAS_JSONSCHEMA', False)
+    code, result = run(capsys, server=BODY)
+    assert code == 1
+    assert 'Failed to import the required Python library (jsonschema)' in result['msg']
