@@ -41,6 +41,11 @@ MAX_LOCAL_BLOCK_DEVICES = 3        # nova.conf max_local_block_devices default
 # nova.objects.fields.DiskBus.ALL
 DISK_BUSES = frozenset(('fdc', 'ide', 'sata', 'scsi', 'usb', 'virtio', 'xen', 'lxc', 'uml'))
 MULTI_INSTANCE_NAME_TEMPLATE = '%(name)s-%(count)d'
+# The most instances one request may ask for when the operator sets no max_count_limit: the
+# request is checked against it (and against the quota headroom) before any instance exists.
+DEFAULT_MAX_COUNT_LIMIT = 1000
+# The body's secrets: checked by check_secrets, never copied into a result.
+SECRET_FIELDS = ('adminPass', 'user_data', 'personality')
 GIB = 1024 ** 3
 BOOLEAN_STRINGS = {
     'True': True, 'TRUE': True, 'true': True, '1': True, 'ON': True, 'On': True, 'on': True,
@@ -525,7 +530,7 @@ def _v_key_name(req, value, field):
     req.v['key'] = catalog.keypair(req.catalog, value, req.user_id, field)
 
 
-def _v_user_data(req, value, field):
+def _check_user_data(value, field):
     if isinstance(value, str) and len(value) > MAX_USERDATA_SIZE:
         raise ValidationError(field, 'must be at most %d characters of base64 (got %d)'
                               % (MAX_USERDATA_SIZE, len(value)))
@@ -535,7 +540,9 @@ def _v_user_data(req, value, field):
         raise ValidationError(field, 'User data needs to be valid base 64.')
 
 
-def _v_personality(req, value, field):
+def _check_personality(value, field):
+    """The injected files as [{path, contents_length}]: what the quota and the build need to
+    know of them without their contents. Errors name the field, never its value."""
     check_list(value, field)
     files = []
     for i, item in enumerate(value):
@@ -547,12 +554,49 @@ def _v_personality(req, value, field):
                 raise ValidationError('%s.%s' % (where, key), 'is required')
         check_string(item['path'], where + '.path', 0, 1 << 31)
         check_base64(item['contents'], where + '.contents')
-        files.append((item['path'], item['contents']))
-    try:
-        quota.check_injected_files(req.limits, files)
-    except QuotaExceeded as exc:
-        raise _quota_error(field, exc)
-    req.v['injected_file_paths'] = [path for path, _contents in files]
+        files.append({'path': item['path'], 'contents_length': len(item['contents'])})
+    return files
+
+
+def _check_admin_pass(value, field):
+    """parameter_types.admin_password: a string; nothing else is turned into one."""
+    if not isinstance(value, str):
+        raise ValidationError(field, 'must be a string, not %s' % _json_type(value))
+
+
+def _json_type(value):
+    for kind, name in ((bool, 'a boolean'), ((int, float), 'a number'), (dict, 'an object'),
+                       (list, 'a list'), (type(None), 'null')):
+        if isinstance(value, kind):
+            return name
+    return type(value).__name__
+
+
+def check_secrets(secrets):
+    """Check the body's secret fields {adminPass, user_data, personality} (any may be
+    absent) with Nova's schema. Returns the injected files' paths and content lengths, the
+    only things the rest of the request needs from them; nothing secret comes back."""
+    checks = (('adminPass', _check_admin_pass), ('user_data', _check_user_data))
+    for key, check in checks:
+        if key in secrets:
+            check(secrets[key], 'server.%s' % key)
+    if 'personality' in secrets:
+        return _check_personality(secrets['personality'], 'server.personality')
+    return []
+
+
+def split_secrets(server, options=None):
+    """(the server without its secrets, the secrets): the body's own secret fields, each
+    overridden by the same secret given as an option (admin_pass, user_data, personality)."""
+    if not isinstance(server, dict):
+        return server, {}
+    rest = dict((k, v) for k, v in server.items() if k not in SECRET_FIELDS)
+    secrets = dict((k, v) for k, v in server.items() if k in SECRET_FIELDS)
+    for option, key in (('admin_pass', 'adminPass'), ('user_data', 'user_data'),
+                        ('personality', 'personality')):
+        if (options or {}).get(option) is not None:
+            secrets[key] = options[option]
+    return rest, secrets
 
 
 def _v_metadata(req, value, field):
@@ -577,11 +621,6 @@ def _v_access_ip(version):
 
 def _v_config_drive(req, value, field):
     req.v['config_drive'] = check_boolean(value, field)
-
-
-def _v_admin_pass(req, value, field):
-    if not isinstance(value, str):
-        raise ValidationError(field, 'must be a string')
 
 
 def _v_return_reservation_id(req, value, field):
@@ -645,13 +684,10 @@ FIELD_VALIDATORS = (
     ('networks', _v_networks),
     ('security_groups', _v_security_groups),
     ('key_name', _v_key_name),
-    ('user_data', _v_user_data),
-    ('personality', _v_personality),
     ('metadata', _v_metadata),
     ('accessIPv4', _v_access_ip(4)),
     ('accessIPv6', _v_access_ip(6)),
     ('config_drive', _v_config_drive),
-    ('adminPass', _v_admin_pass),
     ('return_reservation_id', _v_return_reservation_id),
     ('availability_zone', _v_availability_zone),
     ('host', _v_requested('requested_host')),
@@ -661,7 +697,7 @@ FIELD_VALIDATORS = (
     ('tags', _v_tags),
     ('scheduler_hints', _v_scheduler_hints),
 )
-ALLOWED_FIELDS = frozenset(key for key, _fn in FIELD_VALIDATORS)
+ALLOWED_FIELDS = frozenset(key for key, _fn in FIELD_VALIDATORS) | frozenset(SECRET_FIELDS)
 REQUIRED_FIELDS = ('name', 'flavorRef')
 
 
@@ -1056,30 +1092,64 @@ def _check_fields(req):
             validate(req, server[key], 'server.%s' % key)
 
 
+def _check_injected_files(req, files):
+    """The injected files' count, path and content lengths against the quota (Nova's
+    _check_injected_file_quota), from [{path, contents_length}]."""
+    try:
+        quota.check_injected_files(req.limits, [(f['path'], f['contents_length']) for f in files])
+    except QuotaExceeded as exc:
+        raise _quota_error('server.personality', exc)
+    req.v['injected_file_paths'] = [f['path'] for f in files]
+
+
+def _instances_allowed(req, scoped_limits, flavor, max_count_limit):
+    """How many instances to build, decided before any exists: max_count within the
+    operator's max_count_limit, then cut to the quota headroom as compute/api.py
+    _check_num_instances_quota does (at least min_count must fit). Constant memory: the
+    existing servers are counted, nothing of the request is materialised."""
+    v = req.v
+    if max_count_limit is not None and v['max_count'] > max_count_limit:
+        raise ValidationError('server.max_count', 'must be <= %d, the most instances one '
+                              'request may ask for (max_count_limit)' % max_count_limit)
+    project_limits, user_limits = scoped_limits
+    usage = quota.count_usage(req.servers, req.project_id, req.user_id)
+    try:
+        return quota.check_num_instances(flavor, v['min_count'], v['max_count'],
+                                         {'project': project_limits, 'user': user_limits}, usage)
+    except QuotaExceeded as exc:
+        raise _quota_error('server.max_count', exc)
+
+
 def build_request(server, context, catalog_data, scheduler_hints=None, enforcer=None,
                   quotas=None, availability_zones=None, default_availability_zone='nova',
-                  servers=None):
+                  servers=None, injected_files=None, max_count_limit=DEFAULT_MAX_COUNT_LIMIT):
     """Validate `server` and return {request_spec, reservation_id, instances}.
 
-    Raises ValidationError (field, rule) or PolicyNotAuthorized; nothing secret (adminPass,
-    user_data, personality contents) is copied into the result."""
+    The body's secrets (adminPass, user_data, personality) are checked by check_secrets and
+    never copied into the result; `injected_files` ([{path, contents_length}]) stands for a
+    personality checked before (the server_request action's). At most the instances that
+    max_count_limit and the quota headroom allow are made. Raises ValidationError (field,
+    rule) or PolicyNotAuthorized."""
     for key in ('project_id', 'user_id'):
         if not (context or {}).get(key):
             raise ValidationError('context.%s' % key, 'is required')
-    limits = quota.tighter_limits(*quota.resolve_limits(quotas, context['project_id'],
-                                                        context['user_id']))
+    scoped_limits = quota.resolve_limits(quotas, context['project_id'], context['user_id'])
+    limits = quota.tighter_limits(*scoped_limits)
     zones = set(availability_zones or [default_availability_zone])
-    req = _Request(server, context, catalog_data or {}, enforcer or Enforcer(), limits, zones,
+    body, secrets = split_secrets(server)
+    req = _Request(body, context, catalog_data or {}, enforcer or Enforcer(), limits, zones,
                    servers or [])
     if scheduler_hints is not None:
         req.v['hints_given']['scheduler_hints'] = check_object(scheduler_hints, 'scheduler_hints')
     # as servers.py create(): the create policy first, before the body is looked into
     req.enforcer.enforce('os_compute_api:servers:create', req.target, req.context)
+    files = check_secrets(secrets)
     _check_fields(req)
+    _check_injected_files(req, files if 'personality' in secrets else injected_files or [])
     for check in CROSS_CHECKS:
         check(req)
     flavor = catalog.flavor_spec(req.v['flavor'])
-    num = req.v['max_count']
+    num = _instances_allowed(req, scoped_limits, flavor, max_count_limit)
     uuids = [str(uuid.uuid4()) for _i in range(num)]
     resv_id = reservation_id()
     return {
