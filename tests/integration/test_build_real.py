@@ -17,6 +17,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -30,6 +31,7 @@ libvirt = pytest.importorskip('libvirt')
 from ansible_collections.novalite.compute.plugins.module_utils.compute import build
 from ansible_collections.novalite.compute.plugins.module_utils.compute import claims
 from ansible_collections.novalite.compute.plugins.module_utils.compute import image_cache
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt import dac
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt import network as ln
 from ansible_collections.novalite.compute.plugins.module_utils.compute.resource_tracker import (  # noqa: E402
     gather_host_state, read_failed_builds,
@@ -291,6 +293,13 @@ def test_build_boots_then_delete_leaves_nothing(conn, network, workdir, catalog)
         assert {'mac': port['mac'], 'ip': '10.254.253.10', 'name': 'nltest-build'} in \
             ln.dhcp_hosts(conn, NET)
 
+        # the secrets' files: nobody but root and QEMU's group (issue 11), and the guest
+        # below still reads its config drive
+        gid = dac.qemu_gid(conn, 'qemu')
+        assert gid is not None
+        assert (stat.S_IMODE(os.stat(inst).st_mode), os.stat(inst).st_gid) == (0o750, gid)
+        config = os.stat(os.path.join(inst, 'disk.config'))
+        assert (stat.S_IMODE(config.st_mode), config.st_gid) == (0o640, gid)
         console = os.path.join(inst, 'console.log')
         match = wait_for_console(console, dom, METADATA_RE, BOOT_TIMEOUT)
         assert match.groups() == (server_uuid, 'nltest-build', 'nltest build')

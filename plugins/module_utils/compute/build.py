@@ -49,6 +49,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.conn
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.resources import (
     fit_failures, flavor_resources,
 )
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt import dac
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.virt_type import resolve_virt_type
 
 STEPS = ('claim', 'network', 'image', 'config_drive', 'define', 'start')
@@ -166,6 +167,7 @@ class Builder(object):
         self.inst_dir = teardown.instance_dir(self.p['instances_path'], self.uuid or '')
         self.timings = {}
         self.virt_type = None
+        self.qemu_gid = None
         self.ports = []
         self.dhcp_added = []
 
@@ -467,7 +469,10 @@ class Builder(object):
 
     def _create_disks(self):
         server, flavor = self.server, self.server['flavor']
-        os.makedirs(self.inst_dir, mode=0o755, exist_ok=True)
+        os.makedirs(self.inst_dir, mode=dac.INSTANCE_DIR_MODE, exist_ok=True)
+        self.qemu_gid = dac.qemu_gid(self.conn, self.virt_type)
+        # closed before anything secret goes in (makedirs' mode is cut by the umask)
+        dac.restrict(self.inst_dir, dac.INSTANCE_DIR_MODE, self.qemu_gid)
         image = server['image']
         base = image_cache.fetch_image(self.state_path, image, self.runner)
         for key, fmt in (('kernel', 'aki'), ('ramdisk', 'ari')):
@@ -491,7 +496,8 @@ class Builder(object):
             self.server, network.network_data(self.ports, self.server.get('networks') or []),
             user_data=self.p['user_data'], admin_pass=self.p['admin_pass'],
             injected_files=self.p['injected_files'])
-        config_drive.write_config_drive(os.path.join(self.inst_dir, 'disk.config'), tree)
+        config_drive.write_config_drive(os.path.join(self.inst_dir, 'disk.config'), tree,
+                                        gid=self.qemu_gid)
 
     def _mark_active(self, dom, record):
         now = server_record.now_iso()
