@@ -12,11 +12,13 @@ small tmpfs filesystems (root needed, as for qemu:///system) and unmount them.
 """
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import re
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -25,6 +27,8 @@ import time
 import uuid
 
 import pytest
+
+from conftest import BIN, REPO
 
 libvirt = pytest.importorskip('libvirt')
 
@@ -554,3 +558,59 @@ def test_two_builds_racing_for_the_last_slot_exactly_one_wins(conn, network, wor
         pytest.fail('the usage of other servers on this host changed during each of 3 races')
     assert host_snapshot(conn, workdir + '/instances', state) == before
     assert read_failed_builds(state) == 0
+
+
+def _waiting_on(path):
+    """True when some process waits for the flock on `path` (/proc/locks '->' lines)."""
+    inode = os.stat(path).st_ino
+    with open('/proc/locks') as handle:
+        return any('->' in line and line.split()[-3].endswith(':%d' % inode)
+                   for line in handle)
+
+
+def test_a_killed_run_leaves_no_secret_on_disk(conn, network, workdir, catalog, tmp_path):
+    """Issue 11, defect 5: a run killed while server_build ran left AnsiballZ_server_build.py
+    with the adminPass in the temporary directory (the local connection did not pipeline).
+    The run is killed while the module waits for the host's compute lock, with pipelining
+    switched off in the configuration; no file anywhere under the run's temporary
+    directories holds the secret."""
+    secret = 'nltest-secret-%s' % uuid.uuid4().hex
+    task = params(workdir, build_data(catalog), admin_pass=secret)
+    playbook = tmp_path / 'build.yml'
+    playbook.write_text(json.dumps([{
+        'hosts': 'localhost', 'connection': 'local', 'gather_facts': False,
+        'vars': {'ansible_python_interpreter': sys.executable},
+        'tasks': [{'name': 'Build', 'novalite.compute.server_build': task}]}]))
+    temp = tmp_path / 'temp'
+    for sub in ('local', 'remote', 'tmp'):
+        (temp / sub).mkdir(parents=True)
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, 'ansible.cfg'),
+               ANSIBLE_PIPELINING='False', ANSIBLE_LOCAL_TEMP=str(temp / 'local'),
+               ANSIBLE_REMOTE_TMP=str(temp / 'remote'), TMPDIR=str(temp / 'tmp'))
+    os.makedirs(workdir + '/state', exist_ok=True)
+    lock_path = workdir + '/state/compute.lock'
+    with open(lock_path, 'a') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        run = subprocess.Popen([os.path.join(BIN, 'ansible-playbook'), '-i', 'localhost,',
+                                str(playbook)], cwd=REPO, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, universal_newlines=True,
+                               start_new_session=True)
+        try:
+            deadline = time.time() + 120
+            while not _waiting_on(lock_path):
+                assert run.poll() is None, run.communicate()[0]
+                assert time.time() < deadline, 'the module never waited for the compute lock'
+                time.sleep(0.2)
+        finally:
+            if run.poll() is None:
+                os.killpg(run.pid, signal.SIGKILL)
+            run.communicate()
+    holding = []
+    for root, _dirs, files in os.walk(str(temp)):
+        for name in files:
+            with open(os.path.join(root, name), 'rb') as handle:
+                if secret.encode() in handle.read():
+                    holding.append(os.path.join(root, name))
+    assert holding == []
+    assert build.delete(conn, task['server']['uuid'], workdir + '/instances',
+                        workdir + '/state')['changed'] is False
