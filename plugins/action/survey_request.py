@@ -6,8 +6,10 @@
 Ansible trusts extra variables as templates (the command line's and an `-e @file`'s alike):
 any variable or template that refers to an answer renders what the answer holds, so a name
 of `x-{{ lookup('pipe', 'id -un') }}` would run a command. This action reads the answers as
-they arrived, from the task's variables without templating them, and returns the request as
-facts; a fact an action returns is data to Ansible, never a template.
+they arrived, from the task's variables without templating them, and returns the request; a
+value an action returns is data to Ansible, never a template. The play registers it (kept in
+memory, unlike facts, which the fact cache writes to disk), and the result is no_log: it
+holds the user_data answer.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -45,13 +47,13 @@ class ActionModule(ActionBase):
                        if name in task_vars)
         result['changed'] = False
         if 'server_name' not in answers:
-            result['ansible_facts'] = {'novalite_survey_server': None, 'novalite_survey_hints': {}}
+            result.update(server=None, scheduler_hints={})
             return result
         try:
             server, hints = request_from_answers(answers)
         except SurveyError as exc:
             result.update(failed=True, msg=str(exc))
             return result
-        result['ansible_facts'] = {'novalite_survey_server': server,
-                                   'novalite_survey_hints': hints}
+        # the server carries the user_data answer: the job's events and output must not
+        result.update(server=server, scheduler_hints=hints, _ansible_no_log=True)
         return result

@@ -14,14 +14,16 @@ description:
   - Reads the answers of the create-server survey (C(server_name), C(flavor), C(image),
     C(network), C(key_name), C(availability_zone), C(count), C(server_group),
     C(user_data); see C(awx/create_server_survey.json)) from the play's variables as they
-    arrived, without rendering them, and sets the facts C(novalite_survey_server) (Nova's
-    C(server) object) and C(novalite_survey_hints) (its scheduler hints).
+    arrived, without rendering them, and returns Nova's C(server) object and its scheduler
+    hints; C(create_server.yml) registers them as C(novalite_survey) and
     C(playbooks/vars/survey.yml) makes them C(novalite_server) and
-    C(novalite_scheduler_hints) unless those are given as extra variables.
+    C(novalite_scheduler_hints) unless those are given as extra variables. Registered, not
+    facts: the fact cache would write the C(user_data) answer to disk.
   - Ansible trusts extra variables as templates; an answer such as
     C(x-{{ lookup('pipe', 'id -un') }}) would run a command wherever it is rendered. Here it
     stays the text it is, and P(novalite.compute.server_request#module) refuses or keeps it.
-  - Without a C(server_name) answer the facts are null and empty.
+  - Without a C(server_name) answer the server is null and the hints empty.
+  - Its result is hidden as with C(no_log), since it holds the C(user_data) answer.
   - It runs on the controller only (an action); it takes no options.
 options: {}
 attributes:
@@ -42,18 +44,16 @@ author:
 EXAMPLES = r'''
 - name: Take the survey's answers as data
   novalite.compute.survey_request:
+  register: novalite_survey
 '''
 
 RETURN = r'''
-ansible_facts:
-  description: The request the answers make.
+server:
+  description: Nova's C(server) object the answers make; null without a C(server_name) answer.
   returned: always
   type: dict
-  contains:
-    novalite_survey_server:
-      description: Nova's C(server) object; null without a C(server_name) answer.
-      type: dict
-    novalite_survey_hints:
-      description: The scheduler hints (C(group) when C(server_group) was answered).
-      type: dict
+scheduler_hints:
+  description: The scheduler hints (C(group) when C(server_group) was answered).
+  returned: always
+  type: dict
 '''
