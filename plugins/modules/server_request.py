@@ -95,6 +95,15 @@ options:
         the length of the base64 text); the action sets it from O(personality).
     type: list
     elements: dict
+    suboptions:
+      path:
+        description: Where the file goes in the guest.
+        type: str
+        required: true
+      contents_length:
+        description: The length of the file's base64 contents.
+        type: int
+        required: true
   max_count_limit:
     description:
       - The most instances one request may ask for (C(max_count)), whatever the quotas say;

@@ -62,7 +62,8 @@ def run_module_on_host(module, args):
            '-a', json.dumps(args)]
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, 'ansible.cfg'), ANSIBLE_NOCOLOR='1')
     return subprocess.run(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, universal_newlines=True, timeout=300)
+                          stderr=subprocess.STDOUT, universal_newlines=True, timeout=300,
+                          check=False)
 
 
 def module_args(operation, server_uuid, ctx):

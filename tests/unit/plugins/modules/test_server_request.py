@@ -5,8 +5,6 @@
 
 import base64
 import json
-import os
-import sys
 import tracemalloc
 import uuid
 
