@@ -17,8 +17,8 @@ description:
     arrived, without rendering them, and returns Nova's C(server) object and its scheduler
     hints; C(create_server.yml) registers them as C(novalite_survey) and
     C(playbooks/vars/survey.yml) makes them C(novalite_server) and
-    C(novalite_scheduler_hints) unless those are given as extra variables. Registered, not
-    facts: the fact cache would write the C(user_data) answer to disk.
+    C(novalite_scheduler_hints) unless those are given as extra variables. They are registered,
+    not facts, since the fact cache would write the C(user_data) answer to disk.
   - Ansible trusts extra variables as templates; an answer such as
     C(x-{{ lookup('pipe', 'id -un') }}) would run a command wherever it is rendered. Here it
     stays the text it is, and P(novalite.compute.server_request#module) refuses or keeps it.
