@@ -39,14 +39,22 @@ COMPUTE_HOST_PATHS_ARG_SPEC = dict(
 
 # novalite.compute.request_context: who asks, the quotas and the existing servers
 # (server_request and quota_check).
+CONTEXT_OPTION = dict(type='dict', required=True, options=dict(
+    project_id=dict(type='str', required=True),
+    user_id=dict(type='str', required=True),
+    roles=dict(type='list', elements='str', default=[]),
+))
 REQUEST_CONTEXT_ARG_SPEC = dict(
-    context=dict(type='dict', required=True, options=dict(
-        project_id=dict(type='str', required=True),
-        user_id=dict(type='str', required=True),
-        roles=dict(type='list', elements='str', default=[]),
-    )),
+    context=CONTEXT_OPTION,
     quotas=dict(type='dict', default={}),
     servers=dict(type='list', elements='dict', default=[]),
+)
+
+# novalite.compute.server_policy: who asks, and the policy checked against the server's record
+# (server_info, server_action, server_delete).
+SERVER_POLICY_ARG_SPEC = dict(
+    context=CONTEXT_OPTION,
+    policy=dict(type='dict', default={}),
 )
 
 # Doc fragment (name[.part]) -> its twin.
@@ -55,4 +63,5 @@ TWINS = {
     'compute_host': COMPUTE_HOST_ARG_SPEC,
     'compute_host.paths': COMPUTE_HOST_PATHS_ARG_SPEC,
     'request_context': REQUEST_CONTEXT_ARG_SPEC,
+    'server_policy': SERVER_POLICY_ARG_SPEC,
 }

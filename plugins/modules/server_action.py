@@ -29,8 +29,12 @@ description:
   - Before the check the record follows libvirt - an active server whose guest powered itself
     off counts as stopped, a stopped one whose domain runs as active (Nova's power-state sync);
     a task state left by a run that died is cleared and its action closed as C(Error).
+  - Before anything, Nova's policy C(os_compute_api:servers:start), C(:stop) or C(:reboot)
+    is checked with O(context) against the server's record - by default a member or admin
+    of the server's project may act, a reader may not.
 extends_documentation_fragment:
   - novalite.compute.libvirt
+  - novalite.compute.server_policy
 options:
   server:
     description: The server's UUID.
@@ -104,6 +108,7 @@ EXAMPLES = r'''
     server: 0b1c7e8e-94b0-4d5d-8d65-2b0c2b9f8c11
     action: stop
     shutdown_timeout: 120
+    context: {project_id: demo, user_id: demo-user, roles: [member]}
   delegate_to: hv1
 
 - name: Hard reboot
@@ -111,6 +116,8 @@ EXAMPLES = r'''
     server: 0b1c7e8e-94b0-4d5d-8d65-2b0c2b9f8c11
     action: reboot
     reboot_type: HARD
+    context: "{{ novalite_context }}"
+    policy: "{{ novalite_policy | default({}) }}"
   delegate_to: hv1
 '''
 
@@ -160,14 +167,23 @@ instance_action:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.novalite.compute.plugins.module_utils.api.policy import (
+    Enforcer, authorize_server,
+)
 from ansible_collections.novalite.compute.plugins.module_utils.args_common import (
-    COMPUTE_HOST_PATHS_ARG_SPEC, LIBVIRT_ARG_SPEC,
+    COMPUTE_HOST_PATHS_ARG_SPEC, LIBVIRT_ARG_SPEC, SERVER_POLICY_ARG_SPEC,
+)
+from ansible_collections.novalite.compute.plugins.module_utils.compute.server_record import (
+    record_by_uuid,
+)
+from ansible_collections.novalite.compute.plugins.module_utils.errors import (
+    PolicyError, PolicyNotAuthorized,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (
     libvirt_errors, open_connection, require_libraries,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.lifecycle import (
-    ACTIONS, DEFAULTS, REBOOT_TYPES, LifecycleError, server_action,
+    ACTIONS, DEFAULTS, REBOOT_TYPES, LifecycleError, canonical_uuid, server_action,
 )
 
 
@@ -183,6 +199,7 @@ def argument_spec():
         state_path=COMPUTE_HOST_PATHS_ARG_SPEC['state_path'],
     )
     spec.update(LIBVIRT_ARG_SPEC)
+    spec.update(SERVER_POLICY_ARG_SPEC)
     return spec
 
 
@@ -193,9 +210,16 @@ def main():
     try:
         with libvirt_errors(module, '%s of instance %s' % (p['action'].capitalize(), p['server']),
                             also=(OSError,)):
-            result = server_action(open_connection(p['uri']), p, check_mode=module.check_mode)
+            conn = open_connection(p['uri'])
+            # the owner is the record's, on this host: nothing the caller says decides it
+            record = record_by_uuid(conn, canonical_uuid(p['server']))
+            if record is not None:
+                authorize_server(Enforcer(p['policy']), p['action'], record, p['context'])
+            result = server_action(conn, p, check_mode=module.check_mode)
     except LifecycleError as exc:
         module.fail_json(msg=str(exc), server=exc.server)
+    except (PolicyNotAuthorized, PolicyError) as exc:
+        module.fail_json(msg=exc.msg, rule=exc.rule)
     for warning in result.pop('warnings'):
         module.warn(warning)
     if module._diff:

@@ -15,16 +15,31 @@ description:
     metadata, with the power state libvirt reports now.
   - Pipe a server through the P(novalite.compute.server_view#filter) filter to see it as
     Nova's API shows it.
+  - Nova's policies decide what O(context) sees, checked against each server's record -
+    a server asked for by uuid needs C(os_compute_api:servers:show) (Nova's 403 message
+    otherwise); a listing needs C(os_compute_api:servers:detail) (C(:index) when
+    O(detailed=false)) and holds the caller's project's servers only, all projects' with
+    O(all_tenants) when C(os_compute_api:servers:detail:get_all_tenants)
+    (C(:index:get_all_tenants)) allows it. The instance actions of a detailed record are
+    there when C(os_compute_api:os-instance-actions:list) allows it, their events when
+    C(os_compute_api:os-instance-actions:events) does (an admin, by default).
 extends_documentation_fragment:
   - novalite.compute.attributes.hypervisor_info
   - novalite.compute.libvirt
+  - novalite.compute.server_policy
 options:
   server:
     description: Only the server with this UUID or name.
     type: str
   project_id:
-    description: Only the servers of this project.
+    description: Only the servers of this project (with O(all_tenants), another project's).
     type: str
+  all_tenants:
+    description:
+      - List the servers of every project, as Nova's C(all_tenants) filter; refused with
+        Nova's 403 message unless the policy allows it.
+    type: bool
+    default: false
   detailed:
     description:
       - V(true) returns the whole server records (with the instance actions);
@@ -40,7 +55,14 @@ EXAMPLES = r'''
 - name: Show one server
   novalite.compute.server_info:
     server: web-1
+    context: {project_id: demo, user_id: demo-user, roles: [reader]}
   register: found
+
+- name: Every project's servers (an admin)
+  novalite.compute.server_info:
+    all_tenants: true
+    detailed: false
+    context: {project_id: admin, user_id: admin, roles: [admin]}
 
 - name: As the API shows it
   ansible.builtin.debug:
@@ -69,7 +91,13 @@ servers:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.novalite.compute.plugins.module_utils.args_common import LIBVIRT_ARG_SPEC
+from ansible_collections.novalite.compute.plugins.module_utils.api.policy import (
+    Enforcer, authorize_server, shown_actions, visible_servers,
+)
+from ansible_collections.novalite.compute.plugins.module_utils.args_common import LIBVIRT_ARG_SPEC, SERVER_POLICY_ARG_SPEC
+from ansible_collections.novalite.compute.plugins.module_utils.errors import (
+    PolicyError, PolicyNotAuthorized,
+)
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (
     libvirt_errors, open_connection, require_libraries,
 )
@@ -85,10 +113,38 @@ def select(records, server=None, project_id=None):
             and (project_id is None or rec.get('project_id') == project_id)]
 
 
+def authorized(records, params):
+    """The records `params['context']` may see, as Nova's show and list; each detailed
+    record's instance actions as the caller may see them. Raises PolicyNotAuthorized."""
+    enforcer, context = Enforcer(params['policy']), params['context']
+    by_uuid = [rec for rec in records if rec.get('uuid') == params['server']]
+    if by_uuid:
+        # GET /servers/{id}: the server's owner decides (403 for anyone else)
+        for rec in by_uuid:
+            authorize_server(enforcer, 'show', rec, context)
+        found = select(by_uuid, project_id=params['project_id'])
+    else:
+        found = select(visible_servers(enforcer, records, context, params['all_tenants'],
+                                       params['detailed']),
+                       params['server'], params['project_id'])
+    if not params['detailed']:
+        return found
+    shown = []
+    for rec in found:
+        actions = shown_actions(enforcer, rec, context)
+        rec = dict((k, v) for k, v in rec.items() if k != 'actions')
+        if actions is not None:
+            rec['actions'] = actions
+        shown.append(rec)
+    return shown
+
+
 def argument_spec():
     spec = dict(server=dict(type='str'), project_id=dict(type='str'),
+                all_tenants=dict(type='bool', default=False),
                 detailed=dict(type='bool', default=True))
     spec.update(LIBVIRT_ARG_SPEC)
+    spec.update(SERVER_POLICY_ARG_SPEC)
     return spec
 
 
@@ -97,7 +153,10 @@ def main():
     require_libraries(module)
     with libvirt_errors(module):
         records = list_servers(open_connection(module.params['uri']))
-    found = select(records, module.params['server'], module.params['project_id'])
+    try:
+        found = authorized(records, module.params)
+    except (PolicyNotAuthorized, PolicyError) as exc:
+        module.fail_json(msg=exc.msg, rule=exc.rule)
     if not module.params['detailed']:
         found = [compact_server(rec) for rec in found]
     module.exit_json(changed=False, servers=found)

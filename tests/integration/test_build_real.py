@@ -12,11 +12,14 @@ small tmpfs filesystems (root needed, as for qemu:///system) and unmount them.
 """
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import re
 import shutil
+import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -25,12 +28,15 @@ import uuid
 
 import pytest
 
+from conftest import BIN, REPO
+
 libvirt = pytest.importorskip('libvirt')
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import build
 from ansible_collections.novalite.compute.plugins.module_utils.compute import teardown
 from ansible_collections.novalite.compute.plugins.module_utils.compute import claims
 from ansible_collections.novalite.compute.plugins.module_utils.compute import image_cache
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt import dac
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt import network as ln
 from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
 from ansible_collections.novalite.compute.plugins.module_utils.compute.layout import read_failed_builds
@@ -295,6 +301,13 @@ def test_build_boots_then_delete_leaves_nothing(conn, network, workdir, catalog)
         assert {'mac': port['mac'], 'ip': '10.254.253.10', 'name': 'nltest-build'} in \
             ln.dhcp_hosts(conn, NET)
 
+        # the secrets' files: nobody but root and QEMU's group (issue 11), and the guest
+        # below still reads its config drive
+        gid = dac.qemu_gid(conn, 'qemu')
+        assert gid is not None
+        assert (stat.S_IMODE(os.stat(inst).st_mode), os.stat(inst).st_gid) == (0o750, gid)
+        config = os.stat(os.path.join(inst, 'disk.config'))
+        assert (stat.S_IMODE(config.st_mode), config.st_gid) == (0o640, gid)
         console = os.path.join(inst, 'console.log')
         match = wait_for_console(console, dom, METADATA_RE, BOOT_TIMEOUT)
         assert match.groups() == (server_uuid, 'nltest-build', 'nltest build')
@@ -549,3 +562,59 @@ def test_two_builds_racing_for_the_last_slot_exactly_one_wins(conn, network, wor
         pytest.fail('the usage of other servers on this host changed during each of 3 races')
     assert host_snapshot(conn, workdir + '/instances', state) == before
     assert read_failed_builds(state) == 0
+
+
+def _waiting_on(path):
+    """True when some process waits for the flock on `path` (/proc/locks '->' lines)."""
+    inode = os.stat(path).st_ino
+    with open('/proc/locks') as handle:
+        return any('->' in line and line.split()[-3].endswith(':%d' % inode)
+                   for line in handle)
+
+
+def test_a_killed_run_leaves_no_secret_on_disk(conn, network, workdir, catalog, tmp_path):
+    """Issue 11, defect 5: a run killed while server_build ran left AnsiballZ_server_build.py
+    with the adminPass in the temporary directory (the local connection did not pipeline).
+    The run is killed while the module waits for the host's compute lock, with pipelining
+    switched off in the configuration; no file anywhere under the run's temporary
+    directories holds the secret."""
+    secret = 'nltest-secret-%s' % uuid.uuid4().hex
+    task = params(workdir, build_data(catalog), admin_pass=secret)
+    playbook = tmp_path / 'build.yml'
+    playbook.write_text(json.dumps([{
+        'hosts': 'localhost', 'connection': 'local', 'gather_facts': False,
+        'vars': {'ansible_python_interpreter': sys.executable},
+        'tasks': [{'name': 'Build', 'novalite.compute.server_build': task}]}]))
+    temp = tmp_path / 'temp'
+    for sub in ('local', 'remote', 'tmp'):
+        (temp / sub).mkdir(parents=True)
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, 'ansible.cfg'),
+               ANSIBLE_PIPELINING='False', ANSIBLE_LOCAL_TEMP=str(temp / 'local'),
+               ANSIBLE_REMOTE_TMP=str(temp / 'remote'), TMPDIR=str(temp / 'tmp'))
+    os.makedirs(workdir + '/state', exist_ok=True)
+    lock_path = workdir + '/state/compute.lock'
+    with open(lock_path, 'a') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        run = subprocess.Popen([os.path.join(BIN, 'ansible-playbook'), '-i', 'localhost,',
+                                str(playbook)], cwd=REPO, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, universal_newlines=True,
+                               start_new_session=True)
+        try:
+            deadline = time.time() + 120
+            while not _waiting_on(lock_path):
+                assert run.poll() is None, run.communicate()[0]
+                assert time.time() < deadline, 'the module never waited for the compute lock'
+                time.sleep(0.2)
+        finally:
+            if run.poll() is None:
+                os.killpg(run.pid, signal.SIGKILL)
+            run.communicate()
+    holding = []
+    for root, _dirs, files in os.walk(str(temp)):
+        for name in files:
+            with open(os.path.join(root, name), 'rb') as handle:
+                if secret.encode() in handle.read():
+                    holding.append(os.path.join(root, name))
+    assert holding == []
+    assert build.delete(conn, task['server']['uuid'], workdir + '/instances',
+                        workdir + '/state')['changed'] is False

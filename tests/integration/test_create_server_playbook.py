@@ -207,3 +207,23 @@ def test_no_valid_host_names_the_filter_and_shows_the_trace(prepared_hypervisor)
     assert 'MEMORY_MB: requested 40000 exceeds the host total' in run.output, run
     assert servers_named(name) == []
     assert no_new_leftovers(dirs_before)
+
+
+@pytest.mark.parametrize('how', ['json', 'file'])
+def test_a_survey_answer_is_data_never_a_template(prepared_hypervisor, tmp_path, how):
+    """Issue 11, defect 4: a server name of x-{{ lookup("pipe", ...) }} ran the command on
+    the controller. The answer stays the text it is (check mode: nothing is built)."""
+    marker = tmp_path / 'ran'
+    name = 'x-{{ lookup("pipe", "touch %s; id -un") }}' % marker
+    answers = {'server_name': name, 'flavor': 'm1.nano', 'image': 'novalite-demo',
+               'user_data': '{{ lookup("pipe", "touch %s") }}' % marker}
+    if how == 'file':
+        answers_file = tmp_path / 'answers.json'
+        answers_file.write_text(json.dumps(answers))
+        run = run_playbook('create_server', check=True, extra_args=['-e', '@%s' % answers_file])
+    else:
+        run = run_playbook('create_server', answers, check=True)
+    assert run.rc == 0, run
+    assert not marker.exists()
+    assert "name: 'x-{{ lookup(\"pipe\", \"touch %s; id -un\") }}'" % marker in run.output \
+        or 'x-{{ lookup("pipe", "touch %s; id -un") }}' % marker in run.output, run

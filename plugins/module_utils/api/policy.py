@@ -48,6 +48,13 @@ DEFAULT_RULES = {
     'os_compute_api:servers:start': 'rule:project_member_or_admin',
     'os_compute_api:servers:stop': 'rule:project_member_or_admin',
     'os_compute_api:servers:reboot': 'rule:project_member_or_admin',
+    'os_compute_api:servers:index:get_all_tenants': 'rule:context_is_admin',
+    'os_compute_api:servers:detail:get_all_tenants': 'rule:context_is_admin',
+    # nova/policies/instance_actions.py: a reader lists a server's actions; only an admin
+    # sees their events
+    'os_compute_api:os-instance-actions:list': 'rule:project_reader_or_admin',
+    'os_compute_api:os-instance-actions:show': 'rule:project_reader_or_admin',
+    'os_compute_api:os-instance-actions:events': 'rule:context_is_admin',
 }
 
 # role -> roles it implies (keystone-manage bootstrap's chain admin -> member -> reader)
@@ -311,3 +318,53 @@ class Enforcer(object):
         """Raise PolicyNotAuthorized unless allowed."""
         if not self.check(rule, target, context):
             raise PolicyNotAuthorized(rule)
+
+
+# --- existing servers --------------------------------------------------------------------------
+
+def server_target(record):
+    """Nova's target for a policy on an existing server: the server's own project and user
+    (servers.py passes instance.project_id and instance.user_id). A server without a record
+    has no owner: only a rule that needs no project, such as context_is_admin, passes."""
+    record = record or {}
+    return dict((key, record[key]) for key in ('project_id', 'user_id') if record.get(key))
+
+
+def caller_target(context):
+    """The target of a policy that is about the caller, not a server (servers.py index and
+    its all_tenants check): the caller's own project and user."""
+    return {'project_id': context.get('project_id'), 'user_id': context.get('user_id')}
+
+
+def authorize_server(enforcer, action, record, context):
+    """Nova's context.can(os_compute_api:servers:<action>) on the server `record`; raises
+    PolicyNotAuthorized (Nova's 403 message) before anything is done."""
+    enforcer.enforce('os_compute_api:servers:%s' % action, server_target(record), context)
+
+
+def visible_servers(enforcer, records, context, all_tenants=False, detailed=True):
+    """Nova's GET /servers[/detail]: the caller's project only, all projects with
+    all_tenants when index:get_all_tenants (detail:get_all_tenants) allows it (else 403);
+    each server also passes servers:index (servers:detail)."""
+    listing = 'detail' if detailed else 'index'
+    enforcer.enforce('os_compute_api:servers:%s' % listing, caller_target(context), context)
+    if all_tenants:
+        enforcer.enforce('os_compute_api:servers:%s:get_all_tenants' % listing,
+                         caller_target(context), context)
+        return list(records)
+    return [rec for rec in records if rec.get('project_id') == context.get('project_id')]
+
+
+def shown_actions(enforcer, record, context):
+    """The record's instance actions as the caller may see them: none unless
+    os-instance-actions:list allows it on the server, events only when
+    os-instance-actions:events does (Nova shows events to admins)."""
+    target = server_target(record)
+    if not enforcer.check('os_compute_api:os-instance-actions:list', target, context):
+        return None
+    actions = record.get('actions') or []
+    if enforcer.check('os_compute_api:os-instance-actions:events', target, context):
+        return actions
+    return [dict((k, v) for k, v in action.items() if k != 'events') for action in actions]
+
+

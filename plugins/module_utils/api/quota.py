@@ -102,13 +102,14 @@ def check_metadata_items(limits, count):
 
 
 def check_injected_files(limits, files):
-    """`files`: (path, contents) pairs as sent. Nova measures both as the strings it was
-    given: the path in characters, the contents as base64 text. Path length is reported
-    before content length, as Nova does."""
+    """`files`: (path, contents length) pairs. Nova measures both as the strings it was
+    given: the path in characters, the contents as base64 text (the caller passes only that
+    text's length: the contents are secret). Path length is reported before content length,
+    as Nova does."""
     if _over(limits['injected_files'], len(files)):
         raise QuotaExceeded('Personality file limit exceeded', ['injected_files'])
-    max_path = max([len(p) for p, _c in files] or [0])
-    max_content = max([len(c) for _p, c in files] or [0])
+    max_path = max([len(p) for p, _n in files] or [0])
+    max_content = max([n for _p, n in files] or [0])
     if _over(limits['injected_file_path_bytes'], max_path):
         raise QuotaExceeded('Personality file path exceeds maximum %d'
                             % limits['injected_file_path_bytes'], ['injected_file_path_bytes'])

@@ -37,6 +37,11 @@ MAX_LOCAL_BLOCK_DEVICES = 3        # nova.conf max_local_block_devices default
 # nova.objects.fields.DiskBus.ALL
 DISK_BUSES = frozenset(('fdc', 'ide', 'sata', 'scsi', 'usb', 'virtio', 'xen', 'lxc', 'uml'))
 MULTI_INSTANCE_NAME_TEMPLATE = '%(name)s-%(count)d'
+# The most instances one request may ask for when the operator sets no max_count_limit: the
+# request is checked against it (and against the quota headroom) before any instance exists.
+DEFAULT_MAX_COUNT_LIMIT = 1000
+# The body's secrets: checked by check_secrets, never copied into a result.
+SECRET_FIELDS = schema.SECRET_FIELDS
 GIB = 1024 ** 3
 TRUE_STRINGS = frozenset(('True', 'TRUE', 'true', '1', 'ON', 'On', 'on', 'YES', 'Yes', 'yes'))
 HOSTNAME_SEPARATORS_RE = re.compile(r'[ _.]')
@@ -341,13 +346,27 @@ def _v_key_name(req, value, field):
     req.v['key'] = catalog.keypair(req.catalog, value, req.user_id, field)
 
 
-def _v_personality(req, value, field):
-    files = [(item['path'], item['contents']) for item in value]
-    try:
-        quota.check_injected_files(req.limits, files)
-    except QuotaExceeded as exc:
-        raise _quota_error(field, exc)
-    req.v['injected_file_paths'] = [path for path, _contents in files]
+def check_secrets(secrets):
+    """Check the body's secret fields {adminPass, user_data, personality} (any may be
+    absent) with Nova's schema. Returns the injected files' paths and content lengths, the
+    only things the rest of the request needs from them; nothing secret comes back."""
+    schema.validate_secrets(secrets)
+    return [{'path': item['path'], 'contents_length': len(item['contents'])}
+            for item in secrets.get('personality') or []]
+
+
+def split_secrets(server, options=None):
+    """(the server without its secrets, the secrets): the body's own secret fields, each
+    overridden by the same secret given as an option (admin_pass, user_data, personality)."""
+    if not isinstance(server, dict):
+        return server, {}
+    rest = dict((k, v) for k, v in server.items() if k not in SECRET_FIELDS)
+    secrets = dict((k, v) for k, v in server.items() if k in SECRET_FIELDS)
+    for option, key in (('admin_pass', 'adminPass'), ('user_data', 'user_data'),
+                        ('personality', 'personality')):
+        if (options or {}).get(option) is not None:
+            secrets[key] = options[option]
+    return rest, secrets
 
 
 def _v_metadata(req, value, field):
@@ -411,7 +430,6 @@ FIELD_VALIDATORS = (
     ('networks', _v_networks),
     ('security_groups', _v_security_groups),
     ('key_name', _v_key_name),
-    ('personality', _v_personality),
     ('metadata', _v_metadata),
     ('accessIPv4', _v_access_ip(4)),
     ('accessIPv6', _v_access_ip(6)),
@@ -818,30 +836,64 @@ def _check_fields(req):
             validate(req, req.server[key], 'server.%s' % key)
 
 
+def _check_injected_files(req, files):
+    """The injected files' count, path and content lengths against the quota (Nova's
+    _check_injected_file_quota), from [{path, contents_length}]."""
+    try:
+        quota.check_injected_files(req.limits, [(f['path'], f['contents_length']) for f in files])
+    except QuotaExceeded as exc:
+        raise _quota_error('server.personality', exc)
+    req.v['injected_file_paths'] = [f['path'] for f in files]
+
+
+def _instances_allowed(req, scoped_limits, flavor, max_count_limit):
+    """How many instances to build, decided before any exists: max_count within the
+    operator's max_count_limit, then cut to the quota headroom as compute/api.py
+    _check_num_instances_quota does (at least min_count must fit). Constant memory: the
+    existing servers are counted, nothing of the request is materialised."""
+    v = req.v
+    if max_count_limit is not None and v['max_count'] > max_count_limit:
+        raise ValidationError('server.max_count', 'must be <= %d, the most instances one '
+                              'request may ask for (max_count_limit)' % max_count_limit)
+    project_limits, user_limits = scoped_limits
+    usage = quota.count_usage(req.servers, req.project_id, req.user_id)
+    try:
+        return quota.check_num_instances(flavor, v['min_count'], v['max_count'],
+                                         {'project': project_limits, 'user': user_limits}, usage)
+    except QuotaExceeded as exc:
+        raise _quota_error('server.max_count', exc)
+
+
 def build_request(server, context, catalog_data, scheduler_hints=None, enforcer=None,
                   quotas=None, availability_zones=None, default_availability_zone='nova',
-                  servers=None):
+                  servers=None, injected_files=None, max_count_limit=DEFAULT_MAX_COUNT_LIMIT):
     """Validate `server` and return {request_spec, reservation_id, instances}.
 
-    Raises ValidationError (field, rule) or PolicyNotAuthorized; nothing secret (adminPass,
-    user_data, personality contents) is copied into the result."""
+    The body's secrets (adminPass, user_data, personality) are checked by check_secrets and
+    never copied into the result; `injected_files` ([{path, contents_length}]) stands for a
+    personality checked before (the server_request action's). At most the instances that
+    max_count_limit and the quota headroom allow are made. Raises ValidationError (field,
+    rule) or PolicyNotAuthorized."""
     for key in ('project_id', 'user_id'):
         if not (context or {}).get(key):
             raise ValidationError('context.%s' % key, 'is required')
-    limits = quota.tighter_limits(*quota.resolve_limits(quotas, context['project_id'],
-                                                        context['user_id']))
+    scoped_limits = quota.resolve_limits(quotas, context['project_id'], context['user_id'])
+    limits = quota.tighter_limits(*scoped_limits)
     zones = set(availability_zones or [default_availability_zone])
-    req = _Request(server, context, catalog_data or {}, enforcer or Enforcer(), limits, zones,
+    body, secrets = split_secrets(server)
+    req = _Request(body, context, catalog_data or {}, enforcer or Enforcer(), limits, zones,
                    servers or [])
     if scheduler_hints is not None:
         req.v['hints_given']['scheduler_hints'] = scheduler_hints
     # as servers.py create(): the create policy first, before the body is looked into
     req.enforcer.enforce('os_compute_api:servers:create', req.target, req.context)
+    files = check_secrets(secrets)
     _check_fields(req)
+    _check_injected_files(req, files if 'personality' in secrets else injected_files or [])
     for check in CROSS_CHECKS:
         check(req)
     flavor = catalog.flavor_spec(req.v['flavor'])
-    num = req.v['max_count']
+    num = _instances_allowed(req, scoped_limits, flavor, max_count_limit)
     uuids = [str(uuid.uuid4()) for _i in range(num)]
     resv_id = reservation_id()
     return {

@@ -405,22 +405,41 @@ def _items(validator, items, instance, schema):
         yield from _descend(validator, item, items, index)
 
 
-_VALIDATOR = None
+_VALIDATORS = {}
+# The body's secret fields: checked on their own, before the rest of the body leaves the
+# controller (api/request.py split_secrets).
+SECRET_FIELDS = ('adminPass', 'user_data', 'personality')
 
 
-def validator():
-    """The Draft 2020-12 validator of the create body, built on first use."""
-    global _VALIDATOR
-    if _VALIDATOR is None:
-        checker = jsonschema.FormatChecker(formats=())
-        for format_name, check in FORMAT_CHECKS.items():
-            checker.checks(format_name, raises=_FormatError)(check)
-        cls = jsonschema.validators.extend(jsonschema.Draft202012Validator, {
-            'minimum': _bound('minimum'), 'maximum': _bound('maximum'),
-            'properties': _properties, 'patternProperties': _pattern_properties,
-            'items': _items})
-        _VALIDATOR = cls(_novalite_create(), format_checker=checker)
-    return _VALIDATOR
+def _validator_for(schema):
+    """A Draft 2020-12 validator with Nova's format checks and bounds over `schema`."""
+    checker = jsonschema.FormatChecker(formats=())
+    for format_name, check in FORMAT_CHECKS.items():
+        checker.checks(format_name, raises=_FormatError)(check)
+    cls = jsonschema.validators.extend(jsonschema.Draft202012Validator, {
+        'minimum': _bound('minimum'), 'maximum': _bound('maximum'),
+        'properties': _properties, 'patternProperties': _pattern_properties,
+        'items': _items})
+    return cls(schema, format_checker=checker)
+
+
+def _secrets_schema():
+    """The create schema's `server` cut down to its secret fields, none of them required."""
+    schema = _novalite_create()
+    server = schema['properties']['server']
+    server['properties'] = dict((key, value) for key, value in server['properties'].items()
+                                if key in SECRET_FIELDS)
+    server['required'] = []
+    return schema
+
+
+def validator(part='create'):
+    """The validator of the create body (`create`) or of its secret fields alone
+    (`secrets`), built once per process on first use."""
+    if part not in _VALIDATORS:
+        _VALIDATORS[part] = _validator_for(
+            _secrets_schema() if part == 'secrets' else _novalite_create())
+    return _VALIDATORS[part]
 
 
 # --- jsonschema's errors as (field, rule) ------------------------------------------------------
@@ -579,4 +598,11 @@ def validate_create(server, scheduler_hints=None):
     if scheduler_hints is not None:
         body['os:scheduler_hints'] = scheduler_hints
     for error in validator().iter_errors(body):
+        raise translate(error)
+
+
+def validate_secrets(secrets):
+    """Check the body's secret fields {adminPass, user_data, personality} with the same rules
+    and messages as the whole body; an error names the field and the rule, never the value."""
+    for error in validator('secrets').iter_errors({'server': secrets}):
         raise translate(error)

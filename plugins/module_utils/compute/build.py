@@ -46,6 +46,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.conn
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.resources import (
     fit_failures, flavor_resources,
 )
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt import dac
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.virt_type import resolve_virt_type
 
 # Failures another host may not have: resources, image download, libvirt. A request error
@@ -159,6 +160,7 @@ class Builder(object):
         self.inst_dir = layout.instance_dir(self.settings.instances_path, self.uuid or '')
         self.timings = {}
         self.virt_type = None
+        self.qemu_gid = None
         self.ports = []
         self.dhcp_added = []
 
@@ -453,7 +455,10 @@ class Builder(object):
 
     def _create_disks(self):
         server, flavor = self.server, self.server['flavor']
-        os.makedirs(self.inst_dir, mode=0o755, exist_ok=True)
+        os.makedirs(self.inst_dir, mode=dac.INSTANCE_DIR_MODE, exist_ok=True)
+        self.qemu_gid = dac.qemu_gid(self.conn, self.virt_type)
+        # closed before anything secret goes in (makedirs' mode is cut by the umask)
+        dac.restrict(self.inst_dir, dac.INSTANCE_DIR_MODE, self.qemu_gid)
         image = server['image']
         base = image_cache.fetch_image(self.state_path, image, self.runner)
         for key, fmt in (('kernel', 'aki'), ('ramdisk', 'ari')):
@@ -477,7 +482,8 @@ class Builder(object):
             self.server, network.network_data(self.ports, self.server.get('networks') or []),
             user_data=self.p['user_data'], admin_pass=self.p['admin_pass'],
             injected_files=self.p['injected_files'])
-        config_drive.write_config_drive(os.path.join(self.inst_dir, 'disk.config'), tree)
+        config_drive.write_config_drive(os.path.join(self.inst_dir, 'disk.config'), tree,
+                                        gid=self.qemu_gid)
 
     def _mark_active(self, dom, record):
         now = server_record.now_iso()

@@ -253,6 +253,18 @@ def finish_action(record, action, finish=None):
     _last_action(record, action)['finish_time'] = finish or now_iso()
 
 
+def record_by_uuid(conn, instance_uuid):
+    """The record of the domain with this uuid; None when there is no such domain (or it
+    went meanwhile) or it has no record."""
+    try:
+        dom = conn.lookupByUUIDString(instance_uuid)
+        return read_record(dom)
+    except libvirt.libvirtError as exc:
+        if exc.get_error_code() in (libvirt.VIR_ERR_NO_DOMAIN, libvirt.VIR_ERR_INVALID_ARG):
+            return None
+        raise
+
+
 # ---- listing ------------------------------------------------------------------------------
 
 def list_servers(conn):

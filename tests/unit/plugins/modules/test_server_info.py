@@ -12,6 +12,8 @@ from ansible_collections.novalite.compute.plugins.modules import server_info
 from libvirt_helpers import remove_domain
 from module_runner import TEST_URI, open_test_driver, run_module
 
+ADMIN = {'project_id': 'admin', 'user_id': 'admin', 'roles': ['admin']}
+
 
 @pytest.fixture
 def two_servers():
@@ -35,10 +37,13 @@ def two_servers():
 
 def test_filters_and_detail(two_servers, capsys):
     first, second = two_servers
-    found = run_module(server_info, dict(uri=TEST_URI, server=first['uuid']), capsys)['servers']
+    found = run_module(server_info, dict(uri=TEST_URI, server=first['uuid'], context=ADMIN),
+                       capsys)['servers']
     assert found == [dict(first, power_state=sr.SHUTDOWN)]
-    by_name = run_module(server_info, dict(uri=TEST_URI, server='web-p2'), capsys)['servers']
+    by_name = run_module(server_info, dict(uri=TEST_URI, server='web-p2', context=ADMIN,
+                                           all_tenants=True), capsys)['servers']
     assert [s['uuid'] for s in by_name] == [second['uuid']]
-    by_project = run_module(server_info, dict(uri=TEST_URI, project_id='p1', detailed=False),
+    by_project = run_module(server_info, dict(uri=TEST_URI, project_id='p1', detailed=False,
+                                              context=ADMIN, all_tenants=True),
                             capsys)['servers']
     assert by_project == [sr.compact_server(dict(first, power_state=sr.SHUTDOWN))]

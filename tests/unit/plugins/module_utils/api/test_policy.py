@@ -158,6 +158,11 @@ DEFAULTS = [
     ('os_compute_api:servers:start', (MEMBER, 'demo'), (MEMBER, 'other')),
     ('os_compute_api:servers:stop', (ADMIN, 'x'), ([], 'demo')),
     ('os_compute_api:servers:reboot', (['manager'], 'demo'), (READER, 'demo')),
+    ('os_compute_api:servers:index:get_all_tenants', (ADMIN, 'other'), (MEMBER, 'demo')),
+    ('os_compute_api:servers:detail:get_all_tenants', (ADMIN, 'demo'), (['manager'], 'demo')),
+    ('os_compute_api:os-instance-actions:list', (READER, 'demo'), (MEMBER, 'other')),
+    ('os_compute_api:os-instance-actions:show', (MEMBER, 'demo'), (READER, 'other')),
+    ('os_compute_api:os-instance-actions:events', (ADMIN, 'other'), (MEMBER, 'demo')),
 ]
 
 

@@ -457,5 +457,7 @@ def test_server_delete_module_absent(tmp_path, capsys):
     result = run_module(server_delete, {'uri': 'test://%s' % (tmp_path / 'node.xml'),
                                         'server': UUID,
                                         'instances_path': str(tmp_path / 'instances'),
-                                        'state_path': str(tmp_path / 'state')}, capsys)
+                                        'state_path': str(tmp_path / 'state'),
+                                        'context': {'project_id': 'demo', 'user_id': 'demo'}},
+                        capsys)
     assert result['changed'] is False and result['server'] is None

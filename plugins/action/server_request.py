@@ -1,0 +1,50 @@
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The controller's half of server_request: the body's secrets stop here.
+
+adminPass, user_data and personality are checked on the controller (Nova's schema) and the
+module gets only the injected files' paths and content lengths. A secret among a module's
+options is a no_log value, and Ansible masks such a value wherever its text appears in the
+result: an adminPass equal to the project id would mask the project id in the request spec.
+The module never holding a secret is what keeps its result whole, its invocation clean and
+its AnsiballZ payload free of them.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.novalite.compute.plugins.module_utils.api import request
+from ansible_collections.novalite.compute.plugins.module_utils.errors import ValidationError
+
+
+def module_args(args):
+    """The module's options for the task's `args`: the secrets checked and left out, the
+    personality replaced by its paths and content lengths. Raises ValidationError."""
+    server, secrets = request.split_secrets(args.get('server'), args)
+    files = request.check_secrets(secrets)
+    passed = dict((k, v) for k, v in args.items()
+                  if k not in ('admin_pass', 'user_data', 'personality'))
+    passed['server'] = server
+    if 'personality' in secrets:
+        passed['injected_files'] = files
+    return passed
+
+
+class ActionModule(ActionBase):
+
+    _supports_check_mode = True
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        del tmp  # tmp no longer has any effect
+        try:
+            args = module_args(dict(self._task.args))
+        except ValidationError as exc:
+            result.update(failed=True, msg=exc.msg, field=exc.field, rule=exc.rule)
+            return result
+        result.update(self._execute_module(module_name='novalite.compute.server_request',
+                                           module_args=args, task_vars=task_vars))
+        return result
