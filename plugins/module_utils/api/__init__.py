@@ -11,6 +11,8 @@
 - `catalog.py`  the inventory's flavors, images, networks, keypairs, security groups and server
                 groups, standing in for Nova's flavor table, Glance and Neutron.
 - `quota.py`    Nova's counted quotas: limits, usage from existing servers, check and recheck.
+- `survey.py`   an AWX survey's answers turned, as data, into the `server` object.
+- `job_context.py` the request context of an AWX job, from the job's user.
 
 Runs on the controller; nothing here talks to a hypervisor."""
 
