@@ -173,6 +173,9 @@ def test_survey_answers_against_the_validator(awx_run, tmp_path):
             'name': label, 'hosts': 'localhost', 'gather_facts': False, 'ignore_errors': True,
             'vars': answers,
             'vars_files': [os.path.join(REPO, 'playbooks', 'vars', 'survey.yml')],
+            # as create_server.yml: the answers taken as data first
+            'pre_tasks': [{'name': 'answers', 'novalite.compute.survey_request': {},
+                           'register': 'novalite_survey'}],
             'roles': ['novalite.compute.request'],
             'tasks': [
                 # the count's limit is the instances quota (quota_check, no servers yet)
