@@ -8,6 +8,10 @@
 - `resource_tracker.py` the host state of this hypervisor (Nova's resource tracker).
 - `claims.py`          in-flight claims under the host-local compute lock (`instance_claim`).
 - `network.py`         ports: MAC, fixed IP, DHCP entry (`_allocate_network`).
+- `segments.py`        a network's L2 segment on the host: vxlan, flat, vlan bridges (Neutron's
+                       linuxbridge agent), `local` left to libvirt.
+- `firewall.py`        security groups on the host's ports: Neutron's rule model rendered as
+                       one nftables ruleset (anti-spoofing, stateful rules).
 - `image_cache.py`     the `_base` image cache and the instance disks made from it.
 - `config_drive.py`    the `config-2` ISO (`nova/virt/configdrive.py`, metadata API tree).
 - `build.py`           `_build_and_run_instance`: claim, network, image, config drive, define,
