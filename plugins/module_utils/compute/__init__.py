@@ -12,6 +12,8 @@
                        linuxbridge agent), `local` left to libvirt.
 - `firewall.py`        security groups on the host's ports: Neutron's rule model rendered as
                        one nftables ruleset (anti-spoofing, stateful rules).
+- `host_network.py`    what a host runs for its networks: plugs segments, refreshes the ruleset
+                       from its records and claims (`plug_vifs`, the firewall driver).
 - `image_cache.py`     the `_base` image cache and the instance disks made from it.
 - `config_drive.py`    the `config-2` ISO (`nova/virt/configdrive.py`, metadata API tree).
 - `build.py`           `_build_and_run_instance`: claim, network, image, config drive, define,

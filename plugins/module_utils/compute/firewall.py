@@ -200,7 +200,34 @@ def members(ports, fleet_members=None):
     for port in ports:
         for group in port['groups']:
             found.setdefault(group, set()).update(port['ips'])
-    return dict((group, sorted(ips, key=netaddr.IPAddress)) for group, ips in found.items())
+    return dict((group, sorted(ips, key=_address)) for group, ips in found.items())
+
+
+def _server_ips(server):
+    """The fixed IPs of a server dict (hypervisor_servers: `addresses`), a server record
+    (`ports`) or a request's instance (`networks` with their assigned `fixed_ip`)."""
+    ips = [addr.get('addr') for addrs in (server.get('addresses') or {}).values() for addr in addrs]
+    ips += [port.get('fixed_ip') for port in server.get('ports') or []]
+    ips += [net.get('fixed_ip') for net in server.get('networks') or []]
+    return [ip for ip in ips if ip]
+
+
+def fleet_members(*server_lists):
+    """{group name: sorted fixed IPs of its members} over every server of the lists, whatever
+    host it is on: what a remote_group_id rule matches (Neutron's remote group)."""
+    found = {}
+    for servers in server_lists:
+        for server in servers or []:
+            for group in server.get('security_groups') or []:
+                found.setdefault(group, set()).update(_server_ips(server))
+    return dict((group, sorted(ips, key=_address)) for group, ips in found.items())
+
+
+def _address(ip):
+    try:
+        return netaddr.IPAddress(ip)
+    except (netaddr.AddrFormatError, ValueError, TypeError):
+        raise ValueError('%r is not an IP address' % (ip,))
 
 
 # ---- rendering -------------------------------------------------------------------------------

@@ -5,9 +5,10 @@
 
 Network types, Neutron's names (`provider:network_type`):
 
-- `local`: the per-host libvirt network of the catalog (`libvirt_network`): one isolated
-  segment per hypervisor, for a one-host setup. libvirt makes it; nothing here.
-- `vxlan` (the default without `libvirt_network`): a Linux bridge `brq<network id[:11]>` with
+- `local`: the per-host libvirt network of the catalog (`libvirt_network`), or the host bridge
+  a network names (`bridge`): one segment per hypervisor, for a one-host setup. libvirt or the
+  operator makes it; nothing here.
+- `vxlan` (the default without either): a Linux bridge `brq<network id[:11]>` with
   a VXLAN device `vxlan-<segmentation_id>` in it, `nolearning`, and one all-zeros FDB entry per
   peer hypervisor (`00:00:00:00:00:00 dst <peer>`): unknown unicast, broadcast and multicast
   are flooded to every peer by head-end replication, as the agent does with l2population.
@@ -47,8 +48,10 @@ FLOOD_MAC = '00:00:00:00:00:00'
 
 
 def network_type(network):
-    """The network's type: given, else `local` with a libvirt network, else `vxlan`."""
-    kind = network.get('network_type') or ('local' if network.get('libvirt_network') else 'vxlan')
+    """The network's type: given, else `local` with a libvirt network or host bridge, else
+    `vxlan`."""
+    kind = network.get('network_type') or (
+        'local' if network.get('libvirt_network') or network.get('bridge') else 'vxlan')
     if kind not in NETWORK_TYPES:
         raise ValidationError('network_type', 'must be one of %s' % ', '.join(NETWORK_TYPES), kind)
     return kind

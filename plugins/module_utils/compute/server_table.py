@@ -5,8 +5,8 @@
 
 A list of dicts repeats every key, project, user and flavor once a server (about 0.5 KB each,
 26 KB at 50 servers). The table names each column once, keeps the values servers share
-(projects, users, flavors, [vm_state, task_state] pairs, networks) in lists the rows point
-into, and leaves out the uuid and the server group: both already are the keys and values of
+(projects, users, flavors, [vm_state, task_state] pairs, networks, security group lists) in
+lists the rows point into, and leaves out the uuid and the server group: both already are the keys and values of
 the host state's `instances`.
 Row i is the server with the i-th smallest uuid among `instances` that are not in-flight
 claims, so the pairing survives anything that reorders a dict's keys (a fact cache that sorts
@@ -16,10 +16,11 @@ them).
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-COLUMNS = ('name', 'project_id', 'user_id', 'flavor', 'states', 'addresses')
+COLUMNS = ('name', 'project_id', 'user_id', 'flavor', 'states', 'addresses', 'security_groups')
 FLAVOR_KEYS = ('name', 'vcpus', 'memory_mb', 'root_gb', 'ephemeral_gb', 'swap')
 # Column -> the table's list of shared values its cells point into.
-SHARED = {'project_id': 'projects', 'user_id': 'users', 'flavor': 'flavors', 'states': 'states'}
+SHARED = {'project_id': 'projects', 'user_id': 'users', 'flavor': 'flavors', 'states': 'states',
+          'security_groups': 'group_lists'}
 
 
 def _index(values, value):
@@ -32,7 +33,7 @@ def _index(values, value):
 def server_table(records):
     """The table of `records` (server_record dicts, the servers holding resources)."""
     table = {'columns': list(COLUMNS), 'projects': [], 'users': [], 'flavors': [], 'states': [],
-             'networks': [], 'rows': []}
+             'networks': [], 'group_lists': [], 'rows': []}
     for rec in sorted(records, key=lambda rec: rec['uuid']):
         flavor = rec.get('flavor') or {}
         addresses = [[_index(table['networks'], port.get('network_name')), port.get('fixed_ip')]
@@ -42,7 +43,8 @@ def server_table(records):
             _index(table['projects'], rec.get('project_id')),
             _index(table['users'], rec.get('user_id')),
             _index(table['flavors'], {key: flavor.get(key) for key in FLAVOR_KEYS}),
-            _index(table['states'], [rec.get('vm_state'), rec.get('task_state')]), addresses])
+            _index(table['states'], [rec.get('vm_state'), rec.get('task_state')]), addresses,
+            _index(table['group_lists'], sorted(rec.get('security_groups') or []))])
     return table
 
 
@@ -61,7 +63,8 @@ def _addresses(cells, networks):
 
 def expand_servers(host_state, table):
     """The host's servers as dicts: `{id, host, name, project_id, user_id, flavor, vm_state,
-    task_state, instance_group: {uuid} or None, addresses: {network: [{addr}]}}`.
+    task_state, instance_group: {uuid} or None, addresses: {network: [{addr}]},
+    security_groups: [names]}`.
 
     Raises ValueError when the table does not belong to the host state (a stale one)."""
     ids = table_server_ids(host_state)

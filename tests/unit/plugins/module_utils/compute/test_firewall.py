@@ -174,3 +174,12 @@ def test_apply_failure_keeps_the_last_good_ruleset(tmp_path):
 def test_without_br_netfilter_the_error_says_so(tmp_path):
     with pytest.raises(firewall.FirewallError, match='cannot stat .* security groups need the br_netfilter module'):
         firewall.apply(FakeNft(sysctl=False), str(tmp_path), 'text')
+
+
+def test_fleet_members_from_every_shape_of_server():
+    servers = [{'security_groups': ['default'], 'addresses': {'tenant': [{'addr': '10.1.0.12'}]}},
+               {'security_groups': ['web'], 'addresses': {}}]
+    records = [{'security_groups': ['default', 'web'], 'ports': [{'fixed_ip': '10.1.0.9'}]}]
+    instances = [{'security_groups': ['default'], 'networks': [{'fixed_ip': '10.1.0.100'}, {'fixed_ip': None}]}]
+    assert firewall.fleet_members(servers, records, instances) == {
+        'default': ['10.1.0.9', '10.1.0.12', '10.1.0.100'], 'web': ['10.1.0.9']}
