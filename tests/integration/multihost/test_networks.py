@@ -4,8 +4,8 @@
 """A vxlan network spanning the testbed's three hosts, with real guests pinging from inside:
 the members of `default` on three hosts reach each other; a server in `closed` (no ingress
 rule) is not reachable until a rule lets ICMP in; a guest that sends from another IP or MAC
-gets nothing through. The guests run tests/integration/multihost/{ping_peers,spoof}.sh as
-user_data and say what they saw on their serial consoles."""
+gets nothing through. The guests run scripts/guest/{ping-peers,spoof}.sh as user_data and
+say what they saw on their serial consoles."""
 import base64
 import concurrent.futures
 import json
@@ -16,11 +16,11 @@ import time
 import pytest
 import yaml
 
-from conftest import run_playbook
+from conftest import REPO, run_playbook
 
 pytestmark = pytest.mark.integration
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+GUEST_SCRIPTS = os.path.join(REPO, 'scripts', 'guest')
 TENANT = '0e7d1a2b-3c4d-4e5f-8a9b-7c6d5e4f3a2b'   # added to the testbed's catalog by up.sh
 MEMBERS = {'net-1': ('az1', '10.82.0.21'), 'net-2': ('az2', '10.82.0.22'), 'net-3': ('az3', '10.82.0.23')}
 CLOSED = ('net-4', 'az1', '10.82.0.24')
@@ -28,7 +28,7 @@ SPOOFER = ('net-5', 'az2', '10.82.0.25')
 
 
 def user_data(script):
-    with open(os.path.join(HERE, script), 'rb') as f:
+    with open(os.path.join(GUEST_SCRIPTS, script), 'rb') as f:
         return base64.b64encode(f.read()).decode()
 
 
@@ -75,8 +75,8 @@ def pings(testbed, name):
 @pytest.fixture(scope='module')
 def servers(prepared_testbed):
     """The five servers, created at once (one request each, a zone each for the host)."""
-    wanted = [(name, zone, addr, ['default'], 'ping_peers.sh') for name, (zone, addr) in sorted(MEMBERS.items())]
-    wanted += [CLOSED + (['closed'], 'ping_peers.sh'), SPOOFER + (['default'], 'spoof.sh')]
+    wanted = [(name, zone, addr, ['default'], 'ping-peers.sh') for name, (zone, addr) in sorted(MEMBERS.items())]
+    wanted += [CLOSED + (['closed'], 'ping-peers.sh'), SPOOFER + (['default'], 'spoof.sh')]
     try:
         with concurrent.futures.ThreadPoolExecutor(len(wanted)) as pool:
             runs = list(pool.map(lambda args: create(prepared_testbed, *args), wanted))

@@ -1,8 +1,8 @@
 #!/bin/sh
-# user_data of the network tests and `make demo-multi`: runs in the demo guest (busybox) and
-# keeps pinging the addresses below other than its own, in the background, printing on the
-# serial console `NOVALITE-PING <address> ok` when one starts answering and
-# `NOVALITE-PING <address> lost` when it stops; and the MTU its interface got.
+# user_data of tests/integration/multihost/test_networks.py and `make demo-multi`: runs in
+# the demo guest (busybox) and keeps pinging the addresses below other than its own, in the
+# background, printing on the serial console `NOVALITE-PING <address> ok` when one starts
+# answering and `NOVALITE-PING <address> lost` when it stops; and the MTU its interface got.
 PEERS="10.82.0.21 10.82.0.22 10.82.0.23 10.82.0.24"
 addresses=$(ip addr show)
 echo "NOVALITE-MTU eth0 $(cat /sys/class/net/eth0/mtu)"

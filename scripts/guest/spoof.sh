@@ -1,6 +1,7 @@
 #!/bin/sh
-# user_data of the anti-spoofing test: in the background, once 10.82.0.24 answers, sends from
-# another IP, then from another MAC, and says on the serial console whether it got through.
+# user_data of the anti-spoofing test (tests/integration/multihost/test_networks.py): in the
+# background, once 10.82.0.24 answers, sends from another IP, then from another MAC, and says
+# on the serial console whether it got through.
 (
     reach() {
         n=0
