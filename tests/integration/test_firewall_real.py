@@ -87,8 +87,9 @@ def host(tmp_path):
             sh('ip', 'netns', 'del', name)
 
 
-def load(host, groups, catalog=GROUPS):
-    return firewall.apply(host.run, host.state, firewall.render(host.ports(groups), catalog))
+def load(host, groups, catalog=None):
+    text = firewall.render(host.ports(groups), GROUPS if catalog is None else catalog)
+    return firewall.apply(host.run, host.state, text)
 
 
 def test_default_group_stateful_rules_follow_the_catalog(host):

@@ -8,7 +8,6 @@ gets nothing through. The guests run scripts/guest/{ping-peers,spoof}.sh as user
 say what they saw on their serial consoles."""
 import base64
 import concurrent.futures
-import json
 import os
 import re
 import time
