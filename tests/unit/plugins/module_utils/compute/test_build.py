@@ -467,11 +467,14 @@ SECURITY_GROUPS = [{'id': 'sg-d', 'name': 'default', 'rules': []}]
 
 
 class HostCommands(object):
-    """qemu-img for real; ip, bridge and nft recorded (this host has only eth0)."""
+    """qemu-img for real; ip, bridge and nft recorded (this host has only eth0), with the
+    domains `conn` had when a ruleset was loaded."""
 
-    def __init__(self):
+    def __init__(self, conn=None):
+        self.conn = conn
         self.calls = []
         self.rulesets = []
+        self.domains_at_load = []
 
     def __call__(self, args):
         if args[0] == 'qemu-img':
@@ -484,11 +487,13 @@ class HostCommands(object):
         if args[:2] == ['nft', '-f']:
             with open(args[2]) as f:
                 self.rulesets.append(f.read())
+            if self.conn is not None:
+                self.domains_at_load.append([d.UUIDString() for d in self.conn.listAllDomains()])
         return 0, '', ''
 
 
 def test_build_on_vxlan_plugs_the_segment_and_filters_the_port_before_the_start(host, tmp_path, catalog):
-    commands = HostCommands()
+    commands = HostCommands(host)
     srv = server(catalog, networks=[VXLAN_NET])
     result = build.Builder(host, params(tmp_path, srv, local_ip='10.81.0.11',
                                         vxlan_peers=['10.81.0.11', '10.81.0.12'],
@@ -504,6 +509,7 @@ def test_build_on_vxlan_plugs_the_segment_and_filters_the_port_before_the_start(
     port = result['server']['ports'][0]
     tap = 'tap' + port['id'][:11]
     text, = commands.rulesets
+    assert commands.domains_at_load == [[]]   # loaded before the domain was even defined
     assert '"%s" : jump from_1' % tap in text
     assert 'ip saddr { 10.9.0.5, 10.9.0.7 } accept' in text   # default: from its members
     iface = result['diff']['after']['interfaces'][0]
