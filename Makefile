@@ -1,7 +1,8 @@
 # novalite.compute: the two commands of the README.
 #   make demo   create a real server on this machine and show it, with its guest's console line
 #   make test   unit and module tests, ansible-lint, packaging, ansible-test sanity, integration tests
-#   make demo-multi   three hypervisors on this machine, three servers kept apart by anti-affinity
+#   make demo-multi   three hypervisors on this machine, three servers kept apart by anti-affinity,
+#                     pinging each other from inside over a vxlan network that spans the hosts
 # Both install what is missing first (Debian packages as root, libvirtd, the venv, the
 # collection) and can be run again.
 SHELL := /bin/bash

@@ -29,6 +29,8 @@ PACKAGES=(
     libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils
     # libvirt networks (dnsmasq per network, iptables rules), tap devices
     dnsmasq-base iptables iproute2
+    # security groups (nft), VXLAN and bridges (ip, bridge from iproute2)
+    nftables
     # demo image (busybox initramfs, kernel .deb unpacked with dpkg-deb) and config drives
     busybox-static genisoimage cpio
     # libvirt-python has no binary wheel: it compiles against libvirt-dev

@@ -57,6 +57,17 @@ SERVER_POLICY_ARG_SPEC = dict(
     policy=dict(type='dict', default={}),
 )
 
+# novalite.compute.network_host: the host's network segments and security groups
+# (server_build, hypervisor_network).
+NETWORK_HOST_ARG_SPEC = dict(
+    local_ip=dict(type='str'),
+    vxlan_peers=dict(type='list', elements='str', default=[]),
+    physical_interface_mappings=dict(type='dict', default={}),
+    bridge_mappings=dict(type='dict', default={}),
+    security_groups=dict(type='list', elements='dict'),
+    security_group_members=dict(type='dict', default={}),
+)
+
 # Doc fragment (name[.part]) -> its twin.
 TWINS = {
     'libvirt': LIBVIRT_ARG_SPEC,
@@ -64,4 +75,5 @@ TWINS = {
     'compute_host.paths': COMPUTE_HOST_PATHS_ARG_SPEC,
     'request_context': REQUEST_CONTEXT_ARG_SPEC,
     'server_policy': SERVER_POLICY_ARG_SPEC,
+    'network_host': NETWORK_HOST_ARG_SPEC,
 }

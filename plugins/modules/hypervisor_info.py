@@ -108,8 +108,8 @@ servers:
     - The servers of this host that hold resources, as a table kept small for the fact cache
       (with the host state, about 9 KB at 50 servers). C(columns) names the cells of each
       row; the C(project_id), C(user_id), C(flavor) and C(states) cells are positions in
-      C(projects), C(users), C(flavors) and C(states) (C([vm_state, task_state]) pairs), and
-      C(addresses) is a list of C([network position, address]) pairs, the network a position
+      C(projects), C(users), C(flavors), C(states) (C([vm_state, task_state]) pairs) and
+      C(group_lists) (the sorted security group names of a server), and C(addresses) is a list of C([network position, address]) pairs, the network a position
       in C(networks).
     - Row i is the server with the i-th smallest uuid among the keys of C(host_state.instances)
       that are not in C(host_state.claims); its server group is the value there.
@@ -122,7 +122,7 @@ servers:
       description: The cells of a row.
       type: list
       elements: str
-      sample: [name, project_id, user_id, flavor, states, addresses]
+      sample: [name, project_id, user_id, flavor, states, addresses, security_groups]
     projects:
       description: The project ids the rows point to.
       type: list
@@ -144,18 +144,23 @@ servers:
       description: The network names the addresses point to.
       type: list
       elements: str
+    group_lists:
+      description: The lists of security group names the rows point to.
+      type: list
+      elements: list
     rows:
       description: One list a server.
       type: list
       elements: list
   sample:
-    columns: [name, project_id, user_id, flavor, states, addresses]
+    columns: [name, project_id, user_id, flavor, states, addresses, security_groups]
     projects: [demo]
     users: [demo-user]
     flavors: [{name: m1.nano, vcpus: 1, memory_mb: 128, root_gb: 1, ephemeral_gb: 0, swap: 0}]
     states: [[active, null]]
     networks: [private]
-    rows: [[web-1, 0, 0, 0, 0, [[0, 10.254.0.10]]]]
+    group_lists: [[default]]
+    rows: [[web-1, 0, 0, 0, 0, [[0, 10.254.0.10]], 0]]
 virt_type_reason:
   description: Why O(virt_type=auto) resolved as it did.
   returned: always

@@ -260,6 +260,9 @@ def _network_entry(net, fixed_ip=None, port_id=None):
         'allocation_pools': list(net.get('allocation_pools') or []),
         'libvirt_network': net.get('libvirt_network'), 'bridge': net.get('bridge'),
         'dhcp': net.get('dhcp', True), 'mtu': net.get('mtu'),
+        # the segment (Neutron's provider attributes), see compute/segments.py
+        'network_type': net.get('network_type'), 'segmentation_id': net.get('segmentation_id'),
+        'physical_network': net.get('physical_network'),
     }
 
 

@@ -5,7 +5,9 @@
 `_build_and_run_instance` with the libvirt driver's `spawn`).
 
 Steps, each timed and named in errors: `claim` (resources, under the compute lock),
-`network` (ports: MAC, fixed IP, DHCP entry; same lock), `image` (cache, overlay, ephemeral,
+`network` (ports: MAC, fixed IP, DHCP entry, the network's segment plugged when this is the
+host's first port on it, the host's security group ruleset with the new ports; same lock),
+`image` (cache, overlay, ephemeral,
 swap), `config_drive`, `define` (domain XML with the server record), `start` (wait until
 RUNNING, record the server active). A failure after the claim removes everything the build
 made and counts a failed build; `reschedule` tells the caller whether another host may
@@ -27,6 +29,7 @@ except ImportError:
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import claims
 from ansible_collections.novalite.compute.plugins.module_utils.compute import config_drive
+from ansible_collections.novalite.compute.plugins.module_utils.compute import host_network
 from ansible_collections.novalite.compute.plugins.module_utils.compute import image_cache
 from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
 from ansible_collections.novalite.compute.plugins.module_utils.compute import network
@@ -48,6 +51,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.scheduler.resourc
 )
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt import dac
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.virt_type import resolve_virt_type
+from ansible_collections.novalite.compute.plugins.module_utils.errors import ValidationError
 
 # Failures another host may not have: resources, image download, libvirt. A request error
 # (a fixed IP in use, bad user_data) fails the same everywhere.
@@ -63,7 +67,8 @@ GiB, MiB = 1024 ** 3, 1024 ** 2
 
 # The build's own options; the host settings are a HostSettings (its defaults are the module's).
 DEFAULTS = dict(boot_timeout=60, user_data=None, admin_pass=None, injected_files=[],
-                request_id=None, controller_images=[])
+                request_id=None, controller_images=[],
+                **host_network.NETWORK_HOST_DEFAULTS)
 # Record fields copied from the build data as they are.
 RECORD_FIELDS = ('uuid', 'name', 'hostname', 'description', 'project_id', 'user_id',
                  'reservation_id', 'key_name', 'availability_zone', 'access_ip_v4',
@@ -149,6 +154,7 @@ class Builder(object):
     qemu-img."""
 
     def __init__(self, conn, params, runner):
+        """`runner` also runs ip, bridge and nft for the networks."""
         self.conn, self.runner = conn, runner
         self.settings = HostSettings.from_params(params)
         self.p = dict(DEFAULTS, server=params['server'], host=params['host'])
@@ -159,10 +165,13 @@ class Builder(object):
         self.state_path = self.settings.state_path
         self.inst_dir = layout.instance_dir(self.settings.instances_path, self.uuid or '')
         self.timings = {}
+        # the parts of the network step: plugging segments, rewriting the ruleset
+        self.network_timings = {}
         self.virt_type = None
         self.qemu_gid = None
         self.ports = []
         self.dhcp_added = []
+        self.plugged = {}
 
     # ---- checks shared by the real run and check mode -------------------------------------
 
@@ -196,9 +205,10 @@ class Builder(object):
             for key in ('network_id', 'cidr'):
                 if not net.get(key):
                     raise ValueError('server.networks[%d].%s is required' % (index, key))
-            if not (net.get('libvirt_network') or net.get('bridge')):
-                raise ValueError('server.networks[%d]: libvirt_network or bridge is required'
-                                 % index)
+            try:
+                host_network.segment_of(net, self.p)
+            except ValidationError as exc:
+                raise ValueError('server.networks[%d]: %s' % (index, exc.msg))
         if self.p['user_data'] is not None:
             config_drive.decode_base64(self.p['user_data'], 'user_data')
         for index, item in enumerate(self.p['injected_files'] or []):
@@ -281,7 +291,8 @@ class Builder(object):
             'ramdisk': os.path.join(self.inst_dir, 'ramdisk') if server.get('ramdisk') else None,
             'cmdline': (props.get('os_command_line') or DEFAULT_CMDLINE) if kernel else None,
             'disks': disks,
-            'interfaces': [network.interface_spec(port, net, model)
+            'interfaces': [network.interface_spec(port, net, model,
+                                                  host_network.bridge_of(net, self.p))
                            for port, net in zip(ports, networks)],
             'console_log': os.path.join(self.inst_dir, 'console.log'),
             'record': record,
@@ -378,7 +389,7 @@ class Builder(object):
             pass  # the counter only weighs hosts; the server is built and running
         after = managed_fields(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
         return {'changed': True, 'server': record, 'host': self.host, 'timings': self.timings,
-                'diff': {'before': {}, 'after': after}}
+                'network_timings': self.network_timings, 'diff': {'before': {}, 'after': after}}
 
     def _roll_back(self, exc):
         try:
@@ -418,10 +429,19 @@ class Builder(object):
     def _allocate_network(self, held):
         networks = self.server.get('networks') or []
         self.ports = self._plan_ports()
-        # Recorded in the claim first, so a concurrent build and a later delete both see them.
+        # Recorded in the claim first, so a concurrent build and a later delete both see them,
+        # and the firewall of a concurrent build keeps them.
+        groups = list(self.server.get('security_groups') or [])
         held.save_ports([dict(port, dhcp_network=net['libvirt_network']
-                              if network.uses_dhcp_entry(net) else None)
+                              if network.uses_dhcp_entry(net) else None, security_groups=groups)
                          for port, net in zip(self.ports, networks)])
+        # Nova's plug_vifs, then the filters before the guest exists: it never runs unfiltered.
+        start = time.monotonic()
+        self.plugged = host_network.plug(self.runner, networks, self.p)
+        self.network_timings['plug'] = _elapsed(start)
+        start = time.monotonic()
+        host_network.refresh_firewall(self.conn, self.runner, self.state_path, self.p)
+        self.network_timings['firewall'] = _elapsed(start)
         for port, net in zip(self.ports, networks):
             if network.uses_dhcp_entry(net):
                 add_dhcp_host(self.conn, net['libvirt_network'], port['mac'], port['fixed_ip'],

@@ -31,6 +31,7 @@ LOCKS_DIR = 'locks'
 IMAGE_CACHE_DIR = '_base'
 STAGING_DIR = '_staging'
 FAILED_BUILDS_FILE = 'failed_builds'
+FIREWALL_RULESET_FILE = 'firewall.nft'
 
 
 def compute_lock_path(state_path):
@@ -59,6 +60,10 @@ def image_cache_dir(state_path):
 
 def staging_dir(state_path):
     return os.path.join(state_path, STAGING_DIR)
+
+
+def firewall_ruleset_path(state_path):
+    return os.path.join(state_path, FIREWALL_RULESET_FILE)
 
 
 def failed_builds_path(state_path):

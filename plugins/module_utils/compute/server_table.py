@@ -5,9 +5,9 @@
 
 A list of dicts repeats every key, project, user and flavor once a server (about 0.5 KB each,
 26 KB at 50 servers). The table names each column once, keeps the values servers share
-(projects, users, flavors, [vm_state, task_state] pairs, networks) in lists the rows point
-into, and leaves out the uuid and the server group: both already are the keys and values of
-the host state's `instances`.
+(projects, users, flavors, [vm_state, task_state] pairs, networks, security group lists) in
+lists the rows point into, and leaves out the uuid and the server group: both already are the
+keys and values of the host state's `instances`.
 Row i is the server with the i-th smallest uuid among `instances` that are not in-flight
 claims, so the pairing survives anything that reorders a dict's keys (a fact cache that sorts
 them).
@@ -19,7 +19,7 @@ __metaclass__ = type
 from ansible_collections.novalite.compute.plugins.module_utils.compute.server_record import (
     flavor_summary, listed_server)
 
-COLUMNS = ('name', 'project_id', 'user_id', 'flavor', 'states', 'addresses')
+COLUMNS = ('name', 'project_id', 'user_id', 'flavor', 'states', 'addresses', 'security_groups')
 
 
 def _index(values, value):
@@ -32,7 +32,7 @@ def _index(values, value):
 def server_table(records):
     """The table of `records` (server_record dicts, the servers holding resources)."""
     table = {'columns': list(COLUMNS), 'projects': [], 'users': [], 'flavors': [], 'states': [],
-             'networks': [], 'rows': []}
+             'networks': [], 'group_lists': [], 'rows': []}
     for rec in sorted(records, key=lambda rec: rec['uuid']):
         addresses = [[_index(table['networks'], port.get('network_name')), port.get('fixed_ip')]
                      for port in rec.get('ports') or []]
@@ -41,7 +41,8 @@ def server_table(records):
             _index(table['projects'], rec.get('project_id')),
             _index(table['users'], rec.get('user_id')),
             _index(table['flavors'], flavor_summary(rec.get('flavor'))),
-            _index(table['states'], [rec.get('vm_state'), rec.get('task_state')]), addresses])
+            _index(table['states'], [rec.get('vm_state'), rec.get('task_state')]), addresses,
+            _index(table['group_lists'], sorted(rec.get('security_groups') or []))])
     return table
 
 
@@ -61,12 +62,14 @@ def _row_record(uuid, row, table):
             'flavor': table['flavors'][cells['flavor']],
             'vm_state': vm_state, 'task_state': task_state,
             'ports': [{'network_name': table['networks'][network], 'fixed_ip': addr}
-                      for network, addr in cells['addresses'] or []]}
+                      for network, addr in cells['addresses'] or []],
+            'security_groups': table['group_lists'][cells['security_groups']]}
 
 
 def expand_servers(host_state, table):
     """The host's servers as dicts: `{id, host, name, project_id, user_id, flavor, vm_state,
-    task_state, instance_group: {uuid} or None, addresses: {network: [{addr}]}}`.
+    task_state, instance_group: {uuid} or None, addresses: {network: [{addr}]},
+    security_groups: [names]}`.
 
     Raises ValueError when the table does not belong to the host state (a stale one)."""
     ids = table_server_ids(host_state)
@@ -76,8 +79,10 @@ def expand_servers(host_state, table):
                          % (host_state.get('host'), len(rows), len(ids)))
     servers = []
     for uuid, row in zip(ids, rows):
-        server = listed_server(_row_record(uuid, row, table), lambda port: {'addr': port['fixed_ip']})
+        record = _row_record(uuid, row, table)
+        server = listed_server(record, lambda port: {'addr': port['fixed_ip']})
         group = host_state['instances'][uuid]
-        server.update(host=host_state.get('host'), instance_group={'uuid': group} if group else None)
+        server.update(host=host_state.get('host'), instance_group={'uuid': group} if group else None,
+                      security_groups=record['security_groups'])
         servers.append(server)
     return servers

@@ -461,3 +461,77 @@ def test_server_delete_module_absent(tmp_path, capsys):
                                         'context': {'project_id': 'demo', 'user_id': 'demo'}},
                         capsys)
     assert result['changed'] is False and result['server'] is None
+
+
+VXLAN_NET = {'network_id': '7d1e0000-aaaa-4bbb-8ccc-000000000001', 'network_name': 'tenant',
+             'network_type': 'vxlan', 'segmentation_id': 1001, 'fixed_ip': '10.9.0.5',
+             'port_id': None, 'cidr': '10.9.0.0/24', 'gateway': None, 'dns_nameservers': [],
+             'allocation_pools': [], 'libvirt_network': None, 'bridge': None, 'dhcp': False,
+             'mtu': None}
+SECURITY_GROUPS = [{'id': 'sg-d', 'name': 'default', 'rules': []}]
+
+
+class HostCommands(object):
+    """qemu-img for real; ip, bridge and nft recorded (this host has only eth0), with the
+    domains `conn` had when a ruleset was loaded."""
+
+    def __init__(self, conn=None):
+        self.conn = conn
+        self.calls = []
+        self.rulesets = []
+        self.domains_at_load = []
+
+    def __call__(self, args):
+        if args[0] == 'qemu-img':
+            return runner(args)
+        self.calls.append(args)
+        if args[:2] == ['ip', '-d']:
+            return 0, json.dumps([{'ifname': 'eth0', 'flags': ['UP'], 'mtu': 1500}]), ''
+        if args[:2] == ['nft', 'list']:
+            return 1, '', 'No such file or directory'
+        if args[:2] == ['nft', '-f']:
+            with open(args[2]) as f:
+                self.rulesets.append(f.read())
+            if self.conn is not None:
+                self.domains_at_load.append([d.UUIDString() for d in self.conn.listAllDomains()])
+        return 0, '', ''
+
+
+def test_build_on_vxlan_plugs_the_segment_and_filters_the_port_before_the_start(host, tmp_path, catalog):
+    commands = HostCommands(host)
+    srv = server(catalog, networks=[VXLAN_NET])
+    result = build.Builder(host, params(tmp_path, srv, local_ip='10.81.0.11',
+                                        vxlan_peers=['10.81.0.11', '10.81.0.12'],
+                                        security_groups=SECURITY_GROUPS,
+                                        security_group_members={'default': ['10.9.0.7']}),
+                           commands).build()
+    assert set(result['network_timings']) == {'plug', 'firewall'}
+    run = [' '.join(c) for c in commands.calls]
+    assert 'ip link add brq7d1e0000-aa type bridge' in run
+    assert 'ip link add vxlan-1001 type vxlan id 1001 local 10.81.0.11 dstport 4789 nolearning' in run
+    assert 'bridge fdb append 00:00:00:00:00:00 dev vxlan-1001 dst 10.81.0.12' in run
+    assert not any('dst 10.81.0.11' in c for c in run)
+    port = result['server']['ports'][0]
+    tap = 'tap' + port['id'][:11]
+    text, = commands.rulesets
+    assert commands.domains_at_load == [[]]   # loaded before the domain was even defined
+    assert '"%s" : jump from_1' % tap in text
+    assert 'ip saddr { 10.9.0.5, 10.9.0.7 } accept' in text   # default: from its members
+    iface = result['diff']['after']['interfaces'][0]
+    assert iface['bridge'] == 'brq7d1e0000-aa' and iface['mtu'] == 1450
+    dom = host.lookupByUUIDString(UUID)
+    assert "<target dev='%s'/>" % tap in dom.XMLDesc(0)
+    # the guest is told the lowered MTU
+    iso = pycdlib.PyCdlib()
+    iso.open(str(tmp_path / 'instances' / UUID / 'disk.config'))
+    out = io.BytesIO()
+    iso.get_file_from_iso_fp(out, rr_path='/openstack/latest/network_data.json')
+    assert json.loads(out.getvalue())['links'][0]['mtu'] == 1450
+
+
+def test_a_vxlan_network_without_segmentation_id_is_refused_before_anything(host, tmp_path, catalog):
+    srv = server(catalog, networks=[dict(VXLAN_NET, segmentation_id=None)])
+    with pytest.raises(build.BuildError, match=r'server.networks\[0\]: segmentation_id: is required '
+                                               r'for a vxlan network') as failed:
+        build.Builder(host, params(tmp_path, srv, local_ip='10.81.0.11'), HostCommands()).build()
+    assert failed.value.step == 'validate' and failed.value.reschedule is False
