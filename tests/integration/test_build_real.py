@@ -616,5 +616,5 @@ def test_a_killed_run_leaves_no_secret_on_disk(conn, network, workdir, catalog, 
                 if secret.encode() in handle.read():
                     holding.append(os.path.join(root, name))
     assert holding == []
-    assert build.delete(conn, task['server']['uuid'], workdir + '/instances',
+    assert teardown.delete(conn, task['server']['uuid'], workdir + '/instances',
                         workdir + '/state')['changed'] is False
