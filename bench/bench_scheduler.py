@@ -35,7 +35,8 @@ import tracemalloc
 
 import source_tree  # noqa: E402,F401  first: makes the collection importable
 
-from ansible_collections.novalite.compute.plugins.module_utils.errors import NoValidHost  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.errors import (  # noqa: E402
+    NoValidHost, UnsupportedPolicyException)
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.engine import SchedulerEngine  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.manager import schedule  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.reference import ReferenceScheduler  # noqa: E402
@@ -53,6 +54,8 @@ def run(host_states, spec, reference=False):
         outcome = ('selected',) + tuple(schedule(host_states, spec, None, NOW, scheduler))
     except NoValidHost as error:
         outcome = ('NoValidHost', error.msg, error.trace)
+    except UnsupportedPolicyException as error:
+        outcome = ('UnsupportedPolicyException', error.msg, [])
     return outcome, (time.perf_counter() - wall) * 1e3, (time.process_time() - cpu) * 1e3
 
 

@@ -21,6 +21,9 @@ the min/max that normalise each weigher may have moved. So here:
   each weigher's normalisation (min/max over the candidates) times its largest multiplier;
   while the hosts an instance needs stay above that bound, only the short list is weighed
   again. Otherwise every candidate is weighed and the list is rebuilt (twice as long).
+- Claims: each instance walks its weighed list (the picked host first) and claims the
+  first host that still fits; the exact rows are extended (the short list weighed longer)
+  only when every known one fails its claim. A host whose claim failed stays a candidate.
 - Weights are computed with the same floating-point operations, in the same order, as
   Nova's weighing (a term that is exactly zero is left out, which changes no sum), so they
   are identical. Ties keep the incoming order as in Nova: the previous instance's weighed
@@ -40,9 +43,9 @@ import heapq
 import itertools
 
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.driver import (
-    HOST_KEYS, Scheduler, restrict)
+    HOST_KEYS, Scheduler, claim_failure, restrict)
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.trace import (
-    make_step, new_trace, no_valid_host, with_alternates)
+    make_step, new_trace, no_valid_host, record_claims, with_alternates)
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.filters.base import hosts_running
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.weighers.base import multipliers
 
@@ -141,8 +144,10 @@ class _Placement(object):
                         if weigher.name in scheduler.active]
         self.rounding = _ROUNDING * (1.0 + sum(max(abs(entry.lowest), abs(entry.highest))
                                                for entry in self.entries))
-        # Per weighed instance: (params, selected index, shuffled best positions or None).
+        # Per weighed instance: (params, picked index, shuffled best positions or None).
         self.history = []
+        # Per host that took an instance: [(instance, its raw values before, per entry)].
+        self.before = {}
         self.short = None
         self.keep = 0
 
@@ -363,11 +368,25 @@ class _Placement(object):
 
     # -- ties: the incoming order -------------------------------------------------------------
 
+    def _score_at(self, index, params, instance):
+        """The host's weight under `params` with the raw values it had when `instance` was
+        weighed (before any later claim on it)."""
+        for taken, values in self.before.get(index, ()):
+            if taken >= instance:
+                total = 0.0
+                for (entry, low, span, _lo, _hi), value in zip(params, values):
+                    multiplier = entry.multiplier(index)
+                    if span == 0.0 or multiplier == 0.0:
+                        continue
+                    total += multiplier * ((value - low) / span)
+                return total
+        return self._score(index, params)
+
     def _incoming(self, instance):
         """cmp of two rows of equal weight by the incoming order of `instance`: the order
-        of the instance before, recursively. Walking back, a host that took an instance is
-        met as that instance's selected host first, so every weight recomputed here is from
-        the host's current raw values and the recorded normalisation."""
+        of the instance before (its weighed list with the picked host first), recursively,
+        each weight recomputed from the raw values of that time and the recorded
+        normalisation."""
         def compare(row_a, row_b):
             first, second = row_a[0], row_b[0]
             for earlier in range(instance - 1, -1, -1):
@@ -376,7 +395,8 @@ class _Placement(object):
                     return -1 if chosen == first else 1
                 if params is None:
                     continue
-                weight_a, weight_b = self._score(first, params), self._score(second, params)
+                weight_a = self._score_at(first, params, earlier)
+                weight_b = self._score_at(second, params, earlier)
                 if weight_a != weight_b:
                     return -1 if weight_a > weight_b else 1
                 if best and first in best and second in best:
@@ -410,7 +430,28 @@ class _Placement(object):
         rows.insert(0, chosen)
         return rows, chosen, best
 
-    def consume(self, index, uuid):
+    def claim(self, instance, rows, need):
+        """Walk the weighed rows, the picked host first, to the first host that can claim
+        the instance: (rows, the claimed row or None, [(index, reason)] of failed claims).
+        When every known row fails, the rows are extended by weighing longer."""
+        failed = []
+        position = 0
+        while True:
+            for index, weight in rows[position:]:
+                why = claim_failure(self.work[index], self.spec)
+                if why is None:
+                    return rows, (index, weight), failed
+                failed.append((index, why))
+            position = len(rows)
+            if position >= len(self.cand):
+                return rows, None, failed
+            need = min(2 * max(need, position), len(self.cand))
+            longer, _params = self.weigh(instance, need)
+            rows = rows + longer[position:]
+
+    def consume(self, index, uuid, instance):
+        self.before.setdefault(index, []).append(
+            (instance, [entry.column[index] for entry in self.entries]))
         state = self.work[index] = self.work[index].consumed(self.spec, uuid)
         for entry in self.entries:
             entry.set(index, entry.weigher.raw_weight(state, self.spec))
@@ -466,13 +507,17 @@ class _Placement(object):
                 raise no_valid_host(trace, count, traces)
             need = self._need(count == 1)
             rows, params = self.weigh(instance, need)
-            rows, chosen, best = self.pick(rows)
-            self.history.append((params, chosen[0], best))
+            rows, picked, best = self.pick(rows)
+            self.history.append((params, picked[0], best))
+            rows, claimed, failed = self.claim(instance, rows, need)
+            record_claims(trace, failed, self.labels)
             trace['weighed'] = self.trace_rows(rows, params)
-            selected.append((self.work[chosen[0]], chosen[1]))
-            trace['selected'] = self.labels[chosen[0]]
+            if claimed is None:
+                raise no_valid_host(trace, count, traces)
+            selected.append((self.work[claimed[0]], claimed[1]))
+            trace['selected'] = self.labels[claimed[0]]
             if instance < last or rerun:
-                self.consume(chosen[0], uuid)
+                self.consume(claimed[0], uuid, instance)
         return self._with_alternates(selected, rows, traces), traces
 
     def _with_alternates(self, selected, rows, traces):

@@ -40,6 +40,10 @@ class BaseHostFilter(object):
     def prepare(self, host_states):
         """Compute, once per HostStates, what `filter_all` reads (HostStates.cached)."""
 
+    def load(self, host_states):
+        """Read what a verdict depends on beyond one host, across the loaded hosts (the
+        scheduler calls it before a request)."""
+
     def run_filter_for_index(self, index):
         return not (self.run_filter_once_per_request and index > 0)
 
