@@ -15,7 +15,10 @@ the min/max that normalise each weigher may have moved. So here:
   an instance of this request, whose anti-affinity verdict reads the instance being placed);
   a filter that reads the server group's hosts (ServerGroupAffinityFilter) runs over the
   candidates again.
-- Weighing: raw values are computed once per load, and a pick changes them on one host. The
+- Weighing: raw values are computed once per load, and a pick changes them on one host.
+  The first full weighing of a request reuses the ranking of every loaded host that an
+  earlier request made under the same normalisation (kept per load), skipping the removed
+  hosts. The
   scheduler keeps a short list of the best hosts with their exact weights, and the weight of
   the best host left out of it. Any other host's weight can only have moved by the drift of
   each weigher's normalisation (min/max over the candidates) times its largest multiplier;
@@ -38,6 +41,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import bisect
+import collections
 import functools
 import heapq
 import itertools
@@ -65,6 +69,8 @@ _SPARSE = 8
 # Up to this many removals are deleted one by one from the candidate list.
 _FEW_REMOVALS = 64
 _NEG_INF = float('-inf')
+# Rankings (weights of every loaded host under one normalisation) kept per load.
+_RANKINGS = 8
 
 
 class _Weighing(object):
@@ -313,8 +319,50 @@ class _Placement(object):
                     continue
             totals[position] = totals[position] + entry.multiplier(index) * ((value - low) / span)
 
+    def _ranking(self, params):
+        """(weight of every loaded host, host indices by descending weight, ascending index
+        among equal weights) under `params`, or None when the weights depend on more than
+        the load and the normalisation (a host took an instance, or a server group weigher
+        counts). Kept per load for the last few normalisations: requests whose candidates
+        share their extremes weigh alike."""
+        if self.changed:
+            return None
+        for entry, _low, span, _lo, _hi in params:
+            if entry.owned or (entry.weigher.request_dependent and span != 0.0):
+                return None
+        key = tuple((entry.name, entry.default, low, span) for entry, low, span, _lo, _hi in params)
+        rankings = self.host_states.cached('engine.rankings', lambda loaded: collections.OrderedDict())
+        if key not in rankings:
+            totals = self._totals(None, params)
+            rankings[key] = (totals, sorted(range(len(totals)), key=lambda index: -totals[index]))
+            while len(rankings) > _RANKINGS:
+                rankings.popitem(last=False)
+        return rankings[key]
+
+    def _full_from_ranking(self, params, totals, order):
+        """_full over a ranking: the best `self.keep` candidates and their equals, and the
+        best weight below them, found by walking the ranking past the removed hosts."""
+        alive = self.alive
+        keep = min(self.keep, len(self.cand))
+        members = []
+        outside = _NEG_INF
+        for index in order:
+            if not alive[index]:
+                continue
+            if len(members) < keep or totals[index] == totals[members[-1]]:
+                members.append(index)
+                continue
+            outside = totals[index]
+            break
+        members.sort()
+        self.short = _ShortList(members, outside, params)
+        return members, [totals[index] for index in members]
+
     def _full(self, params):
         """Weigh every candidate; keep the best `self.keep` as the short list."""
+        ranking = self._ranking(params)
+        if ranking is not None:
+            return self._full_from_ranking(params, *ranking)
         cand = self.cand
         indices = None if 2 * len(cand) >= len(self.work) else cand
         totals = self._totals(indices, params)

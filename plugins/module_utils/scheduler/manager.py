@@ -80,6 +80,31 @@ def schedule(host_states, request_spec, options=None, now=None, scheduler=Schedu
     return _place(host_states, request_spec, resolve(options), now, scheduler)
 
 
+class _LastLoad(object):
+    """The host states select_destinations loaded last, and a shallow copy of the dicts
+    they were loaded from (Nova's HostManager keeps its host states between requests too).
+
+    A call with equal host-state dicts reuses them, with everything the filters and
+    weighers derived from them; equality is checked on the dicts' values (nested values
+    count by value once replaced, and, as HostState assumes, are never changed in place)."""
+
+    def __init__(self):
+        self.inputs = None
+        self.host_states = None
+
+    def load(self, hosts):
+        if (self.inputs is not None and isinstance(hosts, list) and len(hosts) == len(self.inputs)
+                and hosts == self.inputs):
+            return self.host_states
+        host_states = HostStates(hosts)
+        self.inputs = [dict(host) for host in hosts]
+        self.host_states = host_states
+        return host_states
+
+
+_LAST_LOAD = _LastLoad()
+
+
 def select_destinations(hosts, request_spec, options=None, now=None):
     """Nova's select_destinations: (selections, trace).
 
@@ -88,7 +113,7 @@ def select_destinations(hosts, request_spec, options=None, now=None):
     cannot be placed, errors.UnsupportedPolicyException for a server group policy whose
     filter or weigher is not configured, errors.ValidationError for bad input. The inputs are not changed."""
     opts = resolve(options)
-    return _place(HostStates(hosts), request_spec, opts, now, SchedulerEngine)
+    return _place(_LAST_LOAD.load(hosts), request_spec, opts, now, SchedulerEngine)
 
 
 def _as_list(hosts):

@@ -20,7 +20,8 @@ _NAMES_IN_MESSAGE = 10
 
 def make_step(name, hosts_in, removed, labels):
     """One trace step. `removed` is [(host index, reason)] in host name order."""
-    reasons = {labels[index]: why for index, why in removed}
+    reasons = dict(zip(map(labels.__getitem__, [index for index, _why in removed]),
+                       [why for _index, why in removed]))
     return {'filter': name, 'hosts_in': hosts_in, 'hosts_out': hosts_in - len(removed),
             'removed': list(reasons), 'reasons': reasons}
 

@@ -467,6 +467,30 @@ def test_incremental_scheduler_equals_the_reference_on_random_clusters(seed, mon
         assert outcome(host_states, request, options, False) == outcome(host_states, request, options, True)
 
 
+def test_rankings_kept_between_requests_give_the_reference_results():
+    """A request whose candidates normalise as an earlier one's reuses its ranking of every
+    loaded host; the results stay the reference's."""
+    rng = random.Random(7)
+    hosts, groups = random_cluster(7, 300)
+    host_states = load_host_states(hosts)
+    requests = [random_request(rng, hosts, groups, rng.choice((1, 3))) for _n in range(12)]
+    for request in requests + requests:
+        assert outcome(host_states, request, None, False) == outcome(host_states, request, None, True)
+    rankings = host_states.cached('engine.rankings', lambda loaded: None)
+    assert 0 < len(rankings) <= engine._RANKINGS
+
+
+def test_select_destinations_reuses_a_load_only_for_equal_host_states():
+    hosts = [host('hv1', ram_used=1024), host('hv2')]
+    assert chosen(select_destinations(hosts, spec())[0]) == ['hv2']
+    assert chosen(select_destinations([dict(item) for item in hosts], spec())[0]) == ['hv2']
+    hosts[1]['memory_mb_used'] = 4096                 # changed in place
+    assert chosen(select_destinations(hosts, spec())[0]) == ['hv1']
+    hosts[0] = dict(hosts[0], aggregates=[{'name': 'x', 'metadata': {'ram_weight_multiplier': '-1'}}])
+    assert chosen(select_destinations(hosts, spec())[0]) == ['hv2']
+    assert chosen(select_destinations(hosts[:1], spec())[0]) == ['hv1']
+
+
 def test_both_schedulers_leave_the_loaded_host_states_alone():
     hosts, groups = random_cluster(7, 30)
     host_states = load_host_states(hosts)
