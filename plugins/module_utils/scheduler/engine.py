@@ -15,11 +15,10 @@ the min/max that normalise each weigher may have moved. So here:
   an instance of this request, whose anti-affinity verdict reads the instance being placed);
   a filter that reads the server group's hosts (ServerGroupAffinityFilter) runs over the
   candidates again.
-- Weighing: raw values are computed once per load, and a pick changes them on one host.
-  The first full weighing of a request reuses the ranking of every loaded host that an
-  earlier request made under the same normalisation (kept per load), skipping the removed
-  hosts. The
-  scheduler keeps a short list of the best hosts with their exact weights, and the weight of
+- Weighing: raw values are computed once per load, and a claim changes them on one host.
+  A full weighing before any claim reuses the ranking of every loaded host that an earlier
+  request made under the same normalisation (kept per load), skipping the removed hosts.
+  The scheduler keeps a short list of the best hosts with their exact weights, and the weight of
   the best host left out of it. Any other host's weight can only have moved by the drift of
   each weigher's normalisation (min/max over the candidates) times its largest multiplier;
   while the hosts an instance needs stay above that bound, only the short list is weighed
@@ -269,14 +268,16 @@ class _Placement(object):
         return params
 
     @staticmethod
-    def _score(index, params):
-        """One host's weight: Nova's sum, term by term."""
+    def _score(index, params, values=None):
+        """One host's weight: Nova's sum, term by term, of its current raw values or of
+        `values` (one per weigher)."""
         total = 0.0
-        for entry, low, span, _lo, _hi in params:
+        for position, (entry, low, span, _lo, _hi) in enumerate(params):
             multiplier = entry.multiplier(index)
             if span == 0.0 or multiplier == 0.0:
                 continue
-            total += multiplier * ((entry.column[index] - low) / span)
+            value = entry.column[index] if values is None else values[position]
+            total += multiplier * ((value - low) / span)
         return total
 
     def _totals(self, indices, params):
@@ -421,13 +422,7 @@ class _Placement(object):
         weighed (before any later claim on it)."""
         for taken, values in self.before.get(index, ()):
             if taken >= instance:
-                total = 0.0
-                for (entry, low, span, _lo, _hi), value in zip(params, values):
-                    multiplier = entry.multiplier(index)
-                    if span == 0.0 or multiplier == 0.0:
-                        continue
-                    total += multiplier * ((value - low) / span)
-                return total
+                return self._score(index, params, values)
         return self._score(index, params)
 
     def _incoming(self, instance):

@@ -467,6 +467,21 @@ def test_incremental_scheduler_equals_the_reference_on_random_clusters(seed, mon
         assert outcome(host_states, request, options, False) == outcome(host_states, request, options, True)
 
 
+@pytest.mark.parametrize('seed', [76, 983, 1343, 2558] + list(range(40)))
+def test_engine_equals_the_reference_when_claims_pass_the_picked_host(seed):
+    """Small coarse clusters filled by long multi-creates: claims fail on picked hosts and
+    land further down the list, and ties later are broken by the raw values each host had
+    when an earlier instance was weighed (the first four seeds break ties that way)."""
+    rng = random.Random(seed)
+    hosts, groups = random_cluster(seed, rng.randrange(2, 8), True)
+    host_states = load_host_states(hosts)
+    request = random_request(rng, hosts, groups, rng.choice((3, 5, 8, 12)), True)
+    request.pop('force_hosts', None)
+    options = {'random_seed': seed, 'ram_weight_multiplier': rng.choice((-1.0, 1.0)),
+               'weight_classes': ['RAMWeigher', 'CPUWeigher']}
+    assert outcome(host_states, request, options, False) == outcome(host_states, request, options, True)
+
+
 def test_rankings_kept_between_requests_give_the_reference_results():
     """A request whose candidates normalise as an earlier one's reuses its ranking of every
     loaded host; the results stay the reference's."""
