@@ -12,7 +12,8 @@ version_added: 1.0.0
 description:
   - Runs the first step of M(novalite.compute.select_destinations) for the first instance of
     the request (C(requested_destination), C(ignore_hosts), C(force_hosts), C(force_nodes),
-    then the enabled filters) and returns the host states that pass, unchanged and in their
+    then placement's C(ResourceFilter), which always runs and never passes a disabled compute
+    service, and the enabled filters) and returns the host states that pass, unchanged and in their
     input order.
   - Useful in templates and C(assert) tasks, for example to list where a flavor could go.
   - The input is a list of host states, for example the hypervisors' cached facts taken

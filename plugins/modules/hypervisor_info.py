@@ -55,6 +55,14 @@ options:
   service_disabled_reason:
     description: Why the service is disabled.
     type: str
+  forced_down:
+    description:
+      - The compute service is forced down (Nova's C(openstack compute service set --down)),
+        for example while the host is being fenced. The scheduler's C(ComputeFilter) takes
+        the host as down whatever its last report; the inventory variable is
+        C(novalite_forced_down).
+    type: bool
+    default: false
 attributes:
   facts:
     support: none
@@ -86,7 +94,9 @@ RETURN = r'''
 host_state:
   description:
     - The host state, every Nova HostState name listed in the collection's design, plus
-      C(virt_type), C(claims) and C(service_disabled_reason).
+      C(virt_type), C(claims), C(service_disabled_reason) and C(forced_down).
+    - C(vcpus_used) includes the reserved host CPUs, as Nova's resource tracker reports it;
+      C(memory_mb_used) and C(disk_gb_used) leave the reserved amounts out.
   returned: always
   type: dict
   sample:

@@ -22,6 +22,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.args_common impor
 SERVICE_ARG_SPEC = dict(
     service_disabled=dict(type='bool', default=False),
     service_disabled_reason=dict(type='str'),
+    forced_down=dict(type='bool', default=False),
 )
 _SPECS = (LIBVIRT_ARG_SPEC, COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC, SERVICE_ARG_SPEC)
 FIELDS = tuple(name for spec in _SPECS for name in spec)
@@ -40,8 +41,8 @@ MODULE_FIELDS = {
 
 class HostSettings(object):
     """One hypervisor's settings: uri, nodename, virt_type, the cpu/ram/disk allocation
-    ratios, the reserved host memory/disk/cpus, instances_path, state_path, service_disabled
-    and service_disabled_reason. A setting left out (or None) takes the module's default."""
+    ratios, the reserved host memory/disk/cpus, instances_path, state_path, service_disabled,
+    service_disabled_reason and forced_down. A setting left out (or None) takes the module's default."""
 
     __slots__ = FIELDS
 

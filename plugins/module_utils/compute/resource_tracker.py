@@ -159,7 +159,9 @@ def gather_host_state(conn, settings, *, host, availability_zone, aggregates, vi
         'availability_zone': availability_zone,
         'aggregates': aggregates,
         'vcpus_total': int(info[2]),
-        'vcpus_used': used['VCPU'],
+        # Nova's resource tracker starts vcpus_used at the reserved host CPUs; the
+        # memory and disk usage leave reserved out (it comes off the capacity instead).
+        'vcpus_used': used['VCPU'] + settings.reserved_host_cpus,
         'memory_mb_total': int(info[1]),
         'memory_mb_used': used['MEMORY_MB'],
         'disk_gb_total': int(disk_total_gb),
@@ -185,6 +187,7 @@ def gather_host_state(conn, settings, *, host, availability_zone, aggregates, vi
         'instances': instances,
         'service_disabled': settings.service_disabled,
         'service_disabled_reason': settings.service_disabled_reason,
+        'forced_down': settings.forced_down,
         'failed_builds': failed_builds,
         'stats': stats,
         'metrics': [],

@@ -22,7 +22,8 @@ import uuid
 from collections.abc import Iterable, Mapping
 
 from ansible_collections.novalite.compute.plugins.module_utils.errors import ValidationError
-from ansible_collections.novalite.compute.plugins.module_utils.scheduler.driver import Scheduler
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.driver import (
+    Scheduler, check_group_policy)
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.engine import SchedulerEngine
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.host_state import HostStates
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.reference import (
@@ -60,6 +61,7 @@ def _working_spec(request_spec):
 
 def _place(host_states, request_spec, opts, now, scheduler):
     spec, uuids = _working_spec(request_spec)
+    check_group_policy(opts, spec)
     # Scheduling allocates many small objects and makes no reference cycles: a cyclic
     # collection would only walk every loaded host state (tens of ms at 10,000 hosts).
     collecting = gc.isenabled()
@@ -78,14 +80,40 @@ def schedule(host_states, request_spec, options=None, now=None, scheduler=Schedu
     return _place(host_states, request_spec, resolve(options), now, scheduler)
 
 
+class _LastLoad(object):
+    """The host states select_destinations loaded last, and a shallow copy of the dicts
+    they were loaded from (Nova's HostManager keeps its host states between requests too).
+
+    A call with equal host-state dicts reuses them, with everything the filters and
+    weighers derived from them; equality is checked on the dicts' values (nested values
+    count by value once replaced, and, as HostState assumes, are never changed in place)."""
+
+    def __init__(self):
+        self.inputs = None
+        self.host_states = None
+
+    def load(self, hosts):
+        if (self.inputs is not None and isinstance(hosts, list) and len(hosts) == len(self.inputs)
+                and hosts == self.inputs):
+            return self.host_states
+        host_states = HostStates(hosts)
+        self.inputs = [dict(host) for host in hosts]
+        self.host_states = host_states
+        return host_states
+
+
+_LAST_LOAD = _LastLoad()
+
+
 def select_destinations(hosts, request_spec, options=None, now=None):
     """Nova's select_destinations: (selections, trace).
 
     selections: one list per instance, the selected host first, then its alternates, each
     `{host, nodename, weight}`. Raises errors.NoValidHost (with `.trace`) when some instance
-    cannot be placed, errors.ValidationError for bad input. The inputs are not changed."""
+    cannot be placed, errors.UnsupportedPolicyException for a server group policy whose
+    filter or weigher is not configured, errors.ValidationError for bad input. The inputs are not changed."""
     opts = resolve(options)
-    return _place(HostStates(hosts), request_spec, opts, now, SchedulerEngine)
+    return _place(_LAST_LOAD.load(hosts), request_spec, opts, now, SchedulerEngine)
 
 
 def _as_list(hosts):
@@ -104,7 +132,7 @@ def passing_hosts(hosts, request_spec, options=None, now=None):
     spec, uuids = _working_spec(request_spec)
     spec['instance_uuid'] = uuids[0]
     scheduler = ReferenceScheduler(opts, now)
-    scheduler.labels = states.labels
+    scheduler.load(states)
     passing, steps, _skipped = scheduler.get_filtered_hosts(states.states, spec)
     return [hosts[position] for position in sorted(states.positions[state.index]
                                                    for state in passing)], steps

@@ -8,14 +8,19 @@ instance is filtered and weighed from scratch. It is the reference that the sche
 bench/bench_scheduler.py compare them.
 
 For each instance of the request: restrict to `requested_destination`, drop `ignore_hosts`,
-keep only `force_hosts`/`force_nodes` (which skips the filters), run the enabled filters,
-weigh the survivors, pick one of the best `host_subset_size`, and consume the flavor on it so
-that the next instance sees the host fuller; a server group learns the host. Each instance
-starts from the hosts that survived the previous one, in the previous instance's weighed
-order with its selected host first (Nova passes that list on). All instances get a host or
-the request fails (NoValidHost). Alternates, up to `max_attempts - 1` per instance, are the
-other hosts that pass the filters after the last pick, in weighed order, never a host
-selected for this request.
+keep only `force_hosts`/`force_nodes` (which skips the filters but placement), run the
+filters (placement's ResourceFilter first, for the first instance only: Nova asks placement
+for candidates once per request), weigh the survivors, pick one of the best
+`host_subset_size` and put it first, then walk that list claiming (driver.claim_failure) the
+first host whose usage, the earlier instances' included, still fits: Nova's claim loop over
+`alloc_reqs_by_rp_uuid`. The claimed host consumes the flavor so that the next instance
+sees it fuller; a server group learns the host. A host whose claim fails stays in the list,
+in the weighers' normalisation and among the alternates. Each instance starts from the hosts
+that survived the previous one, in the previous instance's weighed order with its picked
+host first (Nova passes that list on). All instances get a host or the request fails
+(NoValidHost). Alternates, up to `max_attempts - 1` per instance, are the other hosts that
+pass the filters after the last pick, in weighed order, never a host claimed for this
+request.
 
 Ties: weighed hosts are sorted with Python's stable sort, as in Nova, so hosts of equal
 weight keep their incoming order; the first incoming order is HostStates' (host, nodename).
@@ -25,9 +30,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.driver import (
-    HOST_KEYS, Scheduler, restrict)
+    HOST_KEYS, Scheduler, claim_failure, restrict)
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.trace import (
-    make_step, new_trace, no_valid_host, trace_row, with_alternates)
+    make_step, new_trace, no_valid_host, record_claims, trace_row, with_alternates)
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.weighers.base import (
     get_weighed_objects)
 
@@ -113,13 +118,29 @@ class ReferenceScheduler(Scheduler):
             traces.append(trace)
             if not hosts:
                 raise no_valid_host(trace, len(instance_uuids), traces)
-            chosen = hosts[0]
-            selected.append((chosen, weights[chosen.index]))
-            trace['selected'] = chosen.label
-            hosts[0] = chosen.consumed(spec, instance_uuid)
+            position, failed = self.claim(hosts, spec)
+            record_claims(trace, failed, self.labels)
+            if position is None:
+                raise no_valid_host(trace, len(instance_uuids), traces)
+            claimed = hosts[position]
+            selected.append((claimed, weights[claimed.index]))
+            trace['selected'] = claimed.label
+            hosts[position] = claimed.consumed(spec, instance_uuid)
             if spec.get('instance_group') is not None:
-                spec['instance_group']['hosts'].append(chosen.host)
+                spec['instance_group']['hosts'].append(claimed.host)
         return self._with_alternates(selected, spec, hosts, weights, traces), traces
+
+    @staticmethod
+    def claim(hosts, spec):
+        """(position of the first host in `hosts` that can claim the instance or None,
+        [(host index, reason)] of those that could not before it)."""
+        failed = []
+        for position, host in enumerate(hosts):
+            why = claim_failure(host, spec)
+            if why is None:
+                return position, failed
+            failed.append((host.index, why))
+        return None, failed
 
     def _with_alternates(self, selected, spec, hosts, weights, traces):
         num_alts = self.options['max_attempts'] - 1

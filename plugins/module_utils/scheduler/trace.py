@@ -20,7 +20,8 @@ _NAMES_IN_MESSAGE = 10
 
 def make_step(name, hosts_in, removed, labels):
     """One trace step. `removed` is [(host index, reason)] in host name order."""
-    reasons = {labels[index]: why for index, why in removed}
+    reasons = dict(zip(map(labels.__getitem__, [index for index, _why in removed]),
+                       [why for _index, why in removed]))
     return {'filter': name, 'hosts_in': hosts_in, 'hosts_out': hosts_in - len(removed),
             'removed': list(reasons), 'reasons': reasons}
 
@@ -57,6 +58,13 @@ def with_alternates(selected, alternates, weights, traces):
     return selections
 
 
+def record_claims(trace, failed, labels):
+    """The hosts whose claim failed before one succeeded (or all of them), in walk order:
+    [(host index, reason)]. Left out of the trace when every first claim succeeded."""
+    if failed:
+        trace['claims_failed'] = dict((labels[index], why) for index, why in failed)
+
+
 def _names(names):
     if len(names) <= _NAMES_IN_MESSAGE:
         return ', '.join(names)
@@ -71,17 +79,23 @@ def no_valid_host_reason(trace, num_instances):
                                                trace['instance_uuid'])
     if not trace['hosts_in']:
         return prefix + 'there are no hosts to choose from.'
+    if 'claims_failed' in trace and 'selected' not in trace:
+        return prefix + 'no host could claim the resources: ' + _detail(
+            list(trace['claims_failed']), trace['claims_failed'])
     last = trace['filters'][-1]
-    reasons = last['reasons']
+    return '%s%s removed %s' % (prefix, last['filter'], _detail(last['removed'], last['reasons']))
+
+
+def _detail(names, reasons):
+    """The hosts and why: once when every host has the same reason."""
     distinct = sorted(set(reasons.values()))
     if len(distinct) == 1:
-        detail = '%s: %s' % (_names(last['removed']), distinct[0])
-    else:
-        shown = last['removed'][:_NAMES_IN_MESSAGE]
-        detail = '; '.join('%s (%s)' % (name, reasons[name]) for name in shown)
-        if len(last['removed']) > len(shown):
-            detail += '; and %d more' % (len(last['removed']) - len(shown))
-    return '%s%s removed %s' % (prefix, last['filter'], detail)
+        return '%s: %s' % (_names(names), distinct[0])
+    shown = names[:_NAMES_IN_MESSAGE]
+    detail = '; '.join('%s (%s)' % (name, reasons[name]) for name in shown)
+    if len(names) > len(shown):
+        detail += '; and %d more' % (len(names) - len(shown))
+    return detail
 
 
 def no_valid_host(trace, num_instances, traces):

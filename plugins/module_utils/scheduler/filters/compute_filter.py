@@ -33,7 +33,7 @@ def _heartbeats(host_states):
     beats = []
     always = []
     for index, state in enumerate(host_states.states):
-        if state.service_disabled:
+        if state.service_disabled or state.forced_down:
             always.append(index)
         elif state.updated not in (None, ''):
             try:
@@ -47,7 +47,8 @@ def _heartbeats(host_states):
 class ComputeFilter(BaseHostFilter):
     """Only enabled compute services that were heard from lately (Nova's ComputeFilter).
 
-    A service is up when its last report (`updated`) is at most `service_down_time`
+    A service that is `forced_down` is down (Nova's servicegroup API checks it before any
+    heartbeat). Otherwise it is up when its last report (`updated`) is at most `service_down_time`
     seconds away from now (Nova's servicegroup DB driver compares the absolute difference).
     A host state without `updated` carries no heartbeat to judge and is taken as up."""
 
@@ -57,6 +58,8 @@ class ComputeFilter(BaseHostFilter):
         if host_state.service_disabled:
             reason = host_state.get('service_disabled_reason')
             return 'compute service disabled' + (': %s' % reason if reason else '')
+        if host_state.forced_down:
+            return 'compute service forced down'
         if host_state.updated in (None, ''):
             return None
         try:

@@ -29,8 +29,12 @@ HOSTS = [host('hv1', ram_used=1024), host('hv2', ram_used=3500), host('hv3', ser
 
 def test_passing_hosts_returns_the_passing_host_states():
     assert [h['host'] for h in passing_hosts(HOSTS, SPEC)] == ['hv1', 'hv4']
-    only_fit = passing_hosts(HOSTS, SPEC, {'enabled_filters': ['ResourceFilter']})
-    assert [h['host'] for h in only_fit] == ['hv1', 'hv3', 'hv4']
+    # Placement runs whatever the filters, and never offers the disabled hv3.
+    all_hosts = passing_hosts(HOSTS, SPEC, {'enabled_filters': ['AllHostsFilter']})
+    assert [h['host'] for h in all_hosts] == ['hv1', 'hv4']
+    room = passing_hosts(HOSTS, {'flavor': {'vcpus': 1, 'memory_mb': 512, 'root_gb': 5}},
+                         {'enabled_filters': ['AllHostsFilter']})
+    assert [h['host'] for h in room] == ['hv1', 'hv2', 'hv4']
 
 
 def test_weighed_hosts_orders_best_first():

@@ -13,7 +13,8 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute import se
 from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import (
     FIELDS as HOST_SETTING_FIELDS, HostSettings,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.scheduler.resources import fit_failures
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.resources import (
+    fit_failures, host_inventory)
 
 from libvirt_fixtures import connect_test_driver
 from libvirt_helpers import DefinedDomains
@@ -45,7 +46,8 @@ def options(tmp_path, **over):
                   aggregates=[{'name': 'agg', 'metadata': {'availability_zone': 'az1'}}],
                   cpu_allocation_ratio=16.0, ram_allocation_ratio=1.5, disk_allocation_ratio=1.0,
                   reserved_host_memory_mb=512, reserved_host_disk_mb=1024, reserved_host_cpus=0,
-                  service_disabled=False, service_disabled_reason=None, virt_type='qemu',
+                  service_disabled=False, service_disabled_reason=None, forced_down=False,
+                  virt_type='qemu',
                   claims=[])
     values.update(over)
     settings = HostSettings(**dict((k, values.pop(k)) for k in list(values)
@@ -80,7 +82,7 @@ def test_every_design_name_and_usage(conn, servers, tmp_path):
              'disk_gb': 3, 'created': '2026-01-01T00:00:00Z'}
     (tmp_path / 'failed_builds').write_text('3\n')
     state, table = hf.gather_host_state(conn, **options(tmp_path, claims=[claim, stale]))
-    for name in DESIGN_NAMES + ('virt_type', 'claims', 'service_disabled_reason'):
+    for name in DESIGN_NAMES + ('virt_type', 'claims', 'service_disabled_reason', 'forced_down'):
         assert name in state, name
     info = conn.getInfo()
     assert state['vcpus_total'] == info[2] and state['memory_mb_total'] == info[1]
@@ -105,6 +107,17 @@ def test_every_design_name_and_usage(conn, servers, tmp_path):
     assert list(state['instances']) == sorted(state['instances'])
     # the shared fit rule reads it as is
     assert fit_failures(state, {'VCPU': 1, 'MEMORY_MB': 64, 'DISK_GB': 1}) == []
+
+
+def test_vcpus_used_counts_the_reserved_host_cpus_and_forced_down_is_reported(conn, servers, tmp_path):
+    """Nova's resource tracker starts vcpus_used at reserved_host_cpus; placement's fit
+    takes them off the capacity once, not twice."""
+    state, _table = hf.gather_host_state(conn, **options(tmp_path, reserved_host_cpus=3,
+                                                         forced_down=True))
+    assert state['vcpus_used'] == 2 * 2 + 3
+    assert state['forced_down'] is True
+    vcpu = host_inventory(state)['VCPU']
+    assert (vcpu['used'], vcpu['capacity']) == (2 * 2, (state['vcpus_total'] - 3) * 16)
 
 
 def test_overcommit_is_virtual_minus_allocated(tmp_path):
