@@ -191,6 +191,19 @@ def server_action(conn, params, check_mode=False):
         return ServerAction(dom, params).run()
 
 
+def save_record(dom, record):
+    """Write the record, with its `updated` time, to the domain (persistent, and live while
+    it runs)."""
+    record['updated'] = server_record.now_iso()
+    try:
+        server_record.write_record(dom, record)
+    except libvirt.libvirtError:
+        # The guest may have powered off between the state check and the write.
+        if dom.isActive():
+            raise
+        server_record.write_record(dom, record, live=False)
+
+
 def _states(record, keys=STATE_KEYS):
     return dict((key, record.get(key)) for key in keys)
 
@@ -314,15 +327,7 @@ class ServerAction(object):
     # ---- the action ------------------------------------------------------------------------
 
     def save(self, record):
-        """Write the record to the domain (persistent, and live while it runs)."""
-        record['updated'] = server_record.now_iso()
-        try:
-            server_record.write_record(self.dom, record)
-        except libvirt.libvirtError:
-            # The guest may have powered off between the state check and the write.
-            if self.dom.isActive():
-                raise
-            server_record.write_record(self.dom, record, live=False)
+        save_record(self.dom, record)
 
     def begin(self, record):
         """Record the task state and the instance action with its open event."""
