@@ -12,7 +12,7 @@ short_description: A server's console log (Nova's os-getConsoleOutput)
 version_added: 2.1.0
 description:
   - Reads the console log of a server on the hypervisor it lives on, as Nova's
-    C(POST /servers/{id}/action {"os-getConsoleOutput": {"length": N}}) does - the file the
+    C(os-getConsoleOutput) server action does - the file the
     domain's serial port writes, found in the domain XML, at most its last 100 KiB (the
     libvirt driver's C(MAX_CONSOLE_BYTES)), the last O(length) lines of that, with the control
     characters Nova's API removes taken out.
@@ -39,6 +39,7 @@ attributes:
     description: Reads only; check mode runs it as it is.
   diff_mode:
     support: none
+    description: Nothing changes, so there is no diff.
   idempotent:
     support: full
     description: Reads only.

@@ -78,6 +78,7 @@ attributes:
     description: The diff shows the metadata before and after.
   idempotent:
     support: full
+    description: Once the metadata holds the items (or lacks the keys), another run reports no change.
   platform:
     support: full
     platforms: posix
