@@ -29,7 +29,8 @@ options:
     description: The module the options are for.
     type: str
     required: true
-    choices: [hypervisor_info, server_build, server_delete, server_action]
+    choices: [hypervisor_info, server_build, server_delete, server_action, server_metadata,
+      server_console_output]
 author:
   - novalite.compute contributors (@novalite)
 '''

@@ -15,6 +15,9 @@ description:
     admin extended attributes (C(OS-EXT-SRV-ATTR:*), C(OS-EXT-STS:*)).
   - C(status) comes from C(vm_state) and C(task_state) as Nova's C(status_from_state) maps
     them; C(hostId) is Nova's sha224 of project id and host.
+  - C(locked) and C(locked_reason) come from the record's lock; an C(ERROR) (or C(DELETED))
+    server shows its instance C(fault) - C(code), C(created), C(message) and, as in the admin
+    view, C(details).
 options:
   _input:
     description: The server record.
@@ -89,6 +92,8 @@ _STATE_MAP = {
 }
 # Nova shows `progress` only in these statuses.
 _PROGRESS_STATUSES = ('ACTIVE', 'BUILD', 'REBUILD', 'RESIZE', 'VERIFY_RESIZE', 'MIGRATING')
+# ... and the instance fault only in these (the admin view: with its details).
+_FAULT_STATUSES = ('ERROR', 'DELETED')
 
 
 def status_from_state(vm_state, task_state=None):
@@ -149,7 +154,8 @@ def server_view(record, host=None):
         'accessIPv6': record.get('access_ip_v6') or '',
         'description': record.get('description'),
         'tags': record.get('tags') or [],
-        'locked': False,
+        'locked': bool(record.get('locked')),
+        'locked_reason': record.get('locked_reason'),
         'OS-DCF:diskConfig': 'MANUAL',
         'OS-EXT-AZ:availability_zone': record.get('availability_zone') or '',
         'OS-EXT-SRV-ATTR:host': host,
@@ -167,6 +173,10 @@ def server_view(record, host=None):
     }
     if status in _PROGRESS_STATUSES:
         view['progress'] = 0
+    if status in _FAULT_STATUSES and record.get('fault'):
+        view['fault'] = dict((key, record['fault'].get(key)) for key in
+                             ('code', 'created', 'message', 'details')
+                             if record['fault'].get(key) is not None)
     return view
 
 

@@ -21,6 +21,7 @@ description:
     project may delete it. What a killed build left without a record has no owner to check
     against; only a caller the rule allows without a project (an admin, by default) may
     remove it.
+  - A locked server is deleted by an admin only (Nova's C(Instance <uuid> is locked)).
 extends_documentation_fragment:
   - novalite.compute.compute_host.paths
   - novalite.compute.libvirt
@@ -78,10 +79,13 @@ server:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.novalite.compute.plugins.module_utils.api.policy import (
-    Enforcer, authorize_server,
+    Enforcer, authorize_server, caller_facts,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.args_common import (
     COMPUTE_HOST_PATHS_ARG_SPEC, LIBVIRT_ARG_SPEC, SERVER_POLICY_ARG_SPEC,
+)
+from ansible_collections.novalite.compute.plugins.module_utils.compute.lifecycle import (
+    LifecycleError, check_instance_lock,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.teardown import delete, leftovers
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
@@ -111,10 +115,16 @@ def main():
         conn = open_connection(p['uri'])
         found = leftovers(conn, p['server'], p['instances_path'], p['state_path'])
         if found['domain'] is not None or found['instance_dir'] or found['claim']:
+            enforcer = Enforcer(p['policy'])
             try:
-                authorize_server(Enforcer(p['policy']), 'delete', found['record'], p['context'])
+                authorize_server(enforcer, 'delete', found['record'], p['context'])
+                # Nova's delete is check_instance_lock'ed too
+                check_instance_lock(found['record'] or {},
+                                    caller_facts(enforcer, found['record'], p['context'])['is_admin'])
             except (PolicyNotAuthorized, PolicyError) as exc:
                 module.fail_json(msg=exc.msg, rule=exc.rule)
+            except LifecycleError as exc:
+                module.fail_json(msg=str(exc))
         result = delete(conn, p['server'], p['instances_path'], p['state_path'],
                         shutdown_timeout=p['shutdown_timeout'], check_mode=module.check_mode)
     module.exit_json(**result)

@@ -22,7 +22,9 @@ description:
     O(all_tenants) when C(os_compute_api:servers:detail:get_all_tenants)
     (C(:index:get_all_tenants)) allows it. The instance actions of a detailed record are
     there when C(os_compute_api:os-instance-actions:list) allows it, their events when
-    C(os_compute_api:os-instance-actions:events) does (an admin, by default).
+    C(os_compute_api:os-instance-actions:events) does (an admin, by default). A detailed
+    record's instance C(fault) (message, code, created) shows its C(details) to admins only
+    when its code is 500, as Nova's view does.
 extends_documentation_fragment:
   - novalite.compute.attributes.hypervisor_info
   - novalite.compute.libvirt
@@ -130,11 +132,16 @@ def authorized(records, params):
     if not params['detailed']:
         return found
     shown = []
+    is_admin = enforcer.credentials(context)['is_admin']
     for rec in found:
         actions = shown_actions(enforcer, rec, context)
         rec = dict((k, v) for k, v in rec.items() if k != 'actions')
         if actions is not None:
             rec['actions'] = actions
+        fault = rec.get('fault')
+        if fault and fault.get('code') == 500 and not is_admin:
+            # Nova's view builder: a 500 fault's details are for admins only
+            rec['fault'] = dict((k, v) for k, v in fault.items() if k != 'details')
         shown.append(rec)
     return shown
 

@@ -123,7 +123,11 @@ def test_job_templates_with_surveys_attached(awx_run):
     templates = job_templates(awx_run)
     assert sorted(templates) == sorted(['Create server', 'Create server (where would it go?)',
                                         'Delete server', 'Start server', 'Stop server',
-                                        'Reboot server'])
+                                        'Reboot server', 'Pause server', 'Unpause server',
+                                        'Suspend server', 'Resume server', 'Lock server',
+                                        'Unlock server', 'Console log', 'Server metadata'])
+    for name, args in templates.items():
+        assert os.path.exists(os.path.join(REPO, args['playbook'])), name
     assert templates['Create server (where would it go?)']['job_type'] == 'check'
     for args in templates.values():
         assert args['survey_enabled'] and args['survey_spec']['spec']

@@ -601,6 +601,20 @@ def validate_create(server, scheduler_hints=None):
         raise translate(error)
 
 
+# nova/api/openstack/compute/schemas/server_metadata.py create and update_all: the body.
+METADATA_BODY = {'type': 'object', 'properties': {'metadata': metadata},
+                 'required': ['metadata'], 'additionalProperties': False}
+
+
+def validate_metadata(value):
+    """Check server metadata as Nova's server_metadata create and update_all bodies; an
+    error names the field (`metadata.<key>`) and the rule."""
+    if 'metadata' not in _VALIDATORS:
+        _VALIDATORS['metadata'] = _validator_for(METADATA_BODY)
+    for error in _VALIDATORS['metadata'].iter_errors({'metadata': value}):
+        raise translate(error)
+
+
 def validate_secrets(secrets):
     """Check the body's secret fields {adminPass, user_data, personality} with the same rules
     and messages as the whole body; an error names the field and the rule, never the value."""

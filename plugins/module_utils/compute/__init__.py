@@ -29,8 +29,11 @@
                        start, and the rollback of a failed build.
 - `teardown.py`        removing a server from its hypervisor (`server_delete` and a failed
                        build's rollback alike).
-- `lifecycle.py`       start, stop and reboot (`start_instance`, `stop_instance`,
-                       `reboot_instance`).
+- `lifecycle.py`       start, stop, reboot, pause, unpause, suspend, resume (`start_instance`,
+                       `stop_instance`, ...) and the API's lock and unlock, with Nova's lock
+                       and state checks.
+- `console.py`         the console log (`os-getConsoleOutput`).
+- `metadata.py`        server metadata on an existing server (`update_instance_metadata`).
 - `server_record.py`   the server record Nova keeps in its database, kept here in the
                        domain's metadata; `server_table.py` its compact table form.
 

@@ -48,6 +48,7 @@ RECORD_DEFAULTS = (
     ('access_ip_v4', None), ('access_ip_v6', None), ('ports', []), ('instance_group', None),
     ('host', None), ('node', None), ('vm_state', 'building'), ('task_state', None),
     ('power_state', 0), ('created', None), ('launched_at', None), ('updated', None),
+    ('locked', False), ('locked_by', None), ('locked_reason', None), ('fault', None),
     ('actions', []),
 )
 RECORD_KEYS = tuple(key for key, _default in RECORD_DEFAULTS)
@@ -246,6 +247,13 @@ def add_event(record, action, event, result, start, finish):
     if result == 'Error':
         entry['message'] = 'Error'
     return item
+
+
+def set_fault(record, message, code=500, details=None):
+    """Record Nova's instance fault (the latest one; Nova shows only that): `message`
+    (at most 255 characters, as Nova's column), the HTTP-like `code` and `details`."""
+    record['fault'] = {'message': str(message)[:255], 'code': code, 'created': now_iso(),
+                       'details': details}
 
 
 def finish_action(record, action, finish=None):

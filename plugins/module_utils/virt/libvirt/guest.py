@@ -1,13 +1,13 @@
 # -*- coding: utf-8 -*-
 # Copyright: novalite.compute contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Powering a domain on and off and removing its definition (Nova's `nova/virt/libvirt/guest.py`
-`Guest.launch`, `shutdown`, `poweroff` and `delete_configuration`, with the driver's
-`_clean_shutdown`).
+"""Powering a domain on and off, pausing it, saving its memory and removing its definition
+(Nova's `nova/virt/libvirt/guest.py` `Guest.launch`, `shutdown`, `poweroff`, `pause`,
+`resume`, `save_memory_state` and `delete_configuration`, with the driver's `_clean_shutdown`).
 
-The one place that starts, stops and undefines a domain: `server_delete` and a failed build's
-rollback (compute/teardown.py), `server_action` (compute/lifecycle.py) and `libvirt_domain`
-(domain_state.py) all go through it.
+The one place that starts, stops, pauses, saves and undefines a domain: `server_delete` and a
+failed build's rollback (compute/teardown.py), `server_action` (compute/lifecycle.py) and
+`libvirt_domain` (domain_state.py) all go through it.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -65,6 +65,31 @@ def clean_shutdown(dom, timeout, retry_interval=SHUTDOWN_RETRY_INTERVAL):
         except TimeoutError:
             continue
     return not dom.isActive()
+
+
+def pause_domain(dom, timeout):
+    """Nova's Guest.pause: suspend the vCPUs (virDomainSuspend) and wait for PAUSED."""
+    dom.suspend()
+    wait_for_state(dom, [libvirt.VIR_DOMAIN_PAUSED], timeout)
+
+
+def unpause_domain(dom, timeout):
+    """Nova's Guest.resume: let the paused vCPUs run again (virDomainResume)."""
+    dom.resume()
+    wait_until_running(dom, timeout)
+
+
+def save_memory_state(dom):
+    """Nova's Guest.save_memory_state (the libvirt driver's suspend): the guest's memory goes
+    to libvirt's managed save image and the domain stops; the next start restores it."""
+    dom.managedSave(0)
+
+
+def discard_memory_state(dom):
+    """Drop a managed save image, so the next start boots afresh (Nova's hard reboot
+    undefines the domain, which takes the image with it)."""
+    if dom.hasManagedSaveImage(0):
+        dom.managedSaveRemove(0)
 
 
 def destroy_domain(dom):

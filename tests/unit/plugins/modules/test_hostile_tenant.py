@@ -11,7 +11,9 @@ import uuid
 import pytest
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record as sr
-from ansible_collections.novalite.compute.plugins.modules import server_action, server_delete, server_info
+from ansible_collections.novalite.compute.plugins.modules import (
+    server_action, server_delete, server_info, server_metadata,
+)
 
 from libvirt_helpers import minimal_xml, remove_domain
 from module_runner import TEST_URI, open_test_driver, run_module
@@ -28,11 +30,19 @@ ALLOWED_OWN = {
     'start': ('admin', 'member'),
     'reboot': ('admin', 'member'),
     'delete': ('admin', 'member'),
+    'pause': ('admin', 'member'),
+    'suspend': ('admin', 'member'),
+    'lock': ('admin', 'member'),
+    'metadata': ('admin', 'member'),
 }
 RULES = {'list': 'os_compute_api:servers:detail', 'show': 'os_compute_api:servers:show',
          'actions': 'os_compute_api:servers:show', 'stop': 'os_compute_api:servers:stop',
          'start': 'os_compute_api:servers:start', 'reboot': 'os_compute_api:servers:reboot',
-         'delete': 'os_compute_api:servers:delete'}
+         'delete': 'os_compute_api:servers:delete',
+         'pause': 'os_compute_api:os-pause-server:pause',
+         'suspend': 'os_compute_api:os-suspend-server:suspend',
+         'lock': 'os_compute_api:os-lock-server:lock',
+         'metadata': 'os_compute_api:server-metadata:create'}
 
 
 def expected(operation, role, project):
@@ -77,6 +87,10 @@ def run(operation, dom, ctx, tmp_path, capsys, check_mode=False):
         args = dict(uri=TEST_URI, context=ctx, server=uuid_, instances_path=str(tmp_path / 'i'),
                     state_path=str(tmp_path / 's'))
         return run_module(server_delete, args, capsys, check_mode=check_mode)
+    if operation == 'metadata':
+        args = dict(uri=TEST_URI, context=ctx, server=uuid_, metadata={'k': 'v'},
+                    state_path=str(tmp_path))
+        return run_module(server_metadata, args, capsys, check_mode=check_mode)
     args = dict(uri=TEST_URI, context=ctx, server=uuid_, action=operation, shutdown_timeout=0,
                 reboot_type='HARD', state_path=str(tmp_path))
     return run_module(server_action, args, capsys, check_mode=check_mode)
@@ -122,6 +136,8 @@ def test_hostile_tenant(server, tmp_path, capsys, operation, role, project):
     elif operation == 'delete':
         assert result['changed'] is True
         assert dom.UUIDString() not in [d.UUIDString() for d in open_test_driver().listAllDomains()]
+    elif operation == 'metadata':
+        assert result['changed'] is True and sr.read_record(dom)['metadata'] == {'k': 'v'}
     else:
         assert result['changed'] is True and result['instance_action']['action'] == operation
 
@@ -165,3 +181,14 @@ def test_a_leftover_without_record_is_an_admins_to_remove(tmp_path, capsys):
     # nothing left: not an error for anyone
     args['context'] = context('none', 'other')
     assert run_module(server_delete, args, capsys)['changed'] is False
+
+
+def test_a_locked_server_is_deleted_by_an_admin_only(server, tmp_path, capsys):
+    record = sr.read_record(server)
+    sr.write_record(server, dict(record, locked=True, locked_by='admin'))
+    for check_mode in (True, False):
+        refused = run('delete', server, context('member', 'own'), tmp_path, capsys, check_mode)
+        assert refused['failed'] and refused['msg'] == 'Instance %s is locked' % server.UUIDString()
+    assert server.isActive()
+    deleted = run('delete', server, context('admin', 'other'), tmp_path, capsys)
+    assert deleted['changed'] is True

@@ -66,3 +66,20 @@ def test_server_info_shows_the_instance_actions(server, tmp_path, capsys):
                                             context=ADMIN), capsys)['servers']
     assert shown['actions'] == [done['instance_action']]
     assert shown['actions'][0]['events'][0]['result'] == 'Success'
+
+
+def test_module_lock_holds_against_members_until_unlocked(server, tmp_path, capsys):
+    """The module works out who calls from the context: an admin's lock (locked_by admin)
+    refuses the project's member, whose unlock needs the override rule."""
+    locked = run_module(server_action, args(server, tmp_path, action='lock', context=ADMIN,
+                                            locked_reason='audit'), capsys, diff=True)
+    assert locked['diff']['after']['locked_by'] == 'admin'
+    refused = run_module(server_action, args(server, tmp_path, action='pause'), capsys)
+    assert refused['failed'] and refused['msg'] == 'Instance %s is locked' % server.UUIDString()
+    denied = run_module(server_action, args(server, tmp_path, action='unlock'), capsys)
+    assert denied['failed'] and denied['rule'] == \
+        'os_compute_api:os-lock-server:unlock:unlock_override'
+    assert sr.read_record(server)['locked'] is True
+    run_module(server_action, args(server, tmp_path, action='unlock', context=ADMIN), capsys)
+    paused = run_module(server_action, args(server, tmp_path, action='pause'), capsys)
+    assert paused['server']['vm_state'] == 'paused'
