@@ -30,7 +30,5 @@ bash scripts/timed.sh "create 3 servers, anti-affinity" \
          \"min_count\": 3, \"max_count\": 3},
          \"novalite_scheduler_hints\": {\"group\": \"$GROUP\"}, \"novalite_wait_for_console\": true}"
 bash scripts/timed.sh "server list" ansible-playbook -i "$INV" novalite.compute.server_list
-for i in 1 2 3; do
-    bash scripts/timed.sh "delete $NAME-$i" \
-        ansible-playbook -i "$INV" novalite.compute.delete_server -e "novalite_server_id=$NAME-$i"
-done
+bash scripts/timed.sh "delete the 3 servers" \
+    ansible-playbook -i "$INV" novalite.compute.delete_server -e "novalite_server_name_pattern=^$NAME-[0-9]+\$"
