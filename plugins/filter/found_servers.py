@@ -13,7 +13,7 @@ description:
   - Gathers what M(novalite.compute.server_info) found on each hypervisor (the
     C(novalite.compute.find_server) role registers it as C(find_server_found)) into one list
     of server records, each homed at the inventory name of the hypervisor that found it
-    (C(host)) and tagged with that hypervisor's libvirt host UUID (C(hypervisor_uuid)): a host
+    (C(host)) and tagged with that hypervisor's libvirt host UUID (C(hypervisor_uuid)) - a host
     renamed in the inventory keeps its servers. A machine named twice reports its servers
     once.
   - Also says which of the asked identifiers matched nothing and which names matched several
