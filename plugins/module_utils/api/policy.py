@@ -366,5 +366,3 @@ def shown_actions(enforcer, record, context):
     if enforcer.check('os_compute_api:os-instance-actions:events', target, context):
         return actions
     return [dict((k, v) for k, v in action.items() if k != 'events') for action in actions]
-
-
