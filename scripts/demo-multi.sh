@@ -64,8 +64,6 @@ else
     echo "demo-multi: only $reached of 3 servers reached both others within ${PING_WAIT}s" >&2
     status=1
 fi
-for i in 1 2 3; do
-    bash scripts/timed.sh "delete $NAME-$i" \
-        ansible-playbook -i "$INV" novalite.compute.delete_server -e "novalite_server_id=$NAME-$i"
-done
+bash scripts/timed.sh "delete the 3 servers" \
+    ansible-playbook -i "$INV" novalite.compute.delete_server -e "novalite_server_name_pattern=^$NAME-[0-9]+\$"
 exit "${status:-0}"

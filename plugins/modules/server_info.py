@@ -31,8 +31,18 @@ extends_documentation_fragment:
   - novalite.compute.server_policy
 options:
   server:
-    description: Only the server with this UUID or name.
+    description:
+      - Only the servers with these UUIDs or names - one string, or a list of them. A UUID is
+        Nova's C(GET /servers/{id}) (C(os_compute_api:servers:show) on that server); a name
+        is looked up among the servers the caller may list.
+    type: raw
+  name:
+    description:
+      - Nova's C(name) filter of C(GET /servers) - a regular expression searched in each
+        server's name (V(^web-) for every server whose name starts with C(web-)). With
+        O(server), the servers matching either.
     type: str
+    version_added: 2.0.0
   project_id:
     description: Only the servers of this project (with O(all_tenants), another project's).
     type: str
@@ -66,6 +76,10 @@ EXAMPLES = r'''
     detailed: false
     context: {project_id: admin, user_id: admin, roles: [admin]}
 
+- name: Every server of the project whose name starts with web-
+  novalite.compute.server_info:
+    name: '^web-'
+    context: {project_id: demo, user_id: demo-user, roles: [reader]}
 - name: As the API shows it
   ansible.builtin.debug:
     msg: "{{ found.servers[0] | novalite.compute.server_view }}"
@@ -89,46 +103,61 @@ servers:
       vm_state: active
       task_state: null
       power_state: 1
+hypervisor:
+  description:
+    - The hypervisor that holds these servers, as it names itself - C(uuid) the libvirt host
+      UUID (C(virsh capabilities)' C(host/uuid)), C(hostname) libvirt's host name. Its
+      inventory name may change; this does not.
+  returned: always
+  type: dict
+  version_added: 2.0.0
+  sample: {uuid: 6e6f7661-0000-4000-8000-000000000001, hostname: hv1.example.org}
 '''
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.novalite.compute.plugins.module_utils.api import lookup
 from ansible_collections.novalite.compute.plugins.module_utils.api.policy import (
     Enforcer, authorize_server, shown_actions, visible_servers,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.args_common import LIBVIRT_ARG_SPEC, SERVER_POLICY_ARG_SPEC
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
-    PolicyError, PolicyNotAuthorized,
+    PolicyError, PolicyNotAuthorized, ValidationError,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (
-    libvirt_errors, open_connection, require_libraries,
+    host_identity, libvirt_errors, open_connection, require_libraries,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.server_record import (
     compact_server, list_servers,
 )
 
 
-def select(records, server=None, project_id=None):
-    """The records matching `server` (uuid or name) and `project_id`."""
+def select(records, ids=None, pattern=None, project_id=None):
+    """The records matching `ids` (uuids or names) or `pattern` (lookup.matches), and
+    `project_id`."""
     return [rec for rec in records
-            if (server is None or server in (rec.get('uuid'), rec.get('name')))
+            if lookup.matches(rec, ids, pattern)
             and (project_id is None or rec.get('project_id') == project_id)]
 
 
 def authorized(records, params):
     """The records `params['context']` may see, as Nova's show and list; each detailed
-    record's instance actions as the caller may see them. Raises PolicyNotAuthorized."""
+    record's instance actions as the caller may see them. Raises PolicyNotAuthorized, and
+    ValidationError for a bad O(server) or O(name)."""
     enforcer, context = Enforcer(params['policy']), params['context']
-    by_uuid = [rec for rec in records if rec.get('uuid') == params['server']]
-    if by_uuid:
-        # GET /servers/{id}: the server's owner decides (403 for anyone else)
-        for rec in by_uuid:
-            authorize_server(enforcer, 'show', rec, context)
-        found = select(by_uuid, project_id=params['project_id'])
-    else:
-        found = select(visible_servers(enforcer, records, context, params['all_tenants'],
-                                       params['detailed']),
-                       params['server'], params['project_id'])
+    ids = lookup.identifiers(params['server'], 'server')
+    pattern = lookup.name_pattern(params.get('name'), 'name')
+    by_uuid = [rec for rec in records if ids and rec.get('uuid') in ids]
+    # GET /servers/{id}: the server's owner decides (403 for anyone else)
+    for rec in by_uuid:
+        authorize_server(enforcer, 'show', rec, context)
+    found = select(by_uuid, project_id=params['project_id'])
+    names = [i for i in ids or [] if i not in set(rec.get('uuid') for rec in by_uuid)]
+    if names or pattern is not None or ids is None:
+        # a listing: the list policy, and the servers the caller may list
+        found += select(visible_servers(enforcer, records, context, params['all_tenants'],
+                                        params['detailed']),
+                        names or None, pattern, params['project_id'])
     if not params['detailed']:
         return found
     shown = []
@@ -147,7 +176,7 @@ def authorized(records, params):
 
 
 def argument_spec():
-    spec = dict(server=dict(type='str'), project_id=dict(type='str'),
+    spec = dict(server=dict(type='raw'), name=dict(type='str'), project_id=dict(type='str'),
                 all_tenants=dict(type='bool', default=False),
                 detailed=dict(type='bool', default=True))
     spec.update(LIBVIRT_ARG_SPEC)
@@ -159,14 +188,17 @@ def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     require_libraries(module)
     with libvirt_errors(module):
-        records = list_servers(open_connection(module.params['uri']))
+        conn = open_connection(module.params['uri'])
+        records, hypervisor = list_servers(conn), host_identity(conn)
     try:
         found = authorized(records, module.params)
+    except ValidationError as exc:
+        module.fail_json(msg=str(exc), field=exc.field, rule=exc.rule)
     except (PolicyNotAuthorized, PolicyError) as exc:
         module.fail_json(msg=exc.msg, rule=exc.rule)
     if not module.params['detailed']:
         found = [compact_server(rec) for rec in found]
-    module.exit_json(changed=False, servers=found)
+    module.exit_json(changed=False, servers=found, hypervisor=hypervisor)
 
 
 if __name__ == '__main__':

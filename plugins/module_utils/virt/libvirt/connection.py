@@ -81,6 +81,15 @@ def lookup_or_none(lookup, key, absent_code):
         raise
 
 
+def host_identity(conn):
+    """The hypervisor as it names itself, whatever the inventory calls it: {uuid: the libvirt
+    host UUID (capabilities' host/uuid: libvirtd.conf's host_uuid, else the SMBIOS or
+    machine-id one), hostname: libvirt's host name}."""
+    from lxml import etree
+    caps = etree.fromstring(conn.getCapabilities().encode('utf-8'))
+    return {'uuid': caps.findtext('host/uuid'), 'hostname': conn.getHostname()}
+
+
 def domain_by_uuid(conn, uuid):
     """The domain with `uuid`, or None when there is none."""
     return lookup_or_none(conn.lookupByUUIDString, uuid, libvirt.VIR_ERR_NO_DOMAIN)

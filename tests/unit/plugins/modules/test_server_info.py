@@ -47,3 +47,31 @@ def test_filters_and_detail(two_servers, capsys):
                                               context=ADMIN, all_tenants=True),
                             capsys)['servers']
     assert by_project == [sr.compact_server(dict(first, power_state=sr.SHUTDOWN))]
+
+
+def test_a_list_of_ids_and_names_and_a_pattern(two_servers, capsys):
+    first, second = two_servers
+    both = run_module(server_info, dict(uri=TEST_URI, server=[first['uuid'], 'web-p2'],
+                                        context=ADMIN, all_tenants=True), capsys)
+    assert sorted(s['uuid'] for s in both['servers']) == sorted([first['uuid'], second['uuid']])
+    # the hypervisor as it names itself (the test driver has a host name but no host UUID)
+    assert both['hypervisor'] == {'uuid': None, 'hostname': open_test_driver().getHostname()}
+    pattern = run_module(server_info, dict(uri=TEST_URI, name='^web-p[12]$', context=ADMIN,
+                                           all_tenants=True), capsys)['servers']
+    assert sorted(s['uuid'] for s in pattern) == sorted([first['uuid'], second['uuid']])
+    only_p2 = run_module(server_info, dict(uri=TEST_URI, name='p2$', context=ADMIN,
+                                           all_tenants=True), capsys)['servers']
+    assert [s['uuid'] for s in only_p2] == [second['uuid']]
+
+
+def test_a_pattern_sees_only_the_callers_project(two_servers, capsys):
+    first, _second = two_servers
+    member = {'project_id': 'p1', 'user_id': 'u', 'roles': ['member']}
+    found = run_module(server_info, dict(uri=TEST_URI, name='^web-', context=member),
+                       capsys)['servers']
+    assert [s['uuid'] for s in found] == [first['uuid']]
+
+
+def test_a_bad_pattern_names_the_option(two_servers, capsys):
+    failed = run_module(server_info, dict(uri=TEST_URI, name='web-(', context=ADMIN), capsys)
+    assert failed['failed'] and failed['field'] == 'name' and 'regular expression' in failed['msg']
