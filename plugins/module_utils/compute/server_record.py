@@ -48,7 +48,7 @@ RECORD_DEFAULTS = (
     ('access_ip_v4', None), ('access_ip_v6', None), ('ports', []), ('instance_group', None),
     ('host', None), ('node', None), ('vm_state', 'building'), ('task_state', None),
     ('power_state', 0), ('created', None), ('launched_at', None), ('updated', None),
-    ('actions', []),
+    ('fault', None), ('actions', []),
 )
 RECORD_KEYS = tuple(key for key, _default in RECORD_DEFAULTS)
 

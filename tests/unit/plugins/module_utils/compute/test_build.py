@@ -290,7 +290,7 @@ def test_failed_build_keeps_its_cause_when_the_counter_cannot_be_written(host, t
     assert 'and counting the failed build failed' in err.value.cause
     assert_nothing_left(host, tmp_path)
     assert sorted(os.listdir(str(tmp_path / 'state'))) == [
-        '_base', 'claims', 'compute.lock', 'failed_builds', 'locks']
+        '_base', 'claims', 'compute.lock', 'failed_builds', 'journal', 'locks']
 
 
 def test_requested_ip_in_use_fails_network_step(host, tmp_path, catalog):
