@@ -13,6 +13,10 @@ version_added: 1.0.0
 description:
   - Lists the servers (Nova instances) whose records live in this hypervisor's domain
     metadata, with the power state libvirt reports now.
+  - Also lists the builds that have no domain yet, from their build journals under
+    O(state_path)C(/journal) - C(vm_state=building) while the build runs, C(vm_state=error)
+    with a C(fault) once its process is gone (until M(novalite.compute.server_delete) or
+    M(novalite.compute.reconcile) removes it).
   - Pipe a server through the P(novalite.compute.server_view#filter) filter to see it as
     Nova's API shows it.
 extends_documentation_fragment:
@@ -25,6 +29,10 @@ options:
   project_id:
     description: Only the servers of this project.
     type: str
+  state_path:
+    description: The host's state directory, where the build journals are.
+    type: path
+    default: /var/lib/novalite
   detailed:
     description:
       - V(true) returns the whole server records (with the instance actions);
@@ -73,6 +81,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.args_common impor
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (
     libvirt_errors, open_connection, require_libraries,
 )
+from ansible_collections.novalite.compute.plugins.module_utils.compute.journal import partial_servers
 from ansible_collections.novalite.compute.plugins.module_utils.compute.server_record import (
     compact_server, list_servers,
 )
@@ -87,6 +96,7 @@ def select(records, server=None, project_id=None):
 
 def argument_spec():
     spec = dict(server=dict(type='str'), project_id=dict(type='str'),
+                state_path=dict(type='path', default='/var/lib/novalite'),
                 detailed=dict(type='bool', default=True))
     spec.update(LIBVIRT_ARG_SPEC)
     return spec
@@ -97,6 +107,7 @@ def main():
     require_libraries(module)
     with libvirt_errors(module):
         records = list_servers(open_connection(module.params['uri']))
+    records += partial_servers(module.params['state_path'], set(rec.get('uuid') for rec in records))
     found = select(records, module.params['server'], module.params['project_id'])
     if not module.params['detailed']:
         found = [compact_server(rec) for rec in found]

@@ -35,6 +35,8 @@ MODULE_FIELDS = {
     'server_build': tuple(name for name in FIELDS if name not in SERVICE_ARG_SPEC),
     'server_delete': tuple(LIBVIRT_ARG_SPEC) + tuple(COMPUTE_HOST_PATHS_ARG_SPEC),
     'server_action': tuple(LIBVIRT_ARG_SPEC) + ('state_path',),
+    'reconcile': tuple(LIBVIRT_ARG_SPEC) + tuple(COMPUTE_HOST_PATHS_ARG_SPEC),
+    'server_info': tuple(LIBVIRT_ARG_SPEC) + ('state_path',),
 }
 
 
