@@ -422,8 +422,7 @@ class Builder(object):
         return self._fits_check(current_claims)
 
     def _allocate_network(self, held):
-        self.journal.note('claim')
-        journal.pause_point('claim')
+        self._reached('claim')
         networks = self.server.get('networks') or []
         self.ports = self._plan_ports()
         # Recorded in the claim first, so a concurrent build and a later delete both see them.
@@ -436,7 +435,13 @@ class Builder(object):
                 add_dhcp_host(self.conn, net['libvirt_network'], port['mac'], port['fixed_ip'],
                               self._dhcp_name(net['libvirt_network']))
                 self.dhcp_added.append((net['libvirt_network'], port['mac']))
-        journal.pause_point('network')
+        self._reached('network')
+
+    def _reached(self, step):
+        """The journal names the step the build got to (a fault names it); a test may stop
+        the build there."""
+        self.journal.note(step)
+        journal.pause_point(step)
 
     def _dhcp_name(self, libvirt_network):
         """The host name the lease hands out, unless an entry of another server has it: servers
@@ -459,10 +464,10 @@ class Builder(object):
             dom = self.conn.defineXML(guest_xml(spec))
             # From now on the domain's record counts the usage.
             claims.release(self.state_path, self.uuid)
-            journal.pause_point('define')
+            self._reached('define')
         with self._step('start'):
             dom.createWithFlags(0)
-            journal.pause_point('start')
+            self._reached('start')
             wait_until_running(dom, self.p['boot_timeout'])
             self._mark_active(dom, record)
         return record, dom
@@ -471,7 +476,8 @@ class Builder(object):
         server, flavor = self.server, self.server['flavor']
         self.journal.note('directory', instance_dir=self.inst_dir)
         os.makedirs(self.inst_dir, mode=0o755, exist_ok=True)
-        journal.pause_point('directory')
+        self._reached('directory')
+        self.journal.note('image')
         image = server['image']
         base = image_cache.fetch_image(self.state_path, image, self.runner)
         for key, fmt in (('kernel', 'aki'), ('ramdisk', 'ari')):
@@ -481,15 +487,15 @@ class Builder(object):
                 image_cache.link_into(cached, os.path.join(self.inst_dir, key))
         image_cache.create_overlay(self.runner, base, QEMU_FORMATS[image.get('disk_format') or 'raw'],
                                    os.path.join(self.inst_dir, 'disk'), flavor.get('root_gb'))
-        journal.pause_point('disk:disk')
+        self._reached('disk:disk')
         if int(flavor.get('ephemeral_gb') or 0):
             image_cache.create_blank(self.runner, os.path.join(self.inst_dir, 'disk.eph0'),
                                      int(flavor['ephemeral_gb']) * GiB)
-            journal.pause_point('disk:disk.eph0')
+            self._reached('disk:disk.eph0')
         if int(flavor.get('swap') or 0):
             image_cache.create_blank(self.runner, os.path.join(self.inst_dir, 'disk.swap'),
                                      int(flavor['swap']) * MiB)
-            journal.pause_point('disk:disk.swap')
+            self._reached('disk:disk.swap')
 
     def _create_config_drive(self):
         if not self.server.get('config_drive', True):
@@ -499,7 +505,7 @@ class Builder(object):
             user_data=self.p['user_data'], admin_pass=self.p['admin_pass'],
             injected_files=self.p['injected_files'])
         config_drive.write_config_drive(os.path.join(self.inst_dir, 'disk.config'), tree)
-        journal.pause_point('config_drive')
+        self._reached('config_drive')
 
     def _mark_active(self, dom, record):
         now = server_record.now_iso()
