@@ -123,13 +123,23 @@ def test_job_templates_with_surveys_attached(awx_run):
     templates = job_templates(awx_run)
     assert sorted(templates) == sorted(['Create server', 'Create server (where would it go?)',
                                         'Delete server', 'Start server', 'Stop server',
-                                        'Reboot server'])
+                                        'Reboot server', 'Reconcile hypervisors'])
     assert templates['Create server (where would it go?)']['job_type'] == 'check'
-    for args in templates.values():
-        assert args['survey_enabled'] and args['survey_spec']['spec']
+    for name, args in templates.items():
+        if name == 'Reconcile hypervisors':
+            # Asks nothing: a schedule launches it.
+            assert not args['survey_enabled'] and 'survey_spec' not in args
+        else:
+            assert args['survey_enabled'] and args['survey_spec']['spec']
         assert args['credentials'] and args['execution_environment'] and args['project']
-    assert not os.path.exists(os.path.join(REPO, 'playbooks', 'reconcile.yml')), \
-        'playbooks/reconcile.yml exists: give it a job template and a schedule'
+        assert os.path.exists(os.path.join(REPO, args['playbook'])), args['playbook']
+
+
+def test_the_reconciler_runs_on_a_schedule(awx_run):
+    schedules = [r['args'] for r in awx_run if r['action'] == 'awx.awx.schedule']
+    assert [(s['unified_job_template'], s['rrule']) for s in schedules] == [
+        ('Reconcile hypervisors', 'DTSTART:20260101T000000Z RRULE:FREQ=MINUTELY;INTERVAL=10')]
+    assert job_templates(awx_run)['Reconcile hypervisors']['playbook'] == 'playbooks/reconcile.yml'
 
 
 # ---- the survey against the validator --------------------------------------------------------
