@@ -50,13 +50,17 @@ options:
 attributes:
   check_mode:
     support: full
+    description: Reports the actions a pass would take, taking none.
   diff_mode:
     support: none
+    description: The actions list what changes.
   idempotent:
     support: full
+    description: A second pass right after the first finds nothing to do.
   platform:
     support: full
     platforms: posix
+    description: Runs on the hypervisor.
 author:
   - novalite.compute contributors (@novalite)
 '''

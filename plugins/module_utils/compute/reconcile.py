@@ -19,7 +19,8 @@ process lives. One pass, in this order:
 5. `orphan_dhcp`: on the libvirt networks `networks`, a static DHCP host of Nova's MAC
    prefix (fa:16:3e) that no domain of this libvirtd, journal or claim names. Only the
    networks named: another host's state path may share a libvirt network.
-6. `orphan_directory`: an instance directory named by a uuid no domain or journal has.
+6. `orphan_directory`: an instance directory named by a uuid no domain, journal or live
+   claim has.
 7. `temporary_file`: a temporary file of a dead process, or untouched for `grace_period`
    seconds; `staged_image`: an image copied to the host for a build, untouched as long.
 
@@ -211,11 +212,13 @@ class Reconciler(object):
             names = sorted(os.listdir(self.instances_path))
         except FileNotFoundError:
             return
+        claimed = set(c['instance_uuid'] for c in claims.list_claims(self.state_path))
         for name in names:
-            if not UUID_RE.match(name) or name in domains:
+            if not UUID_RE.match(name) or name in domains or name in claimed:
                 continue
             # The journal first, then libvirt: a build writes its journal before the
-            # directory and drops it only once its domain is defined.
+            # directory and drops it only once its domain is defined. (A live claim, taken
+            # before the directory too, also marks a build under way.)
             if journal.read(self.state_path, name) is not None:
                 continue
             if domain_by_uuid(self.conn, name) is not None:

@@ -21,6 +21,10 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute import bu
 from ansible_collections.novalite.compute.plugins.module_utils.compute import teardown  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import claims  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import image_cache  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute import journal  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute import layout  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute import reconcile  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import HostSettings  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute.layout import (  # noqa: E402
     read_failed_builds,
 )
@@ -459,3 +463,58 @@ def test_server_delete_module_absent(tmp_path, capsys):
                                         'instances_path': str(tmp_path / 'instances'),
                                         'state_path': str(tmp_path / 'state')}, capsys)
     assert result['changed'] is False and result['server'] is None
+
+
+# ---- libvirtd gone in the middle of a build ---------------------------------------------------
+
+class StoppingLibvirtd(object):
+    """The connection of a libvirtd that stops once `down` is set: every call through it
+    fails as libvirt's client does when the daemon is gone."""
+
+    def __init__(self, conn):
+        self.conn, self.down = conn, False
+
+    def __getattr__(self, name):
+        if not self.down:
+            return getattr(self.conn, name)
+
+        def gone(*_args, **_kwargs):
+            raise libvirt.libvirtError('Cannot write data: Broken pipe (libvirtd stopped)')
+        return gone
+
+
+def _dead_pid():
+    proc = subprocess.Popen(['true'])
+    proc.wait()
+    return proc.pid
+
+
+@pytest.mark.parametrize('stop_at', ['network', 'config_drive'])
+def test_libvirtd_stopping_mid_build_leaves_a_journal_the_reconciler_clears(
+        host, tmp_path, catalog, monkeypatch, stop_at):
+    state = str(tmp_path / 'state')
+    flaky = StoppingLibvirtd(host)
+
+    def stop(step):
+        if step == stop_at:
+            flaky.down = True
+    monkeypatch.setattr(journal, 'pause_point', stop)
+    with pytest.raises(build.BuildError) as err:
+        build.Builder(flaky, params(tmp_path, server(catalog)), runner).build()
+    # The define failed and so did the rollback: the journal names what is left.
+    assert err.value.step == 'define' and 'removing the partial build failed' in err.value.cause
+    entry = journal.read(state, UUID)
+    assert entry['step'] == 'define' and len(entry['dhcp']) == 1
+    assert os.path.isdir(entry['instance_dir']) and dhcp_hosts(host, 'nltest-unit') != []
+    # The module's process ends; libvirtd comes back; one pass clears everything.
+    for path in (layout.journal_path(state, UUID), layout.claim_path(state, UUID)):
+        if os.path.exists(path):
+            with open(path) as handle:
+                data = json.load(handle)
+            layout.write_atomic(path, json.dumps(dict(data, pid=_dead_pid())))
+    flaky.down = False
+    settings = HostSettings(state_path=state, instances_path=str(tmp_path / 'instances'))
+    result = reconcile.reconcile(host, settings)
+    assert [a['action'] for a in result['actions']] == ['partial_build']
+    assert_nothing_left(host, tmp_path)
+    assert journal.list_journals(state) == []
