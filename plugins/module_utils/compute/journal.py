@@ -26,6 +26,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute import la
 from ansible_collections.novalite.compute.plugins.module_utils.compute.server_record import (
     new_fault, new_record)
 
+
 def _now():
     return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
 
