@@ -1,7 +1,8 @@
 # novalite.compute: the two commands of the README.
 #   make demo   create a real server on this machine and show it, with its guest's console line
-#   make test   unit and module tests, ansible-lint, ansible-test sanity, integration tests
-#   make demo-multi   three hypervisors on this machine, three servers kept apart by anti-affinity
+#   make test   unit and module tests, ansible-lint, packaging, ansible-test sanity, integration tests
+#   make demo-multi   three hypervisors on this machine, three servers kept apart by anti-affinity,
+#                     pinging each other from inside over a vxlan network that spans the hosts
 # Both install what is missing first (Debian packages as root, libvirtd, the venv, the
 # collection) and can be run again.
 SHELL := /bin/bash
@@ -10,7 +11,7 @@ VENV := $(REPO)/.venv
 export ANSIBLE_CONFIG := $(REPO)/ansible.cfg
 export PATH := $(VENV)/bin:$(PATH)
 
-.PHONY: help demo demo-multi test setup collection demo-image unit lint sanity integration clean
+.PHONY: help demo demo-multi test setup collection demo-image unit lint packaging sanity integration clean
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -33,7 +34,7 @@ demo-multi: collection demo-image
 test: collection demo-image
 	@bash scripts/run-tests.sh
 
-unit lint sanity integration: collection demo-image
+unit lint packaging sanity integration: collection demo-image
 	@bash scripts/run-tests.sh $@
 
 clean:

@@ -32,6 +32,7 @@ import source_tree  # noqa: E402,F401  first: makes the collection importable
 import libvirt  # noqa: E402
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import build
+from ansible_collections.novalite.compute.plugins.module_utils.compute import teardown
 from ansible_collections.novalite.compute.plugins.module_utils.compute import image_cache
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt import network as ln
 from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record
@@ -158,7 +159,7 @@ def build_run(conn, work, images):
         clock.timed('wait until RUNNING', wait_for_state, dom, [libvirt.VIR_DOMAIN_RUNNING], 60)
         clock.timed('record ACTIVE', builder._mark_active, dom, record)  # pylint: disable=protected-access
     finally:
-        build.delete(conn, srv['uuid'], params['instances_path'], params['state_path'])
+        teardown.delete(conn, srv['uuid'], params['instances_path'], params['state_path'])
     return clock.times
 
 

@@ -28,6 +28,7 @@ import source_tree  # noqa: E402,F401  first: makes the collection importable
 import libvirt  # noqa: E402
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record as sr  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import HostSettings  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute.resource_tracker import (  # noqa: E402
     GONE_VM_STATES, gather_host_state)
 from ansible_collections.novalite.compute.plugins.module_utils.compute.server_table import (  # noqa: E402
@@ -55,12 +56,14 @@ def add_servers(domains, count):
 
 
 def gather(conn, workdir):
+    settings = HostSettings(instances_path=workdir, state_path=workdir, cpu_allocation_ratio=16.0,
+                            ram_allocation_ratio=1.5, disk_allocation_ratio=1.0,
+                            reserved_host_memory_mb=512, reserved_host_disk_mb=0,
+                            reserved_host_cpus=0)
     return gather_host_state(
-        conn, host='hv1', nodename=None, instances_path=workdir, state_path=workdir,
+        conn, settings, host='hv1',
         availability_zone='az1', aggregates=[{'name': 'rack1', 'metadata': {'availability_zone': 'az1'}}],
-        cpu_allocation_ratio=16.0, ram_allocation_ratio=1.5, disk_allocation_ratio=1.0,
-        reserved_host_memory_mb=512, reserved_host_disk_mb=0, reserved_host_cpus=0,
-        service_disabled=False, service_disabled_reason=None, virt_type='qemu', claims=[])
+        virt_type='qemu', claims=[])
 
 
 def timed(func, runs):

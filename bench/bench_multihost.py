@@ -88,10 +88,13 @@ CLEANUP = '''---
   gather_facts: false
   tasks:
     - name: List them
-      novalite.compute.server_info: {project_id: %(project)s, detailed: false}
+      novalite.compute.server_info: {project_id: %(project)s, detailed: false, all_tenants: true,
+                                     context: {project_id: admin, user_id: bench, roles: [admin]}}
       register: bench_found
     - name: Delete them
-      novalite.compute.server_delete: {server: "{{ item.id }}"}
+      novalite.compute.server_delete:
+        server: "{{ item.id }}"
+        context: {project_id: admin, user_id: bench, roles: [admin]}
       loop: "{{ bench_found.servers }}"
       loop_control: {label: "{{ item.name }}"}
 

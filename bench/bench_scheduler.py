@@ -15,8 +15,12 @@ server group policies, forced/ignored hosts, image properties) are scheduled:
   the requests is reported;
 - multi-create: 100 instances in one request, 5 requests, each timed once (median, worst).
 
-Every request also runs through FilterScheduler (Nova's structure, every instance from
-scratch) in the same process; the table gives its median, the ratio, and whether both gave
+Then the same through `select_destinations` from its inputs (the host-state dicts and the
+request spec, as the module calls it; a load is reused by a later call with equal host
+states); the reference loads the host states from the dicts for each request.
+
+Every request also runs through ReferenceScheduler (Nova's FilterScheduler in its own
+structure, every instance from scratch) in the same process; the table gives its median, the ratio, and whether both gave
 identical selections, alternates and traces (or the identical NoValidHost) on every case.
 Times are wall clock and CPU time of this process (the machine may be shared). Memory is
 measured with tracemalloc in separate runs: the host-state dicts, the loaded HostStates per
@@ -35,10 +39,14 @@ import tracemalloc
 
 import source_tree  # noqa: E402,F401  first: makes the collection importable
 
-from ansible_collections.novalite.compute.plugins.module_utils.errors import NoValidHost  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.errors import (  # noqa: E402
+    NoValidHost, UnsupportedPolicyException)
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.engine import SchedulerEngine  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.host_state import HostStates  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.manager import (  # noqa: E402
-    load_host_states, schedule)
-from scheduler_helpers import NOW, random_cluster, random_request  # noqa: E402
+    schedule, select_destinations)
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.reference import ReferenceScheduler  # noqa: E402
+from scheduler_helpers import NOW, load_host_states, random_cluster, random_request  # noqa: E402
 
 SIZES = (100, 1000, 10000)
 TARGETS = {(1000, 1): 1.0, (10000, 1): 10.0, (10000, 100): 100.0}   # ms
@@ -48,10 +56,45 @@ def run(host_states, spec, reference=False):
     """(outcome, wall ms, cpu ms): the outcome compares both schedulers."""
     wall, cpu = time.perf_counter(), time.process_time()
     try:
-        outcome = ('selected',) + tuple(schedule(host_states, spec, None, NOW, reference))
+        scheduler = ReferenceScheduler if reference else SchedulerEngine
+        outcome = ('selected',) + tuple(schedule(host_states, spec, None, NOW, scheduler))
     except NoValidHost as error:
         outcome = ('NoValidHost', error.msg, error.trace)
+    except UnsupportedPolicyException as error:
+        outcome = ('UnsupportedPolicyException', error.msg, [])
     return outcome, (time.perf_counter() - wall) * 1e3, (time.process_time() - cpu) * 1e3
+
+
+def run_from_inputs(hosts, spec, reference=False):
+    """(outcome, wall ms, cpu ms) of select_destinations from the dicts; the reference
+    loads them and runs ReferenceScheduler."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    try:
+        if reference:
+            outcome = ('selected',) + tuple(schedule(HostStates(hosts), spec, None, NOW, ReferenceScheduler))
+        else:
+            outcome = ('selected',) + tuple(select_destinations(hosts, spec, None, NOW))
+    except NoValidHost as error:
+        outcome = ('NoValidHost', error.msg, error.trace)
+    except UnsupportedPolicyException as error:
+        outcome = ('UnsupportedPolicyException', error.msg, [])
+    return outcome, (time.perf_counter() - wall) * 1e3, (time.process_time() - cpu) * 1e3
+
+
+def measure_from_inputs(hosts, specs, repeats):
+    rows = []
+    for spec in specs:
+        runs = [run_from_inputs(hosts, spec) for _repeat in range(repeats)]
+        reference = run_from_inputs(hosts, spec, reference=True)
+        rows.append({
+            'wall': min(wall for _outcome, wall, _cpu in runs),
+            'cpu': min(cpu for _outcome, _wall, cpu in runs),
+            'reference': reference[1],
+            'identical': all(outcome == reference[0] for outcome, _wall, _cpu in runs),
+            'failed': runs[0][0][0] == 'NoValidHost',
+            'trace_bytes': len(json.dumps(runs[0][0][-1])),
+        })
+    return rows
 
 
 def measure(host_states, specs, repeats):
@@ -111,7 +154,7 @@ def main():
     print(__doc__.split('\n\n')[0])
     print('\n  hosts inst  reqs    median     worst       cpu   reference   ratio  identical  NVH'
           '  trace B  target')
-    print('          (ms, incremental: wall median / worst, cpu median; reference: wall median)')
+    print('          (ms, engine: wall median / worst, cpu median; reference: wall median)')
     checked = 0
     for size in SIZES:
         hosts, groups = random_cluster(size, size)
@@ -125,6 +168,15 @@ def main():
             checked += len(rows)
             print(summary(size, count, rows))
         print('         (load of %d host states: %.0f ms, once)' % (size, load_ms))
+    print('\nselect_destinations from its inputs (host-state dicts; the reference loads them each time)')
+    hosts, groups = random_cluster(10000, 10000)
+    rng = random.Random(17)
+    select_destinations(hosts, random_request(rng, hosts, groups, 1), None, NOW)   # the first load
+    for count, number, repeats in ((1, singles, 3), (100, multis, 1)):
+        specs = [random_request(rng, hosts, groups, count) for _n in range(number)]
+        rows = measure_from_inputs(hosts, specs, repeats)
+        checked += len(rows)
+        print(summary(10000, count, rows))
     per_dict, per_loaded, peak, overall = memory(10000)
     print('\nmemory at 10,000 hosts (tracemalloc): host-state dicts %.0f B/host; loaded HostStates'
           ' %.0f B/host more;\n  one 100-instance request adds at most %.1f MiB; peak of it all'

@@ -9,13 +9,16 @@
 #   2. what a stock libvirtd needs: kvm/libvirt-qemu accounts, directories, /dev/net/tun,
 #      /dev/kvm as root:kvm 0660
 #   3. virtlogd and libvirtd (started with -d when not running; running ones are left alone)
-#   4. the Python venv $REPO/.venv from $REPO/requirements.txt (skipped when unchanged)
+#   4. the Python venv $REPO/.venv from $REPO/requirements-dev.txt, which includes the users'
+#      requirements.txt (skipped when neither changed)
 #   --no-apt  skip step 1 (steps 2 and 3 are skipped anyway when not root)
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV=$REPO/.venv
-REQUIREMENTS=$REPO/requirements.txt
+# The development requirements include the users' requirements.txt (-r): both are hashed.
+REQUIREMENTS=$REPO/requirements-dev.txt
+REQUIREMENT_FILES=("$REQUIREMENTS" "$REPO/requirements.txt")
 STAMP=$VENV/.requirements.sha256
 LIBVIRT_URI=qemu:///system
 LIBVIRT_WAIT=${NOVALITE_LIBVIRT_WAIT:-90}
@@ -26,6 +29,8 @@ PACKAGES=(
     libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils
     # libvirt networks (dnsmasq per network, iptables rules), tap devices
     dnsmasq-base iptables iproute2
+    # security groups (nft), VXLAN and bridges (ip, bridge from iproute2)
+    nftables
     # demo image (busybox initramfs, kernel .deb unpacked with dpkg-deb) and config drives
     busybox-static genisoimage cpio
     # libvirt-python has no binary wheel: it compiles against libvirt-dev
@@ -163,11 +168,12 @@ do_daemons() {
 
 requirements_hash() {
     # The interpreter is part of the key: a new python3 needs a new venv anyway.
-    { cat "$REQUIREMENTS"; python3 -c 'import sys; print(sys.version)'; } | sha256sum | cut -d' ' -f1
+    { cat "${REQUIREMENT_FILES[@]}"; python3 -c 'import sys; print(sys.version)'; } | sha256sum | cut -d' ' -f1
 }
 
 do_venv() {
-    [ -f "$REQUIREMENTS" ] || { echo "missing $REQUIREMENTS"; return 1; }
+    local f
+    for f in "${REQUIREMENT_FILES[@]}"; do [ -f "$f" ] || { echo "missing $f"; return 1; }; done
     local want
     want=$(requirements_hash)
     if [ -x "$VENV/bin/python" ] && [ "$(cat "$STAMP" 2>/dev/null)" = "$want" ] \
@@ -186,7 +192,7 @@ do_venv() {
         return 1
     }
     echo "$want" > "$STAMP"
-    echo "installed requirements.txt"
+    echo "installed $(basename "$REQUIREMENTS")"
 }
 
 T0=$EPOCHREALTIME

@@ -3,9 +3,12 @@
 # Copyright: novalite.compute contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
-# run-tests.sh [unit|lint|sanity|integration]...: the stages of `make test`, all by default.
+# run-tests.sh [unit|lint|packaging|sanity|integration]...: the stages of `make test`, all by
+# default.
 #   unit         pytest of module_utils, modules and filter plugins (no libvirt daemon needed)
 #   lint         ansible-lint, production profile
+#   packaging    pytest of the artifact, the execution environment (ansible-builder create) and
+#                the AWX configuration (no AWX server, no container image needed)
 #   sanity       ansible-test sanity on the installed collection, in venvs (no Docker)
 #                (SANITY_ARGS="--test pylint" runs one test)
 #   integration  pytest against this machine's libvirtd and QEMU: real guests, real playbooks
@@ -15,12 +18,13 @@ cd "$REPO" || exit 1
 export PATH="$REPO/.venv/bin:$PATH"
 export ANSIBLE_CONFIG="$REPO/ansible.cfg"
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(unit lint sanity integration)
+[ ${#stages[@]} -gt 0 ] || stages=(unit lint packaging sanity integration)
 
 LOGS="$REPO/build/test-logs"
 mkdir -p "$LOGS"
 # pytest's summary lines are kept so the last line can total the tests of every stage.
 unit() { pytest -q -p no:cacheprovider -m 'not integration' tests/unit | tee "$LOGS/unit.txt"; }
+packaging() { pytest -q -p no:cacheprovider tests/packaging | tee "$LOGS/packaging.txt"; }
 lint() { ansible-lint --nocolor playbooks roles inventories; }  # profile and options: .ansible-lint
 sanity() {
     # ansible-test needs the collection under ansible_collections/<ns>/<name> in a git work tree:
@@ -29,8 +33,8 @@ sanity() {
     local pyver req pipver reqs=()
     pyver=$(python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
     req="$venv/lib/python$pyver/site-packages/ansible_test/_data/requirements"
-    if [ ! -x "$venv/bin/ansible-test" ] || [ "$venv/.stamp" -ot "$REPO/requirements.txt" ]; then
-        python3 -m venv "$venv" && "$venv/bin/pip" install -q "$(grep '^ansible-core' "$REPO/requirements.txt")" || return 1
+    if [ ! -x "$venv/bin/ansible-test" ] || [ "$venv/.stamp" -ot "$REPO/requirements-dev.txt" ]; then
+        python3 -m venv "$venv" && "$venv/bin/pip" install -q "$(grep '^ansible-core' "$REPO/requirements-dev.txt")" || return 1
         for f in "$req"/sanity.*.txt; do reqs+=(-r "$f"); done
         "$venv/bin/pip" install -q "${reqs[@]}" && touch "$venv/.stamp" || return 1
     fi
@@ -59,7 +63,7 @@ count() {
     echo "$total"
 }
 
-rm -f "$LOGS"/unit.txt "$LOGS"/integration.txt
+rm -f "$LOGS"/unit.txt "$LOGS"/packaging.txt "$LOGS"/integration.txt
 failed=()
 total_start=$(date +%s)
 for stage in "${stages[@]}"; do

@@ -14,6 +14,12 @@ cache entry is named by the image's id and checksum, never its location, so the 
 does not change what the cache holds; the build moves a staged copy into the cache (or drops
 it when the cache got the image meanwhile), and this plugin removes whatever the build did not
 consume. On the local connection, and in check mode, the module runs with the server as given.
+
+The module's options carry the server's secrets (admin_pass, user_data, injected files).
+Without pipelining Ansible writes the module and its options to AnsiballZ_server_build.py in
+a temporary directory, which a killed run leaves behind; so this plugin turns pipelining on
+for its connection, whatever the configuration says, and refuses to run where it cannot
+pipeline (become that needs a tty, keep_remote_files, async).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -26,12 +32,11 @@ from shlex import quote as shlex_quote
 from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import (
-    COMPUTE_HOST_PATHS_ARG_SPEC,
-)
+from ansible_collections.novalite.compute.plugins.module_utils.args_common import COMPUTE_HOST_PATHS_ARG_SPEC
 from ansible_collections.novalite.compute.plugins.module_utils.compute.image_cache import (
-    cache_name, cached_path, staging_dir,
+    cache_name, cached_path,
 )
+from ansible_collections.novalite.compute.plugins.module_utils.compute.layout import staging_dir
 
 IMAGE_KEYS = ('image', 'kernel', 'ramdisk')
 DEFAULT_STATE_PATH = COMPUTE_HOST_PATHS_ARG_SPEC['state_path']['default']
@@ -91,9 +96,24 @@ class ActionModule(ActionBase):
 
     _supports_check_mode = True
 
+    def _pipelined(self):
+        """Turn pipelining on for this connection; True when the module will go through it."""
+        if self._connection.has_pipelining:
+            try:
+                self._connection.set_option('pipelining', True)
+            except KeyError:
+                pass  # a connection without the option pipelines as it says it does
+        return self._connection.is_pipelining_enabled(wrap_async=bool(self._task.async_val))
+
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp  # tmp no longer has any effect
+        if not self._pipelined():
+            result.update(failed=True, msg='server_build carries the server\'s secrets and runs '
+                          'only with pipelining, so they are never written to a file on the '
+                          'host; the %s connection cannot pipeline here (become needing a tty, '
+                          'keep_remote_files or async)' % self._connection.transport)
+            return result
         args = dict(self._task.args)
         server = args.get('server')
         state_path = args.get('state_path') or DEFAULT_STATE_PATH

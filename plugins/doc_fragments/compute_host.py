@@ -10,8 +10,8 @@ class ModuleDocFragment(object):
     """The per-hypervisor settings (nova.conf's [DEFAULT] of a compute host).
 
     DOCUMENTATION, the node and its resource accounting, is the twin of
-    compute_host.COMPUTE_HOST_ARG_SPEC; PATHS, the directories alone, of
-    compute_host.COMPUTE_HOST_PATHS_ARG_SPEC."""
+    args_common.COMPUTE_HOST_ARG_SPEC; PATHS, the directories alone, of
+    args_common.COMPUTE_HOST_PATHS_ARG_SPEC."""
 
     DOCUMENTATION = r'''
 options:

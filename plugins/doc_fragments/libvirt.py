@@ -7,7 +7,7 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    """The libvirt connection option; its twin arg spec is libvirt_utils.LIBVIRT_ARG_SPEC."""
+    """The libvirt connection option; its twin arg spec is args_common.LIBVIRT_ARG_SPEC."""
 
     DOCUMENTATION = r'''
 options:

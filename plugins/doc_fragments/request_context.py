@@ -8,7 +8,7 @@ __metaclass__ = type
 
 class ModuleDocFragment(object):
     """Options shared by server_request and quota_check; their twin arg spec is
-    quota.REQUEST_CONTEXT_ARG_SPEC."""
+    args_common.REQUEST_CONTEXT_ARG_SPEC."""
 
     DOCUMENTATION = r'''
 options:

@@ -7,7 +7,7 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    """What the filter plugins that run a scheduler step (filter_hosts, weigh_hosts) take;
+    """What the filter plugins that run a scheduler step (passing_hosts, weighed_hosts) take;
     each documents its own C(scheduler_options)."""
 
     DOCUMENTATION = r'''

@@ -44,8 +44,8 @@ _value:
   description:
     - One dict a server, C(id), C(host), C(name), C(project_id), C(user_id), C(flavor)
       (C(name), C(vcpus), C(memory_mb), C(root_gb), C(ephemeral_gb), C(swap)), C(vm_state),
-      C(task_state), C(instance_group) (C({uuid}) or V(null)) and C(addresses)
-      (network name to a list of C({addr})).
+      C(task_state), C(instance_group) (C({uuid}) or V(null)), C(addresses)
+      (network name to a list of C({addr})) and C(security_groups) (names).
   type: list
   elements: dict
 '''

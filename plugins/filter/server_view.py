@@ -15,6 +15,9 @@ description:
     admin extended attributes (C(OS-EXT-SRV-ATTR:*), C(OS-EXT-STS:*)).
   - C(status) comes from C(vm_state) and C(task_state) as Nova's C(status_from_state) maps
     them; C(hostId) is Nova's sha224 of project id and host.
+  - C(locked) and C(locked_reason) come from the record's lock; an C(ERROR) (or C(DELETED))
+    server shows its instance C(fault) - C(code), C(created), C(message) and, as in the admin
+    view, C(details).
 options:
   _input:
     description: The server record.
@@ -62,6 +65,7 @@ import hashlib
 
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.collections import is_string
+from ansible_collections.novalite.compute.plugins.module_utils.compute.server_record import addresses
 
 # nova/api/openstack/common.py _STATE_MAP: vm_state -> {task_state: status, 'default': ...}
 _REBOOT = {'rebooting': 'REBOOT', 'reboot_pending': 'REBOOT', 'reboot_started': 'REBOOT',
@@ -88,6 +92,8 @@ _STATE_MAP = {
 }
 # Nova shows `progress` only in these statuses.
 _PROGRESS_STATUSES = ('ACTIVE', 'BUILD', 'REBUILD', 'RESIZE', 'VERIFY_RESIZE', 'MIGRATING')
+# ... and the instance fault only in these (the admin view: with its details).
+_FAULT_STATUSES = ('ERROR', 'DELETED')
 
 
 def status_from_state(vm_state, task_state=None):
@@ -103,18 +109,12 @@ def host_id(project_id, host):
     return hashlib.sha224((str(project_id) + host).encode('utf-8')).hexdigest()
 
 
-def _addresses(ports):
-    addresses = {}
-    for port in ports or []:
-        if not port.get('fixed_ip'):
-            continue
-        addresses.setdefault(port.get('network_name'), []).append({
-            'version': 6 if ':' in port['fixed_ip'] else 4,
-            'addr': port['fixed_ip'],
-            'OS-EXT-IPS:type': 'fixed',
-            'OS-EXT-IPS-MAC:mac_addr': port.get('mac'),
-        })
-    return addresses
+def _address(port):
+    """A port's entry in the API's `addresses`; a port without a fixed IP shows none."""
+    if not port.get('fixed_ip'):
+        return None
+    return {'version': 6 if ':' in port['fixed_ip'] else 4, 'addr': port['fixed_ip'],
+            'OS-EXT-IPS:type': 'fixed', 'OS-EXT-IPS-MAC:mac_addr': port.get('mac')}
 
 
 def _flavor(flavor):
@@ -143,7 +143,7 @@ def server_view(record, host=None):
         'hostId': host_id(record.get('project_id'), host),
         'image': {'id': (record.get('image') or {}).get('id')} if record.get('image') else '',
         'flavor': _flavor(record.get('flavor')),
-        'addresses': _addresses(record.get('ports')),
+        'addresses': addresses(record.get('ports'), _address),
         'key_name': record.get('key_name'),
         'metadata': record.get('metadata') or {},
         'security_groups': [{'name': name} for name in record.get('security_groups') or []],
@@ -154,7 +154,8 @@ def server_view(record, host=None):
         'accessIPv6': record.get('access_ip_v6') or '',
         'description': record.get('description'),
         'tags': record.get('tags') or [],
-        'locked': False,
+        'locked': bool(record.get('locked')),
+        'locked_reason': record.get('locked_reason'),
         'OS-DCF:diskConfig': 'MANUAL',
         'OS-EXT-AZ:availability_zone': record.get('availability_zone') or '',
         'OS-EXT-SRV-ATTR:host': host,
@@ -172,6 +173,10 @@ def server_view(record, host=None):
     }
     if status in _PROGRESS_STATUSES:
         view['progress'] = 0
+    if status in _FAULT_STATUSES and record.get('fault'):
+        view['fault'] = dict((key, record['fault'].get(key)) for key in
+                             ('code', 'created', 'message', 'details')
+                             if record['fault'].get(key) is not None)
     return view
 
 

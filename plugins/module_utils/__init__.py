@@ -16,7 +16,8 @@ Read in the order a request travels:
 - `virt/libvirt/` the libvirt driver's helpers: connections, domain XML, declarative domains
                and networks, the virt type.
 
-`errors.py` holds the exceptions every stage raises (Nova's `nova/exception.py`).
+`errors.py` holds the exceptions every stage raises (Nova's `nova/exception.py`);
+`args_common.py` the argument specs twinned with the doc fragments (plugins/doc_fragments).
 Modules, action plugins and filter plugins are thin shells over these packages."""
 
 from __future__ import absolute_import, division, print_function

@@ -59,3 +59,13 @@ class NoValidHost(NovaliteError):
     def __init__(self, reason):
         self.reason = reason
         super(NoValidHost, self).__init__('No valid host was found. %s' % reason)
+
+
+class UnsupportedPolicyException(NovaliteError):
+    """Nova's UnsupportedPolicyException: a server group policy whose filter or weigher the
+    scheduler does not run."""
+
+    def __init__(self, reason):
+        self.reason = reason
+        super(UnsupportedPolicyException, self).__init__(
+            'ServerGroup policy is not supported: %s' % reason)

@@ -69,14 +69,15 @@ ages:
 '''
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.novalite.compute.plugins.module_utils.args_common import FLEET_ARG_SPEC
 
 ARGUMENT_SPEC = dict(
-    database=dict(type='str'),
     hosts=dict(type='list', elements='str', required=True),
     max_age=dict(type='int', default=300),
     heartbeat_max_age=dict(type='int'),
     scheduler=dict(type='dict', default={}),
 )
+ARGUMENT_SPEC.update(FLEET_ARG_SPEC)
 
 
 def main():

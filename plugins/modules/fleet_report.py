@@ -112,9 +112,9 @@ port_conflicts:
 '''
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.novalite.compute.plugins.module_utils.args_common import FLEET_ARG_SPEC
 
 ARGUMENT_SPEC = dict(
-    database=dict(type='str'),
     reports=dict(type='list', elements='dict', default=[], options=dict(
         host_state=dict(type='dict', required=True),
         servers=dict(type='dict'),
@@ -126,6 +126,7 @@ ARGUMENT_SPEC = dict(
     forget=dict(type='list', elements='str', default=[]),
     networks=dict(type='list', elements='dict', default=[]),
 )
+ARGUMENT_SPEC.update(FLEET_ARG_SPEC)
 
 
 def main():

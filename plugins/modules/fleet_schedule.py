@@ -137,11 +137,10 @@ overs:
 '''
 
 from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.novalite.compute.plugins.module_utils.api.quota import REQUEST_CONTEXT_ARG_SPEC
+from ansible_collections.novalite.compute.plugins.module_utils.args_common import (
+    FLEET_ARG_SPEC, REQUEST_CONTEXT_ARG_SPEC)
 
 ARGUMENT_SPEC = dict(
-    database=dict(type='str'),
     request_spec=dict(type='dict', required=True),
     instances=dict(type='list', elements='dict', required=True),
     catalog=dict(type='dict', default={}),
@@ -149,6 +148,7 @@ ARGUMENT_SPEC = dict(
     scheduler=dict(type='dict', default={}),
     unique_server_name_scope=dict(type='str', default='', choices=['', 'project', 'global']),
 )
+ARGUMENT_SPEC.update(FLEET_ARG_SPEC)
 ARGUMENT_SPEC.update((key, REQUEST_CONTEXT_ARG_SPEC[key]) for key in ('context', 'quotas'))
 
 

@@ -55,6 +55,14 @@ options:
   service_disabled_reason:
     description: Why the service is disabled.
     type: str
+  forced_down:
+    description:
+      - The compute service is forced down (Nova's C(openstack compute service set --down)),
+        for example while the host is being fenced. The scheduler's C(ComputeFilter) takes
+        the host as down whatever its last report; the inventory variable is
+        C(novalite_forced_down).
+    type: bool
+    default: false
 attributes:
   facts:
     support: none
@@ -67,9 +75,15 @@ EXAMPLES = r'''
 - name: Host states of every hypervisor
   novalite.compute.hypervisor_info:
     host: "{{ inventory_hostname }}"
-    instances_path: "{{ novalite_instances_path | default(omit) }}"
-    cpu_allocation_ratio: "{{ novalite_cpu_allocation_ratio | default(omit) }}"
+    instances_path: /srv/novalite/instances
+    cpu_allocation_ratio: 4.0
   register: hv
+
+- name: The same with the settings the inventory gives the host (novalite_state_path, ...)
+  novalite.compute.hypervisor_info:
+    host: "{{ inventory_hostname }}"
+  module_defaults:
+    novalite.compute.hypervisor_info: "{{ hostvars[inventory_hostname] | novalite.compute.host_settings('hypervisor_info') }}"
 
 - name: Show the free RAM
   ansible.builtin.debug:
@@ -80,7 +94,9 @@ RETURN = r'''
 host_state:
   description:
     - The host state, every Nova HostState name listed in the collection's design, plus
-      C(virt_type), C(claims) and C(service_disabled_reason).
+      C(virt_type), C(claims), C(service_disabled_reason) and C(forced_down).
+    - C(vcpus_used) includes the reserved host CPUs, as Nova's resource tracker reports it;
+      C(memory_mb_used) and C(disk_gb_used) leave the reserved amounts out.
   returned: always
   type: dict
   sample:
@@ -102,8 +118,8 @@ servers:
     - The servers of this host that hold resources, as a table kept small for the fact cache
       (with the host state, about 9 KB at 50 servers). C(columns) names the cells of each
       row; the C(project_id), C(user_id), C(flavor) and C(states) cells are positions in
-      C(projects), C(users), C(flavors) and C(states) (C([vm_state, task_state]) pairs), and
-      C(addresses) is a list of C([network position, address]) pairs, the network a position
+      C(projects), C(users), C(flavors), C(states) (C([vm_state, task_state]) pairs) and
+      C(group_lists) (the sorted security group names of a server), and C(addresses) is a list of C([network position, address]) pairs, the network a position
       in C(networks).
     - Row i is the server with the i-th smallest uuid among the keys of C(host_state.instances)
       that are not in C(host_state.claims); its server group is the value there.
@@ -116,7 +132,7 @@ servers:
       description: The cells of a row.
       type: list
       elements: str
-      sample: [name, project_id, user_id, flavor, states, addresses]
+      sample: [name, project_id, user_id, flavor, states, addresses, security_groups]
     projects:
       description: The project ids the rows point to.
       type: list
@@ -138,18 +154,23 @@ servers:
       description: The network names the addresses point to.
       type: list
       elements: str
+    group_lists:
+      description: The lists of security group names the rows point to.
+      type: list
+      elements: list
     rows:
       description: One list a server.
       type: list
       elements: list
   sample:
-    columns: [name, project_id, user_id, flavor, states, addresses]
+    columns: [name, project_id, user_id, flavor, states, addresses, security_groups]
     projects: [demo]
     users: [demo-user]
     flavors: [{name: m1.nano, vcpus: 1, memory_mb: 128, root_gb: 1, ephemeral_gb: 0, swap: 0}]
     states: [[active, null]]
     networks: [private]
-    rows: [[web-1, 0, 0, 0, 0, [[0, 10.254.0.10]]]]
+    group_lists: [[default]]
+    rows: [[web-1, 0, 0, 0, 0, [[0, 10.254.0.10]], 0]]
 virt_type_reason:
   description: Why O(virt_type=auto) resolved as it did.
   returned: always
@@ -158,11 +179,14 @@ virt_type_reason:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.novalite.compute.plugins.module_utils.args_common import (
+    COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC, LIBVIRT_ARG_SPEC,
+)
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (
-    LIBVIRT_ARG_SPEC, libvirt_errors, open_connection, require_libraries,
+    libvirt_errors, open_connection, require_libraries,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import (
-    COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC,
+    SERVICE_ARG_SPEC, HostSettings,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.resource_tracker import gather_host_state
 from ansible_collections.novalite.compute.plugins.module_utils.compute.claims import list_claims
@@ -177,9 +201,8 @@ def argument_spec():
         host=dict(type='str', required=True),
         availability_zone=dict(type='str', default='nova'),
         aggregates=dict(type='list', elements='dict', options=AGGREGATE_SPEC, default=[]),
-        service_disabled=dict(type='bool', default=False),
-        service_disabled_reason=dict(type='str'),
     )
+    spec.update(SERVICE_ARG_SPEC)
     spec.update(COMPUTE_HOST_ARG_SPEC)
     spec.update(COMPUTE_HOST_PATHS_ARG_SPEC)
     spec.update(LIBVIRT_ARG_SPEC)
@@ -189,12 +212,15 @@ def argument_spec():
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     require_libraries(module)
-    params = dict(module.params)
-    virt_type, reason = resolve_virt_type(params.pop('virt_type'))
+    p = module.params
+    settings = HostSettings.from_params(p)
+    virt_type, reason = resolve_virt_type(settings.virt_type)
     with libvirt_errors(module):
-        conn = open_connection(params.pop('uri'))
+        conn = open_connection(settings.uri)
         host_state, servers = gather_host_state(
-            conn, virt_type=virt_type, claims=list_claims(params['state_path']), **params)
+            conn, settings, host=p['host'], availability_zone=p['availability_zone'],
+            aggregates=p['aggregates'], virt_type=virt_type,
+            claims=list_claims(settings.state_path))
     module.exit_json(changed=False, host_state=host_state, servers=servers,
                      virt_type_reason=reason)
 

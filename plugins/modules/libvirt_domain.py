@@ -219,8 +219,9 @@ domain:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.novalite.compute.plugins.module_utils.args_common import LIBVIRT_ARG_SPEC
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (
-    LIBVIRT_ARG_SPEC, DomainStopped, libvirt_errors, open_connection, require_libraries,
+    DomainStopped, libvirt_errors, open_connection, require_libraries,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.domain_state import (
     DomainError, DomainManager, STATES,

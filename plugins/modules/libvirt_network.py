@@ -158,12 +158,13 @@ network:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.novalite.compute.plugins.module_utils.args_common import LIBVIRT_ARG_SPEC
 from ansible_collections.novalite.compute.plugins.module_utils.errors import NovaliteError
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.network import (
     NetworkManager, desired_network,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (
-    LIBVIRT_ARG_SPEC, libvirt_errors, open_connection, require_libraries,
+    libvirt_errors, open_connection, require_libraries,
 )
 
 

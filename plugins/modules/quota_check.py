@@ -118,6 +118,9 @@ overs:
 '''
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.novalite.compute.plugins.module_utils.args_common import (
+    REQUEST_CONTEXT_ARG_SPEC,
+)
 from ansible_collections.novalite.compute.plugins.module_utils.api import quota
 from ansible_collections.novalite.compute.plugins.module_utils.errors import QuotaExceeded
 from ansible_collections.novalite.compute.plugins.module_utils.api.request import instance_names
@@ -139,7 +142,7 @@ def main():
         catalog=dict(type='dict', default={}),
         recheck=dict(type='bool', default=False),
     )
-    spec.update(quota.REQUEST_CONTEXT_ARG_SPEC)
+    spec.update(REQUEST_CONTEXT_ARG_SPEC)
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     params = module.params
     request_spec = dict(params['request_spec'],

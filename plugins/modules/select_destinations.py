@@ -13,10 +13,23 @@ version_added: 1.0.0
 description:
   - Runs Nova's FilterScheduler over host states and a request spec. For each instance the
     hosts go through C(requested_destination), C(ignore_hosts), C(force_hosts) and
-    C(force_nodes), then the enabled filters; the survivors are weighed (each weigher
-    normalised to 0..1, multiplied, summed) and one of the best C(host_subset_size) is
-    picked. The pick consumes the flavor on that host and a server group learns the host, so
-    the next instance of a multi-create request sees both.
+    C(force_nodes), then placement (C(ResourceFilter)) and the enabled filters; the survivors
+    are weighed (each weigher normalised to 0..1, multiplied, summed) and one of the best
+    C(host_subset_size) is picked and put first.
+  - Placement, as in Nova, always runs and runs once per request - one instance's resources
+    against the usage before the request, and never a host whose compute service is
+    disabled, forced hosts included. Each instance then claims, walking its weighed list
+    from the picked host, the first host whose usage (the earlier instances of the request
+    included) still fits. A host whose claim fails stays in the list, in the weighers'
+    normalisation and among the alternates. The claimed host consumes the flavor and a
+    server group learns it, so the next instance sees both.
+  - With several C(force_hosts) (or C(force_nodes)) only the first is asked for, as Nova
+    asks placement for one host; an availability zone that no host aggregate carries adds no
+    restriction (Nova's placement pre-filter).
+  - A server group whose policy needs a filter or weigher that is not configured
+    (C(ServerGroupAffinityFilter), C(ServerGroupAntiAffinityFilter),
+    C(ServerGroupSoftAffinityWeigher), C(ServerGroupSoftAntiAffinityWeigher)) is refused
+    with Nova's C(ServerGroup policy is not supported) message.
   - Either every instance gets a host or the module fails with Nova's
     C(No valid host was found.) and a reason naming the filter that removed the last
     candidates.
@@ -60,7 +73,8 @@ options:
       - C(enabled_filters) defaults to C(ResourceFilter) (the resource fit that placement does
         in Nova), C(AvailabilityZoneFilter), C(ComputeFilter), C(ComputeCapabilitiesFilter),
         C(ImagePropertiesFilter), C(ServerGroupAntiAffinityFilter),
-        C(ServerGroupAffinityFilter).
+        C(ServerGroupAffinityFilter). C(ResourceFilter) runs first whether it is listed or
+        not, as placement is not optional in Nova.
       - C(random_seed) (not a nova.conf option) makes the random pick among
         C(host_subset_size) hosts repeatable.
       - C(trace_top) (not a nova.conf option, default 20) is how many weighed hosts each
@@ -111,7 +125,9 @@ trace:
       C(normalized), C(multiplier) and C(weighted) values. Weighers whose multiplier is 0
       on every host add nothing and are left out.
     - C(selected) and C(alternates) name the outcome; C(filters_skipped) says why the filters
-      did not run (forced hosts).
+      did not run (forced hosts); C(claims_failed), present only when some claim failed,
+      maps each host whose claim failed before the selected one (or every host, when none
+      could claim) to the reason.
     - Its size grows with the hosts the filters remove, not with the hosts that pass.
   returned: always, also when no valid host was found
   type: list
@@ -120,7 +136,7 @@ trace:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
-    NoValidHost, ValidationError)
+    NoValidHost, UnsupportedPolicyException, ValidationError)
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.manager import select_destinations
 
 
@@ -139,7 +155,7 @@ def main():
                                                 module.params['scheduler'])
     except NoValidHost as exc:
         module.fail_json(msg=exc.msg, trace=getattr(exc, 'trace', []))
-    except ValidationError as exc:
+    except (UnsupportedPolicyException, ValidationError) as exc:
         module.fail_json(msg=exc.msg, trace=[])
     module.exit_json(changed=False, selections=selections, trace=trace)
 

@@ -8,29 +8,49 @@ __metaclass__ = type
 
 DOCUMENTATION = r'''
 module: server_action
-short_description: Start, stop or reboot a server on its hypervisor (Nova's server actions)
+short_description: Start, stop, reboot, pause, suspend or lock a server on its hypervisor (Nova's server actions)
 version_added: 1.0.0
 description:
-  - Runs Nova's C(os-start), C(os-stop) or C(reboot) server action on the hypervisor the
-    server lives on, under the instance's host-local lock.
+  - Runs Nova's C(os-start), C(os-stop), C(reboot), C(pause), C(unpause), C(suspend),
+    C(resume), C(lock) or C(unlock) server action on the hypervisor the server lives on,
+    under the instance's host-local lock.
   - While it works the record's C(task_state) is C(powering-on), C(powering-off),
-    C(rebooting) or C(rebooting_hard); then C(vm_state) becomes C(active) or C(stopped),
+    C(rebooting), C(rebooting_hard), C(pausing), C(unpausing), C(suspending) or
+    C(resuming); then C(vm_state) becomes C(active), C(stopped), C(paused) or C(suspended),
     C(task_state) null and C(power_state) what libvirt reports. The instance action
-    (C(start), C(stop), C(reboot)) with its event (C(compute_start_instance),
-    C(compute_stop_instance), C(compute_reboot_instance)), timestamps and result (C(Success)
-    or C(Error)) is added to the record's C(actions).
+    (C(start), C(stop), C(reboot), C(pause), ...) with its event (C(compute_start_instance),
+    C(compute_pause_instance), ...; C(api_lock) and C(api_unlock) for the API-only lock and
+    unlock), timestamps and result (C(Success) or C(Error)) is added to the record's
+    C(actions). A failed action also leaves Nova's instance C(fault) in the record.
+  - V(suspend) is the libvirt driver's - a managed save (the guest's memory goes to disk, the
+    domain stops); V(resume) starts the domain from it. V(pause) stops the vCPUs only.
+  - V(lock) marks the server C(locked), C(locked_by) C(owner) (a caller of the server's
+    project) or C(admin), with O(locked_reason); a locked server refuses every other action
+    from a caller who is not an admin (C(Instance <uuid> is locked)). V(unlock) of a lock the
+    other side took needs C(os_compute_api:os-lock-server:unlock:unlock_override) (admins).
   - Nova's state checks apply, with Nova's message (C(Cannot 'start' instance <uuid> while it
     is in vm_state error)) - V(start) needs a stopped server, V(stop) an active or errored one,
-    a V(SOFT) reboot an active one and a V(HARD) reboot an active, stopped or errored one; no
-    other task may be under way.
-  - Unlike Nova's API, which answers a conflict, V(start) on an active running server and
-    V(stop) on a stopped one change nothing and record no action, so a playbook can state what
-    it wants.
+    a V(SOFT) reboot an active one and a V(HARD) reboot an active, stopped, errored, paused
+    or suspended one, V(pause) and V(suspend) an active one, V(unpause) a paused one,
+    V(resume) a suspended one; no other task may be under way. V(lock) and V(unlock) take
+    any state.
+  - Unlike Nova's API, which answers a conflict, an action whose end state holds already
+    (V(start), V(unpause) or V(resume) on an active running server, V(stop) on a stopped
+    one, V(pause) on a paused one, V(suspend) on a suspended one, V(unlock) on an unlocked
+    one) changes nothing and records no action, so a playbook can state what it wants; as in
+    Nova, V(lock) by the owner of a locked server changes nothing.
   - Before the check the record follows libvirt - an active server whose guest powered itself
     off counts as stopped, a stopped one whose domain runs as active (Nova's power-state sync);
     a task state left by a run that died is cleared and its action closed as C(Error).
+  - Before anything, Nova's policy (C(os_compute_api:servers:start), C(:stop), C(:reboot),
+    C(os_compute_api:os-pause-server:pause), C(:unpause),
+    C(os_compute_api:os-suspend-server:suspend), C(:resume),
+    C(os_compute_api:os-lock-server:lock), C(:unlock)) is checked with O(context) against
+    the server's record - by default a member or admin of the server's project may act, a
+    reader may not.
 extends_documentation_fragment:
   - novalite.compute.libvirt
+  - novalite.compute.server_policy
 options:
   server:
     description: The server's UUID.
@@ -39,10 +59,12 @@ options:
   action:
     description:
       - V(start) powers the server on, V(stop) powers it off (a clean ACPI shutdown first),
-        V(reboot) reboots it as O(reboot_type) says.
+        V(reboot) reboots it as O(reboot_type) says, V(pause) and V(unpause) stop and
+        restart its vCPUs, V(suspend) saves its memory and stops it, V(resume) restores it,
+        V(lock) and V(unlock) lock and unlock it.
     type: str
     required: true
-    choices: [start, stop, reboot]
+    choices: [start, stop, reboot, pause, unpause, suspend, resume, lock, unlock]
   reboot_type:
     description:
       - V(SOFT) presses the ACPI power button and starts the domain again once the guest has
@@ -66,9 +88,13 @@ options:
     type: int
     default: 120
   start_timeout:
-    description: Seconds a started domain has to reach the running state.
+    description: Seconds a started, paused or unpaused domain has to reach its state.
     type: int
     default: 60
+  locked_reason:
+    description:
+      - For V(lock), why the server is locked (at most 255 characters; Nova's C(locked_reason)).
+    type: str
   request_id:
     description:
       - The request ID recorded with the instance action; default a new C(req-<uuid>).
@@ -104,6 +130,7 @@ EXAMPLES = r'''
     server: 0b1c7e8e-94b0-4d5d-8d65-2b0c2b9f8c11
     action: stop
     shutdown_timeout: 120
+    context: {project_id: demo, user_id: demo-user, roles: [member]}
   delegate_to: hv1
 
 - name: Hard reboot
@@ -111,6 +138,16 @@ EXAMPLES = r'''
     server: 0b1c7e8e-94b0-4d5d-8d65-2b0c2b9f8c11
     action: reboot
     reboot_type: HARD
+    context: "{{ novalite_context }}"
+    policy: "{{ novalite_policy | default({}) }}"
+  delegate_to: hv1
+
+- name: Lock a server against its project's other members
+  novalite.compute.server_action:
+    server: 0b1c7e8e-94b0-4d5d-8d65-2b0c2b9f8c11
+    action: lock
+    locked_reason: kernel upgrade in progress
+    context: {project_id: demo, user_id: demo-admin, roles: [admin]}
   delegate_to: hv1
 '''
 
@@ -128,7 +165,10 @@ server:
     task_state: null
     power_state: 4
 transition:
-  description: C(vm_state), C(task_state) and C(power_state) before and after (or as they would be after, in check mode).
+  description:
+    - C(vm_state), C(task_state) and C(power_state) before and after (or as they would be after,
+      in check mode); for V(lock) and V(unlock) also C(locked), C(locked_by) and
+      C(locked_reason).
   returned: success
   type: dict
   contains:
@@ -160,14 +200,23 @@ instance_action:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import (
-    COMPUTE_HOST_PATHS_ARG_SPEC,
+from ansible_collections.novalite.compute.plugins.module_utils.api.policy import (
+    Enforcer, authorize_server_action,
+)
+from ansible_collections.novalite.compute.plugins.module_utils.args_common import (
+    COMPUTE_HOST_PATHS_ARG_SPEC, LIBVIRT_ARG_SPEC, SERVER_POLICY_ARG_SPEC,
+)
+from ansible_collections.novalite.compute.plugins.module_utils.compute.server_record import (
+    record_by_uuid,
+)
+from ansible_collections.novalite.compute.plugins.module_utils.errors import (
+    PolicyError, PolicyNotAuthorized,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (
-    LIBVIRT_ARG_SPEC, libvirt_errors, open_connection, require_libraries,
+    libvirt_errors, open_connection, require_libraries,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.lifecycle import (
-    ACTIONS, DEFAULTS, REBOOT_TYPES, LifecycleError, server_action,
+    ACTIONS, DEFAULTS, REBOOT_TYPES, LifecycleError, canonical_uuid, server_action,
 )
 
 
@@ -180,9 +229,11 @@ def argument_spec():
         reboot_timeout=dict(type='int', default=DEFAULTS['reboot_timeout']),
         start_timeout=dict(type='int', default=DEFAULTS['start_timeout']),
         request_id=dict(type='str'),
+        locked_reason=dict(type='str'),
         state_path=COMPUTE_HOST_PATHS_ARG_SPEC['state_path'],
     )
     spec.update(LIBVIRT_ARG_SPEC)
+    spec.update(SERVER_POLICY_ARG_SPEC)
     return spec
 
 
@@ -193,9 +244,15 @@ def main():
     try:
         with libvirt_errors(module, '%s of instance %s' % (p['action'].capitalize(), p['server']),
                             also=(OSError,)):
-            result = server_action(open_connection(p['uri']), p, check_mode=module.check_mode)
+            conn = open_connection(p['uri'])
+            # the owner is the record's, on this host: nothing the caller says decides it
+            record = record_by_uuid(conn, canonical_uuid(p['server']))
+            who = authorize_server_action(Enforcer(p['policy']), p['action'], record, p['context'])
+            result = server_action(conn, dict(p, **who), check_mode=module.check_mode)
     except LifecycleError as exc:
         module.fail_json(msg=str(exc), server=exc.server)
+    except (PolicyNotAuthorized, PolicyError) as exc:
+        module.fail_json(msg=exc.msg, rule=exc.rule)
     for warning in result.pop('warnings'):
         module.warn(warning)
     if module._diff:

@@ -18,7 +18,10 @@ description:
     the allocation ratios and reserved amounts; writes a claim.
   - C(network) - under the same lock, one port per requested network, a C(fa:16:3e) MAC and
     a fixed IP from the allocation pools unused on this host, and a static DHCP host entry on
-    the libvirt network when the network has C(dhcp).
+    the libvirt network when the network has C(dhcp). The segment of a C(vxlan), C(flat) or
+    C(vlan) network is plugged when missing (bridge, VXLAN or VLAN device, peers), and with
+    O(security_groups) the host's nftables ruleset is rewritten with the new ports before the
+    guest exists.
   - C(image) - fetches the image (and kernel and ramdisk) once into O(state_path)C(/_base),
     verifies its checksum, and makes a qcow2 overlay sized to the flavor's root disk, plus the
     ephemeral and swap disks.
@@ -40,6 +43,7 @@ extends_documentation_fragment:
   - novalite.compute.compute_host
   - novalite.compute.compute_host.paths
   - novalite.compute.libvirt
+  - novalite.compute.network_host
 options:
   server:
     description:
@@ -181,6 +185,12 @@ timings:
   returned: always
   type: dict
   sample: {claim: 0.05, network: 0.3, image: 0.4, config_drive: 0.05, define: 0.05, start: 0.6}
+network_timings:
+  description: The parts of the C(network) step, in seconds - C(plug) (the segments of the
+    server's networks) and C(firewall) (this host's security group ruleset).
+  returned: when the server was built
+  type: dict
+  sample: {plug: 0.02, firewall: 0.03}
 plan:
   description: In check mode, the steps the build would run and what each would do.
   returned: check mode
@@ -239,17 +249,17 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.novalite.compute.plugins.module_utils.args_common import (
+    COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC, LIBVIRT_ARG_SPEC, NETWORK_HOST_ARG_SPEC,
+)
 from ansible_collections.novalite.compute.plugins.module_utils.compute.build import (
     BuildError, Builder, ImagesNeeded, connect,
-)
-from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import (
-    COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.config_drive import (
     HAS_PYCDLIB, PYCDLIB_IMPORT_ERROR,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (
-    LIBVIRT_ARG_SPEC, libvirt_errors, require_libraries,
+    libvirt_errors, require_libraries,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.network import (
     HAS_NETADDR, NETADDR_IMPORT_ERROR,
@@ -277,6 +287,7 @@ def argument_spec():
     spec.update(COMPUTE_HOST_ARG_SPEC)
     spec.update(COMPUTE_HOST_PATHS_ARG_SPEC)
     spec.update(LIBVIRT_ARG_SPEC)
+    spec.update(NETWORK_HOST_ARG_SPEC)
     return spec
 
 

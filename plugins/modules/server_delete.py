@@ -16,9 +16,16 @@ description:
     directory (disks, config drive, console log) and an in-flight build claim.
   - Also cleans up what a build that was killed half-way left behind.
   - Nothing to remove is not an error; the result then reports no change.
+  - Before anything, Nova's policy C(os_compute_api:servers:delete) is checked with
+    O(context) against the server's record - by default a member or admin of the server's
+    project may delete it. What a killed build left without a record has no owner to check
+    against; only a caller the rule allows without a project (an admin, by default) may
+    remove it.
+  - A locked server is deleted by an admin only (Nova's C(Instance <uuid> is locked)).
 extends_documentation_fragment:
   - novalite.compute.compute_host.paths
   - novalite.compute.libvirt
+  - novalite.compute.server_policy
 options:
   server:
     description: The server's uuid.
@@ -26,8 +33,8 @@ options:
     required: true
   shutdown_timeout:
     description:
-      - Seconds to wait for the guest to power off after an ACPI shutdown before destroying
-        it. V(0) destroys it at once.
+      - Seconds the guest has to power off after the ACPI power button (pressed again every
+        10 seconds) before the domain is destroyed. V(0) destroys it at once.
     type: int
     default: 0
 attributes:
@@ -53,6 +60,7 @@ EXAMPLES = r'''
   novalite.compute.server_delete:
     server: 0b1c7e8e-94b0-4d5d-8d65-2b0c2b9f8c11
     shutdown_timeout: 30
+    context: {project_id: demo, user_id: demo-user, roles: [member]}
   delegate_to: hv1
 '''
 
@@ -70,12 +78,21 @@ server:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.novalite.compute.plugins.module_utils.compute.build import delete
-from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import (
-    COMPUTE_HOST_PATHS_ARG_SPEC,
+from ansible_collections.novalite.compute.plugins.module_utils.api.policy import (
+    Enforcer, authorize_server, caller_facts,
+)
+from ansible_collections.novalite.compute.plugins.module_utils.args_common import (
+    COMPUTE_HOST_PATHS_ARG_SPEC, LIBVIRT_ARG_SPEC, SERVER_POLICY_ARG_SPEC,
+)
+from ansible_collections.novalite.compute.plugins.module_utils.compute.lifecycle import (
+    LifecycleError, check_instance_lock,
+)
+from ansible_collections.novalite.compute.plugins.module_utils.compute.teardown import delete, leftovers
+from ansible_collections.novalite.compute.plugins.module_utils.errors import (
+    PolicyError, PolicyNotAuthorized,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (
-    LIBVIRT_ARG_SPEC, libvirt_errors, open_connection, require_libraries,
+    libvirt_errors, open_connection, require_libraries,
 )
 
 
@@ -86,6 +103,7 @@ def argument_spec():
     )
     spec.update(COMPUTE_HOST_PATHS_ARG_SPEC)
     spec.update(LIBVIRT_ARG_SPEC)
+    spec.update(SERVER_POLICY_ARG_SPEC)
     return spec
 
 
@@ -95,6 +113,18 @@ def main():
     p = module.params
     with libvirt_errors(module, 'Delete of instance %s failed' % p['server'], also=(OSError,)):
         conn = open_connection(p['uri'])
+        found = leftovers(conn, p['server'], p['instances_path'], p['state_path'])
+        if found['domain'] is not None or found['instance_dir'] or found['claim']:
+            enforcer = Enforcer(p['policy'])
+            try:
+                authorize_server(enforcer, 'delete', found['record'], p['context'])
+                # Nova's delete is check_instance_lock'ed too
+                check_instance_lock(found['record'] or {},
+                                    caller_facts(enforcer, found['record'], p['context'])['is_admin'])
+            except (PolicyNotAuthorized, PolicyError) as exc:
+                module.fail_json(msg=exc.msg, rule=exc.rule)
+            except LifecycleError as exc:
+                module.fail_json(msg=str(exc))
         result = delete(conn, p['server'], p['instances_path'], p['state_path'],
                         shutdown_timeout=p['shutdown_timeout'], check_mode=module.check_mode)
     module.exit_json(**result)

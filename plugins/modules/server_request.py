@@ -12,8 +12,8 @@ short_description: Check a Nova create-server request and build its request spec
 version_added: 1.0.0
 description:
   - Does what nova-api does with C(POST /servers) before anything is scheduled. It checks the
-    C(server) object with Nova's rules (JSON schema, then the checks of the servers API and
-    the compute API), runs the create policies, looks the flavor, image, networks, keypair,
+    C(server) object with Nova's rules (Nova's JSON schema of microversion 2.74, checked with
+    the jsonschema library, then the checks of the servers API and the compute API), runs the create policies, looks the flavor, image, networks, keypair,
     security groups and server group up in the catalog, and checks the per-request quotas
     (metadata items, injected files).
   - It returns Nova's request spec, a reservation id and the build data of each instance
@@ -42,9 +42,18 @@ description:
   - Every instance gets a config drive (there is no metadata service; Nova's
     C(force_config_drive)).
   - Nothing is created; the module only computes, in check mode too.
-  - C(adminPass), C(user_data) and the contents of C(personality) files are never returned
-    (the instances carry C(injected_file_paths) only), and they are masked in the module's
-    invocation. Give them to M(novalite.compute.server_build) directly.
+  - C(adminPass), C(user_data) and C(personality) never reach the module - its action checks
+    them on the controller with Nova's schema (C(adminPass) a string, C(user_data) base64 of
+    at most 65535 characters, each C(personality) item a C(path) and base64 C(contents)) and
+    hands the module only the injected files' paths and content lengths (O(injected_files)).
+    So nothing of them can be in the result or its invocation, and Ansible has no value of
+    theirs to mask in it (a password equal to the project id cannot hide the project id).
+    The instances carry C(injected_file_paths) only; give the secrets to
+    M(novalite.compute.server_build) directly. An error names the field, never its value.
+  - At most O(max_count_limit) instances, and no more than the quota headroom allows
+    (Nova's C(_check_num_instances_quota) - C(max_count) is cut down to what fits, and the
+    request fails when not even C(min_count) fits), are made, decided before any of them
+    exists.
 extends_documentation_fragment:
   - novalite.compute.attributes.computation
   - novalite.compute.request_context
@@ -66,25 +75,41 @@ options:
   admin_pass:
     description:
       - The body's C(adminPass), kept out of every log. Overrides C(server.adminPass).
-    type: str
+      - Must be a string; a number, list or object is refused, not converted.
+    type: raw
   user_data:
     description:
       - The body's C(user_data) (base64), kept out of every log. Overrides C(server.user_data).
-    type: str
+    type: raw
   personality:
     description:
       - The body's C(personality) (injected files), their contents kept out of every log.
         Overrides C(server.personality).
-      - Only C(contents) is secret; the paths are returned in C(injected_file_paths).
+      - Each item is C(path), where the file goes in the guest, and C(contents), the file's
+        contents as base64. Only C(contents) is secret; the paths are returned in
+        C(injected_file_paths).
+    type: raw
+  injected_files:
+    description:
+      - The checked personality as its paths and content lengths (C(path), C(contents_length),
+        the length of the base64 text); the action sets it from O(personality).
     type: list
     elements: dict
     suboptions:
       path:
         description: Where the file goes in the guest.
-        type: raw
-      contents:
-        description: The file's contents, base64.
-        type: raw
+        type: str
+        required: true
+      contents_length:
+        description: The length of the file's base64 contents.
+        type: int
+        required: true
+  max_count_limit:
+    description:
+      - The most instances one request may ask for (C(max_count)), whatever the quotas say;
+        the operator's bound (inventory C(novalite_max_count_limit)).
+    type: int
+    default: 1000
   scheduler_hints:
     description:
       - Nova's scheduler hints (C(group) as a server group uuid or name, C(same_host),
@@ -150,6 +175,7 @@ options:
     default: nova
 requirements:
   - netaddr
+  - jsonschema
 author:
   - novalite.compute contributors (@novalite)
 '''
@@ -223,63 +249,34 @@ rule:
   type: str
 '''
 
-import copy
-
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.novalite.compute.plugins.module_utils.args_common import (
+    REQUEST_CONTEXT_ARG_SPEC,
+)
 from ansible_collections.novalite.compute.plugins.module_utils.api import request
+from ansible_collections.novalite.compute.plugins.module_utils.api import schema
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     PolicyError, PolicyNotAuthorized, ValidationError)
 from ansible_collections.novalite.compute.plugins.module_utils.compute.network import (
     HAS_NETADDR, NETADDR_IMPORT_ERROR)
 from ansible_collections.novalite.compute.plugins.module_utils.api.policy import Enforcer
-from ansible_collections.novalite.compute.plugins.module_utils.api.quota import REQUEST_CONTEXT_ARG_SPEC
 
-SECRET_KEYS = ('adminPass', 'user_data')
-MASK = 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'
 CATALOG_KINDS = ('flavors', 'images', 'networks', 'keypairs', 'security_groups',
                  'server_groups', 'ports')
-
-
-def redacted(server):
-    """The server object without its secrets, for the invocation the module reports."""
-    if not isinstance(server, dict):
-        return server
-    shown = copy.copy(server)
-    for key in SECRET_KEYS:
-        if key in shown:
-            shown[key] = MASK
-    if isinstance(shown.get('personality'), list):
-        shown['personality'] = [dict(item, contents=MASK) if isinstance(item, dict) else MASK
-                                for item in shown['personality']]
-    return shown
-
-
-SECRET_OPTIONS = (('admin_pass', 'adminPass'), ('user_data', 'user_data'), ('personality', 'personality'))
-
-
-def with_secrets(server, params):
-    """The body with the secrets given in their own no_log options put back in. Ansible
-    fills a personality item's missing suboption with None: the body had no such key."""
-    if not isinstance(server, dict):
-        return server
-    merged = dict(server)
-    for option, key in SECRET_OPTIONS:
-        if params[option] is not None:
-            merged[key] = params[option]
-    if params['personality'] is not None:
-        merged['personality'] = [dict((k, v) for k, v in item.items() if v is not None)
-                                 for item in params['personality']]
-    return merged
+SECRET_OPTIONS = ('admin_pass', 'user_data', 'personality')
 
 
 def argument_spec():
     spec = dict(
         server=dict(type='dict', required=True),
-        admin_pass=dict(type='str', no_log=True),
-        user_data=dict(type='str', no_log=True),
-        # only the contents are secret: a no_log list would make every path a masked value
-        personality=dict(type='list', elements='dict', options=dict(
-            path=dict(type='raw'), contents=dict(type='raw', no_log=True))),
+        # the action takes these three and never passes them on (see main)
+        admin_pass=dict(type='raw', no_log=True),
+        user_data=dict(type='raw', no_log=True),
+        personality=dict(type='raw', no_log=True),
+        injected_files=dict(type='list', elements='dict', options=dict(
+            path=dict(type='str', required=True),
+            contents_length=dict(type='int', required=True))),
+        max_count_limit=dict(type='int', default=request.DEFAULT_MAX_COUNT_LIMIT),
         scheduler_hints=dict(type='dict'),
         # no_log=False: keypairs hold public keys only, nothing secret.
         catalog=dict(type='dict', default={}, options=dict(
@@ -293,16 +290,16 @@ def argument_spec():
 
 
 def build(params):
-    """What the module returns for its validated `params` (the body with its secrets put back
-    in); raises ValidationError, PolicyNotAuthorized or PolicyError. The action plugin of the
-    same name calls it in the controller's process."""
-    server = with_secrets(params['server'], params)
+    """What the module returns for its validated `params` (the body without its secrets: the
+    action checked them); raises ValidationError, PolicyNotAuthorized or PolicyError. The
+    action plugin of the same name calls it in the controller's process."""
     return request.build_request(
-        server, params['context'], params['catalog'],
+        params['server'], params['context'], params['catalog'],
         scheduler_hints=params['scheduler_hints'], enforcer=Enforcer(params['policy']),
         quotas=params['quotas'], availability_zones=params['availability_zones'],
         default_availability_zone=params['default_availability_zone'],
-        servers=params['servers'])
+        servers=params['servers'], injected_files=params['injected_files'] or [],
+        max_count_limit=params['max_count_limit'])
 
 
 def failure(exc):
@@ -317,13 +314,23 @@ FAILURES = (ValidationError, PolicyNotAuthorized, PolicyError)
 
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
-    given = dict(module.params)
-    # The invocation the module reports shows the body without its secrets.
-    module.params['server'] = redacted(with_secrets(given['server'], given))
+    params = module.params
+    given = [name for name in SECRET_OPTIONS if params[name] is not None]
+    given += [key for key in request.SECRET_FIELDS if key in (params['server'] or {})]
+    if given:
+        # Only reachable without the action (which strips them): a secret in a module's
+        # options would be masked wherever its text shows up in the result.
+        shown = dict(params, server=request.split_secrets(params['server'])[0])
+        module.fail_json(msg='%s: the server_request action checks the secrets on the '
+                         'controller; the module does not take them' % given[0],
+                         invocation={'module_args': shown})
     if not HAS_NETADDR:
         module.fail_json(msg=missing_required_lib('netaddr'), exception=NETADDR_IMPORT_ERROR)
+    if not schema.HAS_JSONSCHEMA:
+        module.fail_json(msg=missing_required_lib('jsonschema'),
+                         exception=schema.JSONSCHEMA_IMPORT_ERROR)
     try:
-        result = build(given)
+        result = build(params)
     except FAILURES as exc:
         module.fail_json(**failure(exc))
     module.exit_json(changed=False, **result)

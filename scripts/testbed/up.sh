@@ -6,8 +6,9 @@
 # up.sh [N] -- bring up N (default 3) hypervisor hosts on this machine, each with its own
 # network, mount and UTS namespaces, its own virtlogd, libvirtd and sshd, reachable over SSH
 # with a key made for this testbed. Writes the Ansible inventory inventories/testbed (group
-# `hypervisors`, host i in zone az<i> with its own capacity settings, the catalog of
-# inventories/local). On any failure, and when interrupted, it tears down what it made.
+# `hypervisors`, host i in zone az<i> with its own capacity settings and its VXLAN address, the
+# catalog of inventories/local plus the vxlan network `tenant` and the security group
+# `closed`). On any failure, and when interrupted, it tears down what it made.
 # Needs root (or CAP_SYS_ADMIN and CAP_NET_ADMIN).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -209,6 +210,7 @@ mkdir -p "$inv/group_vars/all"
         k=$(( (i - 1) % 3 ))
         echo "        $(tb_name "$i"):"
         echo "          ansible_host: $(tb_ip "$i")"
+        echo "          novalite_local_ip: $(tb_ip "$i")"
         echo "          novalite_reserved_host_memory_mb: ${reserved[$k]}"
         echo "          novalite_ram_allocation_ratio: ${ram_ratio[$k]}"
         echo "          novalite_cpu_allocation_ratio: ${cpu_ratio[$k]}"
@@ -236,6 +238,27 @@ mkdir -p "$inv/group_vars/all"
 # controller paths, which the hosts see too). Copies, not links: the collection build follows
 # links and fails on one that points at a file it leaves out.
 cp "$TESTBED_REPO"/inventories/local/group_vars/all/*.yml "$inv/group_vars/all/"
+# Hosts that are more than one: the catalog gets a network spanning them (VXLAN between the
+# hosts' novalite_local_ip) and a security group that lets nothing in.
+catalog=$inv/group_vars/all/catalog.yml
+for list in novalite_networks novalite_security_groups; do
+    grep -q "^$list:\$" "$catalog" || fail "$catalog: no $list list to add to"
+done
+sed -i -e '/^novalite_networks:$/r /dev/stdin' "$catalog" <<'CATALOG'
+  - id: 0e7d1a2b-3c4d-4e5f-8a9b-7c6d5e4f3a2b
+    name: tenant
+    network_type: vxlan
+    segmentation_id: 1081
+    cidr: 10.82.0.0/24
+    dns_nameservers: []
+    allocation_pools:
+      - {start: 10.82.0.10, end: 10.82.0.250}
+    dhcp: false
+    shared: true
+CATALOG
+sed -i -e '/^novalite_security_groups:$/r /dev/stdin' "$catalog" <<'CATALOG'
+  - {id: 6a1f0c3e-5b7d-4e2a-9c8b-0d1e2f3a4b5c, name: closed, description: No ingress, rules: []}
+CATALOG
 
 # Host states cached by an earlier testbed of the same names describe hosts that are gone.
 for i in $(seq 1 "$N"); do tb_forget_facts "$(tb_name "$i")"; done

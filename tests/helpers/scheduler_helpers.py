@@ -2,13 +2,32 @@
 # Copyright: novalite.compute contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Host states for the tests of the scheduler, and random clusters and requests (the same
-generator feeds bench/bench_scheduler.py)."""
+generator feeds bench/bench_scheduler.py); host states loaded once for many requests."""
 
 import datetime
 import random
 
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.driver import Scheduler
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.host_state import HostStates
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.options import resolve
+
 NOW = datetime.datetime(2026, 11, 21, 6, 20, 0, tzinfo=datetime.timezone.utc)
 ZONES = ('az1', 'az2', 'az3')
+
+
+def load_host_states(hosts, options=None):
+    """HostStates, with what the filters and weighers of `options` read computed now
+    rather than on the first request."""
+    scheduler = Scheduler(resolve(options))
+    host_states = HostStates(hosts)
+    for rule in scheduler.filters + scheduler.weighers:
+        rule.prepare(host_states)
+    return host_states
+
+
+def host_passes(host_filter, host_state, spec):
+    """Nova's interface of a filter, on top of `rejection`."""
+    return host_filter.rejection(host_state, spec) is None
 
 
 def host(name, ram_used=0, **fields):

@@ -32,9 +32,9 @@ class PlaybookRun(object):
         return 'PlaybookRun(rc=%d, log=%s)\n%s' % (self.rc, self.log, '\n'.join(failed))
 
 
-def run_playbook(name, extra_vars=None, check=False, inventory=None):
+def run_playbook(name, extra_vars=None, check=False, inventory=None, extra_args=()):
     """Run an installed playbook of the collection (FQCN) on the local inventory, or on
-    `inventory` (a path, e.g. the multi-host testbed's)."""
+    `inventory` (a path, e.g. the multi-host testbed's); `extra_args` go on its command line."""
     cmd = [os.path.join(BIN, 'ansible-playbook'), 'novalite.compute.' + name]
     if inventory:
         cmd += ['-i', inventory]
@@ -42,6 +42,7 @@ def run_playbook(name, extra_vars=None, check=False, inventory=None):
         cmd += ['-e', json.dumps(extra_vars)]
     if check:
         cmd.append('--check')
+    cmd += list(extra_args)
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, 'ansible.cfg'),
                ANSIBLE_NOCOLOR='1', ANSIBLE_FORCE_COLOR='0',
                PATH=BIN + os.pathsep + os.environ.get('PATH', ''))

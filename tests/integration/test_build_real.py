@@ -12,11 +12,14 @@ small tmpfs filesystems (root needed, as for qemu:///system) and unmount them.
 """
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import re
 import shutil
+import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -25,14 +28,21 @@ import uuid
 
 import pytest
 
+from conftest import BIN, REPO
+
 libvirt = pytest.importorskip('libvirt')
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import build
+from ansible_collections.novalite.compute.plugins.module_utils.compute import teardown
 from ansible_collections.novalite.compute.plugins.module_utils.compute import claims
 from ansible_collections.novalite.compute.plugins.module_utils.compute import image_cache
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt import dac
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt import network as ln
+from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
+from ansible_collections.novalite.compute.plugins.module_utils.compute.layout import read_failed_builds
+from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import HostSettings
 from ansible_collections.novalite.compute.plugins.module_utils.compute.resource_tracker import (  # noqa: E402
-    gather_host_state, read_failed_builds,
+    gather_host_state,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (  # noqa: E402
     open_connection,
@@ -166,14 +176,14 @@ def assert_nothing_left(conn, workdir, server_uuid):
 def remove_quietly(conn, workdir, server_uuid, **paths):
     paths = dict({'instances_path': workdir + '/instances', 'state_path': workdir + '/state'},
                  **paths)
-    build.delete(conn, server_uuid, paths['instances_path'], paths['state_path'])
+    teardown.delete(conn, server_uuid, paths['instances_path'], paths['state_path'])
 
 
 # ---- the host before and after a failed build ----------------------------------------------
 
 # Lock files stay by design (unlinking a flock file under a waiter breaks the lock), and the
 # failed builds counter is compared on its own: it counts every failure after the claim.
-NOT_SNAPSHOT = (claims.LOCK_NAME, image_cache.LOCKS_DIR, 'failed_builds')
+NOT_SNAPSHOT = (layout.COMPUTE_LOCK_FILE, layout.LOCKS_DIR, layout.FAILED_BUILDS_FILE)
 
 
 def tree(root, with_dirs=True):
@@ -291,6 +301,13 @@ def test_build_boots_then_delete_leaves_nothing(conn, network, workdir, catalog)
         assert {'mac': port['mac'], 'ip': '10.254.253.10', 'name': 'nltest-build'} in \
             ln.dhcp_hosts(conn, NET)
 
+        # the secrets' files: nobody but root and QEMU's group (issue 11), and the guest
+        # below still reads its config drive
+        gid = dac.qemu_gid(conn, 'qemu')
+        assert gid is not None
+        assert (stat.S_IMODE(os.stat(inst).st_mode), os.stat(inst).st_gid) == (0o750, gid)
+        config = os.stat(os.path.join(inst, 'disk.config'))
+        assert (stat.S_IMODE(config.st_mode), config.st_gid) == (0o640, gid)
         console = os.path.join(inst, 'console.log')
         match = wait_for_console(console, dom, METADATA_RE, BOOT_TIMEOUT)
         assert match.groups() == (server_uuid, 'nltest-build', 'nltest build')
@@ -303,13 +320,13 @@ def test_build_boots_then_delete_leaves_nothing(conn, network, workdir, catalog)
         again = build.Builder(conn, params(workdir, server), runner).build()
         assert again['changed'] is False and again['server'] == record
     finally:
-        deleted = build.delete(conn, server_uuid, workdir + '/instances', workdir + '/state')
+        deleted = teardown.delete(conn, server_uuid, workdir + '/instances', workdir + '/state')
     assert deleted['changed'] is True and deleted['server']['uuid'] == server_uuid
     assert_nothing_left(conn, workdir, server_uuid)
     # The cached image stays for the next server of that image.
     assert len(os.listdir(workdir + '/state/_base')) == 3
-    assert build.delete(conn, server_uuid, workdir + '/instances',
-                        workdir + '/state')['changed'] is False
+    assert teardown.delete(conn, server_uuid, workdir + '/instances',
+                           workdir + '/state')['changed'] is False
 
 
 def test_bad_checksum_leaves_host_as_before(conn, network, workdir, catalog):
@@ -472,12 +489,12 @@ RACE_RATIOS = {'cpu_allocation_ratio': 64.0, 'disk_allocation_ratio': 64.0,
 def memory_mb(conn, workdir):
     """(total, used) MiB of this host as the claim counts them: libvirt's node memory, and
     the flavors of every server on the host (other tests' too) plus this test's claims."""
+    settings = HostSettings(instances_path=workdir + '/instances', state_path=workdir + '/state',
+                            reserved_host_memory_mb=0, reserved_host_disk_mb=0,
+                            reserved_host_cpus=0, **RACE_RATIOS)
     state, _servers = gather_host_state(
-        conn, host='nltest-hv', instances_path=workdir + '/instances',
-        state_path=workdir + '/state', availability_zone=None, aggregates=[],
-        reserved_host_memory_mb=0, reserved_host_disk_mb=0, reserved_host_cpus=0,
-        service_disabled=False, service_disabled_reason=None, virt_type='qemu',
-        claims=claims.list_claims(workdir + '/state'), **RACE_RATIOS)
+        conn, settings, host='nltest-hv', availability_zone=None, aggregates=[],
+        virt_type='qemu', claims=claims.list_claims(workdir + '/state'))
     return state['memory_mb_total'], state['memory_mb_used']
 
 
@@ -545,3 +562,59 @@ def test_two_builds_racing_for_the_last_slot_exactly_one_wins(conn, network, wor
         pytest.fail('the usage of other servers on this host changed during each of 3 races')
     assert host_snapshot(conn, workdir + '/instances', state) == before
     assert read_failed_builds(state) == 0
+
+
+def _waiting_on(path):
+    """True when some process waits for the flock on `path` (/proc/locks '->' lines)."""
+    inode = os.stat(path).st_ino
+    with open('/proc/locks') as handle:
+        return any('->' in line and line.split()[-3].endswith(':%d' % inode)
+                   for line in handle)
+
+
+def test_a_killed_run_leaves_no_secret_on_disk(conn, network, workdir, catalog, tmp_path):
+    """Issue 11, defect 5: a run killed while server_build ran left AnsiballZ_server_build.py
+    with the adminPass in the temporary directory (the local connection did not pipeline).
+    The run is killed while the module waits for the host's compute lock, with pipelining
+    switched off in the configuration; no file anywhere under the run's temporary
+    directories holds the secret."""
+    secret = 'nltest-secret-%s' % uuid.uuid4().hex
+    task = params(workdir, build_data(catalog), admin_pass=secret)
+    playbook = tmp_path / 'build.yml'
+    playbook.write_text(json.dumps([{
+        'hosts': 'localhost', 'connection': 'local', 'gather_facts': False,
+        'vars': {'ansible_python_interpreter': sys.executable},
+        'tasks': [{'name': 'Build', 'novalite.compute.server_build': task}]}]))
+    temp = tmp_path / 'temp'
+    for sub in ('local', 'remote', 'tmp'):
+        (temp / sub).mkdir(parents=True)
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, 'ansible.cfg'),
+               ANSIBLE_PIPELINING='False', ANSIBLE_LOCAL_TEMP=str(temp / 'local'),
+               ANSIBLE_REMOTE_TMP=str(temp / 'remote'), TMPDIR=str(temp / 'tmp'))
+    os.makedirs(workdir + '/state', exist_ok=True)
+    lock_path = workdir + '/state/compute.lock'
+    with open(lock_path, 'a') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        run = subprocess.Popen([os.path.join(BIN, 'ansible-playbook'), '-i', 'localhost,',
+                                str(playbook)], cwd=REPO, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, universal_newlines=True,
+                               start_new_session=True)
+        try:
+            deadline = time.time() + 120
+            while not _waiting_on(lock_path):
+                assert run.poll() is None, run.communicate()[0]
+                assert time.time() < deadline, 'the module never waited for the compute lock'
+                time.sleep(0.2)
+        finally:
+            if run.poll() is None:
+                os.killpg(run.pid, signal.SIGKILL)
+            run.communicate()
+    holding = []
+    for root, _dirs, files in os.walk(str(temp)):
+        for name in files:
+            with open(os.path.join(root, name), 'rb') as handle:
+                if secret.encode() in handle.read():
+                    holding.append(os.path.join(root, name))
+    assert holding == []
+    assert teardown.delete(conn, task['server']['uuid'], workdir + '/instances',
+                        workdir + '/state')['changed'] is False

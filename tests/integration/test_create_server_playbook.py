@@ -185,8 +185,10 @@ def test_check_mode_reports_where_servers_would_go_and_creates_nothing(prepared_
     dirs_before, claims_before = instance_dirs(), claim_files()
     run = run_playbook('create_server', request(name, flavorRef='m1.nano', max_count=2), check=True)
     assert run.rc == 0, run
-    assert run.output.count('OS-EXT-SRV-ATTR:host: local-hv') == 2, run
-    assert run.output.count('status: BUILD') == 2, run
+    # the summary: one line a server, with its status and the host it would go to
+    lines = re.findall(r'^\s+(%s-[12]) [0-9a-f-]{36} BUILD host=local-hv \S+$' % name,
+                       run.output, re.M)
+    assert sorted(lines) == ['%s-1' % name, '%s-2' % name], run
     assert servers_named('%s-1' % name) + servers_named('%s-2' % name) == []
     assert no_new_leftovers(dirs_before)
     assert claim_files() <= claims_before
@@ -205,3 +207,23 @@ def test_no_valid_host_names_the_filter_and_shows_the_trace(prepared_hypervisor)
     assert 'MEMORY_MB: requested 40000 exceeds the host total' in run.output, run
     assert servers_named(name) == []
     assert no_new_leftovers(dirs_before)
+
+
+@pytest.mark.parametrize('how', ['json', 'file'])
+def test_a_survey_answer_is_data_never_a_template(prepared_hypervisor, tmp_path, how):
+    """Issue 11, defect 4: a server name of x-{{ lookup("pipe", ...) }} ran the command on
+    the controller. The answer stays the text it is (check mode: nothing is built)."""
+    marker = tmp_path / 'ran'
+    name = 'x-{{ lookup("pipe", "touch %s; id -un") }}' % marker
+    answers = {'server_name': name, 'flavor': 'm1.nano', 'image': 'novalite-demo',
+               'user_data': '{{ lookup("pipe", "touch %s") }}' % marker}
+    if how == 'file':
+        answers_file = tmp_path / 'answers.json'
+        answers_file.write_text(json.dumps(answers))
+        run = run_playbook('create_server', check=True, extra_args=['-e', '@%s' % answers_file])
+    else:
+        run = run_playbook('create_server', answers, check=True)
+    assert run.rc == 0, run
+    assert not marker.exists()
+    assert "name: 'x-{{ lookup(\"pipe\", \"touch %s; id -un\") }}'" % marker in run.output \
+        or 'x-{{ lookup("pipe", "touch %s; id -un") }}' % marker in run.output, run

@@ -127,11 +127,16 @@ def test_stop_start_reboot_and_delete(prepared_hypervisor, demo_image):
         assert console_count(console, 'NOVALITE-POWEROFF') == 2  # no power button this time
         wait_for_console(console, 'NOVALITE-METADATA uuid=%s' % server_uuid, 4)
 
-        shown = run_playbook('server_list', target)
+        # the events of the instance actions are an admin's (os-instance-actions:events)
+        shown = run_playbook('server_list', dict(target, novalite_context={
+            'project_id': 'admin', 'user_id': 'admin', 'roles': ['admin']}))
         assert shown.rc == 0, shown
         for event in ('compute_stop_instance', 'compute_start_instance',
                       'compute_reboot_instance'):
             assert event in shown.output, shown
+        member_view = run_playbook('server_list', target)
+        assert member_view.rc == 0 and 'compute_stop_instance' not in member_view.output
+        assert 'action: reboot' in member_view.output, member_view
     finally:
         for dom in domains_named(name):
             deleted = run_playbook('delete_server', {'novalite_server_id': dom.UUIDString()})

@@ -24,8 +24,9 @@ import pytest
 libvirt = pytest.importorskip('libvirt')
 
 from conftest import BIN, REPO, PlaybookRun  # noqa: E402
-from ansible_collections.novalite.compute.plugins.module_utils.compute import build
+from ansible_collections.novalite.compute.plugins.module_utils.compute import teardown
 from ansible_collections.novalite.compute.plugins.module_utils.compute import image_cache
+from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (  # noqa: E402
     open_connection,
 )
@@ -190,7 +191,7 @@ def host_files(work):
     """The cache entries and anything left in the staging directory, on the host."""
     state = os.path.join(work, 'state')
     listing = {}
-    for sub in (image_cache.BASE_DIR, image_cache.STAGING_DIR):
+    for sub in (layout.IMAGE_CACHE_DIR, layout.STAGING_DIR):
         path = os.path.join(state, sub)
         listing[sub] = sorted(os.listdir(path)) if os.path.isdir(path) else []
     return listing
@@ -219,7 +220,7 @@ def test_images_go_to_a_remote_host_once(ssh_inventory, work, conn, demo_image):
         assert host_files(work) == {'_base': names, '_staging': []}
     finally:
         for server in (first, second):
-            build.delete(conn, server['uuid'], work + '/instances', work + '/state')
+            teardown.delete(conn, server['uuid'], work + '/instances', work + '/state')
 
 
 def test_staged_images_of_a_refused_claim_are_removed(ssh_inventory, work, conn, demo_image):
@@ -228,7 +229,7 @@ def test_staged_images_of_a_refused_claim_are_removed(ssh_inventory, work, conn,
     try:
         result = run_build(ssh_inventory, work, server)
     finally:
-        build.delete(conn, server['uuid'], work + '/instances', work + '/state')
+        teardown.delete(conn, server['uuid'], work + '/instances', work + '/state')
     assert result['failed'] is True
     assert (result['failed_step'], result['reschedule']) == ('claim', True)
     assert result['images_transferred'] == ['image', 'kernel', 'ramdisk']

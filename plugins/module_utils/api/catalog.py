@@ -9,13 +9,15 @@ Every lookup raises ValidationError naming the request field that referenced the
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from urllib.parse import urlsplit
+
 from ansible_collections.novalite.compute.plugins.module_utils.errors import ValidationError
 
 
 def id_from_href(ref):
-    """Nova's common.get_id_from_href: a reference may be a URL ending in the id."""
-    ref = str(ref)
-    return ref.rstrip('/').rsplit('/', 1)[-1] if '/' in ref else ref
+    """Nova's common.get_id_from_href: the last segment of the URL's path, so a query string
+    or fragment is no part of the id ('http://nova/flavors/1?q=4' -> '1')."""
+    return urlsplit('%s' % ref).path.split('/')[-1]
 
 
 def _find(items, ref, kind, field, id_key='id', visible=None):
@@ -70,8 +72,8 @@ def flavor_spec(item):
 
 
 def image(catalog, ref, field='server.imageRef'):
-    """Image by id or name (Glance ids are uuids, names are not unique: ambiguity is an error)."""
-    ref = id_from_href(ref)
+    """Image by id or name (Glance ids are uuids, names are not unique: ambiguity is an error).
+    Not by URL: from 2.37 Nova's schema wants imageRef as a uuid."""
     found = _find(catalog.get('images'), ref, 'image', field)
     if found is None:
         raise ValidationError(field, 'Image %s could not be found.' % ref)
@@ -139,14 +141,16 @@ def security_group(catalog, ref, field):
     return found
 
 
-def server_group(catalog, ref, field, project_id):
-    """Server group by uuid (any project, as Nova's get_by_hint) or by name in the project."""
+def server_group(catalog, ref, field, project_id, is_admin=False):
+    """Server group by uuid or by name, among the project's groups; an admin finds any
+    project's group by uuid (Nova's InstanceGroup.get_by_uuid filters by project unless
+    context.is_admin)."""
     groups = catalog.get('server_groups') or []
-    for item in groups:
+    mine = [g for g in groups if g.get('project_id') in (None, project_id)]
+    for item in groups if is_admin else mine:
         if item.get('uuid') == ref:
             return item
-    found = _find([g for g in groups if g.get('project_id') in (None, project_id)],
-                  ref, 'server group', field, id_key='uuid')
+    found = _find(mine, ref, 'server group', field, id_key='uuid')
     if found is None:
         raise ValidationError(field, 'Instance group %s could not be found.' % ref)
     return found

@@ -48,6 +48,28 @@ DEFAULT_RULES = {
     'os_compute_api:servers:start': 'rule:project_member_or_admin',
     'os_compute_api:servers:stop': 'rule:project_member_or_admin',
     'os_compute_api:servers:reboot': 'rule:project_member_or_admin',
+    # nova/policies/{pause_server,suspend_server,lock_server,console_output,server_metadata}.py
+    'os_compute_api:os-pause-server:pause': 'rule:project_member_or_admin',
+    'os_compute_api:os-pause-server:unpause': 'rule:project_member_or_admin',
+    'os_compute_api:os-suspend-server:suspend': 'rule:project_member_or_admin',
+    'os_compute_api:os-suspend-server:resume': 'rule:project_member_or_admin',
+    'os_compute_api:os-lock-server:lock': 'rule:project_member_or_admin',
+    'os_compute_api:os-lock-server:unlock': 'rule:project_member_or_admin',
+    'os_compute_api:os-lock-server:unlock:unlock_override': 'rule:context_is_admin',
+    'os_compute_api:os-console-output': 'rule:project_member_or_admin',
+    'os_compute_api:server-metadata:index': 'rule:project_reader_or_admin',
+    'os_compute_api:server-metadata:show': 'rule:project_reader_or_admin',
+    'os_compute_api:server-metadata:create': 'rule:project_member_or_admin',
+    'os_compute_api:server-metadata:update': 'rule:project_member_or_admin',
+    'os_compute_api:server-metadata:update_all': 'rule:project_member_or_admin',
+    'os_compute_api:server-metadata:delete': 'rule:project_member_or_admin',
+    'os_compute_api:servers:index:get_all_tenants': 'rule:context_is_admin',
+    'os_compute_api:servers:detail:get_all_tenants': 'rule:context_is_admin',
+    # nova/policies/instance_actions.py: a reader lists a server's actions; only an admin
+    # sees their events
+    'os_compute_api:os-instance-actions:list': 'rule:project_reader_or_admin',
+    'os_compute_api:os-instance-actions:show': 'rule:project_reader_or_admin',
+    'os_compute_api:os-instance-actions:events': 'rule:context_is_admin',
 }
 
 # role -> roles it implies (keystone-manage bootstrap's chain admin -> member -> reader)
@@ -311,3 +333,105 @@ class Enforcer(object):
         """Raise PolicyNotAuthorized unless allowed."""
         if not self.check(rule, target, context):
             raise PolicyNotAuthorized(rule)
+
+
+# --- existing servers --------------------------------------------------------------------------
+
+def server_target(record):
+    """Nova's target for a policy on an existing server: the server's own project and user
+    (servers.py passes instance.project_id and instance.user_id). A server without a record
+    has no owner: only a rule that needs no project, such as context_is_admin, passes."""
+    record = record or {}
+    return dict((key, record[key]) for key in ('project_id', 'user_id') if record.get(key))
+
+
+UNLOCK_OVERRIDE_RULE = 'os_compute_api:os-lock-server:unlock:unlock_override'
+
+
+def is_owner(record, context):
+    """Nova's `is_owner` in lock and unlock: the caller's project is the server's."""
+    return bool(context.get('project_id')) and (record or {}).get('project_id') == context['project_id']
+
+
+def is_expected_locked_by(record, context):
+    """Nova's compute API `is_expected_locked_by`: False when the server is locked by the
+    other side (an admin's lock seen by the owner, the owner's lock seen by an admin of
+    another project)."""
+    expected = 'owner' if is_owner(record, context) else 'admin'
+    locked_by = (record or {}).get('locked_by')
+    return not (locked_by and locked_by != expected)
+
+
+def caller_facts(enforcer, record, context):
+    """What a server action needs to know of its caller: `is_admin` (Nova's
+    context.is_admin, for check_instance_lock) and `is_owner` (for the lock's locked_by)."""
+    return dict(is_admin=enforcer.credentials(context)['is_admin'],
+                is_owner=is_owner(record, context))
+
+
+def authorize_server_action(enforcer, action, record, context):
+    """Nova's policy for a server action on `record` (PolicyNotAuthorized when refused): the
+    action's rule, and for an unlock of a lock the other side took also
+    UNLOCK_OVERRIDE_RULE (Nova's lock_server.py). Returns caller_facts."""
+    if record is not None:
+        authorize_server(enforcer, action, record, context)
+        if action == 'unlock' and not is_expected_locked_by(record, context):
+            enforcer.enforce(UNLOCK_OVERRIDE_RULE, server_target(record), context)
+    return caller_facts(enforcer, record, context)
+
+
+def caller_target(context):
+    """The target of a policy that is about the caller, not a server (servers.py index and
+    its all_tenants check): the caller's own project and user."""
+    return {'project_id': context.get('project_id'), 'user_id': context.get('user_id')}
+
+
+# Server actions whose policy lives outside os_compute_api:servers:<action>.
+SERVER_ACTION_RULES = {
+    'pause': 'os_compute_api:os-pause-server:pause',
+    'unpause': 'os_compute_api:os-pause-server:unpause',
+    'suspend': 'os_compute_api:os-suspend-server:suspend',
+    'resume': 'os_compute_api:os-suspend-server:resume',
+    'lock': 'os_compute_api:os-lock-server:lock',
+    'unlock': 'os_compute_api:os-lock-server:unlock',
+    'console_output': 'os_compute_api:os-console-output',
+}
+
+
+def server_action_rule(action):
+    """The policy rule Nova checks for `action` on a server."""
+    return SERVER_ACTION_RULES.get(action, 'os_compute_api:servers:%s' % action)
+
+
+def authorize_server(enforcer, action, record, context):
+    """Nova's context.can(<the action's rule>) on the server `record` (server_action_rule,
+    or a full rule name containing ':'); raises PolicyNotAuthorized (Nova's 403 message)
+    before anything is done."""
+    rule = action if ':' in action else server_action_rule(action)
+    enforcer.enforce(rule, server_target(record), context)
+
+
+def visible_servers(enforcer, records, context, all_tenants=False, detailed=True):
+    """Nova's GET /servers[/detail]: the caller's project only, all projects with
+    all_tenants when index:get_all_tenants (detail:get_all_tenants) allows it (else 403);
+    each server also passes servers:index (servers:detail)."""
+    listing = 'detail' if detailed else 'index'
+    enforcer.enforce('os_compute_api:servers:%s' % listing, caller_target(context), context)
+    if all_tenants:
+        enforcer.enforce('os_compute_api:servers:%s:get_all_tenants' % listing,
+                         caller_target(context), context)
+        return list(records)
+    return [rec for rec in records if rec.get('project_id') == context.get('project_id')]
+
+
+def shown_actions(enforcer, record, context):
+    """The record's instance actions as the caller may see them: none unless
+    os-instance-actions:list allows it on the server, events only when
+    os-instance-actions:events does (Nova shows events to admins)."""
+    target = server_target(record)
+    if not enforcer.check('os_compute_api:os-instance-actions:list', target, context):
+        return None
+    actions = record.get('actions') or []
+    if enforcer.check('os_compute_api:os-instance-actions:events', target, context):
+        return actions
+    return [dict((k, v) for k, v in action.items() if k != 'events') for action in actions]

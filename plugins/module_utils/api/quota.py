@@ -102,13 +102,14 @@ def check_metadata_items(limits, count):
 
 
 def check_injected_files(limits, files):
-    """`files`: (path, contents) pairs as sent. Nova measures both as the strings it was
-    given: the path in characters, the contents as base64 text. Path length is reported
-    before content length, as Nova does."""
+    """`files`: (path, contents length) pairs. Nova measures both as the strings it was
+    given: the path in characters, the contents as base64 text (the caller passes only that
+    text's length: the contents are secret). Path length is reported before content length,
+    as Nova does."""
     if _over(limits['injected_files'], len(files)):
         raise QuotaExceeded('Personality file limit exceeded', ['injected_files'])
-    max_path = max([len(p) for p, _c in files] or [0])
-    max_content = max([len(c) for _p, c in files] or [0])
+    max_path = max([len(p) for p, _n in files] or [0])
+    max_content = max([n for _p, n in files] or [0])
     if _over(limits['injected_file_path_bytes'], max_path):
         raise QuotaExceeded('Personality file path exceeds maximum %d'
                             % limits['injected_file_path_bytes'], ['injected_file_path_bytes'])
@@ -227,15 +228,3 @@ def check_request(request_spec, servers, quotas, catalog=None, recheck_after_bui
     usage.update(catalog_usage(catalog, project_id, user_id))
     return {'num_instances': num, 'limits': limits, 'usage': usage,
             'instance_uuids': uuids[:num]}
-
-
-# The options server_request and quota_check share (doc fragment request_context).
-REQUEST_CONTEXT_ARG_SPEC = dict(
-    context=dict(type='dict', required=True, options=dict(
-        project_id=dict(type='str', required=True),
-        user_id=dict(type='str', required=True),
-        roles=dict(type='list', elements='str', default=[]),
-    )),
-    quotas=dict(type='dict', default={}),
-    servers=dict(type='list', elements='dict', default=[]),
-)

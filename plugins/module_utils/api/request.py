@@ -2,25 +2,23 @@
 # Copyright: novalite.compute contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """nova-api's part of creating a server: check the `server` object of a `POST /servers` body
-(Nova's JSON schema, then the checks of servers.py `create()` and compute/api.py), run the
-create policies, look up the catalog, and build the request spec and per-instance build data.
+(Nova's JSON schema, schema.py, then the checks of servers.py `create()` and compute/api.py),
+run the create policies, look up the catalog, and build the request spec and per-instance
+build data.
 
-Shape: one small validator per field family in FIELD_VALIDATORS (type, format, catalog
-lookup), then CROSS_CHECKS that need several fields, then the output builders. Every error
-is a ValidationError naming the field path (`server.networks[1].fixed_ip`) and the rule.
-Nothing here touches a host: the result is plain data for quota_check, select_destinations
-and server_build.
+Shape: the schema first (types, formats, patterns of every field), then one small validator
+per field family in FIELD_VALIDATORS (normalising, catalog lookup), then CROSS_CHECKS that need
+several fields, then the output builders. Every error is a ValidationError naming the field
+path (`server.networks[1].fixed_ip`) and the rule. Nothing here touches a host: the result is
+plain data for quota_check, select_destinations and server_build.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import base64
-import binascii
 import random
 import re
 import string
-import unicodedata
 import uuid
 
 try:
@@ -29,161 +27,40 @@ except ImportError:
     pass  # modules check network.HAS_NETADDR and fail with missing_required_lib
 
 from ansible_collections.novalite.compute.plugins.module_utils.api import catalog
+from ansible_collections.novalite.compute.plugins.module_utils.api import schema
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     QuotaExceeded, ValidationError)
 from ansible_collections.novalite.compute.plugins.module_utils.api.policy import Enforcer
 from ansible_collections.novalite.compute.plugins.module_utils.api import quota
 
-MAX_USERDATA_SIZE = 65535          # schema maxLength of the base64 text
-MAX_TAG_COUNT = 50                 # nova.objects.instance.MAX_TAG_COUNT
-MAX_INT = 0x7FFFFFFF               # nova.db.MAX_INT, the schema maximum of volume_size
 MAX_LOCAL_BLOCK_DEVICES = 3        # nova.conf max_local_block_devices default
 # nova.objects.fields.DiskBus.ALL
 DISK_BUSES = frozenset(('fdc', 'ide', 'sata', 'scsi', 'usb', 'virtio', 'xen', 'lxc', 'uml'))
 MULTI_INSTANCE_NAME_TEMPLATE = '%(name)s-%(count)d'
+# The most instances one request may ask for when the operator sets no max_count_limit: the
+# request is checked against it (and against the quota headroom) before any instance exists.
+DEFAULT_MAX_COUNT_LIMIT = 1000
+# The body's secrets: checked by check_secrets, never copied into a result.
+SECRET_FIELDS = schema.SECRET_FIELDS
 GIB = 1024 ** 3
-BOOLEAN_STRINGS = {
-    'True': True, 'TRUE': True, 'true': True, '1': True, 'ON': True, 'On': True, 'on': True,
-    'YES': True, 'Yes': True, 'yes': True,
-    'False': False, 'FALSE': False, 'false': False, '0': False, 'OFF': False, 'Off': False,
-    'off': False, 'NO': False, 'No': False, 'no': False,
-}
-METADATA_KEY_RE = re.compile(r'^[a-zA-Z0-9-_:. ]{1,255}$')
-POSITIVE_INT_RE = re.compile(r'^[0-9]*$')
-BOOT_INDEX_RE = re.compile(r'^-?[0-9]+$')
-# Nova's pattern, character range `_-r` included (it is how the API has always behaved).
-DEVICE_NAME_RE = re.compile(r'^[a-zA-Z0-9._-r/]*$')
-BDM_UUID_RE = re.compile(r'^[a-zA-Z0-9._-]*$')
-FQDN_RE = re.compile(r'^[a-zA-Z0-9-._]*$')
-HINT_CIDR_RE = re.compile(r'^/[0-9a-f.:]+$')
-BDM_KEYS = frozenset((
-    'source_type', 'destination_type', 'uuid', 'image_id', 'volume_id', 'snapshot_id',
-    'boot_index', 'volume_size', 'device_name', 'delete_on_termination', 'guest_format',
-    'device_type', 'disk_bus', 'tag', 'volume_type', 'no_device', 'virtual_name',
-    'connection_info'))
-# legacy block_device_mapping properties the v2 schema still carries: (key, max length)
-BDM_LEGACY_STRINGS = (('virtual_name', 255), ('connection_info', 16777215))
-NETWORK_KEYS = frozenset(('uuid', 'port', 'fixed_ip', 'tag'))
+TRUE_STRINGS = frozenset(('True', 'TRUE', 'true', '1', 'ON', 'On', 'on', 'YES', 'Yes', 'yes'))
+HOSTNAME_SEPARATORS_RE = re.compile(r'[ _.]')
+HOSTNAME_DROPPED_RE = re.compile(r'[^\w.-]+')
+# what Nova's RequestSpec keeps of a hint: a list of strings (oslo's String field takes str,
+# int and float and turns them into strings; anything else fails there)
+HINT_SCALARS = (str, int, float)
 
 
-# --- small checks shared by the validators ------------------------------------------------------
+# --- small helpers shared by the validators -----------------------------------------------------
 
-def _printable(text):
-    """Nova's valid_name_regex characters: no control/format characters, no line or
-    paragraph separators (spaces are fine). Nova builds the regex from the Basic
-    Multilingual Plane only (U+0000-U+FFFE), so characters above it are refused too."""
-    for char in text:
-        cat = unicodedata.category(char)
-        if cat[0] == 'C' or (cat[0] == 'Z' and cat != 'Zs') or ord(char) >= 0xFFFF:
-            return False
-    return True
+def to_bool(value):
+    """A value the schema's `boolean` accepted (a JSON boolean or one of Nova's strings)."""
+    return value if isinstance(value, bool) else value in TRUE_STRINGS
 
 
-def check_string(value, field, min_len=0, max_len=255):
-    if not isinstance(value, str):
-        raise ValidationError(field, 'must be a string')
-    if not min_len <= len(value) <= max_len:
-        raise ValidationError(field, 'must be %d-%d characters long' % (min_len, max_len))
-    return value
-
-
-def check_name(value, field):
-    """parameter_types.name: 1-255 printable characters, no leading/trailing whitespace."""
-    check_string(value, field, 1, 255)
-    if not _printable(value):
-        raise ValidationError(field, 'must contain only printable characters')
-    if unicodedata.category(value[0]) == 'Zs' or unicodedata.category(value[-1]) == 'Zs':
-        raise ValidationError(field, 'must not have leading or trailing whitespace')
-    return value
-
-
-def check_boolean(value, field):
-    """parameter_types.boolean: a JSON boolean or one of Nova's boolean strings."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value in BOOLEAN_STRINGS:
-        return BOOLEAN_STRINGS[value]
-    raise ValidationError(field, 'must be a boolean (true/false, yes/no, on/off, 1/0)')
-
-
-def check_positive_int(value, field, minimum=1, maximum=None):
-    """parameter_types.positive_integer: an integer or a string of digits, >= minimum (Nova
-    applies minimum and maximum to strings of digits too)."""
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise ValidationError(field, 'must be an integer')
-    if isinstance(value, str) and (not value or not POSITIVE_INT_RE.match(value)):
-        raise ValidationError(field, 'must be an integer')
-    if int(value) < minimum:
-        raise ValidationError(field, 'must be >= %d' % minimum)
-    if maximum is not None and int(value) > maximum:
-        raise ValidationError(field, 'must be <= %d' % maximum)
-    return int(value)
-
-
-def check_uuid(value, field):
-    """A uuid in any of the forms oslo's uuidutils.is_uuid_like accepts (braces, urn:uuid:,
-    no hyphens, upper case), returned in the canonical form."""
-    try:
-        parsed = uuid.UUID(value)
-        plain = value.replace('urn:', '').replace('uuid:', '').strip('{}').replace('-', '')
-    except (AttributeError, TypeError, ValueError):
-        parsed = plain = None
-    # uuid.UUID lets int() parse the hex, which takes '_' between digits: is_uuid_like does not
-    if parsed is None or parsed.hex != plain.lower():
-        raise ValidationError(field, 'must be a uuid')
-    return str(parsed)
-
-
-def check_base64(value, field):
-    """Nova's base64 format: standard alphabet, padding required; whitespace is ignored."""
-    if not isinstance(value, str):
-        raise ValidationError(field, 'must be a string')
-    try:
-        return base64.b64decode(''.join(value.split()), validate=True)
-    except (binascii.Error, ValueError):
-        raise ValidationError(field, 'must be valid base64')
-
-
-def check_ip(value, field, version=None):
-    """An IP address (netaddr, strict inet_pton parsing) of the given version if any."""
-    if not isinstance(value, str):
-        raise ValidationError(field, 'must be a string')
-    try:
-        address = netaddr.IPAddress(value, flags=netaddr.INET_PTON)
-    except (netaddr.AddrFormatError, ValueError, TypeError):
-        address = None
-    if address is None or (version and address.version != version):
-        raise ValidationError(field, 'must be an %s address' % (
-            'IPv%d' % version if version else 'IPv4 or IPv6'))
-    return address
-
-
-def check_tag(value, field):
-    """parameter_types.tag: 1-60 characters, no '/' or ','."""
-    check_string(value, field, 1, 60)
-    if '/' in value or ',' in value:
-        raise ValidationError(field, "must not contain '/' or ','")
-    return value
-
-
-def check_object(value, field):
-    if not isinstance(value, dict):
-        raise ValidationError(field, 'must be an object')
-    return value
-
-
-def check_list(value, field):
-    if not isinstance(value, list):
-        raise ValidationError(field, 'must be a list')
-    return value
-
-
-def check_keys(value, allowed, field):
-    """additionalProperties: false."""
-    extra = sorted(str(k) for k in value if k not in allowed)
-    if extra:
-        raise ValidationError('%s.%s' % (field, extra[0]),
-                              'is not an allowed property (additional properties are not allowed)')
+def canonical_uuid(value):
+    """A uuid the schema's `uuid` format accepted, in canonical form."""
+    return str(uuid.UUID(value))
 
 
 def sanitize_hostname(hostname, default_name=None):
@@ -192,8 +69,8 @@ def sanitize_hostname(hostname, default_name=None):
     63 characters; `default_name` when nothing is left."""
     hostname = hostname.encode('latin-1', 'ignore').decode('latin-1')
     hostname = hostname[:63]
-    hostname = re.sub(r'[ _.]', '-', hostname)
-    hostname = re.sub(r'[^\w.-]+', '', hostname)
+    hostname = HOSTNAME_SEPARATORS_RE.sub('-', hostname)
+    hostname = HOSTNAME_DROPPED_RE.sub('', hostname)
     hostname = hostname.lower().strip('.-')
     if hostname == '' and default_name is not None:
         return default_name[:63]
@@ -202,7 +79,9 @@ def sanitize_hostname(hostname, default_name=None):
 
 def parse_availability_zone(value, field='server.availability_zone'):
     """Nova's parse_availability_zone: 'az', 'az:host', 'az:host:node', 'az::node'.
-    Returns (zone or None, forced host or None, forced node or None)."""
+    Returns (zone or None, forced host, forced node); host and node are None when the value
+    has no place for them and '' when their place is empty ('az:'), which Nova tells apart:
+    an empty host forces nothing, yet skips the zone check as any given host does."""
     host = node = None
     if value and ':' in value:
         count = value.count(':')
@@ -214,7 +93,7 @@ def parse_availability_zone(value, field='server.availability_zone'):
             value, host, node = value.split(':')
         else:
             raise ValidationError(field, 'Unable to parse availability_zone')
-    return value or None, host or None, node or None
+    return value or None, host, node
 
 
 def reservation_id():
@@ -275,23 +154,21 @@ def _quota_error(field, exc):
     return ValidationError(field, exc.msg)
 
 
-# --- field validators (one per field family) -------------------------------------------------
+# --- field validators (one per field family; the schema has checked each value's shape) -------
 
 def _v_name(req, value, field):
-    req.v['name'] = check_name(value, field)
+    # servers.py create(): common.normalize_name, which strips (the schema lets a final
+    # newline through)
+    req.v['name'] = value.strip()
 
 
 def _v_flavor_ref(req, value, field):
-    if isinstance(value, bool) or not isinstance(value, (str, int)) or value == '':
-        raise ValidationError(field, 'must be a non-empty string or an integer')
     is_admin = req.allowed('context_is_admin')
     req.v['flavor'] = catalog.flavor(req.catalog, value, field, req.project_id, is_admin)
 
 
 def _v_image_ref(req, value, field):
     # An empty imageRef means "boot from block_device_mapping_v2"; _x_block_devices checks it.
-    if not isinstance(value, str):
-        raise ValidationError(field, 'must be a string')
     req.v['image_ref'] = value
     if value:
         req.v['image'] = catalog.image(req.catalog, value, field)
@@ -299,63 +176,20 @@ def _v_image_ref(req, value, field):
 
 def _v_counts(key):
     def validate(req, value, field):
-        req.v[key] = check_positive_int(value, field)
+        # servers.py: int(); the schema let through integers, 1.0 included, and digit strings
+        req.v[key] = int(value)
     return validate
-
-
-def _bdm_schema(item, field):
-    """The JSON schema of one block_device_mapping_v2 entry: types, enums and patterns of
-    every key present (Nova checks them even on a no_device entry)."""
-    check_object(item, field)
-    check_keys(item, BDM_KEYS, field)
-    enums = (('source_type', ('volume', 'image', 'snapshot', 'blank')),
-             ('destination_type', ('local', 'volume')))
-    for key, allowed in enums:
-        if key in item and item[key] not in allowed:
-            raise ValidationError('%s.%s' % (field, key), 'must be one of %s' % ', '.join(allowed))
-    if 'uuid' in item:
-        check_string(item['uuid'], field + '.uuid', 1, 255)
-        if not BDM_UUID_RE.match(item['uuid']):
-            raise ValidationError(field + '.uuid', 'must match ^[a-zA-Z0-9._-]*$')
-    for key in ('image_id', 'volume_id', 'snapshot_id'):
-        if key in item:
-            check_uuid(item[key], '%s.%s' % (field, key))
-    boot_index = item.get('boot_index')
-    if boot_index is not None and (
-            isinstance(boot_index, bool) or not isinstance(boot_index, (int, str)) or (
-                isinstance(boot_index, str) and not BOOT_INDEX_RE.match(boot_index))):
-        raise ValidationError(field + '.boot_index', 'must be an integer or null')
-    if 'volume_size' in item:
-        check_positive_int(item['volume_size'], field + '.volume_size', maximum=MAX_INT)
-    if 'device_name' in item:
-        check_string(item['device_name'], field + '.device_name', 1, 255)
-        if not DEVICE_NAME_RE.match(item['device_name']):
-            raise ValidationError(field + '.device_name',
-                                  'must not contain spaces or characters outside [a-zA-Z0-9._-r/]')
-    if 'delete_on_termination' in item:
-        check_boolean(item['delete_on_termination'], field + '.delete_on_termination')
-    _bdm_schema_strings(item, field)
-
-
-def _bdm_schema_strings(item, field):
-    limits = (('guest_format', 255), ('device_type', 255), ('disk_bus', 255)) + BDM_LEGACY_STRINGS
-    for key, longest in limits:
-        if key in item:
-            check_string(item[key], '%s.%s' % (field, key), 0, longest)
-    if item.get('volume_type') is not None:         # parameter_types.volume_type: string or null
-        check_string(item['volume_type'], field + '.volume_type', 0, 255)
-    if 'tag' in item:
-        check_tag(item['tag'], field + '.tag')
 
 
 def _bdm_from_api(req, item, field):
     """BlockDeviceDict.from_api: the device uuid (only `uuid` counts), image -> local only as
-    the root of an image boot, volume_type only for a new volume."""
+    the root of a request with an imageRef, volume_type only for a new volume. Nova does not
+    default destination_type: a mapping without one is neither local nor volume."""
     source = item.get('source_type')
     if source is None:
         raise ValidationError(field + '.source_type', 'is required')
-    dest = item.get('destination_type', 'volume' if source in ('volume', 'snapshot') else 'local')
-    if source in ('volume', 'snapshot') and dest != 'volume':
+    dest = item.get('destination_type')
+    if source in ('volume', 'snapshot') and dest == 'local':
         raise ValidationError(field + '.destination_type',
                               'must be volume when source_type is %s' % source)
     ref = item.get('uuid')
@@ -365,10 +199,15 @@ def _bdm_from_api(req, item, field):
         raise ValidationError(field + '.uuid', 'Missing device UUID.')
     boot_index = item.get('boot_index')
     boot_index = None if boot_index is None else int(boot_index)
-    # the client's own mapping of imageRef: booting image -> local needs both
+    # servers.py: image_uuid_specified=image_ref not in {None, ''}
     if source == 'image' and dest == 'local' and not (
-            'imageRef' in req.server and boot_index == 0):
+            req.server.get('imageRef') and boot_index == 0):
         raise ValidationError(field, 'Mapping image to local is not supported.')
+    if source in ('volume', 'snapshot') and boot_index == 0 and dest != 'volume':
+        # Nova's API lets it through as a server that is not volume-backed, whose compute
+        # host then has neither an image nor an attachable volume to boot from
+        raise ValidationError(field + '.destination_type', 'must be volume for a boot mapping '
+                              'whose source_type is %s' % source)
     if item.get('volume_type') and (dest == 'local' or source == 'volume'):
         raise ValidationError(field + '.volume_type', 'Specifying a volume_type with '
                               'destination_type=local is not supported.' if dest == 'local' else
@@ -377,10 +216,9 @@ def _bdm_from_api(req, item, field):
 
 
 def _bdm_item(req, item, field):
-    """One block_device_mapping_v2 entry: the schema, BlockDeviceDict.from_api, and the
-    per-device checks of compute/api.py _validate_bdm. None for a no_device entry, which
-    only hides an image-defined mapping (catalog images define none)."""
-    _bdm_schema(item, field)
+    """One block_device_mapping_v2 entry: BlockDeviceDict.from_api, and the per-device checks
+    of compute/api.py _validate_bdm. None for a no_device entry, which only hides an
+    image-defined mapping (catalog images define none)."""
     if item.get('no_device'):
         return None
     source, dest, ref, boot_index = _bdm_from_api(req, item, field)
@@ -395,8 +233,8 @@ def _bdm_item(req, item, field):
         raise ValidationError(field + '.disk_bus', 'Block Device Mapping is Invalid: Device bus '
                               '%s not supported' % item['disk_bus'])
     image_item = catalog.image(req.catalog, ref, field + '.uuid') if source == 'image' else None
-    delete = check_boolean(item['delete_on_termination'], field + '.delete_on_termination') \
-        if 'delete_on_termination' in item else dest == 'local'
+    delete = to_bool(item['delete_on_termination']) if 'delete_on_termination' in item \
+        else dest == 'local'
     return {'source_type': source, 'destination_type': dest, 'uuid': ref,
             'boot_index': boot_index, 'volume_size': size,
             'device_name': item.get('device_name'), 'delete_on_termination': delete,
@@ -404,7 +242,6 @@ def _bdm_item(req, item, field):
 
 
 def _v_bdm_v2(req, value, field):
-    check_list(value, field)
     req.v['bdms_given'] = bool(value)
     bdms = [_bdm_item(req, item, '%s[%d]' % (field, i)) for i, item in enumerate(value)]
     req.v['bdms'] = [b for b in bdms if b is not None]
@@ -423,6 +260,9 @@ def _network_entry(net, fixed_ip=None, port_id=None):
         'allocation_pools': list(net.get('allocation_pools') or []),
         'libvirt_network': net.get('libvirt_network'), 'bridge': net.get('bridge'),
         'dhcp': net.get('dhcp', True), 'mtu': net.get('mtu'),
+        # the segment (Neutron's provider attributes), see compute/segments.py
+        'network_type': net.get('network_type'), 'segmentation_id': net.get('segmentation_id'),
+        'physical_network': net.get('physical_network'),
     }
 
 
@@ -430,7 +270,7 @@ def _check_fixed_ip(value, net, field):
     """Inside the network's cidr and not its network address (nor, in IPv4, its broadcast
     address), as Neutron's check_subnet_ip; not the gateway; inside an allocation pool when
     the network has pools."""
-    address = check_ip(value, field)
+    address = netaddr.IPAddress(value)
     cidr = netaddr.IPNetwork(net['cidr'])
     if address.version != cidr.version or address not in cidr:
         raise ValidationError(field, 'must be inside %s' % cidr)
@@ -453,13 +293,9 @@ def _check_external(req, net):
 
 
 def _network_item(req, item, field):
-    check_object(item, field)
-    check_keys(item, NETWORK_KEYS, field)
-    if 'tag' in item:
-        check_tag(item['tag'], field + '.tag')
     port_id, fixed_ip = item.get('port'), item.get('fixed_ip')
     if port_id is not None:
-        check_uuid(port_id, field + '.port')
+        port_id = canonical_uuid(port_id)
         if fixed_ip is not None:
             raise ValidationError(field, "Specified Fixed IP '%s' cannot be used with port '%s': "
                                   "the two cannot be specified together." % (fixed_ip, port_id))
@@ -469,7 +305,6 @@ def _network_item(req, item, field):
         return _network_entry(net, port.get('fixed_ip'), port_id)
     if 'uuid' not in item:
         raise ValidationError(field + '.uuid', 'is required when no port is given')
-    check_string(item['uuid'], field + '.uuid', 1, 255)
     net = catalog.network(req.catalog, item['uuid'], field + '.uuid', req.project_id)
     _check_external(req, net)
     if fixed_ip is not None:
@@ -478,90 +313,66 @@ def _network_item(req, item, field):
 
 
 def _v_networks(req, value, field):
+    """The same port twice is refused (servers.py); the same fixed IP twice is not: Nova
+    leaves it to Neutron."""
     req.v['networks_given'] = value
     if value in ('auto', 'none'):
         req.v['networks'] = value
         return
-    if not isinstance(value, list):
-        raise ValidationError(field, "must be a list or one of 'auto', 'none'")
     entries = [_network_item(req, item, '%s[%d]' % (field, i)) for i, item in enumerate(value)]
-    seen_ports, seen_ips = {}, {}
+    seen_ports = set()
     for i, entry in enumerate(entries):
-        where = '%s[%d]' % (field, i)
         if entry['port_id'] and entry['port_id'] in seen_ports:
-            raise ValidationError(where + '.port', 'Port %s is requested more than once'
-                                  % entry['port_id'])
-        seen_ports[entry['port_id']] = i
-        key = (entry['network_id'], entry['fixed_ip'])
-        if entry['fixed_ip'] and key in seen_ips:
-            raise ValidationError(where + '.fixed_ip', 'Fixed IP %s is requested more than once'
-                                  % entry['fixed_ip'])
-        seen_ips[key] = i
+            raise ValidationError('%s[%d].port' % (field, i), 'Port %s is requested more than '
+                                  'once' % entry['port_id'])
+        seen_ports.add(entry['port_id'])
     req.v['networks'] = entries
 
 
 def _v_security_groups(req, value, field):
     """Names (or ids) deduplicated; an entry without a name is skipped and an empty list
     means `default`, as servers.py and compute/api.py treat them."""
-    check_list(value, field)
     names = []
     for i, item in enumerate(value):
-        where = '%s[%d]' % (field, i)
-        check_object(item, where)
-        check_keys(item, ('name',), where)
         if 'name' not in item:
             continue
-        name = check_name(item['name'], where + '.name')
+        name = item['name']
         # 'default' always exists (Neutron makes it per project); others must be in the catalog
         if name != 'default':
-            name = catalog.security_group(req.catalog, name, where + '.name')['name']
+            name = catalog.security_group(req.catalog, name, '%s[%d].name' % (field, i))['name']
         if name not in names:
             names.append(name)
     req.v['security_groups'] = names or ['default']
 
 
 def _v_key_name(req, value, field):
-    check_name(value, field)
     req.v['key'] = catalog.keypair(req.catalog, value, req.user_id, field)
 
 
-def _v_user_data(req, value, field):
-    if isinstance(value, str) and len(value) > MAX_USERDATA_SIZE:
-        raise ValidationError(field, 'must be at most %d characters of base64 (got %d)'
-                              % (MAX_USERDATA_SIZE, len(value)))
-    try:
-        check_base64(value, field)
-    except ValidationError:
-        raise ValidationError(field, 'User data needs to be valid base 64.')
+def check_secrets(secrets):
+    """Check the body's secret fields {adminPass, user_data, personality} (any may be
+    absent) with Nova's schema. Returns the injected files' paths and content lengths, the
+    only things the rest of the request needs from them; nothing secret comes back."""
+    schema.validate_secrets(secrets)
+    return [{'path': item['path'], 'contents_length': len(item['contents'])}
+            for item in secrets.get('personality') or []]
 
 
-def _v_personality(req, value, field):
-    check_list(value, field)
-    files = []
-    for i, item in enumerate(value):
-        where = '%s[%d]' % (field, i)
-        check_object(item, where)
-        check_keys(item, ('path', 'contents'), where)
-        for key in ('path', 'contents'):
-            if key not in item:
-                raise ValidationError('%s.%s' % (where, key), 'is required')
-        check_string(item['path'], where + '.path', 0, 1 << 31)
-        check_base64(item['contents'], where + '.contents')
-        files.append((item['path'], item['contents']))
-    try:
-        quota.check_injected_files(req.limits, files)
-    except QuotaExceeded as exc:
-        raise _quota_error(field, exc)
-    req.v['injected_file_paths'] = [path for path, _contents in files]
+def split_secrets(server, options=None):
+    """(the server without its secrets, the secrets): the body's own secret fields, each
+    overridden by the same secret given as an option (admin_pass, user_data, personality)."""
+    if not isinstance(server, dict):
+        return server, {}
+    rest = dict((k, v) for k, v in server.items() if k not in SECRET_FIELDS)
+    secrets = dict((k, v) for k, v in server.items() if k in SECRET_FIELDS)
+    for option, key in (('admin_pass', 'adminPass'), ('user_data', 'user_data'),
+                        ('personality', 'personality')):
+        if (options or {}).get(option) is not None:
+            secrets[key] = options[option]
+    return rest, secrets
 
 
 def _v_metadata(req, value, field):
-    check_object(value, field)
-    for key, item in value.items():
-        if not isinstance(key, str) or not METADATA_KEY_RE.match(key):
-            raise ValidationError('%s.%s' % (field, key),
-                                  'keys must be 1-255 characters of [a-zA-Z0-9-_:. ]')
-        check_string(item, '%s.%s' % (field, key), 0, 255)
     try:
         quota.check_metadata_items(req.limits, len(value))
     except QuotaExceeded as exc:
@@ -571,69 +382,46 @@ def _v_metadata(req, value, field):
 
 def _v_access_ip(version):
     def validate(req, value, field):
-        req.v['access_ip_v%d' % version] = str(check_ip(value, field, version))
+        req.v['access_ip_v%d' % version] = str(netaddr.IPAddress(value))
     return validate
 
 
 def _v_config_drive(req, value, field):
-    req.v['config_drive'] = check_boolean(value, field)
-
-
-def _v_admin_pass(req, value, field):
-    if not isinstance(value, str):
-        raise ValidationError(field, 'must be a string')
-
-
-def _v_return_reservation_id(req, value, field):
-    check_boolean(value, field)
+    req.v['config_drive'] = to_bool(value)
 
 
 def _v_availability_zone(req, value, field):
-    check_name(value, field)
     zone, host, node = parse_availability_zone(value, field)
     req.v.update(availability_zone=zone, forced_host=host, forced_node=node)
 
 
 def _v_requested(key):
     def validate(req, value, field):
-        check_string(value, field, 1, 255)
-        if not FQDN_RE.match(value):
-            raise ValidationError(field, 'must be a host name of [a-zA-Z0-9-._]')
         req.v[key] = value
     return validate
 
 
 def _v_disk_config(req, value, field):
-    if value not in ('AUTO', 'MANUAL'):
-        raise ValidationError(field, 'must be one of AUTO, MANUAL')
     req.v['auto_disk_config'] = value == 'AUTO'
 
 
 def _v_description(req, value, field):
-    if value is not None:
-        check_string(value, field, 0, 255)
-        if not _printable(value):
-            raise ValidationError(field, 'must contain only printable characters')
     req.v['description'] = value
 
 
 def _v_tags(req, value, field):
-    check_list(value, field)
-    if len(value) > MAX_TAG_COUNT:
-        raise ValidationError(field, 'must have at most %d tags' % MAX_TAG_COUNT)
     tags = []
-    for i, tag in enumerate(value):
-        check_tag(tag, '%s[%d]' % (field, i))
+    for tag in value:
         if tag not in tags:
             tags.append(tag)
     req.v['tags'] = tags
 
 
 def _v_scheduler_hints(req, value, field):
-    req.v['hints_given'][field] = check_object(value, field)
+    req.v['hints_given'][field] = value
 
 
-# `server` property -> validator. The keys are also the allowed properties.
+# `server` property -> what is done with it once the schema has accepted the body
 FIELD_VALIDATORS = (
     ('name', _v_name),
     ('flavorRef', _v_flavor_ref),
@@ -645,14 +433,10 @@ FIELD_VALIDATORS = (
     ('networks', _v_networks),
     ('security_groups', _v_security_groups),
     ('key_name', _v_key_name),
-    ('user_data', _v_user_data),
-    ('personality', _v_personality),
     ('metadata', _v_metadata),
     ('accessIPv4', _v_access_ip(4)),
     ('accessIPv6', _v_access_ip(6)),
     ('config_drive', _v_config_drive),
-    ('adminPass', _v_admin_pass),
-    ('return_reservation_id', _v_return_reservation_id),
     ('availability_zone', _v_availability_zone),
     ('host', _v_requested('requested_host')),
     ('hypervisor_hostname', _v_requested('requested_node')),
@@ -661,8 +445,6 @@ FIELD_VALIDATORS = (
     ('tags', _v_tags),
     ('scheduler_hints', _v_scheduler_hints),
 )
-ALLOWED_FIELDS = frozenset(key for key, _fn in FIELD_VALIDATORS)
-REQUIRED_FIELDS = ('name', 'flavorRef')
 
 
 # --- checks across fields (after every field is valid on its own) ----------------------------
@@ -889,8 +671,9 @@ def _x_zone(req):
     v = req.v
     if v['forced_host'] or v['forced_node']:
         req.enforcer.enforce('os_compute_api:servers:create:forced_host', req.target, req.context)
-    # Nova skips the zone check when a host is forced (the host decides the zone)
-    if v['availability_zone'] and not v['forced_host'] and v['availability_zone'] not in req.zones:
+    # compute/api.py create(): no zone check once a host is given, even an empty one ('az:')
+    if v['availability_zone'] and v['forced_host'] is None and \
+            v['availability_zone'] not in req.zones:
         raise ValidationError('server.availability_zone',
                               'The requested availability zone is not available')
     if v['requested_host'] or v['requested_node']:
@@ -916,37 +699,41 @@ def _merged_hints(req):
 
 
 def _uuid_list(value, field):
-    values = value if isinstance(value, list) else [value]
-    if not isinstance(value, (list, str)):
-        raise ValidationError(field, 'must be a uuid or a list of uuids')
-    return [check_uuid(item, '%s[%d]' % (field, i) if isinstance(value, list) else field)
-            for i, item in enumerate(values)]
+    """same_host and different_host as a list of canonical uuids. A lone same_host string
+    must be a uuid too (Nova's schema checks only the items of a list)."""
+    if isinstance(value, list):
+        return [canonical_uuid(item) for item in value]
+    if not schema.is_uuid_like(value):
+        raise ValidationError(field, 'must be a uuid')
+    return [canonical_uuid(value)]
 
 
 def _check_hint_values(hints):
+    """What the schema leaves: Nova's RequestSpec keeps every hint as a list of strings, so a
+    value that is not a string or number, or a list of them, fails there (a `query` object
+    too, which the schema lets by)."""
+    for key, value in hints.items():
+        items = value if isinstance(value, list) else [value]
+        if not all(isinstance(item, HINT_SCALARS) for item in items):
+            raise ValidationError('scheduler_hints.%s' % key, 'must be a string or a number, or '
+                                  'a list of them (hints are kept as lists of strings)')
     for key in ('same_host', 'different_host'):
         if key in hints:
             hints[key] = _uuid_list(hints[key], 'scheduler_hints.' + key)
-    if 'query' in hints and not isinstance(hints['query'], (str, dict)):
-        raise ValidationError('scheduler_hints.query', 'must be a string or an object')
-    if 'build_near_host_ip' in hints:
-        check_ip(hints['build_near_host_ip'], 'scheduler_hints.build_near_host_ip')
-    if 'cidr' in hints and not (isinstance(hints['cidr'], str) and HINT_CIDR_RE.match(hints['cidr'])):
-        raise ValidationError('scheduler_hints.cidr', 'must match ^/[0-9a-f.:]+$')
-    if 'target_cell' in hints:
-        check_name(hints['target_cell'], 'scheduler_hints.target_cell')
-    cells = hints.get('different_cell')
-    if cells is not None and not (isinstance(cells, str) or (
-            isinstance(cells, list) and all(isinstance(c, str) for c in cells))):
-        raise ValidationError('scheduler_hints.different_cell',
-                              'must be a string or a list of strings')
 
 
 def _group_servers(servers, group_uuid):
-    members, hosts = [], []
-    for server in quota._live(servers):
-        if quota._group_uuid(server) == group_uuid:
-            members.append(server.get('id'))
+    """The group's live members and their hosts, in one pass (quota._live and
+    quota._group_uuid inlined: this runs over every server of the cloud)."""
+    members, hosts, seen = [], [], set()
+    for server in servers:
+        server_id = server.get('id')
+        if server.get('vm_state') == 'deleted' or server_id in seen:
+            continue
+        seen.add(server_id)
+        group = server.get('instance_group')
+        if (group.get('uuid') if isinstance(group, dict) else group) == group_uuid:
+            members.append(server_id)
             if server.get('host') and server['host'] not in hosts:
                 hosts.append(server['host'])
     return members, hosts
@@ -959,7 +746,7 @@ def _x_hints(req):
         if not isinstance(hints['group'], str):
             raise ValidationError('scheduler_hints.group', 'must be a server group uuid or name')
         group = catalog.server_group(req.catalog, hints['group'], 'scheduler_hints.group',
-                                     req.project_id)
+                                     req.project_id, req.allowed('context_is_admin'))
         members, hosts = _group_servers(req.servers, group['uuid'])
         hints['group'] = group['uuid']
         req.v['instance_group'] = {
@@ -1046,40 +833,70 @@ def _instance(req, instance_uuid, index, num, resv_id, flavor):
 # --- entry point -------------------------------------------------------------------------------
 
 def _check_fields(req):
-    server = check_object(req.server, 'server')
-    check_keys(server, ALLOWED_FIELDS, 'server')
-    for key in REQUIRED_FIELDS:
-        if key not in server:
-            raise ValidationError('server.%s' % key, 'is required')
+    schema.validate_create(req.server, req.v['hints_given'].get('scheduler_hints'))
     for key, validate in FIELD_VALIDATORS:
-        if key in server:
-            validate(req, server[key], 'server.%s' % key)
+        if key in req.server:
+            validate(req, req.server[key], 'server.%s' % key)
+
+
+def _check_injected_files(req, files):
+    """The injected files' count, path and content lengths against the quota (Nova's
+    _check_injected_file_quota), from [{path, contents_length}]."""
+    try:
+        quota.check_injected_files(req.limits, [(f['path'], f['contents_length']) for f in files])
+    except QuotaExceeded as exc:
+        raise _quota_error('server.personality', exc)
+    req.v['injected_file_paths'] = [f['path'] for f in files]
+
+
+def _instances_allowed(req, scoped_limits, flavor, max_count_limit):
+    """How many instances to build, decided before any exists: max_count within the
+    operator's max_count_limit, then cut to the quota headroom as compute/api.py
+    _check_num_instances_quota does (at least min_count must fit). Constant memory: the
+    existing servers are counted, nothing of the request is materialised."""
+    v = req.v
+    if max_count_limit is not None and v['max_count'] > max_count_limit:
+        raise ValidationError('server.max_count', 'must be <= %d, the most instances one '
+                              'request may ask for (max_count_limit)' % max_count_limit)
+    project_limits, user_limits = scoped_limits
+    usage = quota.count_usage(req.servers, req.project_id, req.user_id)
+    try:
+        return quota.check_num_instances(flavor, v['min_count'], v['max_count'],
+                                         {'project': project_limits, 'user': user_limits}, usage)
+    except QuotaExceeded as exc:
+        raise _quota_error('server.max_count', exc)
 
 
 def build_request(server, context, catalog_data, scheduler_hints=None, enforcer=None,
                   quotas=None, availability_zones=None, default_availability_zone='nova',
-                  servers=None):
+                  servers=None, injected_files=None, max_count_limit=DEFAULT_MAX_COUNT_LIMIT):
     """Validate `server` and return {request_spec, reservation_id, instances}.
 
-    Raises ValidationError (field, rule) or PolicyNotAuthorized; nothing secret (adminPass,
-    user_data, personality contents) is copied into the result."""
+    The body's secrets (adminPass, user_data, personality) are checked by check_secrets and
+    never copied into the result; `injected_files` ([{path, contents_length}]) stands for a
+    personality checked before (the server_request action's). At most the instances that
+    max_count_limit and the quota headroom allow are made. Raises ValidationError (field,
+    rule) or PolicyNotAuthorized."""
     for key in ('project_id', 'user_id'):
         if not (context or {}).get(key):
             raise ValidationError('context.%s' % key, 'is required')
-    limits = quota.tighter_limits(*quota.resolve_limits(quotas, context['project_id'],
-                                                        context['user_id']))
+    scoped_limits = quota.resolve_limits(quotas, context['project_id'], context['user_id'])
+    limits = quota.tighter_limits(*scoped_limits)
     zones = set(availability_zones or [default_availability_zone])
-    req = _Request(server, context, catalog_data or {}, enforcer or Enforcer(), limits, zones,
+    body, secrets = split_secrets(server)
+    req = _Request(body, context, catalog_data or {}, enforcer or Enforcer(), limits, zones,
                    servers or [])
     if scheduler_hints is not None:
-        req.v['hints_given']['scheduler_hints'] = check_object(scheduler_hints, 'scheduler_hints')
+        req.v['hints_given']['scheduler_hints'] = scheduler_hints
     # as servers.py create(): the create policy first, before the body is looked into
     req.enforcer.enforce('os_compute_api:servers:create', req.target, req.context)
+    files = check_secrets(secrets)
     _check_fields(req)
+    _check_injected_files(req, files if 'personality' in secrets else injected_files or [])
     for check in CROSS_CHECKS:
         check(req)
     flavor = catalog.flavor_spec(req.v['flavor'])
-    num = req.v['max_count']
+    num = _instances_allowed(req, scoped_limits, flavor, max_count_limit)
     uuids = [str(uuid.uuid4()) for _i in range(num)]
     resv_id = reservation_id()
     return {

@@ -4,17 +4,36 @@
 """The compute stage (nova-compute on a hypervisor: `nova/compute/`).
 
 - `host_settings.py`   the per-hypervisor settings (URI, paths, ratios, reserved amounts,
-                       disabled flag) every compute module takes.
+                       disabled flag) as one `HostSettings`, and which of them each module
+                       takes (the `host_settings` filter).
+- `layout.py`          where the host keeps its files under state_path and instances_path
+                       (lock file, claims, locks, image cache, staging, instance dirs) and
+                       the failed builds counter.
 - `resource_tracker.py` the host state of this hypervisor (Nova's resource tracker).
 - `claims.py`          in-flight claims under the host-local compute lock (`instance_claim`).
 - `network.py`         ports: MAC, fixed IP, DHCP entry (`_allocate_network`).
+- `segments.py`        a network's segment on this host (`local`, `vxlan`, `flat`, `vlan`:
+                       Neutron's linuxbridge agent): bridge, VXLAN device, flood entries.
+- `firewall.py`        security groups and anti-spoofing as one nftables ruleset per host.
+- `host_network.py`    plugging a port's segment and loading the ruleset (`plug_vifs`, the
+                       firewall driver's `prepare_instance_filter`/`apply_instance_filter`).
+- `segments.py`        a network's L2 segment on the host: vxlan, flat, vlan bridges (Neutron's
+                       linuxbridge agent), `local` left to libvirt.
+- `firewall.py`        security groups on the host's ports: Neutron's rule model rendered as
+                       one nftables ruleset (anti-spoofing, stateful rules).
+- `host_network.py`    what a host runs for its networks: plugs segments, refreshes the ruleset
+                       from its records and claims (`plug_vifs`, the firewall driver).
 - `image_cache.py`     the `_base` image cache and the instance disks made from it.
 - `config_drive.py`    the `config-2` ISO (`nova/virt/configdrive.py`, metadata API tree).
 - `build.py`           `_build_and_run_instance`: claim, network, image, config drive, define,
                        start, and the rollback of a failed build.
-- `teardown.py`        removing a server from its hypervisor (delete and rollback alike).
-- `lifecycle.py`       start, stop and reboot (`start_instance`, `stop_instance`,
-                       `reboot_instance`).
+- `teardown.py`        removing a server from its hypervisor (`server_delete` and a failed
+                       build's rollback alike).
+- `lifecycle.py`       start, stop, reboot, pause, unpause, suspend, resume (`start_instance`,
+                       `stop_instance`, ...) and the API's lock and unlock, with Nova's lock
+                       and state checks.
+- `console.py`         the console log (`os-getConsoleOutput`).
+- `metadata.py`        server metadata on an existing server (`update_instance_metadata`).
 - `server_record.py`   the server record Nova keeps in its database, kept here in the
                        domain's metadata; `server_table.py` its compact table form.
 

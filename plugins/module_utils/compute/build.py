@@ -5,7 +5,9 @@
 `_build_and_run_instance` with the libvirt driver's `spawn`).
 
 Steps, each timed and named in errors: `claim` (resources, under the compute lock),
-`network` (ports: MAC, fixed IP, DHCP entry; same lock), `image` (cache, overlay, ephemeral,
+`network` (ports: MAC, fixed IP, DHCP entry, the network's segment plugged when this is the
+host's first port on it, the host's security group ruleset with the new ports; same lock),
+`image` (cache, overlay, ephemeral,
 swap), `config_drive`, `define` (domain XML with the server record), `start` (wait until
 RUNNING, record the server active). A failure after the claim removes everything the build
 made and counts a failed build; `reschedule` tells the caller whether another host may
@@ -27,19 +29,18 @@ except ImportError:
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import claims
 from ansible_collections.novalite.compute.plugins.module_utils.compute import config_drive
+from ansible_collections.novalite.compute.plugins.module_utils.compute import host_network
 from ansible_collections.novalite.compute.plugins.module_utils.compute import image_cache
+from ansible_collections.novalite.compute.plugins.module_utils.compute import journal
+from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
 from ansible_collections.novalite.compute.plugins.module_utils.compute import network
 from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record
 from ansible_collections.novalite.compute.plugins.module_utils.compute import teardown
-from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import (
-    COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC,
-)
+from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import HostSettings
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.domain_xml import (
     DISK_BUSES, guest_xml, managed_fields,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.compute.resource_tracker import (
-    FAILED_BUILDS_FILE, gather_host_state, read_failed_builds,
-)
+from ansible_collections.novalite.compute.plugins.module_utils.compute.resource_tracker import gather_host_state
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.network import (
     add_dhcp_host, dhcp_hosts,
 )
@@ -49,9 +50,10 @@ from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.conn
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.resources import (
     fit_failures, flavor_resources,
 )
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt import dac
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.virt_type import resolve_virt_type
+from ansible_collections.novalite.compute.plugins.module_utils.errors import ValidationError
 
-STEPS = ('claim', 'network', 'image', 'config_drive', 'define', 'start')
 # Failures another host may not have: resources, image download, libvirt. A request error
 # (a fixed IP in use, bad user_data) fails the same everywhere.
 RESCHEDULE_STEPS = ('claim', 'image', 'config_drive', 'define', 'start')
@@ -64,14 +66,10 @@ BUS_PREFIX = {'virtio': 'vd', 'ide': 'hd', 'scsi': 'sd', 'sata': 'sd'}
 CONFIG_DRIVE_DEV = 'hdc'
 GiB, MiB = 1024 ** 3, 1024 ** 2
 
-# The host settings default as the module's options do.
-DEFAULTS = dict(
-    [(name, option.get('default'))
-     for spec in (COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC)
-     for name, option in spec.items()],
-    boot_timeout=60, user_data=None, admin_pass=None, injected_files=[], request_id=None,
-    controller_images=[],
-)
+# The build's own options; the host settings are a HostSettings (its defaults are the module's).
+DEFAULTS = dict(boot_timeout=60, user_data=None, admin_pass=None, injected_files=[],
+                request_id=None, controller_images=[],
+                **host_network.NETWORK_HOST_DEFAULTS)
 # Record fields copied from the build data as they are.
 RECORD_FIELDS = ('uuid', 'name', 'hostname', 'description', 'project_id', 'user_id',
                  'reservation_id', 'key_name', 'availability_zone', 'access_ip_v4',
@@ -152,22 +150,30 @@ def _target_devs(layout):
 
 
 class Builder(object):
-    """One server build. `params`: the server_build options (DEFAULTS for the optional ones);
-    `runner(args) -> (rc, out, err)` runs qemu-img."""
+    """One server build. `params`: the server_build options (DEFAULTS for the optional ones,
+    the host settings among them as HostSettings); `runner(args) -> (rc, out, err)` runs
+    qemu-img."""
 
     def __init__(self, conn, params, runner):
+        """`runner` also runs ip, bridge and nft for the networks."""
         self.conn, self.runner = conn, runner
-        self.p = dict(DEFAULTS)
-        self.p.update((k, v) for k, v in params.items() if v is not None)
+        self.settings = HostSettings.from_params(params)
+        self.p = dict(DEFAULTS, server=params['server'], host=params['host'])
+        self.p.update((k, params[k]) for k in DEFAULTS if params.get(k) is not None)
         self.server = self.p['server']
         self.uuid = self.server.get('uuid')
         self.host = self.p['host']
-        self.state_path = self.p['state_path']
-        self.inst_dir = teardown.instance_dir(self.p['instances_path'], self.uuid or '')
+        self.state_path = self.settings.state_path
+        self.inst_dir = layout.instance_dir(self.settings.instances_path, self.uuid or '')
         self.timings = {}
+        # the parts of the network step: plugging segments, rewriting the ruleset
+        self.network_timings = {}
         self.virt_type = None
+        self.qemu_gid = None
         self.ports = []
         self.dhcp_added = []
+        self.plugged = {}
+        self.journal = None
 
     # ---- checks shared by the real run and check mode -------------------------------------
 
@@ -178,7 +184,7 @@ class Builder(object):
         except (KeyError, TypeError, ValueError) as exc:
             raise BuildError('validate', str(exc), False)
         try:
-            self.virt_type = resolve_virt_type(self.p['virt_type'])[0]
+            self.virt_type = resolve_virt_type(self.settings.virt_type)[0]
         except ValueError as exc:
             raise BuildError('validate', str(exc), False)
 
@@ -201,9 +207,10 @@ class Builder(object):
             for key in ('network_id', 'cidr'):
                 if not net.get(key):
                     raise ValueError('server.networks[%d].%s is required' % (index, key))
-            if not (net.get('libvirt_network') or net.get('bridge')):
-                raise ValueError('server.networks[%d]: libvirt_network or bridge is required'
-                                 % index)
+            try:
+                host_network.segment_of(net, self.p)
+            except ValidationError as exc:
+                raise ValueError('server.networks[%d]: %s' % (index, exc.msg))
         if self.p['user_data'] is not None:
             config_drive.decode_base64(self.p['user_data'], 'user_data')
         for index, item in enumerate(self.p['injected_files'] or []):
@@ -222,16 +229,9 @@ class Builder(object):
 
     def _gather(self, current_claims):
         return gather_host_state(
-            self.conn, host=self.host, nodename=self.p['nodename'],
-            instances_path=self.p['instances_path'], state_path=self.state_path,
+            self.conn, self.settings, host=self.host,
             availability_zone=self.server.get('availability_zone'), aggregates=[],
-            cpu_allocation_ratio=self.p['cpu_allocation_ratio'],
-            ram_allocation_ratio=self.p['ram_allocation_ratio'],
-            disk_allocation_ratio=self.p['disk_allocation_ratio'],
-            reserved_host_memory_mb=self.p['reserved_host_memory_mb'],
-            reserved_host_disk_mb=self.p['reserved_host_disk_mb'],
-            reserved_host_cpus=self.p['reserved_host_cpus'], service_disabled=False,
-            service_disabled_reason=None, virt_type=self.virt_type, claims=current_claims)
+            virt_type=self.virt_type, claims=current_claims)
 
     def _fits_check(self, current_claims):
         host_state, _servers = self._gather(current_claims)
@@ -242,7 +242,7 @@ class Builder(object):
         for the controller's fleet database. Zone, aggregates and the service's disabled flag
         are the controller's to fill: the host does not know them."""
         if self.virt_type is None:
-            self.virt_type = resolve_virt_type(self.p['virt_type'])[0]
+            self.virt_type = resolve_virt_type(self.settings.virt_type)[0]
         return self._gather(claims.list_claims(self.state_path))
 
     def _plan_ports(self):
@@ -276,7 +276,7 @@ class Builder(object):
             metadata=dict(server.get('metadata') or {}), tags=list(server.get('tags') or []),
             config_drive=bool(server.get('config_drive', True)),
             ports=[dict((k, p.get(k)) for k in PORT_FIELDS) for p in ports],
-            host=self.host, node=self.p['nodename'] or self.conn.getHostname(),
+            host=self.host, node=self.settings.nodename or self.conn.getHostname(),
             vm_state='building', task_state='spawning', power_state=0,
             created=now, updated=now,
             actions=[server_record.new_action('create', self.p['request_id'])])
@@ -304,7 +304,8 @@ class Builder(object):
             'ramdisk': os.path.join(self.inst_dir, 'ramdisk') if server.get('ramdisk') else None,
             'cmdline': (props.get('os_command_line') or DEFAULT_CMDLINE) if kernel else None,
             'disks': disks,
-            'interfaces': [network.interface_spec(port, net, model)
+            'interfaces': [network.interface_spec(port, net, model,
+                                                  host_network.bridge_of(net, self.p))
                            for port, net in zip(ports, networks)],
             'console_log': os.path.join(self.inst_dir, 'console.log'),
             'record': record,
@@ -380,6 +381,8 @@ class Builder(object):
                   if not image_cache.is_cached(self.state_path, self.server[key])]
         if needed:
             raise ImagesNeeded(needed)
+        # Before anything is made: a build killed from here on leaves a journal naming it.
+        self.journal = journal.begin(self.state_path, self.server, self.host, self.p['request_id'])
         try:
             self._claim()
         except BuildError as exc:
@@ -388,6 +391,8 @@ class Builder(object):
             # alternate without counting a failed build.
             if exc.step != 'claim':
                 self._count_failure(exc)
+            # The claim and the DHCP entries went with the failed step: nothing is left.
+            journal.remove(self.state_path, self.uuid)
             raise
         try:
             record, dom = self._spawn()
@@ -395,17 +400,19 @@ class Builder(object):
             self._roll_back(exc)
             self._count_failure(exc)
             raise
+        # The domain and its record own the server from here on.
+        journal.remove(self.state_path, self.uuid)
         try:
-            self._reset_failures()
+            layout.reset_failed_builds(self.state_path)
         except OSError:
             pass  # the counter only weighs hosts; the server is built and running
         after = managed_fields(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
         return {'changed': True, 'server': record, 'host': self.host, 'timings': self.timings,
-                'diff': {'before': {}, 'after': after}}
+                'network_timings': self.network_timings, 'diff': {'before': {}, 'after': after}}
 
     def _roll_back(self, exc):
         try:
-            teardown.remove_server(self.conn, self.uuid, self.p['instances_path'],
+            teardown.remove_server(self.conn, self.uuid, self.settings.instances_path,
                                    self.state_path, dhcp_entries=self.dhcp_added)
         except Exception as cleanup:
             # Keep the build's own cause first; the operator must also learn what is left.
@@ -439,17 +446,35 @@ class Builder(object):
         return self._fits_check(current_claims)
 
     def _allocate_network(self, held):
+        self._reached('claim')
         networks = self.server.get('networks') or []
         self.ports = self._plan_ports()
-        # Recorded in the claim first, so a concurrent build and a later delete both see them.
+        # Recorded in the claim first, so a concurrent build and a later delete both see them,
+        # and the firewall of a concurrent build keeps them.
+        groups = list(self.server.get('security_groups') or [])
         held.save_ports([dict(port, dhcp_network=net['libvirt_network']
-                              if network.uses_dhcp_entry(net) else None)
+                              if network.uses_dhcp_entry(net) else None, security_groups=groups)
                          for port, net in zip(self.ports, networks)])
+        # Nova's plug_vifs, then the filters before the guest exists: it never runs unfiltered.
+        start = time.monotonic()
+        self.plugged = host_network.plug(self.runner, networks, self.p)
+        self.network_timings['plug'] = _elapsed(start)
+        start = time.monotonic()
+        host_network.refresh_firewall(self.conn, self.runner, self.state_path, self.p)
+        self.network_timings['firewall'] = _elapsed(start)
         for port, net in zip(self.ports, networks):
             if network.uses_dhcp_entry(net):
+                self.journal.note('network', dhcp=[(net['libvirt_network'], port['mac'])])
                 add_dhcp_host(self.conn, net['libvirt_network'], port['mac'], port['fixed_ip'],
                               self._dhcp_name(net['libvirt_network']))
                 self.dhcp_added.append((net['libvirt_network'], port['mac']))
+        self._reached('network')
+
+    def _reached(self, step):
+        """The journal names the step the build got to (a fault names it); a test may stop
+        the build there."""
+        self.journal.note(step)
+        journal.pause_point(step)
 
     def _dhcp_name(self, libvirt_network):
         """The host name the lease hands out, unless an entry of another server has it: servers
@@ -467,18 +492,28 @@ class Builder(object):
             self._create_config_drive()
         with self._step('define'):
             record = self.new_record(self.ports, start_time)
-            dom = self.conn.defineXML(guest_xml(self.domain_spec(self.ports, record)))
+            spec = self.domain_spec(self.ports, record)
+            self.journal.note('define', domain=spec['name'])
+            dom = self.conn.defineXML(guest_xml(spec))
             # From now on the domain's record counts the usage.
             claims.release(self.state_path, self.uuid)
+            self._reached('define')
         with self._step('start'):
             dom.createWithFlags(0)
+            self._reached('start')
             wait_until_running(dom, self.p['boot_timeout'])
             self._mark_active(dom, record)
         return record, dom
 
     def _create_disks(self):
         server, flavor = self.server, self.server['flavor']
-        os.makedirs(self.inst_dir, mode=0o755, exist_ok=True)
+        self.journal.note('directory', instance_dir=self.inst_dir)
+        os.makedirs(self.inst_dir, mode=dac.INSTANCE_DIR_MODE, exist_ok=True)
+        self.qemu_gid = dac.qemu_gid(self.conn, self.virt_type)
+        # closed before anything secret goes in (makedirs' mode is cut by the umask)
+        dac.restrict(self.inst_dir, dac.INSTANCE_DIR_MODE, self.qemu_gid)
+        self._reached('directory')
+        self.journal.note('image')
         image = server['image']
         base = image_cache.fetch_image(self.state_path, image, self.runner)
         for key, fmt in (('kernel', 'aki'), ('ramdisk', 'ari')):
@@ -488,12 +523,15 @@ class Builder(object):
                 image_cache.link_into(cached, os.path.join(self.inst_dir, key))
         image_cache.create_overlay(self.runner, base, QEMU_FORMATS[image.get('disk_format') or 'raw'],
                                    os.path.join(self.inst_dir, 'disk'), flavor.get('root_gb'))
+        self._reached('disk:disk')
         if int(flavor.get('ephemeral_gb') or 0):
             image_cache.create_blank(self.runner, os.path.join(self.inst_dir, 'disk.eph0'),
                                      int(flavor['ephemeral_gb']) * GiB)
+            self._reached('disk:disk.eph0')
         if int(flavor.get('swap') or 0):
             image_cache.create_blank(self.runner, os.path.join(self.inst_dir, 'disk.swap'),
                                      int(flavor['swap']) * MiB)
+            self._reached('disk:disk.swap')
 
     def _create_config_drive(self):
         if not self.server.get('config_drive', True):
@@ -502,7 +540,9 @@ class Builder(object):
             self.server, network.network_data(self.ports, self.server.get('networks') or []),
             user_data=self.p['user_data'], admin_pass=self.p['admin_pass'],
             injected_files=self.p['injected_files'])
-        config_drive.write_config_drive(os.path.join(self.inst_dir, 'disk.config'), tree)
+        config_drive.write_config_drive(os.path.join(self.inst_dir, 'disk.config'), tree,
+                                        gid=self.qemu_gid)
+        self._reached('config_drive')
 
     def _mark_active(self, dom, record):
         now = server_record.now_iso()
@@ -517,25 +557,10 @@ class Builder(object):
 
     def _count_failure(self, exc):
         try:
-            count_failed_build(self.state_path)
+            layout.count_failed_build(self.state_path)
         except OSError as error:
             # A full state filesystem must not hide why the build failed.
             exc.cause = '%s (and counting the failed build failed: %s)' % (exc.cause, error)
-
-    def _reset_failures(self):
-        if read_failed_builds(self.state_path):
-            with claims.compute_lock(self.state_path):
-                _write_failures(self.state_path, 0)
-
-
-def _write_failures(state_path, count):
-    claims.write_atomic(os.path.join(state_path, FAILED_BUILDS_FILE), '%d\n' % count)
-
-
-def count_failed_build(state_path):
-    """One more consecutive failed build on this host (Nova's `_build_failed`)."""
-    with claims.compute_lock(state_path):
-        _write_failures(state_path, read_failed_builds(state_path) + 1)
 
 
 def connect(uri, state_path):
@@ -545,18 +570,7 @@ def connect(uri, state_path):
         return open_connection(uri)
     except libvirt.libvirtError:
         try:
-            count_failed_build(state_path)
+            layout.count_failed_build(state_path)
         except OSError:
             pass  # the connection error is the one to report
         raise
-
-
-def delete(conn, instance_uuid, instances_path, state_path, shutdown_timeout=0, check_mode=False):
-    """Remove the server from this host: {changed, server (the record as it was)}."""
-    found = teardown.leftovers(conn, instance_uuid, instances_path, state_path)
-    exists = bool(found['domain'] is not None or found['instance_dir'] or found['claim'])
-    if check_mode or not exists:
-        return {'changed': exists, 'server': found['record']}
-    teardown.remove_server(conn, instance_uuid, instances_path, state_path,
-                           shutdown_timeout=shutdown_timeout)
-    return {'changed': True, 'server': found['record']}

@@ -15,15 +15,13 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import contextlib
-import fcntl
 import json
 import os
 import time
 
+from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.resources import flavor_resources
 
-LOCK_NAME = 'compute.lock'
-CLAIMS_DIR = 'claims'
 # What a host state's `claims` list shows of a claim (internals.md).
 PUBLIC_KEYS = ('instance_uuid', 'vcpus', 'memory_mb', 'disk_gb', 'created')
 
@@ -38,27 +36,6 @@ class ClaimError(Exception):
             % (instance_uuid, '; '.join(self.reasons)))
 
 
-@contextlib.contextmanager
-def compute_lock(state_path):
-    """Hold the host's compute lock (exclusive flock on <state_path>/compute.lock)."""
-    os.makedirs(state_path, exist_ok=True)
-    fd = os.open(os.path.join(state_path, LOCK_NAME), os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        # Closing the descriptor releases the flock.
-        os.close(fd)
-
-
-def _claims_dir(state_path):
-    return os.path.join(state_path, CLAIMS_DIR)
-
-
-def _claim_path(state_path, instance_uuid):
-    return os.path.join(_claims_dir(state_path), '%s.json' % instance_uuid)
-
-
 def _pid_alive(pid):
     try:
         os.kill(pid, 0)
@@ -71,7 +48,7 @@ def _pid_alive(pid):
 
 def _read_claims(state_path):
     """All live claim files as full dicts (with `pid` and `ports`), oldest first."""
-    directory = _claims_dir(state_path)
+    directory = layout.claims_dir(state_path)
     if not os.path.isdir(directory):
         return []
     found = []
@@ -106,24 +83,8 @@ def claimed_ports(state_path, exclude=None):
     return ports
 
 
-def write_atomic(path, text):
-    """Write `text` to `path` through a temporary file renamed into place; on any error
-    (a full filesystem) the temporary file goes too and `path` keeps its old content."""
-    tmp = '%s.tmp.%d' % (path, os.getpid())
-    try:
-        with open(tmp, 'w') as handle:
-            handle.write(text)
-        os.rename(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
 def _write_atomic(path, data):
-    write_atomic(path, json.dumps(data, sort_keys=True))
+    layout.write_atomic(path, json.dumps(data, sort_keys=True))
 
 
 class Claim(object):
@@ -139,10 +100,7 @@ class Claim(object):
 
     def save_ports(self, ports):
         self.data['ports'] = [dict(p) for p in ports]
-        _write_atomic(_claim_path(self.state_path, self.instance_uuid), self.data)
-
-    def public(self):
-        return dict((k, self.data.get(k)) for k in PUBLIC_KEYS)
+        _write_atomic(layout.claim_path(self.state_path, self.instance_uuid), self.data)
 
 
 def _new_claim_data(instance_uuid, flavor):
@@ -175,15 +133,15 @@ def claim(state_path, instance_uuid, flavor, fits_check):
     check_fit), raises ClaimError when it does not fit, else writes the claim file and yields
     a Claim while still holding the lock (the caller allocates MACs and IPs there). An
     exception inside the block releases the claim; a normal exit keeps it until release()."""
-    with compute_lock(state_path):
+    with layout.compute_lock(state_path):
         if any(c['instance_uuid'] == instance_uuid for c in _read_claims(state_path)):
             raise ClaimError(instance_uuid, ['a build of this instance is already in progress'])
         failures = check_fit(state_path, instance_uuid, fits_check)
         if failures:
             raise ClaimError(instance_uuid, failures)
-        os.makedirs(_claims_dir(state_path), exist_ok=True)
+        os.makedirs(layout.claims_dir(state_path), exist_ok=True)
         current = Claim(state_path, _new_claim_data(instance_uuid, flavor))
-        _write_atomic(_claim_path(state_path, instance_uuid), current.data)
+        _write_atomic(layout.claim_path(state_path, instance_uuid), current.data)
         try:
             yield current
         except BaseException:
@@ -194,7 +152,7 @@ def claim(state_path, instance_uuid, flavor, fits_check):
 def release(state_path, instance_uuid):
     """Drop the instance's claim; True when there was one."""
     try:
-        os.unlink(_claim_path(state_path, instance_uuid))
+        os.unlink(layout.claim_path(state_path, instance_uuid))
     except FileNotFoundError:
         return False
     return True
@@ -203,7 +161,7 @@ def release(state_path, instance_uuid):
 def claim_dhcp_entries(state_path, instance_uuid):
     """[(libvirt network, mac)] of the DHCP host entries the instance's claim recorded."""
     try:
-        with open(_claim_path(state_path, instance_uuid)) as handle:
+        with open(layout.claim_path(state_path, instance_uuid)) as handle:
             data = json.load(handle)
     except (OSError, ValueError):
         return []
@@ -212,4 +170,4 @@ def claim_dhcp_entries(state_path, instance_uuid):
 
 
 def has_claim(state_path, instance_uuid):
-    return os.path.exists(_claim_path(state_path, instance_uuid))
+    return os.path.exists(layout.claim_path(state_path, instance_uuid))

@@ -29,6 +29,8 @@ else:
     HAS_PYCDLIB = True
     PYCDLIB_IMPORT_ERROR = None
 
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt import dac
+
 VOLUME_LABEL = 'config-2'
 # Nova's OPENSTACK_VERSIONS with the first version each item appears in.
 FOLSOM, GRIZZLY, HAVANA, LIBERTY = '2012-08-10', '2013-04-04', '2013-10-17', '2015-10-15'
@@ -153,15 +155,19 @@ def _add_tree(iso, tree):
                    rr_name=base, joliet_path='/' + path)
 
 
-def write_config_drive(path, tree):
-    """Write the ISO for `tree` ({path: bytes}) to `path` atomically; removes its temp file
+def write_config_drive(path, tree, gid=None):
+    """Write the ISO for `tree` ({path: bytes}) to `path` atomically, mode 0640 and group
+    `gid` (QEMU's) from its creation on: it holds the guest's secrets. Removes its temp file
     on any failure."""
     iso = pycdlib.PyCdlib()
     iso.new(interchange_level=3, joliet=3, rock_ridge='1.09', vol_ident=VOLUME_LABEL)
     tmp = '%s.tmp.%d' % (path, os.getpid())
     try:
         _add_tree(iso, tree)
-        iso.write(tmp)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, 'wb') as out:
+            dac.restrict(tmp, dac.SECRET_FILE_MODE, gid)
+            iso.write_fp(out)
         os.rename(tmp, path)
     finally:
         iso.close()

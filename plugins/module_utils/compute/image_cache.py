@@ -30,9 +30,9 @@ import re
 
 from ansible.module_utils.urls import open_url
 
-BASE_DIR = '_base'
-STAGING_DIR = '_staging'
-LOCKS_DIR = 'locks'
+from ansible_collections.novalite.compute.plugins.module_utils.compute import journal
+from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
+
 GiB = 1024 ** 3
 MiB = 1024 ** 2
 _CHUNK = 1024 * 1024
@@ -65,11 +65,7 @@ def cache_name(image_id, checksum):
 
 
 def cached_path(state_path, image):
-    return os.path.join(state_path, BASE_DIR, cache_name(image.get('id'), image['checksum']))
-
-
-def staging_dir(state_path):
-    return os.path.join(state_path, STAGING_DIR)
+    return os.path.join(layout.image_cache_dir(state_path), cache_name(image.get('id'), image['checksum']))
 
 
 def _local_path(location):
@@ -85,7 +81,7 @@ def _staged_copy(state_path, location):
     if not path or not os.path.isabs(path):
         return None
     path = os.path.normpath(path)
-    return path if os.path.dirname(path) == os.path.normpath(staging_dir(state_path)) else None
+    return path if os.path.dirname(path) == os.path.normpath(layout.staging_dir(state_path)) else None
 
 
 def is_cached(state_path, image):
@@ -115,6 +111,7 @@ def _download(location, dest, algorithm, timeout):
                 for chunk in iter(lambda: source.read(_CHUNK), b''):
                     digest.update(chunk)
                     out.write(chunk)
+                    journal.pause_point('image_fetch')
         except (IOError, OSError) as exc:
             # A read error of the source or a full cache filesystem: name both ends.
             raise ImageError('cannot copy %s into the image cache: %s' % (location, exc))
@@ -171,9 +168,9 @@ def _check_format(runner, path, image):
 
 
 def _lock(state_path, name):
-    directory = os.path.join(state_path, LOCKS_DIR)
-    os.makedirs(directory, exist_ok=True)
-    fd = os.open(os.path.join(directory, 'image-%s.lock' % name), os.O_RDWR | os.O_CREAT, 0o644)
+    path = layout.image_lock_path(state_path, name)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     fcntl.flock(fd, fcntl.LOCK_EX)
     return fd
 
@@ -207,7 +204,7 @@ def fetch_image(state_path, image, runner, timeout=60):
 
 def _fill(image, path, staged, algorithm, expected, runner, timeout):
     """Put the verified image at `path`, or raise ImageError leaving nothing."""
-    tmp = '%s.part.%d' % (path, os.getpid())
+    tmp = layout.temporary_path(path, os.getpid())
     try:
         actual = _take_staged(staged, tmp, algorithm) if staged else False
         if actual is False:

@@ -1,21 +1,27 @@
 # -*- coding: utf-8 -*-
 # Copyright: novalite.compute contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Start, stop and reboot a server on its hypervisor: Nova's compute manager `start_instance`,
-`stop_instance` and `reboot_instance` with the libvirt driver's `power_on`, `power_off` and
-`reboot`, the server record in the domain metadata playing Nova's database.
+"""Server actions on the server's hypervisor: Nova's compute manager `start_instance`,
+`stop_instance`, `reboot_instance`, `pause_instance`, `unpause_instance`, `suspend_instance`
+and `resume_instance` with the libvirt driver's `power_on`, `power_off`, `reboot`, `pause`,
+`unpause`, `suspend` (managed save) and `resume`, and the compute API's `lock` and `unlock`;
+the server record in the domain metadata plays Nova's database.
 
 `server_action(conn, params, check_mode)` runs one action under the instance's host-local
 lock (Nova's `@utils.synchronized(instance.uuid)`). The record goes through Nova's states:
-the action's task_state (powering-on, powering-off, rebooting, rebooting_hard) while it
-works, then the new vm_state with task_state null and the power state libvirt reports; the
-instance action (`start`, `stop`, `reboot`) with its `compute_<action>_instance` event and
-result (Success or Error) is appended to the record's `actions`.
+the action's task_state (powering-on, powering-off, rebooting, rebooting_hard, pausing,
+unpausing, suspending, resuming) while it works, then the new vm_state with task_state null
+and the power state libvirt reports; the instance action with its `compute_<action>_instance`
+event (`api_lock`, `api_unlock` for the API-only lock and unlock) and result (Success or
+Error) is appended to the record's `actions`. A failure also records Nova's instance fault.
+
+A locked server refuses every action but lock and unlock from a caller who is not an admin
+(Nova's `check_instance_lock`), before the state check.
 
 Unlike Nova's API, an action whose end state already holds (start on an active running
-server, stop on a stopped one) is a no-op rather than a conflict, so playbooks can state
-what they want. Every other state Nova's `check_instance_state` refuses is refused with
-Nova's message.
+server, stop on a stopped one, pause on a paused one, unlock on an unlocked one...) is a
+no-op rather than a conflict, so playbooks can state what they want. Every other state
+Nova's `check_instance_state` refuses is refused with Nova's message.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -31,19 +37,24 @@ try:
 except ImportError:
     pass  # modules check libvirt_utils.HAS_LIBVIRT
 
+from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
 from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record
-from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.domain_state import (
-    clean_shutdown, start_domain,
-)
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import DomainStopped, domain_by_uuid
-from ansible_collections.novalite.compute.plugins.module_utils.compute.teardown import stop_domain
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.guest import (
+    clean_shutdown, destroy_domain, discard_memory_state, pause_domain, save_memory_state,
+    start_domain, stop_domain, unpause_domain,
+)
 
-ACTIONS = ('start', 'stop', 'reboot')
+ACTIONS = ('start', 'stop', 'reboot', 'pause', 'unpause', 'suspend', 'resume', 'lock', 'unlock')
 REBOOT_TYPES = ('SOFT', 'HARD')
 # Nova's defaults: [DEFAULT] shutdown_timeout and [libvirt] wait_soft_reboot_seconds.
+# `is_admin` and `is_owner` say who calls (Nova's context.is_admin, and whether the caller's
+# project is the server's; api/policy.py's caller_facts): the lock check and the lock's
+# locked_by need them.
 DEFAULTS = dict(reboot_type='SOFT', shutdown_timeout=60, reboot_timeout=120, start_timeout=60,
-                request_id=None)
-LOCKS_DIR = 'locks'
+                request_id=None, is_admin=False, is_owner=False, locked_reason=None)
+# The most a lock reason may hold (Nova's lock schema, 2.73).
+LOCKED_REASON_MAX = 255
 
 # Per operation: the instance action it records, the vm_states Nova's API accepts it in
 # (`check_instance_state`; a soft reboot needs an active server, a hard one also takes a
@@ -55,13 +66,34 @@ OPERATIONS = {
                  vm_state='stopped', power_state=server_record.SHUTDOWN),
     'reboot': dict(action='reboot', allowed=('active',), task_state='rebooting',
                    vm_state='active', power_state=server_record.RUNNING),
-    'reboot_hard': dict(action='reboot', allowed=('active', 'stopped', 'error'),
+    # Nova's ALLOW_HARD_REBOOT: a hard reboot also brings back a paused or suspended server.
+    'reboot_hard': dict(action='reboot', allowed=('active', 'stopped', 'error', 'paused',
+                                                  'suspended'),
                         task_state='rebooting_hard', vm_state='active',
                         power_state=server_record.RUNNING),
+    'pause': dict(action='pause', allowed=('active',), task_state='pausing',
+                  vm_state='paused', power_state=server_record.PAUSED),
+    'unpause': dict(action='unpause', allowed=('paused',), task_state='unpausing',
+                    vm_state='active', power_state=server_record.RUNNING),
+    # The libvirt driver's suspend is a managed save: the domain is shut off, its memory kept.
+    'suspend': dict(action='suspend', allowed=('active',), task_state='suspending',
+                    vm_state='suspended', power_state=server_record.SHUTDOWN),
+    'resume': dict(action='resume', allowed=('suspended',), task_state='resuming',
+                   vm_state='active', power_state=server_record.RUNNING),
+    # Lock and unlock are the API's alone (no task state, any vm_state, no lock check), and
+    # leave the states as they are.
+    'lock': dict(action='lock', allowed=None, task_state=None, vm_state=None,
+                 power_state=None, api=True),
+    'unlock': dict(action='unlock', allowed=None, task_state=None, vm_state=None,
+                   power_state=None, api=True),
 }
+# What the transition (and the diff) shows: the states, and the lock for lock and unlock.
+STATE_KEYS = ('vm_state', 'task_state', 'power_state')
+LOCK_KEYS = STATE_KEYS + ('locked', 'locked_by', 'locked_reason')
 # The task states this module sets, and the action each belongs to. Found in a record while
 # the instance lock is free, one of them is what a run that died left behind.
-OWN_TASK_STATES = dict((op['task_state'], op['action']) for op in OPERATIONS.values())
+OWN_TASK_STATES = dict((op['task_state'], op['action']) for op in OPERATIONS.values()
+                       if op['task_state'])
 # Power states in which the guest is off (Nova's _sync_instance_power_state).
 _OFF = (server_record.SHUTDOWN, server_record.CRASHED)
 
@@ -75,8 +107,34 @@ class LifecycleError(Exception):
 
 
 def event_name(action):
-    """Nova's `wrap_instance_event(prefix='compute')` name: compute_<method>."""
+    """Nova's `wrap_instance_event` name: compute_<method> for the compute manager's methods,
+    api_<method> for the API's lock and unlock."""
+    if OPERATIONS[action].get('api'):
+        return 'api_%s' % action
     return 'compute_%s_instance' % action
+
+
+def check_instance_lock(record, is_admin):
+    """Nova's `check_instance_lock`: a locked server refuses a caller who is not an admin,
+    with Nova's 409 message."""
+    if record.get('locked') and not is_admin:
+        raise LifecycleError('Instance %s is locked' % record.get('uuid'), server=record)
+
+
+def check_instance_state(record, action, vm_states, task_states=(None,)):
+    """Nova's `check_instance_state`, with the message its API answers 409 Conflict with."""
+    for attr, allowed in (('vm_state', vm_states), ('task_state', task_states)):
+        if allowed is not None and record.get(attr) not in allowed:
+            raise LifecycleError("Cannot '%s' instance %s while it is in %s %s"
+                                 % (action, record.get('uuid'), attr, record.get(attr)),
+                                 server=record)
+
+
+def fault_from_exc(exc):
+    """Nova's `exception_to_dict` for what a driver raises: the message is the exception's
+    class name (its text may hold details not meant for the owner), code 500; the text goes
+    into `details`, which the API shows to admins only."""
+    return dict(message=exc.__class__.__name__, code=500, details=str(exc))
 
 
 def operation_name(action, reboot_type='SOFT'):
@@ -100,7 +158,7 @@ def instance_lock(state_path, instance_uuid):
 
     The file is removed on release so deleted servers leave no lock behind; a waiter that
     wakes up holding a file already removed takes the lock again on the current one."""
-    path = os.path.join(state_path, LOCKS_DIR, 'instance-%s.lock' % instance_uuid)
+    path = layout.instance_lock_path(state_path, instance_uuid)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     while True:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -133,13 +191,27 @@ def server_action(conn, params, check_mode=False):
         return ServerAction(dom, params).run()
 
 
-def _states(record):
-    return dict((key, record.get(key)) for key in ('vm_state', 'task_state', 'power_state'))
+def save_record(dom, record):
+    """Write the record, with its `updated` time, to the domain (persistent, and live while
+    it runs)."""
+    record['updated'] = server_record.now_iso()
+    try:
+        server_record.write_record(dom, record)
+    except libvirt.libvirtError:
+        # The guest may have powered off between the state check and the write.
+        if dom.isActive():
+            raise
+        server_record.write_record(dom, record, live=False)
+
+
+def _states(record, keys=STATE_KEYS):
+    return dict((key, record.get(key)) for key in keys)
 
 
 class ServerAction(object):
     """One lifecycle action on one domain. `params`: action, reboot_type, shutdown_timeout,
-    reboot_timeout, start_timeout, request_id (DEFAULTS fill what is missing)."""
+    reboot_timeout, start_timeout, request_id, is_admin, is_owner, locked_reason
+    (DEFAULTS fill what is missing)."""
 
     def __init__(self, dom, params, check_mode=False):
         self.dom = dom
@@ -147,7 +219,12 @@ class ServerAction(object):
         self.op_name = operation_name(self.p['action'], self.p['reboot_type'])
         self.op = OPERATIONS[self.op_name]
         self.check_mode = check_mode
+        self.keys = LOCK_KEYS if self.op.get('api') else STATE_KEYS
         self.warnings = []
+        reason = self.p['locked_reason']
+        if reason is not None and (self.op_name != 'lock' or len(reason) > LOCKED_REASON_MAX):
+            raise LifecycleError('locked_reason: only for lock, at most %d characters'
+                                 % LOCKED_REASON_MAX)
 
     def power_state(self):
         return server_record.power_state_from_libvirt(self.dom.state()[0])
@@ -157,7 +234,7 @@ class ServerAction(object):
         if record is None:
             raise LifecycleError('server: domain %s has no server record' % self.dom.name())
         record['power_state'] = self.power_state()
-        before = _states(record)
+        before = _states(record, self.keys)
         reconciled = self.reconcile(record)
         if self.already_done(record):
             if reconciled and not self.check_mode:
@@ -165,20 +242,23 @@ class ServerAction(object):
             return self.result(reconciled, before, record, None)
         self.check_state(record)
         if self.check_mode:
-            record.update(vm_state=self.op['vm_state'], task_state=None,
-                          power_state=self.op['power_state'])
+            if self.op.get('api'):
+                self.perform(record)
+            else:
+                record.update(vm_state=self.op['vm_state'], task_state=None,
+                              power_state=self.op['power_state'])
             return self.result(True, before, record, None)
         entry = self.begin(record)
         try:
-            self.perform()
+            self.perform(record)
         except (libvirt.libvirtError, TimeoutError, DomainStopped) as exc:
             self.fail(record, exc)
-        self.end(record, 'Success', self.op['vm_state'])
+        self.end(record, 'Success', self.op['vm_state'] or record['vm_state'])
         return self.result(True, before, record, entry)
 
     def result(self, changed, before, record, entry):
         return {'changed': changed, 'server': record, 'instance_action': entry,
-                'transition': {'before': before, 'after': _states(record)},
+                'transition': {'before': before, 'after': _states(record, self.keys)},
                 'warnings': self.warnings}
 
     # ---- the record before the action ------------------------------------------------------
@@ -198,7 +278,7 @@ class ServerAction(object):
             changed = True
         if record.get('task_state') is None:
             vm_state, power = record.get('vm_state'), record['power_state']
-            if vm_state == 'active' and power in _OFF:
+            if vm_state in ('active', 'paused') and power in _OFF:
                 record['vm_state'] = 'stopped'
             elif vm_state == 'stopped' and power == server_record.RUNNING:
                 record['vm_state'] = 'active'
@@ -219,35 +299,35 @@ class ServerAction(object):
                 return
 
     def already_done(self, record):
-        """True when the declarative end state already holds: start on a running active
-        server, stop on a stopped one. A reboot is never done already."""
-        if self.op['action'] == 'start':
-            return record['vm_state'] == 'active' and record['power_state'] == server_record.RUNNING
-        if self.op['action'] == 'stop':
-            return record['vm_state'] == 'stopped' and record['power_state'] in _OFF
+        """True when the declarative end state already holds: start, unpause or resume on a
+        running active server, stop on a stopped one, pause or suspend on a paused or
+        suspended one, unlock on an unlocked one; lock on a locked server by its owner (where
+        Nova's lock returns at once). A reboot is never done already."""
+        action, vm_state = self.op['action'], record['vm_state']
+        if action in ('start', 'unpause', 'resume'):
+            return vm_state == 'active' and record['power_state'] == server_record.RUNNING
+        if action == 'stop':
+            return vm_state == 'stopped' and record['power_state'] in _OFF
+        if action in ('pause', 'suspend'):
+            return vm_state == self.op['vm_state'] and record['power_state'] == self.op['power_state']
+        if action == 'lock':
+            return bool(record.get('locked')) and self.p['is_owner']
+        if action == 'unlock':
+            return not record.get('locked')
         return False
 
     def check_state(self, record):
-        """Nova's check_instance_state: the vm_state must allow the action and no other task
-        may be under way. The message is the one Nova's API answers 409 Conflict with."""
-        for attr, allowed in (('vm_state', self.op['allowed']), ('task_state', (None,))):
-            if record.get(attr) not in allowed:
-                raise LifecycleError("Cannot '%s' instance %s while it is in %s %s"
-                                     % (self.op['action'], record.get('uuid'), attr,
-                                        record.get(attr)), server=record)
+        """Nova's checks, in its decorators' order: the lock (not for lock and unlock), then
+        the vm_state the action allows with no other task under way."""
+        if self.op.get('api'):
+            return
+        check_instance_lock(record, self.p['is_admin'])
+        check_instance_state(record, self.op['action'], self.op['allowed'])
 
     # ---- the action ------------------------------------------------------------------------
 
     def save(self, record):
-        """Write the record to the domain (persistent, and live while it runs)."""
-        record['updated'] = server_record.now_iso()
-        try:
-            server_record.write_record(self.dom, record)
-        except libvirt.libvirtError:
-            # The guest may have powered off between the state check and the write.
-            if self.dom.isActive():
-                raise
-            server_record.write_record(self.dom, record, live=False)
+        save_record(self.dom, record)
 
     def begin(self, record):
         """Record the task state and the instance action with its open event."""
@@ -261,7 +341,8 @@ class ServerAction(object):
         return entry
 
     def end(self, record, result, vm_state):
-        """Close the event and the action with `result`; the task is over."""
+        """Close the event and the action with `result`; the task is over (the state is
+        saved whatever the guest does meanwhile)."""
         now = server_record.now_iso()
         entry = record['actions'][-1]
         entry['events'][-1].update(finish_time=now, result=result)
@@ -278,14 +359,40 @@ class ServerAction(object):
         vm_state = record['vm_state']
         if self.op['action'] == 'reboot':
             vm_state = 'active' if self.power_state() == server_record.RUNNING else 'error'
+        # Nova's wrap_instance_fault: every failed compute action leaves its fault.
+        server_record.set_fault(record, **fault_from_exc(exc))
         self.end(record, 'Error', vm_state)
         raise LifecycleError('%s of instance %s failed: %s'
                              % (self.op['action'].capitalize(), record['uuid'], exc),
                              server=record)
 
-    def perform(self):
+    def perform(self, record):
+        if self.op.get('api'):
+            self._set_lock(record)
+            return
         {'start': self._power_on, 'stop': self._power_off, 'reboot': self._soft_reboot,
-         'reboot_hard': self._hard_reboot}[self.op_name]()
+         'reboot_hard': self._hard_reboot, 'pause': self._pause, 'unpause': self._unpause,
+         'suspend': self._suspend, 'resume': self._power_on}[self.op_name]()
+
+    def _set_lock(self, record):
+        """Nova's compute API lock (locked_by `owner` or `admin`, the reason) and unlock."""
+        if self.op_name == 'lock':
+            record.update(locked=True, locked_by='owner' if self.p['is_owner'] else 'admin',
+                          locked_reason=self.p['locked_reason'])
+        else:
+            record.update(locked=False, locked_by=None, locked_reason=None)
+
+    def _pause(self):
+        pause_domain(self.dom, self.p['start_timeout'])
+
+    def _unpause(self):
+        unpause_domain(self.dom, self.p['start_timeout'])
+
+    def _suspend(self):
+        """The libvirt driver's suspend: a managed save. The saved image keeps the live XML
+        with the record as it was (task_state suspending); `end` writes the record to the
+        persistent definition, and resume's `end` writes it live again."""
+        save_memory_state(self.dom)
 
     def _power_on(self):
         if not self.dom.isActive():
@@ -294,10 +401,9 @@ class ServerAction(object):
     def _power_off(self):
         """Nova's power_off: a clean shutdown within shutdown_timeout, then destroy."""
         timeout = self.p['shutdown_timeout']
-        if timeout > 0 and not clean_shutdown(self.dom, timeout):
+        if not stop_domain(self.dom, timeout) and timeout > 0:
             self.warnings.append('instance %s did not shut down within %ss; it was destroyed'
                                  % (self.dom.UUIDString(), timeout))
-        stop_domain(self.dom)
 
     def _soft_reboot(self):
         """Nova's _soft_reboot: ACPI shutdown, then start again; a guest that does not shut
@@ -311,6 +417,8 @@ class ServerAction(object):
         self._hard_reboot()
 
     def _hard_reboot(self):
-        """Nova's _hard_reboot: destroy, then start the defined domain again."""
-        stop_domain(self.dom)
+        """Nova's _hard_reboot: destroy, then start the defined domain again, afresh (a
+        suspended server's saved memory is dropped, as Nova's undefine drops it)."""
+        destroy_domain(self.dom)
+        discard_memory_state(self.dom)
         start_domain(self.dom, self.p['start_timeout'])

@@ -26,6 +26,8 @@ else:
     HAS_NETADDR = True
     NETADDR_IMPORT_ERROR = None
 
+from ansible_collections.novalite.compute.plugins.module_utils.compute import segments
+
 # Nova's and Neutron's base MAC: OpenStack's OUI fa:16:3e.
 MAC_PREFIX = (0xfa, 0x16, 0x3e)
 # Neutron's MAX_WIN: how many of the first free addresses a random choice picks from.
@@ -161,10 +163,14 @@ def devname(port):
     return (DEVNAME_PREFIX + port['id'])[:len(DEVNAME_PREFIX) + DEVNAME_ID_LEN]
 
 
-def interface_spec(port, network, model):
-    """domain_xml's interface entry for a port."""
+def interface_spec(port, network, model, bridge=None):
+    """domain_xml's interface entry for a port: on the network's libvirt network, or on
+    `bridge` (its segment's, host_network.bridge_of), with the port's tap name."""
+    if bridge:
+        return {'mac': port['mac'], 'model': model, 'network': None, 'bridge': bridge,
+                'mtu': segments.network_mtu(network), 'target_dev': devname(port)}
     return {'mac': port['mac'], 'model': model, 'network': network.get('libvirt_network'),
-            'bridge': network.get('bridge'), 'mtu': network.get('mtu')}
+            'bridge': network.get('bridge'), 'mtu': network.get('mtu'), 'target_dev': devname(port)}
 
 
 def _network_entry(index, port, network, link_id):
@@ -198,8 +204,10 @@ def network_data(ports, networks):
             'vif_id': port['id'],
             # A port on a host bridge is Nova's 'bridge' VIF; one on a libvirt network is a
             # plain tap the guest sees as a physical NIC.
-            'type': 'bridge' if network.get('bridge') else 'phy',
-            'mtu': network.get('mtu'),
+            'type': 'bridge' if network.get('bridge') or segments.network_type(network) != 'local'
+                    else 'phy',
+            # lowered by the encapsulation on a vxlan network: the guest must know
+            'mtu': segments.network_mtu(network),
             'ethernet_mac_address': port['mac'],
         })
         entry = _network_entry(index, port, network, link_id)

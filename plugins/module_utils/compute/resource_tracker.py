@@ -18,6 +18,7 @@ try:
 except ImportError:
     pass  # modules check libvirt_utils.HAS_LXML and fail with missing_required_lib
 
+from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.resources import flavor_resources
 from ansible_collections.novalite.compute.plugins.module_utils.compute.server_record import (
     list_servers, now_iso,
@@ -25,7 +26,6 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute.server_re
 from ansible_collections.novalite.compute.plugins.module_utils.compute.server_table import server_table
 
 GIB = 1024 ** 3
-FAILED_BUILDS_FILE = 'failed_builds'
 # nova/compute/stats.py io_workload: builds plus these I/O heavy task states.
 IO_TASK_STATES = ('resize_migrating', 'rebuilding', 'resize_prep', 'image_snapshot',
                   'image_backup', 'rescuing', 'unshelving')
@@ -45,15 +45,6 @@ def _disk_totals(instances_path):
     """(total GB, free bytes) of the filesystem holding the instances."""
     st = os.statvfs(_existing_dir(instances_path))
     return st.f_blocks * st.f_frsize // GIB, st.f_bavail * st.f_frsize
-
-
-def read_failed_builds(state_path):
-    """The consecutive failed builds counter kept in <state_path>/failed_builds (0 if none)."""
-    try:
-        with open(os.path.join(state_path, FAILED_BUILDS_FILE)) as handle:
-            return int(handle.read().strip() or 0)
-    except (IOError, OSError, ValueError):
-        return 0
 
 
 def cpu_info(caps_root):
@@ -99,7 +90,7 @@ def _overcommit_bytes(instances_path, record):
     total = 0
     for name, virtual in sizes.items():
         try:
-            st = os.stat(os.path.join(instances_path, record.get('uuid') or '', name))
+            st = os.stat(os.path.join(layout.instance_dir(instances_path, record.get('uuid') or ''), name))
         except OSError:
             continue
         total += max(0, virtual - st.st_blocks * 512)
@@ -141,14 +132,11 @@ def _usage(records, claims):
     return used
 
 
-def gather_host_state(conn, *, host, nodename=None, instances_path, state_path,
-                      availability_zone, aggregates, cpu_allocation_ratio, ram_allocation_ratio,
-                      disk_allocation_ratio, reserved_host_memory_mb, reserved_host_disk_mb,
-                      reserved_host_cpus, service_disabled, service_disabled_reason, virt_type,
-                      claims):
+def gather_host_state(conn, settings, *, host, availability_zone, aggregates, virt_type, claims):
     """(host_state, servers): the host state (DESIGN.md names + virt_type, claims) and the
     table of the servers still holding resources (server_table.py), from libvirt, the
-    instances filesystem and `claims` (claims.list_claims)."""
+    instances filesystem and `claims` (claims.list_claims). `settings` is the host's
+    HostSettings; `virt_type` the one its virt_type resolved to."""
     all_records = list_servers(conn)
     records = [rec for rec in all_records if rec.get('vm_state') not in GONE_VM_STATES]
     known = {rec.get('uuid') for rec in all_records}
@@ -156,35 +144,38 @@ def gather_host_state(conn, *, host, nodename=None, instances_path, state_path,
     claims = [c for c in claims if c.get('instance_uuid') not in known]
     info = conn.getInfo()
     caps = etree.fromstring(conn.getCapabilities().encode('utf-8'))
-    disk_total_gb, disk_free_bytes = _disk_totals(instances_path)
+    disk_total_gb, disk_free_bytes = _disk_totals(settings.instances_path)
     used = _usage(records, claims)
-    failed_builds = read_failed_builds(state_path)
+    failed_builds = layout.read_failed_builds(settings.state_path)
     stats = _stats(records, claims, failed_builds)
-    over = sum(_overcommit_bytes(instances_path, rec) for rec in records)
+    over = sum(_overcommit_bytes(settings.instances_path, rec) for rec in records)
     instances = {rec['uuid']: (rec.get('instance_group') or {}).get('uuid') for rec in records}
     instances.update((c['instance_uuid'], None) for c in claims)
     # Sorted as server_table pairs them, so a reader sees rows and uuids in the same order.
     instances = dict(sorted(instances.items()))
     host_state = {
         'host': host,
-        'nodename': nodename or conn.getHostname(),
+        'nodename': settings.nodename or conn.getHostname(),
         'availability_zone': availability_zone,
         'aggregates': aggregates,
         'vcpus_total': int(info[2]),
-        'vcpus_used': used['VCPU'],
+        # Nova's resource tracker starts vcpus_used at the reserved host CPUs; the
+        # memory and disk usage leave reserved out (it comes off the capacity instead).
+        'vcpus_used': used['VCPU'] + settings.reserved_host_cpus,
         'memory_mb_total': int(info[1]),
         'memory_mb_used': used['MEMORY_MB'],
         'disk_gb_total': int(disk_total_gb),
         'disk_gb_used': used['DISK_GB'],
-        'free_ram_mb': int(info[1]) - reserved_host_memory_mb - used['MEMORY_MB'],
-        'free_disk_mb': int(disk_total_gb) * 1024 - reserved_host_disk_mb - used['DISK_GB'] * 1024,
+        'free_ram_mb': int(info[1]) - settings.reserved_host_memory_mb - used['MEMORY_MB'],
+        'free_disk_mb': (int(disk_total_gb) * 1024 - settings.reserved_host_disk_mb
+                         - used['DISK_GB'] * 1024),
         'disk_available_least': int((disk_free_bytes - over) // GIB),
-        'cpu_allocation_ratio': cpu_allocation_ratio,
-        'ram_allocation_ratio': ram_allocation_ratio,
-        'disk_allocation_ratio': disk_allocation_ratio,
-        'reserved_host_memory_mb': reserved_host_memory_mb,
-        'reserved_host_disk_mb': reserved_host_disk_mb,
-        'reserved_host_cpus': reserved_host_cpus,
+        'cpu_allocation_ratio': settings.cpu_allocation_ratio,
+        'ram_allocation_ratio': settings.ram_allocation_ratio,
+        'disk_allocation_ratio': settings.disk_allocation_ratio,
+        'reserved_host_memory_mb': settings.reserved_host_memory_mb,
+        'reserved_host_disk_mb': settings.reserved_host_disk_mb,
+        'reserved_host_cpus': settings.reserved_host_cpus,
         # Nova reports QEMU for both the kvm and the qemu virt types.
         'hypervisor_type': 'QEMU',
         # conn.getVersion() already is Nova's major * 1000000 + minor * 1000 + release.
@@ -194,8 +185,9 @@ def gather_host_state(conn, *, host, nodename=None, instances_path, state_path,
         'num_instances': stats.get('num_instances', 0),
         'num_io_ops': stats['io_workload'],
         'instances': instances,
-        'service_disabled': service_disabled,
-        'service_disabled_reason': service_disabled_reason,
+        'service_disabled': settings.service_disabled,
+        'service_disabled_reason': settings.service_disabled_reason,
+        'forced_down': settings.forced_down,
         'failed_builds': failed_builds,
         'stats': stats,
         'metrics': [],

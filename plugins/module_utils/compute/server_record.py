@@ -48,6 +48,7 @@ RECORD_DEFAULTS = (
     ('access_ip_v4', None), ('access_ip_v6', None), ('ports', []), ('instance_group', None),
     ('host', None), ('node', None), ('vm_state', 'building'), ('task_state', None),
     ('power_state', 0), ('created', None), ('launched_at', None), ('updated', None),
+    ('locked', False), ('locked_by', None), ('locked_reason', None), ('fault', None),
     ('actions', []),
 )
 RECORD_KEYS = tuple(key for key, _default in RECORD_DEFAULTS)
@@ -147,11 +148,6 @@ def record_to_element(record):
     return _build(record, qualified=True)
 
 
-def record_to_xml(record):
-    """`record_to_element` serialised to a str."""
-    return etree.tostring(record_to_element(record), encoding='unicode')
-
-
 def _read(elem):
     kind = elem.get('type')
     if kind is None:
@@ -196,13 +192,6 @@ def record_from_element(elem):
 def record_from_xml(xml_str):
     """The record in a serialised `<novalite:server>` element."""
     return record_from_element(etree.fromstring(xml_str.encode('utf-8')))
-
-
-def record_from_domain_xml(xml_str):
-    """The record in a whole domain XML, or None when the domain has no novalite metadata."""
-    root = etree.fromstring(xml_str.encode('utf-8'))
-    elem = root.find('metadata/' + ROOT_TAG)
-    return None if elem is None else record_from_element(elem)
 
 
 # ---- domain metadata ----------------------------------------------------------------------
@@ -260,9 +249,33 @@ def add_event(record, action, event, result, start, finish):
     return item
 
 
+def new_fault(message, code=500, details=None, created=None):
+    """Nova's instance fault: `message` (at most 255 characters, as Nova's column), the
+    HTTP-like `code`, `details` and when it was `created`."""
+    return {'message': str(message)[:255], 'code': code, 'created': created or now_iso(),
+            'details': details}
+
+
+def set_fault(record, message, code=500, details=None):
+    """Record Nova's instance fault (the latest one; Nova shows only that)."""
+    record['fault'] = new_fault(message, code, details)
+
+
 def finish_action(record, action, finish=None):
     """Set the finish time of the record's latest `action`."""
     _last_action(record, action)['finish_time'] = finish or now_iso()
+
+
+def record_by_uuid(conn, instance_uuid):
+    """The record of the domain with this uuid; None when there is no such domain (or it
+    went meanwhile) or it has no record."""
+    try:
+        dom = conn.lookupByUUIDString(instance_uuid)
+        return read_record(dom)
+    except libvirt.libvirtError as exc:
+        if exc.get_error_code() in (libvirt.VIR_ERR_NO_DOMAIN, libvirt.VIR_ERR_INVALID_ARG):
+            return None
+        raise
 
 
 # ---- listing ------------------------------------------------------------------------------
@@ -287,29 +300,51 @@ def list_servers(conn):
     return servers
 
 
-def _addresses(record):
-    addresses = {}
-    for port in record.get('ports') or []:
-        addresses.setdefault(port.get('network_name'), []).append(
-            {'addr': port.get('fixed_ip'), 'mac': port.get('mac')})
-    return addresses
+# ---- the server as lists and views show it -----------------------------------------------
+# server_info's compact entry, hypervisor_info's servers table (and the hypervisor_servers
+# filter that expands it) and the server_view filter all derive what they show from these.
+
+# What a server list shows of the flavor.
+FLAVOR_SUMMARY_KEYS = ('name', 'vcpus', 'memory_mb', 'root_gb', 'ephemeral_gb', 'swap')
 
 
-def compact_server(record):
-    """The compact entry of server_info (`detailed: false`): what a server list shows."""
-    flavor = record.get('flavor') or {}
+def flavor_summary(flavor):
+    """The record's flavor as a server list shows it (FLAVOR_SUMMARY_KEYS)."""
+    flavor = flavor or {}
+    return {key: flavor.get(key) for key in FLAVOR_SUMMARY_KEYS}
+
+
+def addresses(ports, entry):
+    """Nova's `addresses` of a server: network name -> [entry(port)], in port order; a port
+    for which `entry` returns None is left out."""
+    found = {}
+    for port in ports or []:
+        item = entry(port)
+        if item is not None:
+            found.setdefault(port.get('network_name'), []).append(item)
+    return found
+
+
+def listed_server(record, address):
+    """What every list of servers shows of one: `{id, name, project_id, user_id, flavor,
+    vm_state, task_state, addresses}`, each address `address(port)`."""
     return {
         'id': record.get('uuid'),
         'name': record.get('name'),
         'project_id': record.get('project_id'),
         'user_id': record.get('user_id'),
-        'flavor': {key: flavor.get(key) for key in
-                   ('name', 'vcpus', 'memory_mb', 'root_gb', 'ephemeral_gb', 'swap')},
+        'flavor': flavor_summary(record.get('flavor')),
         'vm_state': record.get('vm_state'),
         'task_state': record.get('task_state'),
-        'power_state': record.get('power_state'),
-        'instance_group': record.get('instance_group'),
-        'key_name': record.get('key_name'),
-        'metadata_items': len(record.get('metadata') or {}),
-        'addresses': _addresses(record),
+        'addresses': addresses(record.get('ports'), address),
     }
+
+
+def compact_server(record):
+    """The compact entry of server_info (`detailed: false`): what a server list shows."""
+    server = listed_server(record, lambda port: {'addr': port.get('fixed_ip'), 'mac': port.get('mac')})
+    server.update(power_state=record.get('power_state'),
+                  instance_group=record.get('instance_group'),
+                  key_name=record.get('key_name'),
+                  metadata_items=len(record.get('metadata') or {}))
+    return server

@@ -5,9 +5,9 @@
 
 A list of dicts repeats every key, project, user and flavor once a server (about 0.5 KB each,
 26 KB at 50 servers). The table names each column once, keeps the values servers share
-(projects, users, flavors, [vm_state, task_state] pairs, networks) in lists the rows point
-into, and leaves out the uuid and the server group: both already are the keys and values of
-the host state's `instances`.
+(projects, users, flavors, [vm_state, task_state] pairs, networks, security group lists) in
+lists the rows point into, and leaves out the uuid and the server group: both already are the
+keys and values of the host state's `instances`.
 Row i is the server with the i-th smallest uuid among `instances` that are not in-flight
 claims, so the pairing survives anything that reorders a dict's keys (a fact cache that sorts
 them).
@@ -16,10 +16,10 @@ them).
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-COLUMNS = ('name', 'project_id', 'user_id', 'flavor', 'states', 'addresses')
-FLAVOR_KEYS = ('name', 'vcpus', 'memory_mb', 'root_gb', 'ephemeral_gb', 'swap')
-# Column -> the table's list of shared values its cells point into.
-SHARED = {'project_id': 'projects', 'user_id': 'users', 'flavor': 'flavors', 'states': 'states'}
+from ansible_collections.novalite.compute.plugins.module_utils.compute.server_record import (
+    flavor_summary, listed_server)
+
+COLUMNS = ('name', 'project_id', 'user_id', 'flavor', 'states', 'addresses', 'security_groups')
 
 
 def _index(values, value):
@@ -32,17 +32,17 @@ def _index(values, value):
 def server_table(records):
     """The table of `records` (server_record dicts, the servers holding resources)."""
     table = {'columns': list(COLUMNS), 'projects': [], 'users': [], 'flavors': [], 'states': [],
-             'networks': [], 'rows': []}
+             'networks': [], 'group_lists': [], 'rows': []}
     for rec in sorted(records, key=lambda rec: rec['uuid']):
-        flavor = rec.get('flavor') or {}
         addresses = [[_index(table['networks'], port.get('network_name')), port.get('fixed_ip')]
                      for port in rec.get('ports') or []]
         table['rows'].append([
             rec.get('name'),
             _index(table['projects'], rec.get('project_id')),
             _index(table['users'], rec.get('user_id')),
-            _index(table['flavors'], {key: flavor.get(key) for key in FLAVOR_KEYS}),
-            _index(table['states'], [rec.get('vm_state'), rec.get('task_state')]), addresses])
+            _index(table['flavors'], flavor_summary(rec.get('flavor'))),
+            _index(table['states'], [rec.get('vm_state'), rec.get('task_state')]), addresses,
+            _index(table['group_lists'], sorted(rec.get('security_groups') or []))])
     return table
 
 
@@ -52,16 +52,24 @@ def table_server_ids(host_state):
     return sorted(uuid for uuid in host_state.get('instances') or {} if uuid not in claimed)
 
 
-def _addresses(cells, networks):
-    addresses = {}
-    for network, addr in cells or []:
-        addresses.setdefault(networks[network], []).append({'addr': addr})
-    return addresses
+def _row_record(uuid, row, table):
+    """The part of a server record a row keeps (server_record.listed_server reads it)."""
+    cells = dict(zip(table['columns'], row))
+    vm_state, task_state = table['states'][cells['states']]
+    return {'uuid': uuid, 'name': cells['name'],
+            'project_id': table['projects'][cells['project_id']],
+            'user_id': table['users'][cells['user_id']],
+            'flavor': table['flavors'][cells['flavor']],
+            'vm_state': vm_state, 'task_state': task_state,
+            'ports': [{'network_name': table['networks'][network], 'fixed_ip': addr}
+                      for network, addr in cells['addresses'] or []],
+            'security_groups': table['group_lists'][cells['security_groups']]}
 
 
 def expand_servers(host_state, table):
     """The host's servers as dicts: `{id, host, name, project_id, user_id, flavor, vm_state,
-    task_state, instance_group: {uuid} or None, addresses: {network: [{addr}]}}`.
+    task_state, instance_group: {uuid} or None, addresses: {network: [{addr}]},
+    security_groups: [names]}`.
 
     Raises ValueError when the table does not belong to the host state (a stale one)."""
     ids = table_server_ids(host_state)
@@ -69,16 +77,12 @@ def expand_servers(host_state, table):
     if len(ids) != len(rows):
         raise ValueError('servers of host %s: %d rows for %d servers in host_state.instances'
                          % (host_state.get('host'), len(rows), len(ids)))
-    columns = table['columns']
     servers = []
     for uuid, row in zip(ids, rows):
-        server = dict(zip(columns, row))
-        for column, shared in SHARED.items():
-            server[column] = table[shared][server[column]]
+        record = _row_record(uuid, row, table)
+        server = listed_server(record, lambda port: {'addr': port['fixed_ip']})
         group = host_state['instances'][uuid]
-        server['vm_state'], server['task_state'] = server.pop('states')
-        server.update(id=uuid, host=host_state.get('host'),
-                      instance_group={'uuid': group} if group else None,
-                      addresses=_addresses(server.get('addresses'), table['networks']))
+        server.update(host=host_state.get('host'), instance_group={'uuid': group} if group else None,
+                      security_groups=record['security_groups'])
         servers.append(server)
     return servers

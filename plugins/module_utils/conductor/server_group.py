@@ -19,12 +19,15 @@ def populate_group(group, host_states):
     if not group:
         return group
     members, hosts = [], []
+    group_uuid = group['uuid']
     for state in host_states:
-        on_host = sorted(uuid for uuid, group_uuid in (state.get('instances') or {}).items()
-                         if group_uuid == group['uuid'])
-        members.extend(on_host)
-        if on_host:
-            hosts.append(state['host'])
+        instances = state.get('instances') or {}
+        # Most hosts run no server of the group: one scan of the values tells, without
+        # building anything for them.
+        if group_uuid not in instances.values():
+            continue
+        members.extend(sorted(uuid for uuid, owner in instances.items() if owner == group_uuid))
+        hosts.append(state['host'])
     populated = dict(group)
     populated['members'] = members
     populated['hosts'] = hosts

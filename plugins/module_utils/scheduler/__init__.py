@@ -9,10 +9,17 @@
                   compute claim.
 - `filters/`      one class per host filter, registered by name (`nova/scheduler/filters/`).
 - `weighers/`     one class per weigher, registered by name (`nova/scheduler/weights/`).
-- `reference.py`  the FilterScheduler in Nova's own structure (every instance filtered and
-                  weighed from scratch), and the trace rows both schedulers produce.
-- `engine.py`     the same decisions computed incrementally: what requests actually run on.
-- `manager.py`    the entry points: `select_destinations` and the filter/weigh views.
+- `driver.py`     what both schedulers share: the base class (filters, weighers, random
+                  source) and the four restrictions of a request spec (requested_destination,
+                  ignore_hosts, force_hosts, force_nodes), Nova's `get_filtered_hosts`.
+- `trace.py`      what a request reports: selections, the trace of each instance,
+                  NoValidHost's reason.
+- `reference.py`  ReferenceScheduler: Nova's FilterScheduler in its own structure (every
+                  instance filtered and weighed from scratch), the reference.
+- `engine.py`     SchedulerEngine: the same decisions computed incrementally, what requests
+                  actually run on.
+- `manager.py`    the entry points: `select_destinations`, `schedule` over loaded host
+                  states, and the filter plugins' `passing_hosts` / `weighed_hosts`.
 
 Pure Python over dicts; runs on the controller."""
 

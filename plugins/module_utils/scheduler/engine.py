@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: novalite.compute contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The FilterScheduler's decisions (scheduler/reference.py), computed incrementally.
+"""The scheduler engine: what `select_destinations` runs. It makes the decisions of Nova's
+FilterScheduler (ReferenceScheduler, scheduler/reference.py), computed incrementally.
 
 Nova filters and weighs every host again for each instance of a request. Between two
 instances little changes: one host took an instance, the server group learnt that host, and
@@ -14,33 +15,40 @@ the min/max that normalise each weigher may have moved. So here:
   an instance of this request, whose anti-affinity verdict reads the instance being placed);
   a filter that reads the server group's hosts (ServerGroupAffinityFilter) runs over the
   candidates again.
-- Weighing: raw values are computed once per load, and a pick changes them on one host. The
-  scheduler keeps a short list of the best hosts with their exact weights, and the weight of
+- Weighing: raw values are computed once per load, and a claim changes them on one host.
+  A full weighing before any claim reuses the ranking of every loaded host that an earlier
+  request made under the same normalisation (kept per load), skipping the removed hosts.
+  The scheduler keeps a short list of the best hosts with their exact weights, and the weight of
   the best host left out of it. Any other host's weight can only have moved by the drift of
   each weigher's normalisation (min/max over the candidates) times its largest multiplier;
   while the hosts an instance needs stay above that bound, only the short list is weighed
   again. Otherwise every candidate is weighed and the list is rebuilt (twice as long).
+- Claims: each instance walks its weighed list (the picked host first) and claims the
+  first host that still fits; the exact rows are extended (the short list weighed longer)
+  only when every known one fails its claim. A host whose claim failed stays a candidate.
 - Weights are computed with the same floating-point operations, in the same order, as
   Nova's weighing (a term that is exactly zero is left out, which changes no sum), so they
   are identical. Ties keep the incoming order as in Nova: the previous instance's weighed
   list with its selected host first; that order is rebuilt from each instance's recorded
   normalisation when two hosts tie.
 
-The results, selections, alternates and trace, are identical to FilterScheduler's; tests and
-bench/bench_scheduler.py compare them on random clusters.
+The results, selections, alternates and trace, are identical to ReferenceScheduler's; tests
+and bench/bench_scheduler.py compare them on random clusters.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import bisect
+import collections
 import functools
 import heapq
 import itertools
 
-from ansible_collections.novalite.compute.plugins.module_utils.scheduler.reference import (
-    FORCED, PLACEMENT_FILTER, FilterScheduler, make_step, new_trace, no_valid_host,
-    with_alternates)
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.driver import (
+    HOST_KEYS, Scheduler, claim_failure, restrict)
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.trace import (
+    make_step, new_trace, no_valid_host, record_claims, with_alternates)
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.filters.base import hosts_running
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.weighers.base import multipliers
 
@@ -60,6 +68,8 @@ _SPARSE = 8
 # Up to this many removals are deleted one by one from the candidate list.
 _FEW_REMOVALS = 64
 _NEG_INF = float('-inf')
+# Rankings (weights of every loaded host under one normalisation) kept per load.
+_RANKINGS = 8
 
 
 class _Weighing(object):
@@ -115,8 +125,8 @@ class _ShortList(object):
         return total
 
 
-class _Request(object):
-    """The state of one request while the incremental scheduler places its instances."""
+class _Placement(object):
+    """The state of one request while the engine places its instances."""
 
     def __init__(self, scheduler, host_states, spec, uuids):
         self.scheduler = scheduler
@@ -139,8 +149,10 @@ class _Request(object):
                         if weigher.name in scheduler.active]
         self.rounding = _ROUNDING * (1.0 + sum(max(abs(entry.lowest), abs(entry.highest))
                                                for entry in self.entries))
-        # Per weighed instance: (params, selected index, shuffled best positions or None).
+        # Per weighed instance: (params, picked index, shuffled best positions or None).
         self.history = []
+        # Per host that took an instance: [(instance, its raw values before, per entry)].
+        self.before = {}
         self.short = None
         self.keep = 0
 
@@ -158,49 +170,24 @@ class _Request(object):
         else:
             self.cand = [index for index in self.cand if self.alive[index]]
 
-    def _restriction(self, steps, name, first, keep, why):
-        removed = []
-        if first:
-            removed = [(index, why) for index in self.cand if not keep(index)]
-        steps.append(make_step(name, len(self.cand), removed, self.labels))
-        self._remove(removed)
-
-    def _lowered(self):
-        return self.host_states.cached('lowered_hosts', lambda loaded: [
-            state.host.lower() for state in loaded.states])
+    def _host_keys(self, key):
+        """What restrictions read (driver.HOST_KEYS) of every loaded host, once per load."""
+        read = HOST_KEYS[key]
+        return self.host_states.cached(('host_keys', key), lambda loaded: [
+            read(state) for state in loaded.states])
 
     def restrict(self, first, steps):
-        """requested_destination, ignore_hosts, force_hosts, force_nodes: they only depend on
-        names, so only the first instance can lose hosts to them. (continue?, skipped)"""
-        spec = self.spec
-        states = self.work
-        destination = spec.get('requested_destination') or {}
-        if destination.get('host'):
-            host, node = destination['host'], destination.get('node')
-            wanted = host + (':%s' % node if node else '')
-            self._restriction(steps, 'requested_destination', first, lambda index: (
-                states[index].host == host and (not node or states[index].nodename == node)),
-                'not the requested destination %s' % wanted)
-        ignore = spec.get('ignore_hosts') or []
-        force_hosts = spec.get('force_hosts') or []
-        force_nodes = spec.get('force_nodes') or []
-        if ignore:
-            names = set(name.lower() for name in ignore)
-            lowered = self._lowered()
-            self._restriction(steps, 'ignore_hosts', first, lambda index: lowered[index] not in names,
-                              'listed in ignore_hosts')
-            if not self.cand:
-                return False, None
-        if force_hosts:
-            wanted_hosts = set(name.lower() for name in force_hosts)
-            lowered = self._lowered()
-            self._restriction(steps, 'force_hosts', first, lambda index: lowered[index] in wanted_hosts,
-                              'not in force_hosts %s' % ', '.join(force_hosts))
-        if force_nodes:
-            self._restriction(steps, 'force_nodes', first,
-                              lambda index: states[index].nodename in force_nodes,
-                              'not in force_nodes %s' % ', '.join(force_nodes))
-        return True, (FORCED if force_hosts or force_nodes else None)
+        """driver.restrict over the candidates: the restrictions only depend on names, so
+        only the first instance can lose hosts to them. (continue?, skipped)"""
+        def split(name, key, keep, why):
+            removed = []
+            if first:
+                values = self._host_keys(key)
+                removed = [(index, why) for index in self.cand if not keep(values[index])]
+            steps.append(make_step(name, len(self.cand), removed, self.labels))
+            self._remove(removed)
+            return len(self.cand)
+        return restrict(self.spec, split)
 
     def _look(self, host_filter, first):
         """[(index, reason)] of the candidates this filter removes now."""
@@ -224,10 +211,7 @@ class _Request(object):
             trace['filters_skipped'] = skipped
         if not go_on:
             return
-        filters = self.scheduler.filters
-        if skipped:
-            filters = [f for f in filters if f.name == PLACEMENT_FILTER]
-        for host_filter in filters:
+        for host_filter in self.scheduler.filters_for(skipped):
             if not self.cand:
                 break
             if not host_filter.run_filter_for_index(filter_index):
@@ -284,14 +268,16 @@ class _Request(object):
         return params
 
     @staticmethod
-    def _score(index, params):
-        """One host's weight: Nova's sum, term by term."""
+    def _score(index, params, values=None):
+        """One host's weight: Nova's sum, term by term, of its current raw values or of
+        `values` (one per weigher)."""
         total = 0.0
-        for entry, low, span, _lo, _hi in params:
+        for position, (entry, low, span, _lo, _hi) in enumerate(params):
             multiplier = entry.multiplier(index)
             if span == 0.0 or multiplier == 0.0:
                 continue
-            total += multiplier * ((entry.column[index] - low) / span)
+            value = entry.column[index] if values is None else values[position]
+            total += multiplier * ((value - low) / span)
         return total
 
     def _totals(self, indices, params):
@@ -334,8 +320,50 @@ class _Request(object):
                     continue
             totals[position] = totals[position] + entry.multiplier(index) * ((value - low) / span)
 
+    def _ranking(self, params):
+        """(weight of every loaded host, host indices by descending weight, ascending index
+        among equal weights) under `params`, or None when the weights depend on more than
+        the load and the normalisation (a host took an instance, or a server group weigher
+        counts). Kept per load for the last few normalisations: requests whose candidates
+        share their extremes weigh alike."""
+        if self.changed:
+            return None
+        for entry, _low, span, _lo, _hi in params:
+            if entry.owned or (entry.weigher.request_dependent and span != 0.0):
+                return None
+        key = tuple((entry.name, entry.default, low, span) for entry, low, span, _lo, _hi in params)
+        rankings = self.host_states.cached('engine.rankings', lambda loaded: collections.OrderedDict())
+        if key not in rankings:
+            totals = self._totals(None, params)
+            rankings[key] = (totals, sorted(range(len(totals)), key=lambda index: -totals[index]))
+            while len(rankings) > _RANKINGS:
+                rankings.popitem(last=False)
+        return rankings[key]
+
+    def _full_from_ranking(self, params, totals, order):
+        """_full over a ranking: the best `self.keep` candidates and their equals, and the
+        best weight below them, found by walking the ranking past the removed hosts."""
+        alive = self.alive
+        keep = min(self.keep, len(self.cand))
+        members = []
+        outside = _NEG_INF
+        for index in order:
+            if not alive[index]:
+                continue
+            if len(members) < keep or totals[index] == totals[members[-1]]:
+                members.append(index)
+                continue
+            outside = totals[index]
+            break
+        members.sort()
+        self.short = _ShortList(members, outside, params)
+        return members, [totals[index] for index in members]
+
     def _full(self, params):
         """Weigh every candidate; keep the best `self.keep` as the short list."""
+        ranking = self._ranking(params)
+        if ranking is not None:
+            return self._full_from_ranking(params, *ranking)
         cand = self.cand
         indices = None if 2 * len(cand) >= len(self.work) else cand
         totals = self._totals(indices, params)
@@ -389,11 +417,19 @@ class _Request(object):
 
     # -- ties: the incoming order -------------------------------------------------------------
 
+    def _score_at(self, index, params, instance):
+        """The host's weight under `params` with the raw values it had when `instance` was
+        weighed (before any later claim on it)."""
+        for taken, values in self.before.get(index, ()):
+            if taken >= instance:
+                return self._score(index, params, values)
+        return self._score(index, params)
+
     def _incoming(self, instance):
         """cmp of two rows of equal weight by the incoming order of `instance`: the order
-        of the instance before, recursively. Walking back, a host that took an instance is
-        met as that instance's selected host first, so every weight recomputed here is from
-        the host's current raw values and the recorded normalisation."""
+        of the instance before (its weighed list with the picked host first), recursively,
+        each weight recomputed from the raw values of that time and the recorded
+        normalisation."""
         def compare(row_a, row_b):
             first, second = row_a[0], row_b[0]
             for earlier in range(instance - 1, -1, -1):
@@ -402,7 +438,8 @@ class _Request(object):
                     return -1 if chosen == first else 1
                 if params is None:
                     continue
-                weight_a, weight_b = self._score(first, params), self._score(second, params)
+                weight_a = self._score_at(first, params, earlier)
+                weight_b = self._score_at(second, params, earlier)
                 if weight_a != weight_b:
                     return -1 if weight_a > weight_b else 1
                 if best and first in best and second in best:
@@ -436,7 +473,28 @@ class _Request(object):
         rows.insert(0, chosen)
         return rows, chosen, best
 
-    def consume(self, index, uuid):
+    def claim(self, instance, rows, need):
+        """Walk the weighed rows, the picked host first, to the first host that can claim
+        the instance: (rows, the claimed row or None, [(index, reason)] of failed claims).
+        When every known row fails, the rows are extended by weighing longer."""
+        failed = []
+        position = 0
+        while True:
+            for index, weight in rows[position:]:
+                why = claim_failure(self.work[index], self.spec)
+                if why is None:
+                    return rows, (index, weight), failed
+                failed.append((index, why))
+            position = len(rows)
+            if position >= len(self.cand):
+                return rows, None, failed
+            need = min(2 * max(need, position), len(self.cand))
+            longer, _params = self.weigh(instance, need)
+            rows = rows + longer[position:]
+
+    def consume(self, index, uuid, instance):
+        self.before.setdefault(index, []).append(
+            (instance, [entry.column[index] for entry in self.entries]))
         state = self.work[index] = self.work[index].consumed(self.spec, uuid)
         for entry in self.entries:
             entry.set(index, entry.weigher.raw_weight(state, self.spec))
@@ -492,13 +550,17 @@ class _Request(object):
                 raise no_valid_host(trace, count, traces)
             need = self._need(count == 1)
             rows, params = self.weigh(instance, need)
-            rows, chosen, best = self.pick(rows)
-            self.history.append((params, chosen[0], best))
+            rows, picked, best = self.pick(rows)
+            self.history.append((params, picked[0], best))
+            rows, claimed, failed = self.claim(instance, rows, need)
+            record_claims(trace, failed, self.labels)
             trace['weighed'] = self.trace_rows(rows, params)
-            selected.append((self.work[chosen[0]], chosen[1]))
-            trace['selected'] = self.labels[chosen[0]]
+            if claimed is None:
+                raise no_valid_host(trace, count, traces)
+            selected.append((self.work[claimed[0]], claimed[1]))
+            trace['selected'] = self.labels[claimed[0]]
             if instance < last or rerun:
-                self.consume(chosen[0], uuid)
+                self.consume(claimed[0], uuid, instance)
         return self._with_alternates(selected, rows, traces), traces
 
     def _with_alternates(self, selected, rows, traces):
@@ -519,10 +581,10 @@ class _Request(object):
         return with_alternates(selected, [self.work[index] for index in alternates], weights, traces)
 
 
-class IncrementalScheduler(FilterScheduler):
-    """FilterScheduler's results, with the work of each instance after the first reduced to
-    what the previous pick changed."""
+class SchedulerEngine(Scheduler):
+    """ReferenceScheduler's results, with the work of each instance after the first reduced
+    to what the previous pick changed."""
 
     def schedule(self, host_states, spec, instance_uuids):
         self.load(host_states)
-        return _Request(self, host_states, spec, instance_uuids).run()
+        return _Placement(self, host_states, spec, instance_uuids).run()

@@ -14,7 +14,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.novalite.compute.plugins.module_utils.errors import ValidationError
-from ansible_collections.novalite.compute.plugins.module_utils.scheduler.resources import flavor_resources
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.resources import (
+    flavor_resources, free_disk_consumed_mb)
 
 # Without these the resource fit cannot be computed.
 REQUIRED_FIELDS = ('host', 'vcpus_total', 'vcpus_used', 'memory_mb_total', 'memory_mb_used',
@@ -27,6 +28,7 @@ _DEFAULTS = {
     'reserved_host_disk_mb': 0, 'reserved_host_cpus': 0, 'hypervisor_type': None,
     'hypervisor_version': None, 'cpu_info': None, 'supported_instances': [],
     'num_instances': 0, 'num_io_ops': 0, 'instances': {}, 'service_disabled': False,
+    'forced_down': False,
     'failed_builds': 0, 'stats': {}, 'metrics': {}, 'updated': None,
     'disk_available_least': None,
 }
@@ -94,8 +96,10 @@ class HostState(object):
     def consume_from_request(self, spec, instance_uuid=None):
         """Nova's `HostState.consume_from_request`: count one more instance of the flavor.
 
-        Usage grows by the same amounts the resource fit checks (resources.flavor_resources),
-        so the next pick of a multi-create request sees the host fuller. Every scheduled
+        Usage grows by the amounts placement claims (resources.flavor_resources), so the
+        next claim of a multi-create request sees the host fuller; free_ram_mb and
+        free_disk_mb go down as Nova's HostState counts them (free_disk_mb by root and
+        ephemeral disk, not swap). Every scheduled
         instance is an I/O operation (a build), as in Nova. With `instance_uuid` the host also
         records the new instance and its server group, which the anti-affinity filter and the
         soft (anti-)affinity weighers count (Nova's `_consume_selected_host`)."""
@@ -104,7 +108,7 @@ class HostState(object):
         self.data['memory_mb_used'] += asked['MEMORY_MB']
         self.data['disk_gb_used'] += asked['DISK_GB']
         self.data['free_ram_mb'] -= asked['MEMORY_MB']
-        self.data['free_disk_mb'] -= asked['DISK_GB'] * 1024
+        self.data['free_disk_mb'] -= free_disk_consumed_mb(spec['flavor'])
         self.data['num_instances'] += 1
         self.data['num_io_ops'] += 1
         if instance_uuid:
@@ -135,8 +139,7 @@ class HostStates(object):
 
     Values the scheduler would otherwise derive from every dict on every request (weigher
     raw values, resource room, zones, heartbeats, an index of the instances) are computed
-    once per load, on first use, by the filters and weighers that need them (`cached`);
-    `prepare` computes them all up front."""
+    once per load, on first use, by the filters and weighers that need them (`cached`)."""
 
     def __init__(self, hosts, field='hosts'):
         if not isinstance(hosts, list):
@@ -164,9 +167,3 @@ class HostStates(object):
         except KeyError:
             value = self._cache[key] = build(self)
             return value
-
-    def prepare(self, filters, weighers):
-        """Compute what the given filters and weighers read, before the first request."""
-        for rule in list(filters) + list(weighers):
-            rule.prepare(self)
-        return self

@@ -3,18 +3,24 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Nova's FilterScheduler (nova/scheduler/manager.py `_schedule` / `_legacy_find_hosts`,
 host_manager.py `get_filtered_hosts`) over loaded host states, in Nova's own structure: every
-instance is filtered and weighed from scratch. It is the reference that the incremental
-scheduler (scheduler/engine.py) must equal, decision for decision and trace for trace.
+instance is filtered and weighed from scratch. It is the reference that the scheduler engine
+(scheduler/engine.py) must equal, decision for decision and trace for trace; tests and
+bench/bench_scheduler.py compare them.
 
 For each instance of the request: restrict to `requested_destination`, drop `ignore_hosts`,
-keep only `force_hosts`/`force_nodes` (which skips the filters), run the enabled filters,
-weigh the survivors, pick one of the best `host_subset_size`, and consume the flavor on it so
-that the next instance sees the host fuller; a server group learns the host. Each instance
-starts from the hosts that survived the previous one, in the previous instance's weighed
-order with its selected host first (Nova passes that list on). All instances get a host or
-the request fails (NoValidHost). Alternates, up to `max_attempts - 1` per instance, are the
-other hosts that pass the filters after the last pick, in weighed order, never a host
-selected for this request.
+keep only `force_hosts`/`force_nodes` (which skips the filters but placement), run the
+filters (placement's ResourceFilter first, for the first instance only: Nova asks placement
+for candidates once per request), weigh the survivors, pick one of the best
+`host_subset_size` and put it first, then walk that list claiming (driver.claim_failure) the
+first host whose usage, the earlier instances' included, still fits: Nova's claim loop over
+`alloc_reqs_by_rp_uuid`. The claimed host consumes the flavor so that the next instance
+sees it fuller; a server group learns the host. A host whose claim fails stays in the list,
+in the weighers' normalisation and among the alternates. Each instance starts from the hosts
+that survived the previous one, in the previous instance's weighed order with its picked
+host first (Nova passes that list on). All instances get a host or the request fails
+(NoValidHost). Alternates, up to `max_attempts - 1` per instance, are the other hosts that
+pass the filters after the last pick, in weighed order, never a host claimed for this
+request.
 
 Ties: weighed hosts are sorted with Python's stable sort, as in Nova, so hosts of equal
 weight keep their incoming order; the first incoming order is HostStates' (host, nodename).
@@ -23,106 +29,16 @@ weight keep their incoming order; the first incoming order is HostStates' (host,
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import random
-
-from ansible_collections.novalite.compute.plugins.module_utils.errors import NoValidHost
-from ansible_collections.novalite.compute.plugins.module_utils.scheduler.filters import FILTERS
-from ansible_collections.novalite.compute.plugins.module_utils.scheduler.weighers import WEIGHERS
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.driver import (
+    HOST_KEYS, Scheduler, claim_failure, restrict)
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.trace import (
+    make_step, new_trace, no_valid_host, record_claims, trace_row, with_alternates)
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.weighers.base import (
-    get_weighed_objects, multipliers)
-
-# Placement's part: forcing a host skips the filters, never the resource check (Nova still
-# asks placement for candidates on the forced host).
-PLACEMENT_FILTER = 'ResourceFilter'
-FORCED = 'forced host or node: only %s runs' % PLACEMENT_FILTER
-_NAMES_IN_MESSAGE = 10
+    get_weighed_objects)
 
 
-# -- the trace, shared by both schedulers --------------------------------------------------
-
-def make_step(name, hosts_in, removed, labels):
-    """One trace step. `removed` is [(host index, reason)] in host name order."""
-    reasons = {labels[index]: why for index, why in removed}
-    return {'filter': name, 'hosts_in': hosts_in, 'hosts_out': hosts_in - len(removed),
-            'removed': list(reasons), 'reasons': reasons}
-
-
-def new_trace(index, spec, hosts_in):
-    return {'instance_index': index, 'instance_uuid': spec.get('instance_uuid'),
-            'hosts_in': hosts_in, 'filters': [], 'weighed': []}
-
-
-def trace_row(label, weight, details, active):
-    """A weighed host; only the weighers in `active` (multiplier not 0 everywhere) shown."""
-    return {'host': label, 'weight': weight,
-            'weighers': dict((name, value) for name, value in details.items() if name in active)}
-
-
-def active_weighers(weighers, host_states):
-    """Names of the weighers whose multiplier is not 0 on every loaded host: the others add
-    nothing to any weight, and traces leave them out."""
-    return set(weigher.name for weigher in weighers
-               if multipliers(weigher, host_states)[2:] != (0, 0))
-
-
-def selection(state, weight):
-    return {'host': state.host, 'nodename': state.nodename, 'weight': weight}
-
-
-def _names(names):
-    if len(names) <= _NAMES_IN_MESSAGE:
-        return ', '.join(names)
-    return '%s and %d more' % (', '.join(names[:_NAMES_IN_MESSAGE]), len(names) - _NAMES_IN_MESSAGE)
-
-
-def no_valid_host_reason(trace, num_instances):
-    """One line: which step removed the last candidates of this instance, and why."""
-    prefix = ''
-    if num_instances > 1:
-        prefix = 'instance %d of %d (%s): ' % (trace['instance_index'] + 1, num_instances,
-                                               trace['instance_uuid'])
-    if not trace['hosts_in']:
-        return prefix + 'there are no hosts to choose from.'
-    last = trace['filters'][-1]
-    reasons = last['reasons']
-    distinct = sorted(set(reasons.values()))
-    if len(distinct) == 1:
-        detail = '%s: %s' % (_names(last['removed']), distinct[0])
-    else:
-        shown = last['removed'][:_NAMES_IN_MESSAGE]
-        detail = '; '.join('%s (%s)' % (name, reasons[name]) for name in shown)
-        if len(last['removed']) > len(shown):
-            detail += '; and %d more' % (len(last['removed']) - len(shown))
-    return '%s%s removed %s' % (prefix, last['filter'], detail)
-
-
-def no_valid_host(trace, num_instances, traces):
-    error = NoValidHost(no_valid_host_reason(trace, num_instances))
-    error.trace = traces
-    return error
-
-
-class FilterScheduler(object):
-    """One scheduling request's filters, weighers and random source."""
-
-    def __init__(self, options, now=None):
-        self.options = options
-        self.filters = [FILTERS[name](options, now) for name in options['enabled_filters']]
-        self.weighers = [WEIGHERS[name](options) for name in options['weight_classes']]
-        self.random = random.Random(options['random_seed'])
-        self.active = set()
-        self.labels = []
-
-    def load(self, host_states):
-        """Take the loaded host states' labels and the weighers the trace shows."""
-        self.labels = host_states.labels
-        self.active = active_weighers(self.weighers, host_states)
-
-    def _split(self, name, hosts, keep, why):
-        """Apply a keep(host) predicate as a trace step; `why(host)` explains a removal."""
-        kept = [host for host in hosts if keep(host)]
-        removed = sorted((host.index, why(host)) for host in hosts if not keep(host))
-        return kept, make_step(name, len(hosts), removed, self.labels)
+class ReferenceScheduler(Scheduler):
+    """Nova's FilterScheduler, instance after instance from scratch: the reference."""
 
     # -- filtering (HostManager.get_filtered_hosts) ---------------------------------------
 
@@ -130,43 +46,19 @@ class FilterScheduler(object):
         """(passing hosts, trace steps, why the filters were skipped or None)."""
         steps = []
         hosts = list(hosts)
-        destination = spec.get('requested_destination') or {}
-        if destination.get('host'):
-            hosts = self._requested_destination(hosts, destination, steps)
-        ignore = spec.get('ignore_hosts') or []
-        force_hosts = spec.get('force_hosts') or []
-        force_nodes = spec.get('force_nodes') or []
-        if ignore:
-            lowered = set(name.lower() for name in ignore)
-            hosts, step = self._split('ignore_hosts', hosts,
-                                      lambda h: h.host.lower() not in lowered,
-                                      lambda h: 'listed in ignore_hosts')
-            steps.append(step)
-            if not hosts:
-                return [], steps, None
-        if force_hosts:
-            lowered = set(name.lower() for name in force_hosts)
-            hosts, step = self._split('force_hosts', hosts, lambda h: h.host.lower() in lowered,
-                                      lambda h: 'not in force_hosts %s' % ', '.join(force_hosts))
-            steps.append(step)
-        if force_nodes:
-            hosts, step = self._split('force_nodes', hosts, lambda h: h.nodename in force_nodes,
-                                      lambda h: 'not in force_nodes %s' % ', '.join(force_nodes))
-            steps.append(step)
-        if force_hosts or force_nodes:
-            placement = [f for f in self.filters if f.name == PLACEMENT_FILTER]
-            return self._run_filters(placement, hosts, spec, index, steps), steps, FORCED
-        return self._run_filters(self.filters, hosts, spec, index, steps), steps, None
 
-    def _requested_destination(self, hosts, destination, steps):
-        host, node = destination['host'], destination.get('node')
-        wanted = host + (':%s' % node if node else '')
-        kept, step = self._split(
-            'requested_destination', hosts,
-            lambda h: h.host == host and (not node or h.nodename == node),
-            lambda h: 'not the requested destination %s' % wanted)
-        steps.append(step)
-        return kept
+        def split(name, key, keep, why):
+            read = HOST_KEYS[key]
+            verdicts = [keep(read(host)) for host in hosts]
+            removed = [(host.index, why) for host, kept in zip(hosts, verdicts) if not kept]
+            steps.append(make_step(name, len(hosts), sorted(removed), self.labels))
+            hosts[:] = [host for host, kept in zip(hosts, verdicts) if kept]
+            return len(hosts)
+
+        go_on, skipped = restrict(spec, split)
+        if not go_on:
+            return [], steps, None
+        return self._run_filters(self.filters_for(skipped), hosts, spec, index, steps), steps, skipped
 
     def _run_filters(self, filters, hosts, spec, index, steps):
         for host_filter in filters:
@@ -226,13 +118,29 @@ class FilterScheduler(object):
             traces.append(trace)
             if not hosts:
                 raise no_valid_host(trace, len(instance_uuids), traces)
-            chosen = hosts[0]
-            selected.append((chosen, weights[chosen.index]))
-            trace['selected'] = chosen.label
-            hosts[0] = chosen.consumed(spec, instance_uuid)
+            position, failed = self.claim(hosts, spec)
+            record_claims(trace, failed, self.labels)
+            if position is None:
+                raise no_valid_host(trace, len(instance_uuids), traces)
+            claimed = hosts[position]
+            selected.append((claimed, weights[claimed.index]))
+            trace['selected'] = claimed.label
+            hosts[position] = claimed.consumed(spec, instance_uuid)
             if spec.get('instance_group') is not None:
-                spec['instance_group']['hosts'].append(chosen.host)
+                spec['instance_group']['hosts'].append(claimed.host)
         return self._with_alternates(selected, spec, hosts, weights, traces), traces
+
+    @staticmethod
+    def claim(hosts, spec):
+        """(position of the first host in `hosts` that can claim the instance or None,
+        [(host index, reason)] of those that could not before it)."""
+        failed = []
+        for position, host in enumerate(hosts):
+            why = claim_failure(host, spec)
+            if why is None:
+                return position, failed
+            failed.append((host.index, why))
+        return None, failed
 
     def _with_alternates(self, selected, spec, hosts, weights, traces):
         num_alts = self.options['max_attempts'] - 1
@@ -243,13 +151,3 @@ class FilterScheduler(object):
         chosen = set(state.index for state, _weight in selected)
         alternates = [host for host in hosts if host.index not in chosen][:num_alts]
         return with_alternates(selected, alternates, weights, traces)
-
-
-def with_alternates(selected, alternates, weights, traces):
-    """The selections: per instance its host, then the alternates; traces name them."""
-    selections = []
-    for (state, weight), trace in zip(selected, traces):
-        trace['alternates'] = [host.label for host in alternates]
-        selections.append([selection(state, weight)]
-                          + [selection(host, weights[host.index]) for host in alternates])
-    return selections

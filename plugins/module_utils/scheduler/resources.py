@@ -6,7 +6,10 @@
 Placement's view (what RamFilter/CoreFilter/DiskFilter did before it): for each resource class,
 capacity = (total - reserved) * allocation_ratio, and a host fits a flavor when
 used + requested <= capacity, and no single instance asks for more than the host's total.
-`*_used` values in a host state count instances and in-flight claims only, never reserved.
+`memory_mb_used` and `disk_gb_used` in a host state count instances and in-flight claims
+only, never reserved; `vcpus_used` also counts the reserved host CPUs, as Nova's resource
+tracker reports it (`_update_available_resource` starts it at reserved_host_cpus), so
+placement's VCPU usage is vcpus_used - reserved_host_cpus.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -31,11 +34,19 @@ def flavor_resources(flavor, is_bfv=False):
     }
 
 
+def free_disk_consumed_mb(flavor):
+    """What one instance takes off a host state's free_disk_mb: (root + ephemeral) GiB in
+    MiB, swap not counted and a volume-backed root counted all the same (Nova's
+    `HostState._locked_consume_from_request` reads the flavor's root_gb)."""
+    return (int(flavor.get('root_gb') or 0) + int(flavor.get('ephemeral_gb') or 0)) * 1024
+
+
 def host_inventory(host_state):
     """Per resource class: total, reserved, allocation_ratio, used, capacity."""
     rows = {
         'VCPU': (host_state['vcpus_total'], host_state.get('reserved_host_cpus', 0),
-                 host_state['cpu_allocation_ratio'], host_state['vcpus_used']),
+                 host_state['cpu_allocation_ratio'],
+                 host_state['vcpus_used'] - host_state.get('reserved_host_cpus', 0)),
         'MEMORY_MB': (host_state['memory_mb_total'], host_state.get('reserved_host_memory_mb', 0),
                       host_state['ram_allocation_ratio'], host_state['memory_mb_used']),
         'DISK_GB': (host_state['disk_gb_total'],

@@ -13,7 +13,7 @@ class BaseHostFilter(object):
     """One scheduling rule. Subclasses implement `rejection`.
 
     `rejection(host_state, spec)` returns None when the host passes, else one short sentence
-    an operator understands; `host_passes` is Nova's interface on top of it. `spec` is the
+    an operator understands (Nova's `host_passes` is `rejection(...) is None`). `spec` is the
     request spec dict with `instance_uuid` set to the instance being placed.
 
     `filter_all` is the same rule over many loaded host states at once (Nova's filter_all);
@@ -40,11 +40,12 @@ class BaseHostFilter(object):
     def prepare(self, host_states):
         """Compute, once per HostStates, what `filter_all` reads (HostStates.cached)."""
 
+    def load(self, host_states):
+        """Read what a verdict depends on beyond one host, across the loaded hosts (the
+        scheduler calls it before a request)."""
+
     def run_filter_for_index(self, index):
         return not (self.run_filter_once_per_request and index > 0)
-
-    def host_passes(self, host_state, spec):
-        return self.rejection(host_state, spec) is None
 
     def rejection(self, host_state, spec):
         raise NotImplementedError()
@@ -209,7 +210,11 @@ def group_servers_on_host(host_state, group):
     """Servers of `group` on the host: Nova counts instances that are group members.
 
     The host's own record names the group of each of its servers too; those count as well,
-    because here no central database keeps a complete member list."""
-    members = set(group.get('members') or [])
-    return set(uuid for uuid, group_uuid in host_state.instances.items()
-               if uuid in members or (group_uuid and group_uuid == group.get('uuid')))
+    because here no central database keeps a complete member list. Called host by host, so
+    no set of the members is built: the host's few instances are looked up instead."""
+    instances = host_state.instances
+    found = instances.keys() & (group.get('members') or ())
+    group_uuid = group.get('uuid')
+    if group_uuid and group_uuid in instances.values():
+        found.update(uuid for uuid, owner in instances.items() if owner == group_uuid)
+    return found

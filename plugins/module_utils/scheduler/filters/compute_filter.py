@@ -41,7 +41,7 @@ def _heartbeats(host_states):
     beats = []
     always = []
     for index, state in enumerate(host_states.states):
-        if state.service_disabled or state.get('forced_down'):
+        if state.service_disabled or state.forced_down:
             always.append(index)
         elif last_report(state) not in (None, ''):
             try:
@@ -55,10 +55,11 @@ def _heartbeats(host_states):
 class ComputeFilter(BaseHostFilter):
     """Only enabled compute services that were heard from lately (Nova's ComputeFilter).
 
-    A service is up when its last report (`heartbeat`, else `updated`: `last_report`) is at
-    most `service_down_time` seconds away from now (Nova's servicegroup DB driver compares the
-    absolute difference), and an operator has not forced it down. A host state without either
-    time carries no heartbeat to judge and is taken as up."""
+    A service that is `forced_down` is down (Nova's servicegroup API checks it before any
+    heartbeat). Otherwise it is up when its last report (`heartbeat`, else `updated`:
+    `last_report`) is at most `service_down_time` seconds away from now (Nova's servicegroup DB
+    driver compares the absolute difference). A host state without either time carries no
+    heartbeat to judge and is taken as up."""
 
     run_filter_once_per_request = True
 
@@ -66,7 +67,7 @@ class ComputeFilter(BaseHostFilter):
         if host_state.service_disabled:
             reason = host_state.get('service_disabled_reason')
             return 'compute service disabled' + (': %s' % reason if reason else '')
-        if host_state.get('forced_down'):
+        if host_state.forced_down:
             return 'compute service forced down'
         reported = last_report(host_state)
         if reported in (None, ''):

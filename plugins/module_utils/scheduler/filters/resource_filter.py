@@ -1,12 +1,14 @@
 # -*- coding: utf-8 -*-
 # Copyright: novalite.compute contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""ResourceFilter: placement's part of Nova's scheduling, the resource fit.
+"""ResourceFilter: placement's part of Nova's scheduling, the allocation candidates.
 
-Nova asks placement for allocation candidates (what RamFilter, CoreFilter and DiskFilter did
-before); there is no placement here, so this filter applies the shared rule of
-resources.py to each host, for each instance of the request (earlier picks of a
-multi-create consume resources, so it runs every time)."""
+Nova asks placement for allocation candidates once per request, for one instance's resources
+against the usage before the request (what RamFilter, CoreFilter and DiskFilter did before),
+and its mandatory pre-filter forbids the COMPUTE_STATUS_DISABLED trait of a disabled compute
+service. There is no placement here, so this filter applies the shared rule of resources.py
+and that pre-filter, once per request; each instance's claim (driver.claim_failure) then
+checks the usage the earlier instances of the request added."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -62,14 +64,28 @@ def _failures(row, asked):
     return '; '.join(failures) or None
 
 
+def _disabled(host_states):
+    return [index for index, state in enumerate(host_states.states) if state.service_disabled]
+
+
+def _disabled_reason(host_state):
+    reason = host_state.get('service_disabled_reason')
+    return 'compute service disabled' + (': %s' % reason if reason else '')
+
+
 class ResourceFilter(BaseHostFilter):
 
+    run_filter_once_per_request = True
+
     def rejection(self, host_state, spec):
+        if host_state.service_disabled:
+            return _disabled_reason(host_state)
         failures = fit_failures(host_state.data, flavor_resources(spec['flavor'], spec.get('is_bfv')))
         return '; '.join(failures) or None
 
     def prepare(self, host_states):
         host_states.cached(_KEY, _inventories)
+        host_states.cached(_KEY + '.disabled', _disabled)
 
     def filter_all(self, host_states, candidates, spec, alive):
         """Only hosts with less room than asked in some class can fail: a prefix of each
@@ -79,14 +95,18 @@ class ResourceFilter(BaseHostFilter):
             return super(ResourceFilter, self).filter_all(host_states, candidates, spec, alive)
         rows, rooms = prepared
         asked = flavor_resources(spec['flavor'], spec.get('is_bfv'))
-        found = set()
+        found = set(host_states.cached(_KEY + '.disabled', _disabled))
         for rc in RESOURCE_CLASSES:
             if asked[rc]:
                 sizes, indices = rooms[rc]
                 found.update(indices[:bisect.bisect_left(sizes, asked[rc])])
         removed = []
+        states = host_states.states
         for index in sorted(found):
-            why = _failures(rows[index], asked) if alive[index] else None
+            why = None
+            if alive[index]:
+                why = (_disabled_reason(states[index]) if states[index].service_disabled
+                       else _failures(rows[index], asked))
             if why is not None:
                 removed.append((index, why))
         return removed

@@ -1,11 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: novalite.compute contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Connection helpers shared by every module that talks to libvirt.
-
-`LIBVIRT_ARG_SPEC` is the twin of the `novalite.compute.libvirt` doc fragment: a module
-documents `uri` by extending the fragment and accepts it by merging this constant.
-"""
+"""Connection helpers shared by every module that talks to libvirt (the `uri` option itself
+is args_common.LIBVIRT_ARG_SPEC, twin of the `novalite.compute.libvirt` doc fragment)."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -34,8 +31,6 @@ except ImportError:
 else:
     HAS_LXML = True
     LXML_IMPORT_ERROR = None
-
-LIBVIRT_ARG_SPEC = {'uri': {'type': 'str', 'default': 'qemu:///system'}}
 
 _handler_installed = []
 
@@ -84,6 +79,15 @@ def lookup_or_none(lookup, key, absent_code):
         if exc.get_error_code() == absent_code:
             return None
         raise
+
+
+def host_identity(conn):
+    """The hypervisor as it names itself, whatever the inventory calls it: {uuid: the libvirt
+    host UUID (capabilities' host/uuid: libvirtd.conf's host_uuid, else the SMBIOS or
+    machine-id one), hostname: libvirt's host name}."""
+    from lxml import etree
+    caps = etree.fromstring(conn.getCapabilities().encode('utf-8'))
+    return {'uuid': caps.findtext('host/uuid'), 'hostname': conn.getHostname()}
 
 
 def domain_by_uuid(conn, uuid):

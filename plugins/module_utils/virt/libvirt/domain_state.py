@@ -29,19 +29,17 @@ from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.doma
     guest_xml, managed_fields,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (
-    domain_by_name, domain_by_uuid, wait_for_state, wait_until_running,
+    domain_by_name, domain_by_uuid, wait_until_running,
+)
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.guest import (
+    clean_shutdown, destroy_domain, start_domain, undefine_domain,
 )
 
 STATES = ('present', 'running', 'stopped', 'absent')
 TYPED_OPTIONS = ('vcpus', 'memory_mb', 'virt_type', 'machine_type', 'kernel', 'ramdisk',
                  'cmdline', 'disks', 'interfaces', 'console_log', 'cpu_mode')
-# Nova re-sends the ACPI power button this often while waiting for a clean shutdown: a guest
-# still booting misses the first press.
-SHUTDOWN_RETRY_INTERVAL = 10
 _STATE_NAMES = {0: 'nostate', 1: 'running', 2: 'blocked', 3: 'paused', 4: 'shutdown',
                 5: 'shutoff', 6: 'crashed', 7: 'pmsuspended'}
-_UNDEFINE_FLAG_NAMES = ('VIR_DOMAIN_UNDEFINE_MANAGED_SAVE', 'VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA',
-                        'VIR_DOMAIN_UNDEFINE_NVRAM', 'VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA')
 
 
 class DomainError(Exception):
@@ -50,35 +48,6 @@ class DomainError(Exception):
 
 def state_name(dom):
     return 'absent' if dom is None else _STATE_NAMES.get(dom.state()[0], 'unknown')
-
-
-def start_domain(dom, timeout):
-    """Start a defined domain and wait until it runs (TimeoutError after `timeout` s,
-    DomainStopped at once when it shuts off or crashes instead)."""
-    dom.create()
-    wait_until_running(dom, timeout)
-
-
-def clean_shutdown(dom, timeout, retry_interval=SHUTDOWN_RETRY_INTERVAL):
-    """Nova's `_clean_shutdown`: press the ACPI power button, again every `retry_interval`
-    s, until the domain is shut off or `timeout` s have passed. True when it is off."""
-    deadline = time.monotonic() + timeout
-    while timeout > 0 and time.monotonic() < deadline:
-        if not dom.isActive():
-            return True
-        try:
-            dom.shutdown()
-        except libvirt.libvirtError:
-            if not dom.isActive():  # it went down between the check and the call
-                return True
-            raise
-        try:
-            wait_for_state(dom, [libvirt.VIR_DOMAIN_SHUTOFF],
-                           min(retry_interval, max(0, deadline - time.monotonic())))
-            return True
-        except TimeoutError:
-            continue
-    return not dom.isActive()
 
 
 def _canonical_machines(conn):
@@ -284,7 +253,7 @@ class DomainManager(object):
             raise DomainError('shutdown_timeout: domain %s did not shut down within %ss; '
                               'set force to destroy it' % (dom.name(), timeout))
         self.actions.append('destroy')
-        dom.destroy()
+        destroy_domain(dom)
 
     def ensure_absent(self, dom):
         if dom is None:
@@ -292,27 +261,13 @@ class DomainManager(object):
         if dom.isActive():
             self.actions.append('destroy')
             if not self.check_mode:
-                dom.destroy()
+                destroy_domain(dom)
         self.actions.append('undefine')
         if not self.check_mode:
             name = dom.name()
-            self._undefine(dom)
+            undefine_domain(dom)
             self._wait_gone(name)
         return {'state': 'absent'}
-
-    def _undefine(self, dom):
-        flags = 0
-        for flag_name in _UNDEFINE_FLAG_NAMES:
-            flags |= getattr(libvirt, flag_name, 0)
-        try:
-            dom.undefineFlags(flags)
-        except libvirt.libvirtError as exc:
-            # Drivers without NVRAM/checkpoint support refuse those flags.
-            if exc.get_error_code() not in (libvirt.VIR_ERR_NO_SUPPORT,
-                                            libvirt.VIR_ERR_INVALID_ARG,
-                                            libvirt.VIR_ERR_ARGUMENT_UNSUPPORTED):
-                raise
-            dom.undefine()
 
     def _wait_gone(self, name, timeout=30, interval=0.5):
         deadline = time.monotonic() + timeout

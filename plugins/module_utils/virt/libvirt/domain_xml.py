@@ -32,7 +32,7 @@ SPEC_DEFAULTS = {
 }
 DISK_DEFAULTS = {'format': 'qcow2', 'device': 'disk', 'bus': 'virtio', 'readonly': False}
 INTERFACE_DEFAULTS = {'mac': None, 'model': 'virtio', 'network': None, 'bridge': None,
-                      'mtu': None}
+                      'mtu': None, 'target_dev': None}
 
 
 def _sub(parent, tag, text=None, **attrs):
@@ -92,6 +92,9 @@ def _interface(devices, iface, index):
     if iface['mac']:
         _sub(elem, 'mac', address=iface['mac'].lower())
     _sub(elem, 'source', **{kind: iface[kind]})
+    if iface['target_dev']:
+        # a tap name known before the guest starts: the port's filters are in place by then
+        _sub(elem, 'target', dev=iface['target_dev'])
     _sub(elem, 'model', type=iface['model'])
     if iface['mtu']:
         _sub(elem, 'mtu', size=int(iface['mtu']))

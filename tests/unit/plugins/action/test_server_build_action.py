@@ -12,6 +12,7 @@ import pytest
 
 from ansible_collections.novalite.compute.plugins.action import server_build as action
 from ansible_collections.novalite.compute.plugins.module_utils.compute import image_cache
+from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
 
 UUID = '0b9c6a55-5a0c-4c6e-9a5e-3b2a7f9d1c01'
 CHECKSUM = 'sha256:' + 'ab' * 32
@@ -101,7 +102,7 @@ def test_stage_command_moves_uploads_into_a_private_staging_dir(tmp_path):
     assert rc == 0
     assert [open(t.staged).read() for t in transfers] == ['image', 'kernel']
     assert list(uploads.iterdir()) == []
-    assert stat.S_IMODE(os.stat(image_cache.staging_dir(state)).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(layout.staging_dir(state)).st_mode) == 0o700
     # A second build's staging reuses the directory.
     path = uploads / 'next'
     path.write_text('again')

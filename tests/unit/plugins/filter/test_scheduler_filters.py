@@ -13,13 +13,13 @@ import sys
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.novalite.compute.plugins.filter.filter_hosts import FilterModule as FilterHosts
-from ansible_collections.novalite.compute.plugins.filter.weigh_hosts import FilterModule as WeighHosts
+from ansible_collections.novalite.compute.plugins.filter.passing_hosts import FilterModule as PassingHosts
+from ansible_collections.novalite.compute.plugins.filter.weighed_hosts import FilterModule as WeighedHosts
 
 from scheduler_helpers import host
 
-filter_hosts = FilterHosts().filters()['filter_hosts']
-weigh_hosts = WeighHosts().filters()['weigh_hosts']
+passing_hosts = PassingHosts().filters()['passing_hosts']
+weighed_hosts = WeighedHosts().filters()['weighed_hosts']
 
 
 SPEC = {'flavor': {'vcpus': 1, 'memory_mb': 1024, 'root_gb': 5}}
@@ -27,24 +27,28 @@ HOSTS = [host('hv1', ram_used=1024), host('hv2', ram_used=3500), host('hv3', ser
          host('hv4')]
 
 
-def test_filter_hosts_returns_the_passing_host_states():
-    assert [h['host'] for h in filter_hosts(HOSTS, SPEC)] == ['hv1', 'hv4']
-    only_fit = filter_hosts(HOSTS, SPEC, {'enabled_filters': ['ResourceFilter']})
-    assert [h['host'] for h in only_fit] == ['hv1', 'hv3', 'hv4']
+def test_passing_hosts_returns_the_passing_host_states():
+    assert [h['host'] for h in passing_hosts(HOSTS, SPEC)] == ['hv1', 'hv4']
+    # Placement runs whatever the filters, and never offers the disabled hv3.
+    all_hosts = passing_hosts(HOSTS, SPEC, {'enabled_filters': ['AllHostsFilter']})
+    assert [h['host'] for h in all_hosts] == ['hv1', 'hv4']
+    room = passing_hosts(HOSTS, {'flavor': {'vcpus': 1, 'memory_mb': 512, 'root_gb': 5}},
+                         {'enabled_filters': ['AllHostsFilter']})
+    assert [h['host'] for h in room] == ['hv1', 'hv2', 'hv4']
 
 
-def test_weigh_hosts_orders_best_first():
-    spread = weigh_hosts(HOSTS[:2], SPEC, {'weight_classes': ['RAMWeigher']})
+def test_weighed_hosts_orders_best_first():
+    spread = weighed_hosts(HOSTS[:2], SPEC, {'weight_classes': ['RAMWeigher']})
     assert [row['host'] for row in spread] == ['hv1', 'hv2']
-    stack = weigh_hosts(HOSTS[:2], SPEC, {'weight_classes': ['RAMWeigher'], 'ram_weight_multiplier': -1})
+    stack = weighed_hosts(HOSTS[:2], SPEC, {'weight_classes': ['RAMWeigher'], 'ram_weight_multiplier': -1})
     assert [row['host'] for row in stack] == ['hv2', 'hv1']
     assert stack[0]['weighers']['RAMWeigher']['multiplier'] == -1.0
 
 
 @pytest.mark.parametrize('call, words', [
-    (lambda: filter_hosts(HOSTS, SPEC, {'bogus': 1}), 'filter_hosts: scheduler: unknown option bogus'),
-    (lambda: filter_hosts('hv1', SPEC), 'filter_hosts: hosts: must be a list'),
-    (lambda: weigh_hosts(HOSTS, {}), 'weigh_hosts: request_spec.flavor: is required'),
+    (lambda: passing_hosts(HOSTS, SPEC, {'bogus': 1}), 'passing_hosts: scheduler: unknown option bogus'),
+    (lambda: passing_hosts('hv1', SPEC), 'passing_hosts: hosts: must be a list'),
+    (lambda: weighed_hosts(HOSTS, {}), 'weighed_hosts: request_spec.flavor: is required'),
 ])
 def test_errors_are_filter_errors(call, words):
     with pytest.raises(AnsibleFilterError, match=words):
@@ -64,13 +68,13 @@ PLAYBOOK = [{'hosts': 'localhost', 'gather_facts': False, 'vars': {
                 " | selectattr('hypervisor_facts_host_state', 'defined') | map(attribute='inventory_hostname') | list }}",
 }, 'tasks': [{'name': 'Filter and weigh the hypervisors cached facts', 'ansible.builtin.copy': {'dest': '{{ out }}', 'content': (
     "{{ {'fit': reported | map('extract', hostvars, 'hypervisor_facts_host_state')"
-    "      | novalite.compute.filter_hosts({'flavor': flavor}) | map(attribute='host') | list,"
+    "      | novalite.compute.passing_hosts({'flavor': flavor}) | map(attribute='host') | list,"
     "    'fit_defined': groups['hypervisors'] | map('extract', hostvars)"
     "      | selectattr('hypervisor_facts_host_state', 'defined')"
     "      | map(attribute='hypervisor_facts_host_state')"
-    "      | novalite.compute.filter_hosts({'flavor': flavor}) | map(attribute='host') | list,"
+    "      | novalite.compute.passing_hosts({'flavor': flavor}) | map(attribute='host') | list,"
     "    'ranked': reported | map('extract', hostvars, 'hypervisor_facts_host_state') | list"
-    "      | novalite.compute.weigh_hosts({'flavor': flavor}, {'weight_classes': ['RAMWeigher']})"
+    "      | novalite.compute.weighed_hosts({'flavor': flavor}, {'weight_classes': ['RAMWeigher']})"
     "      | map(attribute='host') | list} | to_json }}")}}]}]
 
 
@@ -91,6 +95,6 @@ def test_filters_take_hostvars_in_a_playbook(tmp_path):
                                            'ranked': ['hv2', 'hv3', 'hv1']}
 
 
-def test_filter_hosts_takes_any_iterable():
-    assert [h['host'] for h in filter_hosts(iter(HOSTS), SPEC)] == ['hv1', 'hv4']
-    assert [row['host'] for row in weigh_hosts((h for h in HOSTS[:2]), SPEC)] == ['hv1', 'hv2']
+def test_passing_hosts_takes_any_iterable():
+    assert [h['host'] for h in passing_hosts(iter(HOSTS), SPEC)] == ['hv1', 'hv4']
+    assert [row['host'] for row in weighed_hosts((h for h in HOSTS[:2]), SPEC)] == ['hv1', 'hv2']

@@ -80,3 +80,14 @@ def test_bad_input_is_an_error():
 
 def test_registered_name():
     assert FilterModule().filters()['server_view'] is server_view
+
+
+def test_error_server_shows_its_fault_and_a_locked_one_its_reason():
+    fault = {'message': 'libvirtError', 'code': 500, 'created': '2026-12-04T21:00:00Z',
+             'details': 'guest failed to start'}
+    errored = record(vm_state='error', fault=fault, locked=True, locked_reason='why')
+    view = server_view(errored)
+    assert view['status'] == 'ERROR' and view['fault'] == fault
+    assert view['locked'] is True and view['locked_reason'] == 'why'
+    # an active server's old fault is not shown, as in Nova
+    assert 'fault' not in server_view(dict(errored, vm_state='active'))

@@ -4,8 +4,6 @@
 """The quota_check module end to end, fed by a real server_request result."""
 
 import json
-import os
-import sys
 
 import pytest
 from ansible.module_utils.testing import patch_module_args

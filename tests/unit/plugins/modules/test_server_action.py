@@ -12,6 +12,9 @@ from ansible_collections.novalite.compute.plugins.modules import server_action, 
 from libvirt_helpers import remove_domain
 from module_runner import TEST_URI, open_test_driver, run_module
 
+MEMBER = {'project_id': 'demo', 'user_id': 'demo-user', 'roles': ['member']}
+ADMIN = {'project_id': 'admin', 'user_id': 'admin', 'roles': ['admin']}
+
 
 @pytest.fixture
 def server():
@@ -20,7 +23,8 @@ def server():
     dom = conn.defineXML("<domain type='qemu'><name>%s</name><memory>65536</memory>"
                          "<vcpu>1</vcpu><os><type>hvm</type></os></domain>" % name)
     dom.create()
-    sr.write_record(dom, sr.new_record(uuid=dom.UUIDString(), name=name, vm_state='active'))
+    sr.write_record(dom, sr.new_record(uuid=dom.UUIDString(), name=name, vm_state='active',
+                                       project_id='demo', user_id='demo-user'))
     try:
         yield dom
     finally:
@@ -29,7 +33,7 @@ def server():
 
 def args(dom, tmp_path, **over):
     return dict(dict(uri=TEST_URI, server=dom.UUIDString(), action='stop', shutdown_timeout=2,
-                     state_path=str(tmp_path)), **over)
+                     state_path=str(tmp_path), context=MEMBER), **over)
 
 
 def test_check_mode_diff_then_stop(server, tmp_path, capsys):
@@ -57,7 +61,25 @@ def test_refusal_fails_with_novas_message_and_the_record(server, tmp_path, capsy
 
 def test_server_info_shows_the_instance_actions(server, tmp_path, capsys):
     done = run_module(server_action, args(server, tmp_path, request_id='req-1'), capsys)
-    (shown,) = run_module(server_info, dict(uri=TEST_URI, server=server.UUIDString()),
-                          capsys)['servers']
+    # an admin sees the events (os-instance-actions:events)
+    (shown,) = run_module(server_info, dict(uri=TEST_URI, server=server.UUIDString(),
+                                            context=ADMIN), capsys)['servers']
     assert shown['actions'] == [done['instance_action']]
     assert shown['actions'][0]['events'][0]['result'] == 'Success'
+
+
+def test_module_lock_holds_against_members_until_unlocked(server, tmp_path, capsys):
+    """The module works out who calls from the context: an admin's lock (locked_by admin)
+    refuses the project's member, whose unlock needs the override rule."""
+    locked = run_module(server_action, args(server, tmp_path, action='lock', context=ADMIN,
+                                            locked_reason='audit'), capsys, diff=True)
+    assert locked['diff']['after']['locked_by'] == 'admin'
+    refused = run_module(server_action, args(server, tmp_path, action='pause'), capsys)
+    assert refused['failed'] and refused['msg'] == 'Instance %s is locked' % server.UUIDString()
+    denied = run_module(server_action, args(server, tmp_path, action='unlock'), capsys)
+    assert denied['failed'] and denied['rule'] == \
+        'os_compute_api:os-lock-server:unlock:unlock_override'
+    assert sr.read_record(server)['locked'] is True
+    run_module(server_action, args(server, tmp_path, action='unlock', context=ADMIN), capsys)
+    paused = run_module(server_action, args(server, tmp_path, action='pause'), capsys)
+    assert paused['server']['vm_state'] == 'paused'

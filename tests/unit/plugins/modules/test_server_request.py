@@ -5,12 +5,14 @@
 
 import base64
 import json
-import os
-import sys
+import tracemalloc
+import uuid
 
 import pytest
 from ansible.module_utils.testing import patch_module_args
 
+from ansible_collections.novalite.compute.plugins.action import server_request as server_request_action
+from ansible_collections.novalite.compute.plugins.module_utils.errors import ValidationError
 from ansible_collections.novalite.compute.plugins.modules import server_request
 
 from request_fixtures import ADMIN, CONTEXT, GROUP_WEB, IMG_DEMO, NET_PRIVATE, SERVERS, catalog  # noqa: E402
@@ -95,8 +97,9 @@ IN_BODY = {'adminPass': SECRET, 'user_data': USER_DATA, 'personality': FILES}
 IN_OPTIONS = {'admin_pass': SECRET, 'user_data': USER_DATA, 'personality': FILES}
 
 
-def without_invocation(result):
-    return dict((k, v) for k, v in result.items() if k != 'invocation')
+def through_action(capsys, **args):
+    """The task as Ansible runs it: the action's controller half, then the module."""
+    return run(capsys, **server_request_action.module_args(args))
 
 
 @pytest.mark.parametrize('body,options', [
@@ -106,48 +109,106 @@ def without_invocation(result):
         {'path': '/etc/zq', 'contents': 'b3RoZXI='}]}, IN_OPTIONS),   # options override the body
 ], ids=['body', 'options', 'both'])
 def test_secrets_never_in_result_nor_invocation(capsys, body, options):
-    code, result = run(capsys, server=dict(BODY, **body), **options)
+    code, result = through_action(capsys, server=dict(BODY, **body), **options)
     assert code == 0
     text = json.dumps(result)
-    for secret in SECRET_TEXTS:
+    for secret in SECRET_TEXTS + ('b3RoZXI=',):
         assert secret not in text
-    # Ansible masks a no_log value wherever it finds it: a secret copied into the result
-    # would show up there as the mask, so the mask must stay inside the invocation
-    assert server_request.MASK not in json.dumps(without_invocation(result))
+    # the module held no no_log value: Ansible had nothing to mask, anywhere
+    assert 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER' not in text
     assert result['instances'][0]['injected_file_paths'] == ['/etc/zq']
     args = result['invocation']['module_args']
-    shown = args['server']
-    assert (shown['adminPass'], shown['user_data']) == (server_request.MASK,) * 2
-    assert shown['personality'] == [{'path': '/etc/zq', 'contents': server_request.MASK}]
-    if options:
-        assert (args['admin_pass'], args['user_data']) == (server_request.MASK,) * 2
-        assert args['personality'] == [{'path': '/etc/zq', 'contents': server_request.MASK}]
+    assert not set(args['server']) & {'adminPass', 'user_data', 'personality'}
+    assert args['injected_files'] == [{'path': '/etc/zq', 'contents_length': len(CONTENTS)}]
 
 
 @pytest.mark.parametrize('options', [{}, IN_OPTIONS], ids=['body', 'options'])
 def test_secrets_not_in_a_failure(capsys, options):
     body = dict(BODY, metadata={'bad/key': 'x'}, **({} if options else IN_BODY))
-    code, result = run(capsys, server=body, **options)
+    code, result = through_action(capsys, server=body, **options)
     assert code == 1 and result['field'] == 'server.metadata.bad/key'
     text = json.dumps(result)
     for secret in SECRET_TEXTS:
         assert secret not in text
 
 
-def test_personality_option_is_validated_as_the_body(capsys):
-    code, result = run(capsys, server=BODY, personality=[{'path': '/etc/zq'}])
-    assert code == 1
-    assert (result['field'], result['rule']) == ('server.personality[0].contents', 'is required')
-    code, result = run(capsys, server=BODY, personality=[{'path': '/a', 'contents': '!!'}])
-    assert (code, result['field']) == (1, 'server.personality[0].contents')
+@pytest.mark.parametrize('admin_pass', ['demo', 'e', '4', '-'],
+                         ids=['the-project-id', 'one-letter', 'one-digit', 'a-dash'])
+def test_a_secret_cannot_mask_the_request(capsys, admin_pass):
+    """Issue 11, defect 1: an adminPass equal to the project id recorded the servers under
+    VALUE_SPECIFIED_IN_NO_LOG_PARAMETER and bypassed the project's quota (3 servers built
+    against instances: 1); a one-letter adminPass broke every uuid. The project id, the
+    uuids and the quota stay whole."""
+    quotas = {'projects': {'demo': {'instances': 1}}}
+    code, result = through_action(capsys, server=dict(BODY, max_count=3), admin_pass=admin_pass,
+                                  quotas=quotas)
+    assert code == 0
+    spec = result['request_spec']
+    assert spec['project_id'] == 'demo' and result['instances'][0]['project_id'] == 'demo'
+    assert spec['num_instances'] == 1 and len(result['instances']) == 1
+    assert str(uuid.UUID(spec['instance_uuids'][0])) == spec['instance_uuids'][0]
+    assert result['instances'][0]['uuid'] == spec['instance_uuids'][0]
+    assert 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER' not in json.dumps(result)
+    code, result = through_action(capsys, server=dict(BODY, min_count=2, max_count=3),
+                                  admin_pass=admin_pass, quotas=quotas)
+    assert code == 1 and result['field'] == 'server.max_count'
+    assert 'Quota exceeded for instances: Requested 2-3, but already used 0 of 1' in result['msg']
 
 
-def test_redacted_masks_only_secrets():
-    shown = server_request.redacted(dict(BODY, adminPass='p', personality=[FILES[0], 'odd']))
-    assert shown['adminPass'] == server_request.MASK and shown['name'] == 'web'
-    assert shown['personality'] == [{'path': '/etc/zq', 'contents': server_request.MASK},
-                                    server_request.MASK]
-    assert server_request.redacted(['not', 'a', 'dict']) == ['not', 'a', 'dict']
+@pytest.mark.parametrize('value', [1234, {'a': 'b'}, ['x'], True])
+@pytest.mark.parametrize('where', ['body', 'option'])
+def test_admin_pass_must_be_a_string(value, where):
+    """Nova's schema: adminPass is a string; nothing else is silently made into one."""
+    args = {'server': dict(BODY, adminPass=value)} if where == 'body' else \
+        {'server': BODY, 'admin_pass': value}
+    with pytest.raises(ValidationError) as info:
+        server_request_action.module_args(args)
+    assert (info.value.field, info.value.rule) == ('server.adminPass', 'must be a string')
+
+
+def test_personality_option_is_validated_as_the_body():
+    with pytest.raises(ValidationError) as info:
+        server_request_action.module_args({'server': BODY, 'personality': [{'path': '/etc/zq'}]})
+    assert (info.value.field, info.value.rule) == ('server.personality[0].contents', 'is required')
+    with pytest.raises(ValidationError) as info:
+        server_request_action.module_args({'server': BODY, 'personality': [{'path': '/a', 'contents': '!!'}]})
+    assert info.value.field == 'server.personality[0].contents'
+
+
+def test_misspelt_personality_key_names_the_key_not_the_contents():
+    """Issue 11, defect 5: a misspelt key echoed the contents (-vvv shows the invocation)."""
+    with pytest.raises(ValidationError) as info:
+        server_request_action.module_args(
+            {'server': BODY, 'personality': [{'path': '/etc/zq', 'content': CONTENTS}]})
+    assert info.value.field == 'server.personality[0].content'
+    assert CONTENTS not in info.value.msg
+
+
+@pytest.mark.parametrize('args', [{'admin_pass': SECRET}, {'server': dict(BODY, user_data=USER_DATA)}],
+                         ids=['option', 'body'])
+def test_module_without_its_action_refuses_secrets(capsys, args):
+    code, result = run(capsys, **dict({'server': BODY}, **args))
+    assert code == 1 and 'the module does not take them' in result['msg']
+    assert SECRET not in json.dumps(result) and USER_DATA not in json.dumps(result)
+
+
+def test_max_count_over_the_operator_limit_is_refused_at_once(capsys):
+    """Issue 11, defect 3: max_count 1000000 built every instance before the quota check
+    (minutes, 5 GB). Now the bound and the headroom are checked first, in constant memory."""
+    tracemalloc.start()
+    try:
+        code, result = run(capsys, server=dict(BODY, max_count=1000000))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert code == 1 and result['field'] == 'server.max_count'
+    assert result['rule'] == ('must be <= 1000, the most instances one request may ask for '
+                              '(max_count_limit)')
+    assert peak < 20 * 1024 * 1024
+    code, result = run(capsys, server=dict(BODY, max_count=1000000), max_count_limit=2000000,
+                       quotas={'defaults': {'instances': 10, 'cores': -1, 'ram': -1}})
+    assert code == 0 and result['request_spec']['num_instances'] == 10
+    assert len(result['instances']) == 10
 
 
 def test_missing_context_is_an_argument_error(capsys):
@@ -156,3 +217,10 @@ def test_missing_context_is_an_argument_error(capsys):
             server_request.main()
     result = json.loads(capsys.readouterr().out)
     assert exc.value.code == 1 and 'context' in result['msg']
+
+
+def test_missing_jsonschema_is_named(capsys, monkeypatch):
+    monkeypatch.setattr(server_request.schema, 'HAS_JSONSCHEMA', False)
+    code, result = run(capsys, server=BODY)
+    assert code == 1
+    assert 'Failed to import the required Python library (jsonschema)' in result['msg']

@@ -12,8 +12,14 @@ from request_fixtures import CATALOG, GROUP_THEIRS, GROUP_WEB, IMG_DEMO, NET_MIN
 
 
 def test_flavor_by_id_name_and_href():
-    for ref in ('2', 2, 'm1.small', 'https://nova/flavors/2/'):
+    for ref in ('2', 2, 'm1.small', 'https://nova/flavors/2', 'https://nova/flavors/2?q=4#x'):
         assert catalog.flavor(CATALOG, ref)['id'] == '2'
+
+
+def test_href_id_is_the_last_path_segment():
+    # common.get_id_from_href: a trailing slash leaves an empty id
+    assert catalog.id_from_href('https://nova/flavors/2/') == ''
+    assert catalog.id_from_href('http://www.foo.com/bar/abc123?q=4') == 'abc123'
 
 
 def test_flavor_id_wins_over_name():
@@ -74,7 +80,11 @@ def test_security_group_by_id_or_name():
 
 def test_server_group_lookup():
     assert catalog.server_group(CATALOG, 'web', 'g', 'demo')['uuid'] == GROUP_WEB
-    assert catalog.server_group(CATALOG, GROUP_THEIRS, 'g', 'demo')['name'] == 'theirs'
+    assert catalog.server_group(CATALOG, GROUP_THEIRS, 'g', 'demo', is_admin=True)[
+        'name'] == 'theirs'
+    with pytest.raises(ValidationError, match='Instance group %s could not be found.'
+                       % GROUP_THEIRS):
+        catalog.server_group(CATALOG, GROUP_THEIRS, 'g', 'demo')
     with pytest.raises(ValidationError, match='Instance group theirs could not be found.'):
         catalog.server_group(CATALOG, 'theirs', 'g', 'demo')
 

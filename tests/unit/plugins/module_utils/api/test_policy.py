@@ -158,6 +158,25 @@ DEFAULTS = [
     ('os_compute_api:servers:start', (MEMBER, 'demo'), (MEMBER, 'other')),
     ('os_compute_api:servers:stop', (ADMIN, 'x'), ([], 'demo')),
     ('os_compute_api:servers:reboot', (['manager'], 'demo'), (READER, 'demo')),
+    ('os_compute_api:servers:index:get_all_tenants', (ADMIN, 'other'), (MEMBER, 'demo')),
+    ('os_compute_api:servers:detail:get_all_tenants', (ADMIN, 'demo'), (['manager'], 'demo')),
+    ('os_compute_api:os-instance-actions:list', (READER, 'demo'), (MEMBER, 'other')),
+    ('os_compute_api:os-instance-actions:show', (MEMBER, 'demo'), (READER, 'other')),
+    ('os_compute_api:os-instance-actions:events', (ADMIN, 'other'), (MEMBER, 'demo')),
+    ('os_compute_api:os-pause-server:pause', (MEMBER, 'demo'), (READER, 'demo')),
+    ('os_compute_api:os-pause-server:unpause', (ADMIN, 'other'), (MEMBER, 'other')),
+    ('os_compute_api:os-suspend-server:suspend', (MEMBER, 'demo'), (MEMBER, 'other')),
+    ('os_compute_api:os-suspend-server:resume', (['manager'], 'demo'), (READER, 'demo')),
+    ('os_compute_api:os-lock-server:lock', (MEMBER, 'demo'), (READER, 'demo')),
+    ('os_compute_api:os-lock-server:unlock', (MEMBER, 'demo'), (MEMBER, 'other')),
+    ('os_compute_api:os-lock-server:unlock:unlock_override', (ADMIN, 'other'), (MEMBER, 'demo')),
+    ('os_compute_api:os-console-output', (MEMBER, 'demo'), (READER, 'demo')),
+    ('os_compute_api:server-metadata:index', (READER, 'demo'), (MEMBER, 'other')),
+    ('os_compute_api:server-metadata:show', (ADMIN, 'other'), ([], 'demo')),
+    ('os_compute_api:server-metadata:create', (MEMBER, 'demo'), (READER, 'demo')),
+    ('os_compute_api:server-metadata:update', (MEMBER, 'demo'), (READER, 'demo')),
+    ('os_compute_api:server-metadata:update_all', (ADMIN, 'other'), (MEMBER, 'other')),
+    ('os_compute_api:server-metadata:delete', (MEMBER, 'demo'), (READER, 'demo')),
 ]
 
 
@@ -225,3 +244,43 @@ def test_credentials_expand_implied_roles():
     assert policy.credentials(ctx('Admin'))['roles'] == ['admin', 'member', 'reader']
     assert policy.Enforcer().credentials(ctx('admin'))['is_admin'] is True
     assert policy.Enforcer().credentials(ctx('member'))['is_admin'] is False
+
+
+# --- server actions: the rule each action checks, and the unlock override -------------------
+
+OWNED = {'uuid': 'u1', 'project_id': 'demo', 'user_id': 'alice'}
+
+
+@pytest.mark.parametrize('action,rule', [
+    ('start', 'os_compute_api:servers:start'), ('reboot', 'os_compute_api:servers:reboot'),
+    ('pause', 'os_compute_api:os-pause-server:pause'),
+    ('resume', 'os_compute_api:os-suspend-server:resume'),
+    ('lock', 'os_compute_api:os-lock-server:lock'),
+    ('console_output', 'os_compute_api:os-console-output'),
+])
+def test_server_action_rule(action, rule):
+    assert policy.server_action_rule(action) == rule
+    with pytest.raises(PolicyNotAuthorized) as err:
+        policy.authorize_server_action(policy.Enforcer({rule: '!'}), action, OWNED,
+                                       {'project_id': 'demo', 'user_id': 'alice', 'roles': ADMIN})
+    assert err.value.rule == rule
+
+
+def test_unlock_of_the_other_sides_lock_needs_the_override():
+    member = {'project_id': 'demo', 'user_id': 'alice', 'roles': MEMBER}
+    foreign_admin = {'project_id': 'ops', 'user_id': 'root', 'roles': ADMIN}
+    enforcer = policy.Enforcer()
+    by_admin = dict(OWNED, locked=True, locked_by='admin')
+    by_owner = dict(OWNED, locked=True, locked_by='owner')
+    with pytest.raises(PolicyNotAuthorized) as err:
+        policy.authorize_server_action(enforcer, 'unlock', by_admin, member)
+    assert err.value.rule == policy.UNLOCK_OVERRIDE_RULE
+    assert policy.authorize_server_action(enforcer, 'unlock', by_owner, member) == \
+        {'is_admin': False, 'is_owner': True}
+    # an admin of another project passes the override: it is the admin's rule
+    assert policy.authorize_server_action(enforcer, 'unlock', by_owner, foreign_admin) == \
+        {'is_admin': True, 'is_owner': False}
+    assert policy.authorize_server_action(enforcer, 'unlock', by_admin, foreign_admin)['is_admin']
+    with pytest.raises(PolicyNotAuthorized):
+        policy.authorize_server_action(policy.Enforcer({policy.UNLOCK_OVERRIDE_RULE: '!'}),
+                                       'unlock', by_owner, foreign_admin)

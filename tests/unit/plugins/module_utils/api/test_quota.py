@@ -147,9 +147,9 @@ def test_server_group_members():
 
 
 @pytest.mark.parametrize('files,message', [
-    ([('/a', 'QQ==')] * 6, 'Personality file limit exceeded'),
-    ([('/' + 'p' * 255, 'QQ==')], 'Personality file path exceeds maximum 255'),
-    ([('/a', 'Q' * 10244)], 'Personality file content exceeds maximum 10240'),
+    ([('/a', 4)] * 6, 'Personality file limit exceeded'),
+    ([('/' + 'p' * 255, 4)], 'Personality file path exceeds maximum 255'),
+    ([('/a', 10244)], 'Personality file content exceeds maximum 10240'),
 ])
 def test_injected_files(files, message):
     with pytest.raises(QuotaExceeded) as info:
@@ -158,7 +158,7 @@ def test_injected_files(files, message):
 
 
 def test_injected_files_within_limits():
-    quota.check_injected_files(quota.DEFAULT_LIMITS, [('/' + 'p' * 254, 'Q' * 10240)] * 5)
+    quota.check_injected_files(quota.DEFAULT_LIMITS, [('/' + 'p' * 254, 10240)] * 5)
 
 
 def test_metadata_items():

@@ -51,7 +51,8 @@ def net(**item):
 
 
 def bdm(**item):
-    return [dict({'source_type': 'volume', 'uuid': VOL, 'boot_index': 0}, **item)]
+    return [dict({'source_type': 'volume', 'uuid': VOL, 'destination_type': 'volume',
+                  'boot_index': 0}, **item)]
 
 
 # the client's own mapping of imageRef, which a block_device_mapping_v2 with an image needs
@@ -115,12 +116,12 @@ BAD = [
     ('min-count-zero', dict(min_count=0), {}, 'server.min_count', 'must be >= 1'),
     ('min-count-word', dict(min_count='two'), {}, 'server.min_count', 'must be an integer'),
     ('min-count-bool', dict(min_count=True), {}, 'server.min_count', 'must be an integer'),
-    ('min-count-empty', dict(min_count=''), {}, 'server.min_count', 'must be an integer'),
+    ('min-count-empty', dict(min_count=''), {}, 'server.min_count', 'must be a non-empty string'),
     ('max-count-negative', dict(max_count=-1), {}, 'server.max_count', 'must be >= 1'),
     ('max-count-float', dict(max_count=1.5), {}, 'server.max_count', 'must be an integer'),
     ('min-over-max', dict(min_count=3, max_count=2), {}, 'server.min_count',
      'min_count must be <= max_count'),
-    ('networks-word', dict(networks='all'), {}, 'server.networks', "one of 'auto', 'none'"),
+    ('networks-word', dict(networks='all'), {}, 'server.networks', 'must be one of none, auto'),
     ('networks-dict', dict(networks={'uuid': NET_PRIVATE}), {}, 'server.networks',
      'must be a list'),
     ('network-not-object', dict(networks=[5]), {}, 'server.networks[0]', 'must be an object'),
@@ -155,10 +156,10 @@ BAD = [
      'server.networks[0].fixed_ip', 'must be inside fd00:1::/64'),
     ('fixed-ip-int', dict(networks=net(fixed_ip=5)), {}, 'server.networks[0].fixed_ip',
      'must be a string'),
+    ('fixed-ip-null', dict(networks=net(fixed_ip=None)), {}, 'server.networks[0].fixed_ip',
+     'must be a string'),
     ('fixed-ip-in-use', dict(networks=net(fixed_ip='10.254.0.30')), {},
      'server.networks[0].fixed_ip', 'already in use on instance %s' % SERVER_1),
-    ('fixed-ip-twice', dict(networks=net(fixed_ip='10.254.0.20') * 2), {},
-     'server.networks[1].fixed_ip', 'requested more than once'),
     ('port-and-fixed-ip', dict(networks=[{'port': PORT_1, 'fixed_ip': '10.254.0.20'}]), {},
      'server.networks[0]', 'cannot be specified together'),
     ('port-not-uuid', dict(networks=[{'port': 'port-1'}]), {}, 'server.networks[0].port',
@@ -203,12 +204,12 @@ BAD = [
     ('key-empty', dict(key_name=''), {}, 'server.key_name', 'must be 1-255 characters'),
     ('key-int', dict(key_name=5), {}, 'server.key_name', 'must be a string'),
     ('user-data-garbage', dict(user_data='not base64!'), {}, 'server.user_data',
-     'User data needs to be valid base 64.'),
+     'must be valid base64'),
     ('user-data-padding', dict(user_data='aGVsbG8'), {}, 'server.user_data',
-     'valid base 64'),
+     'must be valid base64'),
     ('user-data-too-long', dict(user_data='A' * 65536), {}, 'server.user_data',
-     'at most 65535 characters'),
-    ('user-data-int', dict(user_data=5), {}, 'server.user_data', 'valid base 64'),
+     'must be 0-65535 characters long'),
+    ('user-data-int', dict(user_data=5), {}, 'server.user_data', 'must be a string'),
     ('personality-dict', dict(personality={}), {}, 'server.personality', 'must be a list'),
     ('personality-no-contents', dict(personality=[{'path': '/a'}]), {},
      'server.personality[0].contents', 'is required'),
@@ -232,8 +233,8 @@ BAD = [
      'Personality file limit exceeded'),
     ('metadata-list', dict(metadata=[]), {}, 'server.metadata', 'must be an object'),
     ('metadata-key-slash', dict(metadata={'a/b': 'x'}), {}, 'server.metadata.a/b',
-     'keys must be 1-255 characters'),
-    ('metadata-key-empty', dict(metadata={'': 'x'}), {}, 'server.metadata.', 'keys must be'),
+     'keys must match ^[a-zA-Z0-9-_:. ]{1,255}$'),
+    ('metadata-key-empty', dict(metadata={'': 'x'}), {}, 'server.metadata.', 'keys must match'),
     ('metadata-value-int', dict(metadata={'k': 5}), {}, 'server.metadata.k', 'must be a string'),
     ('metadata-value-long', dict(metadata={'k': 'v' * 256}), {}, 'server.metadata.k',
      'must be 0-255 characters'),
@@ -275,7 +276,7 @@ BAD = [
     ('description-int', dict(description=5), {}, 'server.description', 'must be a string'),
     ('tags-string', dict(tags='x'), {}, 'server.tags', 'must be a list'),
     ('tags-too-many', dict(tags=['t%d' % i for i in range(51)]), {}, 'server.tags',
-     'at most 50 tags'),
+     'must have at most 50 items'),
     ('tag-slash', dict(tags=['ok', 'a/b']), {}, 'server.tags[1]', "must not contain '/' or ','"),
     ('tag-comma', dict(tags=['a,b']), {}, 'server.tags[0]', "'/' or ','"),
     ('tag-empty', dict(tags=['']), {}, 'server.tags[0]', 'must be 1-60 characters'),
@@ -299,11 +300,11 @@ BAD = [
     ('bdm-uuid-chars', dict(block_device_mapping_v2=bdm(uuid='a b')), {},
      'server.block_device_mapping_v2[0].uuid', 'must match'),
     ('bdm-boot-index', dict(block_device_mapping_v2=bdm(boot_index='first')), {},
-     'server.block_device_mapping_v2[0].boot_index', 'must be an integer or null'),
+     'server.block_device_mapping_v2[0].boot_index', 'must be an integer'),
     ('bdm-size-zero', dict(block_device_mapping_v2=bdm(volume_size=0)), {},
      'server.block_device_mapping_v2[0].volume_size', 'must be >= 1'),
     ('bdm-device-space', dict(block_device_mapping_v2=bdm(device_name='vd a')), {},
-     'server.block_device_mapping_v2[0].device_name', 'must not contain spaces'),
+     'server.block_device_mapping_v2[0].device_name', 'must match ^[a-zA-Z0-9._/-]*$'),
     ('bdm-delete-word', dict(block_device_mapping_v2=bdm(delete_on_termination='maybe')), {},
      'server.block_device_mapping_v2[0].delete_on_termination', 'must be a boolean'),
     ('bdm-extra-key', dict(block_device_mapping_v2=bdm(colour='red')), {},
@@ -453,7 +454,7 @@ BAD = [
     ('hint-different-cell', {}, {'scheduler_hints': {'different_cell': 5}},
      'scheduler_hints.different_cell', 'a string or a list of strings'),
     ('hint-different-cell-item', {}, {'scheduler_hints': {'different_cell': ['c1', 5]}},
-     'scheduler_hints.different_cell', 'a string or a list of strings'),
+     'scheduler_hints.different_cell[1]', 'must be a string'),
     ('hint-target-cell', {}, {'scheduler_hints': {'target_cell': ' cell1'}},
      'scheduler_hints.target_cell', 'leading or trailing whitespace'),
     ('metadata-project-limit-binds', dict(metadata=dict(('k%d' % i, 'v') for i in range(129))),
@@ -527,6 +528,8 @@ GOOD = [
     ('network-by-name', dict(networks=[{'uuid': 'v6'}]), {}, 'inst.0.networks.0.network_id',
      NET_V6),
     ('network-twice', dict(networks=net() * 2), {}, 'inst.0.networks.1.network_id', NET_PRIVATE),
+    ('fixed-ip-twice', dict(networks=net(fixed_ip='10.254.0.20') * 2), {},
+     'inst.0.networks.1.fixed_ip', '10.254.0.20'),
     ('network-tag', dict(networks=net(tag='nic1')), {}, 'spec.requested_networks.0.fixed_ip',
      None),
     ('network-port-null', dict(networks=net(port=None)), {}, 'spec.requested_networks.0.port_id',
@@ -599,8 +602,6 @@ GOOD = [
         'different_cell': ['c1'], 'target_cell': 'cell1', 'query': '["=", "$vcpus", 1]',
         'build_near_host_ip': '10.0.0.1', 'cidr': '/24', 'anything': [1]}},
      'spec.scheduler_hints.anything', [1]),
-    ('hint-query-object', {}, {'scheduler_hints': {'query': {'op': '='}}},
-     'spec.scheduler_hints.query', {'op': '='}),
     ('hint-group-uuid', {}, {'scheduler_hints': {'group': GROUP_WEB}},
      'spec.instance_group.name', 'web'),
     ('hint-different-host-list', {}, {'scheduler_hints': {'different_host': [SERVER_1]}},
@@ -891,10 +892,8 @@ def test_private_flavor_with_access():
         'flavorid'] == '6'
 
 
-def test_image_by_name_and_href():
+def test_image_by_name():
     assert build(server(imageRef='novalite-demo'))['request_spec']['image']['id'] == IMG_DEMO
-    assert build(server(imageRef='http://glance/v2/images/' + IMG_DEMO))[
-        'request_spec']['image']['id'] == IMG_DEMO
 
 
 def test_security_groups_deduplicated_by_name():
@@ -924,8 +923,8 @@ def test_server_group_by_name_with_members_and_hosts():
                                        'custom': 'kept'}
 
 
-def test_server_group_by_uuid_of_other_project_and_hint_inside_server():
-    spec = build(server(scheduler_hints={'group': GROUP_THEIRS}))['request_spec']
+def test_server_group_by_uuid_of_other_project_for_admin_and_hint_inside_server():
+    spec = build(server(scheduler_hints={'group': GROUP_THEIRS}), context=ADMIN)['request_spec']
     assert spec['instance_group']['name'] == 'theirs' and spec['instance_group']['members'] == []
 
 
@@ -951,3 +950,132 @@ def test_unlimited_metadata_quota():
 def test_parse_availability_zone_helper():
     assert request.parse_availability_zone('') == (None, None, None)
     assert request.parse_availability_zone('az::n') == ('az', None, 'n')
+
+
+# --- Nova 2.74's create body, one test per rule (nova/tests/unit/api/openstack/compute/
+# test_servers.py style: a body in, accepted or refused with the field named) ----------------
+
+def assert_refused(body, field, rule, **kwargs):
+    with pytest.raises(ValidationError) as info:
+        build(body, **kwargs)
+    assert (info.value.field, info.value.rule) == (field, rule)
+
+
+def test_create_instance_with_name_ending_in_newline():
+    # valid_name_regex ends in `$`, which matches before a final newline; normalize_name strips
+    inst = build(server(name='web\n'))['instances'][0]
+    assert (inst['name'], inst['hostname']) == ('web', 'web')
+
+
+def test_create_instance_with_name_ending_in_space_and_newline():
+    assert_refused(server(name='web \n'), 'server.name',
+                   'must be printable characters with no leading or trailing whitespace')
+
+
+def test_create_instance_with_description_ending_in_newline():
+    assert build(server(description='db\n'))['instances'][0]['description'] == 'db\n'
+
+
+def test_create_instance_with_description_newline_inside():
+    assert_refused(server(description='d\nb'), 'server.description',
+                   'must be printable characters')
+
+
+def test_create_instance_with_min_count_integral_float():
+    # jsonschema's integer type takes a JSON number equal to an integer; servers.py int()s it
+    spec = build(server(min_count=1.0, max_count=2.0))['request_spec']
+    assert (spec['min_num_instances'], spec['num_instances']) == (1, 2)
+
+
+def test_create_instance_with_device_name_hyphen():
+    body = server(block_device_mapping_v2=[dict(ROOT[0], device_name='/dev/vd-a')])
+    assert build(body)['request_spec']['image']['id'] == IMG_DEMO
+
+
+def test_create_instance_with_device_name_backtick():
+    body = server(block_device_mapping_v2=[dict(ROOT[0], device_name='vd`a')])
+    assert_refused(body, 'server.block_device_mapping_v2[0].device_name',
+                   'must match ^[a-zA-Z0-9._/-]*$')
+
+
+def test_create_instance_with_flavor_href_query_string():
+    spec = build(server(flavorRef='http://nova/v2.1/flavors/1?tenant=demo#x'))['request_spec']
+    assert spec['flavor']['flavorid'] == '1'
+
+
+def test_create_instance_with_image_href():
+    # 2.37 onwards the schema wants imageRef as a uuid; names are the collection's own
+    ref = 'http://glance/v2/images/' + IMG_DEMO
+    assert_refused(server(imageRef=ref), 'server.imageRef', 'Image %s could not be found.' % ref)
+
+
+def test_create_instance_with_empty_forced_host():
+    # 'az:' forces no host (no forced_host policy, nothing forced) and, as any given host,
+    # skips the zone check (compute/api.py: `forced_host is None`)
+    spec = build(server(availability_zone='elsewhere:'))['request_spec']
+    assert (spec['availability_zone'], spec['force_hosts'], spec['force_nodes']) == (
+        'elsewhere', [], [])
+
+
+def test_create_instance_with_unknown_zone_and_forced_node_only():
+    assert_refused(server(availability_zone='elsewhere::node1'), 'server.availability_zone',
+                   'The requested availability zone is not available', context=ADMIN)
+
+
+def test_create_instance_with_same_fixed_ip_twice():
+    nets = build(server(networks=net(fixed_ip='10.254.0.20') * 2))['instances'][0]['networks']
+    assert [n['fixed_ip'] for n in nets] == ['10.254.0.20', '10.254.0.20']
+
+
+def test_create_instance_with_fixed_ip_null():
+    assert_refused(server(networks=net(fixed_ip=None)), 'server.networks[0].fixed_ip',
+                   'must be a string')
+
+
+def test_create_instance_with_port_null():
+    assert build(server(networks=net(port=None)))['request_spec']['requested_networks'][0][
+        'port_id'] is None
+
+
+def test_create_instance_with_volume_mapping_without_destination_type():
+    # not defaulted: neither a volume (no clash with the root's name vda) nor a local disk
+    body = server(block_device_mapping_v2=ROOT + [
+        {'source_type': 'volume', 'uuid': VOL, 'boot_index': -1, 'device_name': '/dev/vda'}])
+    assert build(body)['request_spec']['is_bfv'] is False
+
+
+def test_create_instance_with_snapshot_boot_mapping_without_destination_type():
+    body = server(imageRef='', block_device_mapping_v2=[
+        {'source_type': 'snapshot', 'uuid': VOL, 'boot_index': 0}])
+    assert_refused(body, 'server.block_device_mapping_v2[0].destination_type',
+                   'must be volume for a boot mapping whose source_type is snapshot')
+
+
+def test_create_instance_with_image_local_mapping_and_empty_image_ref():
+    # servers.py: image_uuid_specified=image_ref not in {None, ''}
+    assert_refused(server(imageRef='', block_device_mapping_v2=ROOT),
+                   'server.block_device_mapping_v2[0]', 'Mapping image to local is not supported.')
+
+
+def test_create_instance_with_other_projects_group_uuid():
+    assert_refused(server(), 'scheduler_hints.group', 'Instance group %s could not be found.'
+                   % GROUP_THEIRS, scheduler_hints={'group': GROUP_THEIRS})
+
+
+def test_create_instance_with_other_projects_group_uuid_as_admin():
+    spec = build(scheduler_hints={'group': GROUP_THEIRS}, context=ADMIN)['request_spec']
+    assert spec['instance_group']['uuid'] == GROUP_THEIRS
+
+
+@pytest.mark.parametrize('hint,value', [('query', {'op': '='}), ('anything', ['a', {}]),
+                                        ('anything', None), ('anything', [[1]])])
+def test_create_instance_with_hint_not_a_list_of_strings(hint, value):
+    # RequestSpec.scheduler_hints is a DictOfListOfStringsField: Nova fails on anything else
+    assert_refused(server(), 'scheduler_hints.%s' % hint, 'must be a string or a number, or a '
+                   'list of them (hints are kept as lists of strings)',
+                   scheduler_hints={hint: value})
+
+
+def test_create_instance_with_hint_numbers():
+    spec = build(scheduler_hints={'anything': [1, 2.5, 'x'], 'other': 3})['request_spec']
+    assert spec['scheduler_hints'] == {'anything': [1, 2.5, 'x'], 'other': 3}

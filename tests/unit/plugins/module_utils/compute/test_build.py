@@ -18,9 +18,14 @@ import pytest
 libvirt = pytest.importorskip('libvirt')
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import build  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute import teardown  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import claims  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import image_cache  # noqa: E402
-from ansible_collections.novalite.compute.plugins.module_utils.compute.resource_tracker import (  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute import journal  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute import layout  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute import reconcile  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import HostSettings  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute.layout import (  # noqa: E402
     read_failed_builds,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.network import (  # noqa: E402
@@ -47,6 +52,8 @@ NODE_XML = """<node>
 </node>
 """
 UUID = '0b9c6a55-5a0c-4c6e-9a5e-3b2a7f9d1c01'
+# The build's steps in their order, as server_build documents them.
+STEPS = ('claim', 'network', 'image', 'config_drive', 'define', 'start')
 
 
 def runner(args):
@@ -132,7 +139,7 @@ def test_build_defines_starts_and_records(host, tmp_path, catalog):
     (state / 'failed_builds').write_text('2\n')
     result = build.Builder(host, params(tmp_path, server(catalog)), runner).build()
     assert result['changed'] is True and result['host'] == 'hv1'
-    assert set(result['timings']) == set(build.STEPS)
+    assert set(result['timings']) == set(STEPS)
     record = result['server']
     assert (record['vm_state'], record['task_state'], record['power_state']) == ('active', None, 1)
     assert record['host'] == 'hv1' and record['node'] == 'hv1.example'
@@ -220,7 +227,7 @@ def test_second_server_gets_next_address(host, tmp_path, catalog):
 def test_check_mode_plans_without_changes(host, tmp_path, catalog):
     planned = build.Builder(host, params(tmp_path, server(catalog)), runner).plan()
     assert planned['changed'] is True
-    assert [s['step'] for s in planned['plan']] == list(build.STEPS)
+    assert [s['step'] for s in planned['plan']] == list(STEPS)
     assert 'to fetch' in planned['plan'][2]['detail']
     assert planned['diff']['after']['name'] == 'instance-' + UUID
     assert planned['server']['ports'][0]['fixed_ip'] == '10.254.253.10'
@@ -297,7 +304,7 @@ def test_failed_build_keeps_its_cause_when_the_counter_cannot_be_written(host, t
     assert 'and counting the failed build failed' in err.value.cause
     assert_nothing_left(host, tmp_path)
     assert sorted(os.listdir(str(tmp_path / 'state'))) == [
-        '_base', 'claims', 'compute.lock', 'failed_builds', 'locks']
+        '_base', 'claims', 'compute.lock', 'failed_builds', 'journal', 'locks']
 
 
 def test_requested_ip_in_use_fails_network_step(host, tmp_path, catalog):
@@ -343,12 +350,12 @@ def test_validation_fails_before_anything(host, tmp_path, catalog, over, field):
 def test_delete(host, tmp_path, catalog):
     record = build.Builder(host, params(tmp_path, server(catalog)), runner).build()['server']
     args = (host, UUID, str(tmp_path / 'instances'), str(tmp_path / 'state'))
-    checked = build.delete(*args, check_mode=True)
+    checked = teardown.delete(*args, check_mode=True)
     assert checked == {'changed': True, 'server': record}
     assert host.lookupByUUIDString(UUID).isActive()
-    assert build.delete(*args) == {'changed': True, 'server': record}
+    assert teardown.delete(*args) == {'changed': True, 'server': record}
     assert_nothing_left(host, tmp_path)
-    assert build.delete(*args) == {'changed': False, 'server': None}
+    assert teardown.delete(*args) == {'changed': False, 'server': None}
 
 
 def test_delete_removes_a_stale_half_build(host, tmp_path, catalog):
@@ -361,7 +368,7 @@ def test_delete_removes_a_stale_half_build(host, tmp_path, catalog):
     with claims.claim(state, UUID, {'vcpus': 1, 'memory_mb': 1}, lambda c: []) as held:
         held.save_ports([{'id': 'p', 'network_id': 'net-1', 'mac': 'fa:16:3e:00:00:09',
                           'fixed_ip': '10.254.253.19', 'dhcp_network': 'nltest-unit'}])
-    assert build.delete(host, UUID, str(tmp_path / 'instances'), state)['changed'] is True
+    assert teardown.delete(host, UUID, str(tmp_path / 'instances'), state)['changed'] is True
     assert_nothing_left(host, tmp_path)
 
 
@@ -414,13 +421,13 @@ def test_server_build_module(tmp_path, catalog, capsys):
     checked = run_module(server_build, module_args(tmp_path, server(catalog)), capsys,
                          check_mode=True, diff=True)
     assert checked['changed'] is True and checked['host'] == 'hv1'
-    assert [s['step'] for s in checked['plan']] == list(build.STEPS)
+    assert [s['step'] for s in checked['plan']] == list(STEPS)
     assert checked['diff']['before'] == {} and checked['diff']['after']['vcpus'] == 2
     # Each connection to a test:// file is a fresh host, so a real build is checked here by
     # its result only.
     built = run_module(server_build, module_args(tmp_path, server(catalog)), capsys)
     assert built['changed'] is True and built['server']['vm_state'] == 'active'
-    assert set(built['timings']) == set(build.STEPS) and 'diff' not in built
+    assert set(built['timings']) == set(STEPS) and 'diff' not in built
     assert 'pw' not in json.dumps(built['server'])
 
 
@@ -464,5 +471,140 @@ def test_server_delete_module_absent(tmp_path, capsys):
     result = run_module(server_delete, {'uri': 'test://%s' % (tmp_path / 'node.xml'),
                                         'server': UUID,
                                         'instances_path': str(tmp_path / 'instances'),
-                                        'state_path': str(tmp_path / 'state')}, capsys)
+                                        'state_path': str(tmp_path / 'state'),
+                                        'context': {'project_id': 'demo', 'user_id': 'demo'}},
+                        capsys)
     assert result['changed'] is False and result['server'] is None
+
+
+VXLAN_NET = {'network_id': '7d1e0000-aaaa-4bbb-8ccc-000000000001', 'network_name': 'tenant',
+             'network_type': 'vxlan', 'segmentation_id': 1001, 'fixed_ip': '10.9.0.5',
+             'port_id': None, 'cidr': '10.9.0.0/24', 'gateway': None, 'dns_nameservers': [],
+             'allocation_pools': [], 'libvirt_network': None, 'bridge': None, 'dhcp': False,
+             'mtu': None}
+SECURITY_GROUPS = [{'id': 'sg-d', 'name': 'default', 'rules': []}]
+
+
+class HostCommands(object):
+    """qemu-img for real; ip, bridge and nft recorded (this host has only eth0), with the
+    domains `conn` had when a ruleset was loaded."""
+
+    def __init__(self, conn=None):
+        self.conn = conn
+        self.calls = []
+        self.rulesets = []
+        self.domains_at_load = []
+
+    def __call__(self, args):
+        if args[0] == 'qemu-img':
+            return runner(args)
+        self.calls.append(args)
+        if args[:2] == ['ip', '-d']:
+            return 0, json.dumps([{'ifname': 'eth0', 'flags': ['UP'], 'mtu': 1500}]), ''
+        if args[:2] == ['nft', 'list']:
+            return 1, '', 'No such file or directory'
+        if args[:2] == ['nft', '-f']:
+            with open(args[2]) as f:
+                self.rulesets.append(f.read())
+            if self.conn is not None:
+                self.domains_at_load.append([d.UUIDString() for d in self.conn.listAllDomains()])
+        return 0, '', ''
+
+
+def test_build_on_vxlan_plugs_the_segment_and_filters_the_port_before_the_start(host, tmp_path, catalog):
+    commands = HostCommands(host)
+    srv = server(catalog, networks=[VXLAN_NET])
+    result = build.Builder(host, params(tmp_path, srv, local_ip='10.81.0.11',
+                                        vxlan_peers=['10.81.0.11', '10.81.0.12'],
+                                        security_groups=SECURITY_GROUPS,
+                                        security_group_members={'default': ['10.9.0.7']}),
+                           commands).build()
+    assert set(result['network_timings']) == {'plug', 'firewall'}
+    run = [' '.join(c) for c in commands.calls]
+    assert 'ip link add brq7d1e0000-aa type bridge' in run
+    assert 'ip link add vxlan-1001 type vxlan id 1001 local 10.81.0.11 dstport 4789 nolearning' in run
+    assert 'bridge fdb append 00:00:00:00:00:00 dev vxlan-1001 dst 10.81.0.12' in run
+    assert not any('dst 10.81.0.11' in c for c in run)
+    port = result['server']['ports'][0]
+    tap = 'tap' + port['id'][:11]
+    text, = commands.rulesets
+    assert commands.domains_at_load == [[]]   # loaded before the domain was even defined
+    assert '"%s" : jump from_1' % tap in text
+    assert 'ip saddr { 10.9.0.5, 10.9.0.7 } accept' in text   # default: from its members
+    iface = result['diff']['after']['interfaces'][0]
+    assert iface['bridge'] == 'brq7d1e0000-aa' and iface['mtu'] == 1450
+    dom = host.lookupByUUIDString(UUID)
+    assert "<target dev='%s'/>" % tap in dom.XMLDesc(0)
+    # the guest is told the lowered MTU
+    iso = pycdlib.PyCdlib()
+    iso.open(str(tmp_path / 'instances' / UUID / 'disk.config'))
+    out = io.BytesIO()
+    iso.get_file_from_iso_fp(out, rr_path='/openstack/latest/network_data.json')
+    assert json.loads(out.getvalue())['links'][0]['mtu'] == 1450
+
+
+def test_a_vxlan_network_without_segmentation_id_is_refused_before_anything(host, tmp_path, catalog):
+    srv = server(catalog, networks=[dict(VXLAN_NET, segmentation_id=None)])
+    with pytest.raises(build.BuildError, match=r'server.networks\[0\]: segmentation_id: is required '
+                                               r'for a vxlan network') as failed:
+        build.Builder(host, params(tmp_path, srv, local_ip='10.81.0.11'), HostCommands()).build()
+    assert failed.value.step == 'validate' and failed.value.reschedule is False
+
+
+# ---- libvirtd gone in the middle of a build ---------------------------------------------------
+
+class StoppingLibvirtd(object):
+    """The connection of a libvirtd that stops once `down` is set: every call through it
+    fails as libvirt's client does when the daemon is gone."""
+
+    def __init__(self, conn):
+        self.conn, self.down = conn, False
+
+    def __getattr__(self, name):
+        if not self.down:
+            return getattr(self.conn, name)
+
+        def gone(*_args, **_kwargs):
+            raise libvirt.libvirtError('Cannot write data: Broken pipe (libvirtd stopped)')
+        return gone
+
+
+def _dead_pid():
+    proc = subprocess.Popen(['true'])
+    proc.wait()
+    return proc.pid
+
+
+# After the network step the next libvirt call is the QEMU group lookup for the instance
+# directory's mode (the build's step image, the journal's step directory); after the config
+# drive it is the define.
+@pytest.mark.parametrize('stop_at,failed_at,journal_step', [('network', 'image', 'directory'),
+                                                            ('config_drive', 'define', 'define')])
+def test_libvirtd_stopping_mid_build_leaves_a_journal_the_reconciler_clears(
+        host, tmp_path, catalog, monkeypatch, stop_at, failed_at, journal_step):
+    state = str(tmp_path / 'state')
+    flaky = StoppingLibvirtd(host)
+
+    def stop(step):
+        if step == stop_at:
+            flaky.down = True
+    monkeypatch.setattr(journal, 'pause_point', stop)
+    with pytest.raises(build.BuildError) as err:
+        build.Builder(flaky, params(tmp_path, server(catalog)), runner).build()
+    # The step failed and so did the rollback: the journal names what is left.
+    assert err.value.step == failed_at and 'removing the partial build failed' in err.value.cause
+    entry = journal.read(state, UUID)
+    assert entry['step'] == journal_step and len(entry['dhcp']) == 1
+    assert os.path.isdir(entry['instance_dir']) and dhcp_hosts(host, 'nltest-unit') != []
+    # The module's process ends; libvirtd comes back; one pass clears everything.
+    for path in (layout.journal_path(state, UUID), layout.claim_path(state, UUID)):
+        if os.path.exists(path):
+            with open(path) as handle:
+                data = json.load(handle)
+            layout.write_atomic(path, json.dumps(dict(data, pid=_dead_pid())))
+    flaky.down = False
+    settings = HostSettings(state_path=state, instances_path=str(tmp_path / 'instances'))
+    result = reconcile.reconcile(host, settings)
+    assert [a['action'] for a in result['actions']] == ['partial_build']
+    assert_nothing_left(host, tmp_path)
+    assert journal.list_journals(state) == []

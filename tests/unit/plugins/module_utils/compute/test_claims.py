@@ -37,8 +37,9 @@ def host_fit(capacity_instances, delay=0.0):
 def test_claim_writes_and_release_removes(tmp_path):
     state = str(tmp_path)
     with claims.claim(state, 'u1', FLAVOR, host_fit(2)) as held:
-        assert held.public() == {'instance_uuid': 'u1', 'vcpus': 2, 'memory_mb': 1024,
-                                 'disk_gb': 12, 'created': held.data['created']}
+        public = dict((k, held.data.get(k)) for k in claims.PUBLIC_KEYS)
+        assert public == {'instance_uuid': 'u1', 'vcpus': 2, 'memory_mb': 1024,
+                          'disk_gb': 12, 'created': held.data['created']}
     listed = claims.list_claims(state)
     assert [c['instance_uuid'] for c in listed] == ['u1']
     assert set(listed[0]) == set(claims.PUBLIC_KEYS)
@@ -128,21 +129,6 @@ def test_two_processes_contending_for_the_last_slot(tmp_path):
     assert os.listdir(os.path.join(state, 'claims')) == ['%s.json' % winner]
 
 
-def test_compute_lock_is_exclusive(tmp_path):
-    state = str(tmp_path)
-    script = ('import sys, time; sys.path[:0] = %r\n'
-              'from ansible_collections.novalite.compute.plugins.module_utils.compute import claims\n'
-              'with claims.compute_lock(%r):\n'
-              '    print("locked", flush=True); time.sleep(0.5)\n' % (sys.path, state))
-    holder = subprocess.Popen([sys.executable, '-c', script], stdout=subprocess.PIPE, text=True)
-    assert holder.stdout.readline().strip() == 'locked'
-    start = time.monotonic()
-    with claims.compute_lock(state):
-        waited = time.monotonic() - start
-    holder.wait()
-    assert waited > 0.2
-
-
 def test_second_live_claim_for_same_instance_refused(tmp_path):
     state = str(tmp_path)
     with claims.claim(state, 'u1', FLAVOR, host_fit(4)):
@@ -151,12 +137,3 @@ def test_second_live_claim_for_same_instance_refused(tmp_path):
         with claims.claim(state, 'u1', FLAVOR, host_fit(4)):
             pass
     assert claims.has_claim(state, 'u1')
-
-
-def test_write_atomic_failure_keeps_the_old_content_and_no_temporary_file(tmp_path):
-    path = tmp_path / 'failed_builds'
-    path.write_text('3\n')
-    with pytest.raises(UnicodeEncodeError):
-        claims.write_atomic(str(path), '\udc80 not encodable')
-    assert os.listdir(str(tmp_path)) == ['failed_builds']
-    assert path.read_text() == '3\n'

@@ -7,6 +7,7 @@ import base64
 import io
 import json
 import os
+import stat
 
 import pycdlib
 import pytest
@@ -137,3 +138,16 @@ def test_write_is_atomic_and_leaves_no_temp(tmp_path):
         config_drive.write_config_drive(str(blocked / 'disk.config'), {'a': b'x'})
     assert os.listdir(str(blocked)) == ['disk.config']
     assert os.listdir(str(blocked / 'disk.config')) == []
+
+
+def test_config_drive_is_closed_to_other_users_from_its_creation(tmp_path):
+    """Issue 11, defect 5: the config drive (adminPass, user_data, files) was 0644."""
+    path = str(tmp_path / 'disk.config')
+    old = os.umask(0)
+    try:
+        config_drive.write_config_drive(path, {'openstack/latest/meta_data.json': b'{}'},
+                                        gid=os.getgid())
+    finally:
+        os.umask(old)
+    st = os.stat(path)
+    assert (stat.S_IMODE(st.st_mode), st.st_gid) == (0o640, os.getgid())

@@ -16,6 +16,7 @@ import threading
 import pytest
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import image_cache
+from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
 
 pytestmark = pytest.mark.skipif(shutil.which('qemu-img') is None, reason='needs qemu-img')
 GiB = 1024 ** 3
@@ -85,7 +86,7 @@ def test_cache_entry_is_named_by_image_id_and_checksum(tmp_path, qcow2_image):
 
 def staged_copy(state, image):
     """A copy of the image under <state>/_staging, as the action plugin leaves it."""
-    staging = image_cache.staging_dir(state)
+    staging = layout.staging_dir(state)
     os.makedirs(staging, exist_ok=True)
     path = os.path.join(staging, 'copy-for-build-1')
     shutil.copyfile(image['location'], path)
@@ -99,7 +100,7 @@ def test_staged_copy_is_moved_into_the_cache(tmp_path, qcow2_image):
     path = image_cache.fetch_image(state, dict(qcow2_image, location=staged), runner)
     # Renamed, not copied a second time; the staging directory is empty again.
     assert os.stat(path).st_ino == inode
-    assert os.listdir(image_cache.staging_dir(state)) == []
+    assert os.listdir(layout.staging_dir(state)) == []
     assert path == image_cache.cached_path(state, qcow2_image)
 
 
@@ -108,7 +109,7 @@ def test_staged_copy_dropped_when_the_cache_has_the_image(tmp_path, qcow2_image)
     path = image_cache.fetch_image(state, qcow2_image, runner)
     staged = staged_copy(state, qcow2_image)
     assert image_cache.fetch_image(state, dict(qcow2_image, location=staged), runner) == path
-    assert os.listdir(image_cache.staging_dir(state)) == []
+    assert os.listdir(layout.staging_dir(state)) == []
 
 
 def test_staged_copy_with_a_bad_checksum_leaves_nothing(tmp_path, qcow2_image):
@@ -118,7 +119,7 @@ def test_staged_copy_with_a_bad_checksum_leaves_nothing(tmp_path, qcow2_image):
     with pytest.raises(image_cache.ImageError, match='checksum mismatch'):
         image_cache.fetch_image(state, bad, runner)
     assert base_files(state) == []
-    assert os.listdir(image_cache.staging_dir(state)) == []
+    assert os.listdir(layout.staging_dir(state)) == []
 
 
 def test_a_file_elsewhere_is_copied_not_moved(tmp_path, qcow2_image):

@@ -310,3 +310,119 @@ def test_instance_lock_serialises_and_leaves_no_file(tmp_path):
     thread.join(5)
     assert order == ['first', 'second']
     assert os.listdir(str(tmp_path / 'locks')) == []
+
+
+# ---- pause, suspend, lock ---------------------------------------------------------------------
+
+def test_pause_then_unpause(make_server):
+    dom = make_server('active')
+    paused = act(dom, 'pause')
+    assert paused['transition']['after'] == {'vm_state': 'paused', 'task_state': None,
+                                             'power_state': sr.PAUSED}
+    assert dom.state()[0] == libvirt.VIR_DOMAIN_PAUSED
+    assert_recorded(paused, dom, 'pause')
+    again = act(dom, 'pause')
+    assert not again['changed'] and again['instance_action'] is None
+    unpaused = act(dom, 'unpause')
+    assert unpaused['transition']['after'] == {'vm_state': 'active', 'task_state': None,
+                                               'power_state': sr.RUNNING}
+    assert dom.state()[0] == libvirt.VIR_DOMAIN_RUNNING
+    record = assert_recorded(unpaused, dom, 'unpause')
+    assert [a['action'] for a in record['actions']] == ['pause', 'unpause']
+
+
+def test_suspend_is_a_managed_save_and_resume_restores_it(make_server):
+    dom = make_server('active')
+    suspended = act(dom, 'suspend')
+    assert suspended['transition']['after'] == {'vm_state': 'suspended', 'task_state': None,
+                                                'power_state': sr.SHUTDOWN}
+    assert not dom.isActive() and dom.hasManagedSaveImage(0)
+    assert_recorded(suspended, dom, 'suspend')
+    # a suspended server is not a stopped one: the power-state sync leaves it alone
+    with pytest.raises(LifecycleError, match="Cannot 'start' instance .* vm_state suspended"):
+        act(dom, 'start')
+    resumed = act(dom, 'resume')
+    assert resumed['transition']['after']['vm_state'] == 'active'
+    assert dom.isActive() and not dom.hasManagedSaveImage(0)
+    assert_recorded(resumed, dom, 'resume')
+
+
+def test_hard_reboot_of_a_suspended_server_boots_afresh(make_server):
+    dom = make_server('active')
+    act(dom, 'suspend')
+    rebooted = act(dom, 'reboot', reboot_type='HARD')
+    assert rebooted['transition']['after']['vm_state'] == 'active'
+    assert dom.isActive() and not dom.hasManagedSaveImage(0)
+
+
+@pytest.mark.parametrize('vm_state, running, action', [
+    ('stopped', False, 'pause'), ('stopped', False, 'unpause'), ('stopped', False, 'suspend'),
+    ('paused', True, 'resume'), ('error', True, 'pause'), ('paused', True, 'suspend'),
+])
+def test_pause_and_suspend_refused_in_the_wrong_state(make_server, vm_state, running, action):
+    dom = make_server(vm_state, running=running)
+    if vm_state == 'paused':
+        dom.suspend()
+    before = sr.read_record(dom)
+    for check_mode in (True, False):
+        with pytest.raises(LifecycleError) as err:
+            act(dom, action, check_mode=check_mode)
+        assert str(err.value) == ("Cannot '%s' instance %s while it is in vm_state %s"
+                                  % (action, dom.UUIDString(), vm_state))
+    assert sr.read_record(dom) == before
+
+
+def test_lock_by_the_owner_refuses_other_actions_to_non_admins(make_server):
+    dom = make_server('active', project_id='demo')
+    locked = act(dom, 'lock', is_owner=True, locked_reason='maintenance')
+    assert locked['transition']['before']['locked'] is False
+    assert locked['transition']['after'] == {
+        'vm_state': 'active', 'task_state': None, 'power_state': sr.RUNNING,
+        'locked': True, 'locked_by': 'owner', 'locked_reason': 'maintenance'}
+    entry = sr.read_record(dom)['actions'][-1]
+    assert entry['action'] == 'lock' and entry['finish_time']
+    assert [(e['event'], e['result']) for e in entry['events']] == [('api_lock', 'Success')]
+    for action in ('stop', 'reboot', 'pause', 'suspend'):
+        for check_mode in (True, False):
+            with pytest.raises(LifecycleError) as err:
+                act(dom, action, check_mode=check_mode)
+            assert str(err.value) == 'Instance %s is locked' % dom.UUIDString()
+    assert dom.isActive() and sr.read_record(dom)['actions'][-1]['action'] == 'lock'
+    # the owner locking again changes nothing (Nova's lock returns at once)
+    assert not act(dom, 'lock', is_owner=True)['changed']
+    # an admin is not held by the lock
+    paused = act(dom, 'pause', is_admin=True)
+    assert paused['server']['vm_state'] == 'paused' and paused['server']['locked']
+    unlocked = act(dom, 'unlock', is_owner=True)
+    assert unlocked['transition']['after']['locked'] is False
+    assert unlocked['server']['locked_by'] is None and unlocked['server']['locked_reason'] is None
+    assert unlocked['instance_action']['events'][0]['event'] == 'api_unlock'
+    assert act(dom, 'unpause')['server']['vm_state'] == 'active'
+    assert not act(dom, 'unlock')['changed']
+
+
+def test_lock_by_an_admin_of_another_project_is_the_admins(make_server):
+    dom = make_server('stopped', running=False, project_id='demo')
+    predicted = act(dom, 'lock', check_mode=True, is_admin=True)
+    assert predicted['transition']['after']['locked_by'] == 'admin'
+    assert sr.read_record(dom)['locked'] is False
+    assert act(dom, 'lock', is_admin=True)['server']['locked_by'] == 'admin'
+    with pytest.raises(LifecycleError, match='is locked'):
+        act(dom, 'start', is_owner=True)
+
+
+def test_locked_reason_is_for_lock_only_and_bounded(make_server):
+    dom = make_server('active')
+    with pytest.raises(LifecycleError, match='locked_reason: only for lock, at most 255'):
+        act(dom, 'lock', locked_reason='x' * 256)
+    with pytest.raises(LifecycleError, match='locked_reason'):
+        act(dom, 'stop', locked_reason='why')
+
+
+def test_failed_action_records_novas_fault(make_server):
+    dom = make_server('active')
+    with pytest.raises(LifecycleError, match='Reboot of instance .* failed'):
+        act(Guest(dom, broken=True), 'reboot', reboot_type='HARD')
+    fault = sr.read_record(dom)['fault']
+    assert fault['message'] == 'libvirtError' and fault['code'] == 500
+    assert 'guest failed to start' in fault['details'] and fault['created']

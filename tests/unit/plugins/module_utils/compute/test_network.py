@@ -138,9 +138,21 @@ def test_network_data_like_nova():
 
 
 def test_interface_spec():
-    spec = network.interface_spec({'mac': 'fa:16:3e:00:00:01'}, NET, 'e1000')
+    port = {'id': 'a1b2c3d4-e5f6-0000', 'mac': 'fa:16:3e:00:00:01'}
+    spec = network.interface_spec(port, NET, 'e1000')
     assert spec == {'mac': 'fa:16:3e:00:00:01', 'model': 'e1000', 'network': 'nl-private',
-                    'bridge': None, 'mtu': 1500}
+                    'bridge': None, 'mtu': 1500, 'target_dev': 'tapa1b2c3d4-e5'}
+
+
+def test_interface_spec_on_a_segment_bridge_takes_the_network_mtu():
+    port = {'id': 'a1b2c3d4-e5f6-0000', 'mac': 'fa:16:3e:00:00:01'}
+    vxlan = {'network_id': 'n-1', 'network_type': 'vxlan', 'segmentation_id': 7}
+    spec = network.interface_spec(port, vxlan, 'virtio', 'brqn-1')
+    assert spec == {'mac': 'fa:16:3e:00:00:01', 'model': 'virtio', 'network': None,
+                    'bridge': 'brqn-1', 'mtu': 1450, 'target_dev': 'tapa1b2c3d4-e5'}
+    # and the guest learns it from network_data.json
+    data = network.network_data([dict(port, fixed_ip='10.9.0.5')], [dict(vxlan, cidr='10.9.0.0/24')])
+    assert data['links'][0]['mtu'] == 1450 and data['links'][0]['type'] == 'bridge'
 
 
 def test_a_mac_and_port_id_allocated_by_the_controller_are_kept_unless_the_host_uses_the_mac():

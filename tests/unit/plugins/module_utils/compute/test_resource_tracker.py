@@ -10,7 +10,11 @@ from lxml import etree
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import resource_tracker as hf
 from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record as sr
-from ansible_collections.novalite.compute.plugins.module_utils.scheduler.resources import fit_failures
+from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import (
+    FIELDS as HOST_SETTING_FIELDS, HostSettings,
+)
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.resources import (
+    fit_failures, host_inventory)
 
 from libvirt_fixtures import connect_test_driver
 from libvirt_helpers import DefinedDomains
@@ -36,15 +40,19 @@ FLAVOR = {'id': '2', 'name': 'm1.small', 'vcpus': 2, 'memory_mb': 512, 'root_gb'
 
 
 def options(tmp_path, **over):
+    """gather_host_state's arguments after the connection: the settings, then the rest."""
     values = dict(host='hv1', nodename='node1', instances_path=str(tmp_path / 'instances'),
                   state_path=str(tmp_path), availability_zone='az1',
                   aggregates=[{'name': 'agg', 'metadata': {'availability_zone': 'az1'}}],
                   cpu_allocation_ratio=16.0, ram_allocation_ratio=1.5, disk_allocation_ratio=1.0,
                   reserved_host_memory_mb=512, reserved_host_disk_mb=1024, reserved_host_cpus=0,
-                  service_disabled=False, service_disabled_reason=None, virt_type='qemu',
+                  service_disabled=False, service_disabled_reason=None, forced_down=False,
+                  virt_type='qemu',
                   claims=[])
     values.update(over)
-    return values
+    settings = HostSettings(**dict((k, values.pop(k)) for k in list(values)
+                                   if k in HOST_SETTING_FIELDS and k != 'virt_type'))
+    return dict(values, settings=settings)
 
 
 @pytest.fixture
@@ -74,7 +82,7 @@ def test_every_design_name_and_usage(conn, servers, tmp_path):
              'disk_gb': 3, 'created': '2026-01-01T00:00:00Z'}
     (tmp_path / 'failed_builds').write_text('3\n')
     state, table = hf.gather_host_state(conn, **options(tmp_path, claims=[claim, stale]))
-    for name in DESIGN_NAMES + ('virt_type', 'claims', 'service_disabled_reason'):
+    for name in DESIGN_NAMES + ('virt_type', 'claims', 'service_disabled_reason', 'forced_down'):
         assert name in state, name
     info = conn.getInfo()
     assert state['vcpus_total'] == info[2] and state['memory_mb_total'] == info[1]
@@ -99,6 +107,17 @@ def test_every_design_name_and_usage(conn, servers, tmp_path):
     assert list(state['instances']) == sorted(state['instances'])
     # the shared fit rule reads it as is
     assert fit_failures(state, {'VCPU': 1, 'MEMORY_MB': 64, 'DISK_GB': 1}) == []
+
+
+def test_vcpus_used_counts_the_reserved_host_cpus_and_forced_down_is_reported(conn, servers, tmp_path):
+    """Nova's resource tracker starts vcpus_used at reserved_host_cpus; placement's fit
+    takes them off the capacity once, not twice."""
+    state, _table = hf.gather_host_state(conn, **options(tmp_path, reserved_host_cpus=3,
+                                                         forced_down=True))
+    assert state['vcpus_used'] == 2 * 2 + 3
+    assert state['forced_down'] is True
+    vcpu = host_inventory(state)['VCPU']
+    assert (vcpu['used'], vcpu['capacity']) == (2 * 2, (state['vcpus_total'] - 3) * 16)
 
 
 def test_overcommit_is_virtual_minus_allocated(tmp_path):
@@ -131,12 +150,6 @@ def test_missing_instances_path_uses_the_nearest_parent(conn, tmp_path):
     state = hf.gather_host_state(conn, **options(tmp_path, instances_path=str(tmp_path / 'not' / 'there')))[0]
     st = os.statvfs(str(tmp_path))
     assert state['disk_gb_total'] == st.f_blocks * st.f_frsize // hf.GIB
-
-
-def test_failed_builds_file_garbage_is_zero(tmp_path):
-    assert hf.read_failed_builds(str(tmp_path)) == 0
-    (tmp_path / 'failed_builds').write_text('not a number')
-    assert hf.read_failed_builds(str(tmp_path)) == 0
 
 
 def test_supported_instances_offer_kvm_only_with_kvm():

@@ -12,6 +12,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute import se
 
 from libvirt_fixtures import connect_test_driver
 from libvirt_helpers import DefinedDomains, minimal_xml, remove_domain, unique_name
+from record_helpers import record_from_domain_xml, record_to_xml
 
 
 def full_record():
@@ -56,7 +57,7 @@ def test_element_round_trip_is_lossless():
 
 
 def test_keys_that_are_not_xml_names_use_entries():
-    xml_str = sr.record_to_xml({'metadata': {'hw:cpu_policy': 'x', 'ok_name': 'y'}})
+    xml_str = record_to_xml({'metadata': {'hw:cpu_policy': 'x', 'ok_name': 'y'}})
     assert '<novalite:entry key="hw:cpu_policy">x</novalite:entry>' in xml_str
     assert '<novalite:ok_name>y</novalite:ok_name>' in xml_str
 
@@ -78,7 +79,7 @@ def test_new_record_has_every_key_and_fresh_lists():
 
 
 def test_record_from_domain_xml_without_metadata_is_none():
-    assert sr.record_from_domain_xml(minimal_xml('x')) is None
+    assert record_from_domain_xml(minimal_xml('x')) is None
 
 
 @pytest.fixture
@@ -98,21 +99,21 @@ def test_round_trip_through_libvirt_metadata(dom):
     sr.write_record(dom, record)
     assert sr.read_record(dom) == record
     inactive = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
-    assert sr.record_from_domain_xml(inactive) == record
+    assert record_from_domain_xml(inactive) == record
 
 
 def test_write_record_reaches_live_and_persistent_config(dom):
     dom.create()
     record = full_record()
     sr.write_record(dom, record)
-    live = sr.record_from_domain_xml(dom.XMLDesc(0))
-    config = sr.record_from_domain_xml(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
+    live = record_from_domain_xml(dom.XMLDesc(0))
+    config = record_from_domain_xml(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
     assert live == config == record
     changed = copy.deepcopy(record)
     changed['vm_state'] = 'stopped'
     sr.write_record(dom, changed, live=False)
-    assert sr.record_from_domain_xml(dom.XMLDesc(0))['vm_state'] == 'active'
-    assert sr.record_from_domain_xml(
+    assert record_from_domain_xml(dom.XMLDesc(0))['vm_state'] == 'active'
+    assert record_from_domain_xml(
         dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))['vm_state'] == 'stopped'
 
 

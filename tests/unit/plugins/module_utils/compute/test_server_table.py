@@ -26,7 +26,8 @@ def port(network, addr):
 
 
 RECORDS = [
-    record('cc', 'web-3', 'p1', LARGE, ports=[port('private', '10.0.0.3'), port('public', '192.0.2.3')]),
+    record('cc', 'web-3', 'p1', LARGE, ports=[port('private', '10.0.0.3'), port('public', '192.0.2.3')],
+           security_groups=['web', 'default']),
     record('aa', 'web-1', 'p1', group='g1', ports=[port('private', '10.0.0.1')]),
     record('bb', 'web-2', 'p2', group='g1', task_state='rebooting'),
 ]
@@ -47,8 +48,9 @@ def test_rows_share_projects_users_flavors_and_networks():
     # sorted by uuid; no uuid or group in a row: the host state's instances hold them
     assert [row[0] for row in table['rows']] == ['web-1', 'web-2', 'web-3']
     assert table['states'] == [['active', None], ['active', 'rebooting']]
-    assert table['rows'][1] == ['web-2', 1, 1, 0, 1, []]
-    assert table['rows'][2] == ['web-3', 0, 0, 1, 0, [[0, '10.0.0.3'], [1, '192.0.2.3']]]
+    assert table['group_lists'] == [[], ['default', 'web']]
+    assert table['rows'][1] == ['web-2', 1, 1, 0, 1, [], 0]
+    assert table['rows'][2] == ['web-3', 0, 0, 1, 0, [[0, '10.0.0.3'], [1, '192.0.2.3']], 1]
 
 
 def test_expand_gives_every_server_back():
@@ -60,7 +62,8 @@ def test_expand_gives_every_server_back():
         'flavor': {'name': 'm1.large', 'vcpus': 4, 'memory_mb': 4096, 'root_gb': 10,
                    'ephemeral_gb': 0, 'swap': 0},
         'vm_state': 'active', 'task_state': None, 'instance_group': None,
-        'addresses': {'private': [{'addr': '10.0.0.3'}], 'public': [{'addr': '192.0.2.3'}]}}
+        'addresses': {'private': [{'addr': '10.0.0.3'}], 'public': [{'addr': '192.0.2.3'}]},
+        'security_groups': ['default', 'web']}
     assert by_id['bb']['instance_group'] == {'uuid': 'g1'} and by_id['bb']['addresses'] == {}
     assert by_id['bb']['task_state'] == 'rebooting' and by_id['bb']['project_id'] == 'p2'
 

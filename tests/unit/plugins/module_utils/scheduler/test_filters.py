@@ -16,7 +16,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.scheduler.filters
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.host_state import HostState, HostStates
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.options import resolve
 
-from scheduler_helpers import NOW, random_cluster, random_request
+from scheduler_helpers import NOW, host_passes, random_cluster, random_request
 
 
 def host(**fields):
@@ -103,26 +103,48 @@ def test_compute_filter_service_down_time_option():
 AZ1 = [{'name': 'az1_hosts', 'metadata': {'availability_zone': 'az1'}}]
 
 
-@pytest.mark.parametrize('fields, wanted, passes', [
-    (dict(), None, True),
-    (dict(), 'nova', True),                                    # default zone
-    (dict(), 'az1', False),
-    (dict(aggregates=AZ1), 'az1', True),
-    (dict(aggregates=AZ1), 'nova', False),
-    (dict(availability_zone='az2'), 'az2', True),
-    (dict(availability_zone='az2', aggregates=AZ1), 'az2', False),   # aggregates decide
-    (dict(aggregates=[{'name': 'x', 'metadata': {'availability_zone': 'az1,az3'}}]), 'az3', True),
+def run_loaded(name, host_state, request, others=(), **options):
+    """The filter's verdict on `host_state` loaded together with the host states `others`
+    (whose aggregates, like its own, say which zones exist)."""
+    host_filter = FILTERS[name](resolve(options), NOW)
+    host_filter.load(HostStates([host_state.data] + [dict(host_state.data, host='other%d' % n, **fields)
+                                                     for n, fields in enumerate(others)]))
+    return host_filter.rejection(host_state, request)
+
+
+@pytest.mark.parametrize('fields, others, wanted, passes', [
+    (dict(), [dict(aggregates=AZ1)], None, True),
+    (dict(), [dict(aggregates=AZ1)], 'nova', True),           # no aggregate carries nova
+    (dict(), [dict(aggregates=AZ1)], 'az1', False),
+    (dict(), [], 'az1', True),                                 # no aggregate carries az1
+    (dict(aggregates=AZ1), [], 'az1', True),
+    (dict(aggregates=AZ1), [], 'nova', True),                  # the default zone: no restriction
+    (dict(availability_zone='az2'), [], 'az2', True),
+    (dict(availability_zone='az2'), [dict(aggregates=AZ1)], 'az1', False),
+    (dict(availability_zone='az2', aggregates=AZ1), [], 'az2', True),
+    (dict(availability_zone='az2'), [dict(aggregates=[{'name': 'z', 'metadata': {'availability_zone': 'az2'}}])],
+     'az2', False),                                            # aggregates decide, not the field
+    (dict(aggregates=[{'name': 'x', 'metadata': {'availability_zone': 'az1,az3'}}]), [], 'az3', True),
 ])
-def test_availability_zone_filter(fields, wanted, passes):
-    why = run('AvailabilityZoneFilter', host(**fields), spec(availability_zone=wanted))
+def test_availability_zone_filter(fields, others, wanted, passes):
+    why = run_loaded('AvailabilityZoneFilter', host(**fields), spec(availability_zone=wanted), others)
     assert (why is None) == passes
 
 
+def test_an_availability_zone_no_aggregate_carries_adds_no_restriction():
+    """Nova's map_az_to_placement_aggregate: no aggregate with the zone, no member_of."""
+    lone = host()
+    assert run('AvailabilityZoneFilter', lone, spec(availability_zone='az1')) is None
+    assert run_loaded('AvailabilityZoneFilter', lone, spec(availability_zone='az9'),
+                      [dict(aggregates=AZ1)]) is None
+
+
 def test_availability_zone_filter_reason_and_default_option():
-    why = run('AvailabilityZoneFilter', host(), spec(availability_zone='az1'))
+    others = [dict(aggregates=AZ1)]
+    why = run_loaded('AvailabilityZoneFilter', host(), spec(availability_zone='az1'), others)
     assert why == 'in availability zone nova, az1 requested'
-    assert run('AvailabilityZoneFilter', host(), spec(availability_zone='az1'),
-               default_availability_zone='az1') is None
+    assert run_loaded('AvailabilityZoneFilter', host(), spec(availability_zone='az1'), others,
+                      default_availability_zone='zz') == 'in availability zone zz, az1 requested'
 
 
 @pytest.mark.parametrize('value, req, expected', [
@@ -372,7 +394,7 @@ def test_all_hosts_filter():
 
 
 @pytest.mark.parametrize('name, once', [
-    ('ResourceFilter', False), ('ServerGroupAntiAffinityFilter', False),
+    ('ResourceFilter', True), ('ServerGroupAntiAffinityFilter', False),
     ('ServerGroupAffinityFilter', False), ('NumInstancesFilter', False), ('IoOpsFilter', False),
     ('JsonFilter', False), ('JmesPathFilter', False),
     ('ComputeFilter', True), ('AvailabilityZoneFilter', True), ('ComputeCapabilitiesFilter', True),
@@ -383,7 +405,7 @@ def test_run_filter_for_index(name, once):
     host_filter = FILTERS[name](resolve(), NOW)
     assert host_filter.run_filter_for_index(0)
     assert host_filter.run_filter_for_index(1) is not once
-    assert host_filter.host_passes(host(), spec()) is True
+    assert host_passes(host_filter, host(), spec()) is True
 
 
 @pytest.mark.parametrize('seed', range(10))
@@ -405,7 +427,7 @@ def test_compute_filter_bulk_form_reads_the_heartbeat_as_the_rule_does(seed):
     assert expected and host_filter.filter_all(host_states, candidates, {}, alive) == expected
 
 
-# -- filter_all, the bulk form the incremental scheduler uses for the first instance -------------
+# -- filter_all, the bulk form the scheduler engine uses for the first instance -------------
 
 @pytest.mark.parametrize('seed', range(40))
 def test_filter_all_equals_the_rule_host_by_host(seed):
@@ -428,6 +450,7 @@ def test_filter_all_equals_the_rule_host_by_host(seed):
         candidates = [index for index, flag in enumerate(alive) if flag]
         for name in sorted(FILTERS):
             host_filter = FILTERS[name](resolve({'service_down_time': rng.choice((60, 300))}), NOW)
+            host_filter.load(host_states)
             expected = [(index, host_filter.rejection(host_states.states[index], request))
                         for index in candidates]
             expected = [(index, why) for index, why in expected if why is not None]

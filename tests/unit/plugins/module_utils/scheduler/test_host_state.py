@@ -58,7 +58,8 @@ def test_consume_from_request_counts_the_flavor_and_the_group():
     state.consume_from_request(spec, 'new-1')
     assert (state.vcpus_used, state.memory_mb_used, state.disk_gb_used) == (3, 3072, 27)
     assert state.free_ram_mb == 8192 - 512 - 1024 - 2048
-    assert state.free_disk_mb == 90 * 1024 - 17 * 1024
+    # Placement counts the swap (disk_gb_used); the host state's free disk does not.
+    assert state.free_disk_mb == 90 * 1024 - 15 * 1024
     assert (state.num_instances, state.num_io_ops) == (1, 1)
     assert state.instances == {'old': None, 'new-1': 'g-1'}
     # The caller's dict is untouched.
@@ -67,8 +68,12 @@ def test_consume_from_request_counts_the_flavor_and_the_group():
 
 def test_consume_volume_backed_and_without_uuid():
     state = HostState(data())
+    free_disk_mb = state.free_disk_mb
     state.consume_from_request({'flavor': {'vcpus': 1, 'memory_mb': 512, 'root_gb': 20}, 'is_bfv': True})
+    # Placement claims no root disk for a volume-backed server; Nova's HostState takes the
+    # flavor's root_gb off free_disk_mb all the same.
     assert state.disk_gb_used == 10 and state.instances == {}
+    assert state.free_disk_mb == free_disk_mb - 20 * 1024
 
 
 def test_consumed_is_a_changed_copy():

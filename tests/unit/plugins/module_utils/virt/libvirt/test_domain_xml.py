@@ -121,3 +121,12 @@ def test_managed_fields_see_a_changed_disk():
     other = guest_spec('nltest-d', uuid=spec['uuid'])
     other['disks'][0]['path'] = '/srv/i/other'
     assert dx.managed_fields(dx.guest_xml(spec)) != dx.managed_fields(dx.guest_xml(other))
+
+
+def test_interface_target_dev_names_the_tap():
+    spec = guest_spec('nltest-t')
+    spec['interfaces'][1] = dict(spec['interfaces'][1], target_dev='tapfeedbeef-01')
+    root = etree.fromstring(dx.guest_xml(spec).encode())
+    first, second = root.findall('devices/interface')
+    assert first.find('target') is None
+    assert second.find('target').get('dev') == 'tapfeedbeef-01'

@@ -1,0 +1,89 @@
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Finding servers by name or ID, as Nova's API does for `GET /servers/{id}` (a uuid, or with
+the client's help a name) and `GET /servers?name=<regex>`, across the hypervisors.
+
+A server lives where its domain is: each hypervisor reads the records of its own domains
+(server_info), and the controller gathers them (`gather`). The inventory name that found a
+server is its home for this run; the name recorded at build time is not looked up, so renaming
+a host in the inventory loses none of its servers."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import re
+
+from ansible_collections.novalite.compute.plugins.module_utils.errors import ValidationError
+
+
+def identifiers(value, field='novalite_server_id'):
+    """The uuids or names asked for, as a list: `value` is one string, a list of strings, or
+    None (no identifier: every server, or those of a pattern)."""
+    if value is None or value == '':
+        return None
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, str) and v for v in value):
+        return list(value)
+    raise ValidationError(field, 'must be a server uuid or name, or a non-empty list of them',
+                          repr(value))
+
+
+def name_pattern(value, field='novalite_server_name_pattern'):
+    """The compiled regular expression of Nova's `name` list filter, or None."""
+    if value is None or value == '':
+        return None
+    if not isinstance(value, str):
+        raise ValidationError(field, 'must be a regular expression (a string)', repr(value))
+    try:
+        return re.compile(value)
+    except re.error as exc:
+        raise ValidationError(field, 'must be a valid regular expression', str(exc))
+
+
+def matches(record, ids, pattern):
+    """Whether `record` is one of `ids` (uuid or name) or its name matches `pattern` (searched,
+    as Nova's name filter does). With neither, every record matches."""
+    if ids is None and pattern is None:
+        return True
+    if ids is not None and (record.get('uuid') in ids or record.get('name') in ids):
+        return True
+    return pattern is not None and pattern.search(record.get('name') or '') is not None
+
+
+def gather(found):
+    """The server records found by the hypervisors, once each: `found` is a list of
+    (inventory name, hypervisor identity, records). Each record gets `host`, the inventory name
+    that found it (the home it is acted on through), and `hypervisor_uuid`, the libvirt host UUID
+    of the hypervisor that holds it. A machine named twice in the inventory reports its servers
+    twice; they are kept once, under the first name."""
+    seen, gathered = set(), []
+    for inventory_name, hypervisor, records in found:
+        for record in records or []:
+            if record.get('uuid') in seen:
+                continue
+            seen.add(record.get('uuid'))
+            gathered.append(dict(record, host=inventory_name,
+                                 hypervisor_uuid=(hypervisor or {}).get('uuid')))
+    return gathered
+
+
+def unmatched(ids, records):
+    """The identifiers among `ids` that match no record's uuid or name."""
+    known = set(r.get('uuid') for r in records) | set(r.get('name') for r in records)
+    return [i for i in ids or [] if i not in known]
+
+
+def ambiguous(ids, records):
+    """{name: [uuids]} for each identifier that is no uuid of `records` and names several of
+    them: Nova's client refuses such a name ("More than one server exists with the name")."""
+    uuids = set(r.get('uuid') for r in records)
+    found = {}
+    for ident in ids or []:
+        if ident in uuids:
+            continue
+        named = [r.get('uuid') for r in records if r.get('name') == ident]
+        if len(named) > 1:
+            found[ident] = named
+    return found
