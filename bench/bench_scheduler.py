@@ -81,11 +81,13 @@ def run_from_inputs(hosts, spec, reference=False):
     return outcome, (time.perf_counter() - wall) * 1e3, (time.process_time() - cpu) * 1e3
 
 
-def measure_from_inputs(hosts, specs, repeats):
+def measure_with(runner, states, specs, repeats):
+    """Min wall and CPU of `repeats` runs of each spec through `runner` (run or
+    run_from_inputs), beside one run of the reference loop on the same inputs."""
     rows = []
     for spec in specs:
-        runs = [run_from_inputs(hosts, spec) for _repeat in range(repeats)]
-        reference = run_from_inputs(hosts, spec, reference=True)
+        runs = [runner(states, spec) for _repeat in range(repeats)]
+        reference = runner(states, spec, reference=True)
         rows.append({
             'wall': min(wall for _outcome, wall, _cpu in runs),
             'cpu': min(cpu for _outcome, _wall, cpu in runs),
@@ -95,22 +97,14 @@ def measure_from_inputs(hosts, specs, repeats):
             'trace_bytes': len(json.dumps(runs[0][0][-1])),
         })
     return rows
+
+
+def measure_from_inputs(hosts, specs, repeats):
+    return measure_with(run_from_inputs, hosts, specs, repeats)
 
 
 def measure(host_states, specs, repeats):
-    rows = []
-    for spec in specs:
-        runs = [run(host_states, spec) for _repeat in range(repeats)]
-        reference = run(host_states, spec, reference=True)
-        rows.append({
-            'wall': min(wall for _outcome, wall, _cpu in runs),
-            'cpu': min(cpu for _outcome, _wall, cpu in runs),
-            'reference': reference[1],
-            'identical': all(outcome == reference[0] for outcome, _wall, _cpu in runs),
-            'failed': runs[0][0][0] == 'NoValidHost',
-            'trace_bytes': len(json.dumps(runs[0][0][-1])),
-        })
-    return rows
+    return measure_with(run, host_states, specs, repeats)
 
 
 def summary(size, count, rows):

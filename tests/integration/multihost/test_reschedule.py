@@ -31,6 +31,9 @@ def capacity_inventory(testbed, totals, path, nanos, **first_host_vars):
 
 
 def create(inventory, name, scheduler, server=None, **extra_vars):
+    # These tests build more servers of one name on purpose: Nova's plain POST /servers
+    # (novalite_if_exists: create), not the by-name default that returns the existing one.
+    extra_vars.setdefault('novalite_if_exists', 'create')
     return run('create_server', inventory, dict(extra_vars, novalite_server=server_request(name, **(server or {})),
                                                 novalite_scheduler=scheduler))
 
