@@ -13,7 +13,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute.server_table import expand_servers
-from ansible_collections.novalite.compute.plugins.module_utils.fleet import compute_nodes, instances
+from ansible_collections.novalite.compute.plugins.module_utils.fleet import compute_nodes, instances, runs
 from ansible_collections.novalite.compute.plugins.plugin_utils.fleet_database import (
     RollBack, database_url, open_database)
 from ansible_collections.novalite.compute.plugins.modules.fleet_report import ARGUMENT_SPEC
@@ -57,7 +57,7 @@ class ActionModule(ActionBase):
         _spec, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         args = with_build_results(args)
         db = open_database(database_url(args, task_vars or {}))
-        written = {'hosts': [], 'servers': 0, 'forgotten': 0, 'port_conflicts': []}
+        written = {'hosts': [], 'servers': 0, 'forgotten': 0, 'port_conflicts': [], 'abandoned': []}
         try:
             with db.transaction():
                 self._write(db, args, written)
@@ -67,7 +67,8 @@ class ActionModule(ActionBase):
             pass
         except (KeyError, TypeError, ValueError) as exc:
             raise AnsibleActionFail('fleet_report: %s' % exc)
-        result.update(changed=bool(written['hosts'] or written['servers'] or written['forgotten']),
+        result.update(changed=bool(written['hosts'] or written['servers'] or written['forgotten']
+                                   or written['abandoned']),
                       **written)
         return result
 
@@ -99,3 +100,6 @@ class ActionModule(ActionBase):
         for instance_uuid in args['forget']:
             instances.forget(db, instance_uuid)
             written['forgotten'] += 1
+        # After the reports: a dead run's build request is given up once its hosts reported
+        # without its instance (a refresh, Nova's update_available_resource, cleans it).
+        written['abandoned'] = instances.give_up_abandoned(db, runs.alive)

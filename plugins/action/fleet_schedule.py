@@ -14,13 +14,13 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute.network i
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     NoValidHost, QuotaExceeded, ValidationError)
 from ansible_collections.novalite.compute.plugins.module_utils.fleet import (
-    compute_nodes, instances as fleet_instances, ipam, quotas)
+    compute_nodes, instances as fleet_instances, ipam, quotas, runs)
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.manager import schedule
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.options import resolve
 from ansible_collections.novalite.compute.plugins.modules.fleet_schedule import ARGUMENT_SPEC
 from ansible_collections.novalite.compute.plugins.modules.quota_check import trim_instances
 from ansible_collections.novalite.compute.plugins.plugin_utils.fleet_database import (
-    RollBack, database_url, open_database)
+    RollBack, database_url, open_database, this_run)
 
 # The create playbook imports this many build rounds (playbooks/create_server.yml): one per
 # attempt, so max_attempts may not ask for more.
@@ -36,14 +36,15 @@ class Failed(Exception):
         self.msg, self.extra = msg, extra
 
 
-def reserve_and_schedule(db, args, check_mode=False, cache=None):
-    """The module's result; raises Failed (nothing written) or RollBack's caller's result."""
+def reserve_and_schedule(db, args, check_mode=False, cache=None, owner=None):
+    """The module's result; raises Failed (nothing written) or RollBack's caller's result.
+    `owner` is the run that will build the instances (runs.owner)."""
     context = args['context']
     spec = dict(args['request_spec'], project_id=context['project_id'], user_id=context['user_id'])
     outcome = {}
     try:
         with db.transaction():
-            outcome = _in_transaction(db, args, spec, cache or _HOST_STATES)
+            outcome = _in_transaction(db, args, spec, cache or _HOST_STATES, owner)
             if check_mode:
                 raise RollBack()
     except RollBack:
@@ -59,11 +60,13 @@ def reserve_and_schedule(db, args, check_mode=False, cache=None):
     return outcome
 
 
-def _in_transaction(db, args, spec, cache):
+def _in_transaction(db, args, spec, cache, owner):
     attempts = resolve(args['scheduler'])['max_attempts']
     if attempts > BUILD_ROUNDS:
         raise ValidationError('scheduler.max_attempts', 'must be at most %d (the build rounds of the '
                               'create playbook), got %d' % (BUILD_ROUNDS, attempts))
+    # What dead runs left is given back before it is counted.
+    fleet_instances.give_up_abandoned(db, runs.alive)
     reserved = quotas.reserve(db, spec, args['quotas'])
     num = reserved['num_instances']
     spec.update(instance_uuids=reserved['instance_uuids'], num_instances=num)
@@ -71,12 +74,14 @@ def _in_transaction(db, args, spec, cache):
     for inst in kept:
         fleet_instances.claim_name(db, args['unique_server_name_scope'], spec['project_id'],
                                    inst.get('name'), inst['uuid'])
-    fleet_instances.add_build_requests(db, spec, kept)
+    fleet_instances.add_build_requests(db, spec, kept, owner)
     kept = [_with_ports(db, inst) for inst in kept]
     if spec.get('instance_group'):
         spec['instance_group'] = fleet_instances.populate_group(db, spec['instance_group'])
     host_states = cache.get(db, args['hosts'])
     selections, trace = schedule(host_states, spec, args['scheduler'])
+    fleet_instances.set_build_hosts(db, dict(
+        (inst['uuid'], [item['host'] for item in selection]) for inst, selection in zip(kept, selections)))
     zones = dict((state.host, state.availability_zone) for state in host_states.states)
     usage = dict(reserved['usage'])
     usage.update(quota.catalog_usage(args['catalog'], spec['project_id'], spec['user_id']))
@@ -104,7 +109,7 @@ class ActionModule(ActionBase):
         _spec, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         db = open_database(database_url(args, task_vars or {}))
         try:
-            outcome = reserve_and_schedule(db, args, self._play_context.check_mode)
+            outcome = reserve_and_schedule(db, args, self._play_context.check_mode, owner=this_run())
         except Failed as exc:
             result.update(failed=True, msg=exc.msg, **exc.extra)
             return result

@@ -19,6 +19,8 @@ description:
     its servers table, makes the host's instance and port rows what the host has.
   - A built server record becomes its instance row with its ports, ending its quota
     reservation; a forgotten instance loses its reservation, ports, group membership and row.
+  - Every write ends by giving up the build requests of runs that died (see RV(abandoned)), so
+    a create killed midway holds nothing after the next refresh of its hosts.
 author:
   - novalite.compute contributors (@novalite)
 extends_documentation_fragment:
@@ -102,6 +104,16 @@ forgotten:
   returned: always
   type: int
   sample: 0
+abandoned:
+  description:
+    - The instances whose build requests no run will finish, given up with what they held
+      (reservation, ports, group membership, name, row) - a run that died (a controller killed
+      mid-create) once every host it could build on has reported without the instance, or any
+      build request older than an hour.
+  returned: always
+  type: list
+  elements: str
+  sample: []
 port_conflicts:
   description: Reported ports whose address or MAC another instance holds in the database (left out, to be
     reconciled by an operator).

@@ -19,7 +19,7 @@ import os
 
 from ansible.errors import AnsibleActionFail
 
-from ansible_collections.novalite.compute.plugins.module_utils.fleet import schema
+from ansible_collections.novalite.compute.plugins.module_utils.fleet import runs, schema
 from ansible_collections.novalite.compute.plugins.module_utils.fleet.db import FleetDatabaseError
 
 DEFAULT_FILE = 'fleet.sqlite'
@@ -52,6 +52,12 @@ def open_database(url):
         return db
     except FleetDatabaseError as exc:
         raise AnsibleActionFail(str(exc))
+
+
+def this_run():
+    """The run that owns what this task writes (fleet/runs.py): ansible-playbook's own
+    process, the parent of the worker that runs an action plugin, lives as long as the run."""
+    return runs.owner(os.getppid())
 
 
 class RollBack(Exception):

@@ -5,7 +5,8 @@
 
 Who writes: the conductor after each build round (`record_build` for a built server, `forget`
 for an instance no host could build), a refresh (`sync_host`: a host's servers as its
-hypervisor reported them), the API step (`add_build_requests`, `claim_name`). Who reads: the
+hypervisor reported them; `give_up_abandoned`: what a dead run's build requests held), the API
+step (`add_build_requests`, `set_build_hosts`, `claim_name`). Who reads: the
 quota count (fleet/quotas.py), the server group bookkeeping (`populate_group`), listings
 (`servers`).
 """
@@ -22,6 +23,11 @@ from ansible_collections.novalite.compute.plugins.module_utils.fleet.db import U
 
 # Nova's osapi_compute_unique_server_name_scope: '' (no check), 'project', 'global'.
 NAME_SCOPES = ('', 'project', 'global')
+# Seconds after which any controller gives up a build request nobody finished: a run on
+# another controller whose process this one cannot see (fleet/runs.py). An hour, not the
+# reservation's day: a build longer than that is recorded again by its own run or the next
+# refresh of its host.
+BUILD_REQUEST_EXPIRE = 3600
 
 
 def _flavor(server):
@@ -102,7 +108,10 @@ def sync_host(db, host, servers, networks=None, as_of=None):
             if server.get('vm_state') == 'deleted':
                 continue
             _upsert(db, server, host)
+            # The server exists on its host: its reservation and build request end, as in
+            # record_build.
             db.execute('DELETE FROM reservations WHERE uuid = ?', (server['uuid'],))
+            db.execute('DELETE FROM build_requests WHERE instance_uuid = ?', (server['uuid'],))
         for row in db.rows('SELECT uuid FROM instances WHERE host = ? AND updated_at < ?', (host, as_of)):
             if row['uuid'] not in reported:
                 forget(db, row['uuid'])
@@ -174,17 +183,65 @@ def populate_group(db, group):
     return populated
 
 
-def add_build_requests(db, request_spec, instances):
-    """Nova's BuildRequest: each accepted instance, until it is built or given up."""
+def add_build_requests(db, request_spec, instances, owner=None, expire=BUILD_REQUEST_EXPIRE):
+    """Nova's BuildRequest: each accepted instance, until it is built or given up. `owner`
+    is the run building it (runs.owner)."""
     spec = json.dumps(request_spec, sort_keys=True, default=str)
+    now = time.time()
     with db.transaction():
         for inst in instances:
             db.execute('DELETE FROM build_requests WHERE instance_uuid = ?', (inst['uuid'],))
             db.execute('INSERT INTO build_requests (instance_uuid, project_id, user_id, '
-                       'reservation_id, display_name, request_spec, created_at) VALUES '
-                       '(?, ?, ?, ?, ?, ?, ?)',
+                       'reservation_id, display_name, request_spec, created_at, owner, expire) '
+                       'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
                        (inst['uuid'], request_spec['project_id'], request_spec['user_id'],
-                        inst.get('reservation_id'), inst.get('name'), spec, time.time()))
+                        inst.get('reservation_id'), inst.get('name'), spec, now, owner,
+                        now + expire))
+
+
+def set_build_hosts(db, hosts_by_uuid):
+    """Where each build request may be built: its selected host and alternates."""
+    with db.transaction():
+        for instance_uuid, hosts in hosts_by_uuid.items():
+            db.execute('UPDATE build_requests SET hosts = ? WHERE instance_uuid = ?',
+                       (json.dumps(list(hosts)), instance_uuid))
+
+
+def _reported_since(db, hosts, since):
+    """Whether every one of `hosts` reported its servers (a refresh or a build) at or after
+    `since`: a build request none of them reported is on none of them."""
+    for host in hosts:
+        updated = db.scalar('SELECT updated_at FROM compute_nodes WHERE host = ?', (host,))
+        if updated is None or updated < since:
+            return False
+    return True
+
+
+def abandoned_build_requests(db, run_alive, now=None):
+    """The instance uuids of build requests no run will finish: expired ones, and those of
+    a dead run (`run_alive(owner)` is False) whose hosts all reported since, without the
+    instance. A live run's, or another controller's before it expires, are not."""
+    now = time.time() if now is None else now
+    found = []
+    for row in db.rows('SELECT instance_uuid, owner, hosts, created_at, expire FROM build_requests '
+                       'ORDER BY instance_uuid'):
+        if row['expire'] is not None and row['expire'] <= now:
+            found.append(row['instance_uuid'])
+        elif run_alive(row['owner']) is False and _reported_since(
+                db, json.loads(row['hosts'] or '[]'), row['created_at'] or 0):
+            found.append(row['instance_uuid'])
+    return found
+
+
+def give_up_abandoned(db, run_alive, now=None):
+    """Forget what abandoned build requests hold (reservation, ports, membership, name,
+    row): Nova deletes the build request and the quota follows the instances that exist.
+    Returns the instance uuids given up."""
+    with db.transaction():
+        found = abandoned_build_requests(db, run_alive, now)
+        for instance_uuid in found:
+            forget(db, instance_uuid)
+    return found
 
 
 def claim_name(db, scope, project_id, name, instance_uuid):

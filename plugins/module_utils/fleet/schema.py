@@ -129,8 +129,19 @@ _V1 = [
         PRIMARY KEY (scope, name))""",
 ]
 
+_V2 = [
+    # Who is building each build request and where, so that the build request of a run that
+    # died (a controller killed mid-create) is found and given up by the next refresh instead
+    # of holding its quota and addresses until its reservation expires. `owner` is the run
+    # (controller host, pid, process start time); `hosts` the instance's selected host and
+    # alternates (JSON); `expire` when any controller may give it up.
+    'ALTER TABLE build_requests ADD COLUMN owner TEXT',
+    'ALTER TABLE build_requests ADD COLUMN hosts TEXT',
+    'ALTER TABLE build_requests ADD COLUMN expire {float}',
+]
+
 # version -> statements; append, never edit a released version.
-MIGRATIONS = [(1, _V1)]
+MIGRATIONS = [(1, _V1), (2, _V2)]
 LATEST = MIGRATIONS[-1][0]
 
 

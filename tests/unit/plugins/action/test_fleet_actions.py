@@ -3,12 +3,17 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The fleet action plugins' logic on a real database: fleet_schedule's one transaction
 (quota, ports, group, selections; nothing kept on failure or in check mode) and
-fleet_report's reading of a build round."""
+fleet_report's reading of a build round; a killed run's build requests given back."""
+
+import json
+import os
+import subprocess
+import time
 
 import pytest
 
 from ansible_collections.novalite.compute.plugins.action import fleet_report, fleet_schedule
-from ansible_collections.novalite.compute.plugins.module_utils.fleet import compute_nodes, ipam, quotas
+from ansible_collections.novalite.compute.plugins.module_utils.fleet import compute_nodes, ipam, quotas, runs
 from ansible_collections.novalite.compute.plugins.plugin_utils import fleet_database
 
 FLAVOR = {'name': 'm1.nano', 'flavorid': '1', 'vcpus': 1, 'memory_mb': 128, 'root_gb': 1,
@@ -143,3 +148,32 @@ def test_more_attempts_than_build_rounds_is_refused_with_the_field(rows):
                                             cache=compute_nodes.HostStateCache())
     assert err.value.msg.startswith('scheduler.max_attempts: must be at most 10')
     assert quotas.usage(rows, 'p1', 'u1')['project']['instances'] == 0
+
+
+def test_a_killed_runs_instances_are_given_back_before_the_next_create_counts(rows):
+    """A run killed after scheduling: its build requests name it and their hosts; once those
+    hosts reported without the instances, the next create gets the quota and addresses back."""
+    child = subprocess.Popen(['sleep', '0'])
+    killed = runs.owner(child.pid)
+    child.wait()
+    first = fleet_schedule.reserve_and_schedule(rows, args(2, quota_limit=2), owner=killed,
+                                                cache=compute_nodes.HostStateCache())
+    stored = rows.rows('SELECT instance_uuid, owner, hosts FROM build_requests ORDER BY instance_uuid')
+    assert [row['owner'] for row in stored] == [killed, killed]
+    assert [json.loads(row['hosts'])[0] for row in stored] == \
+        [selection[0]['host'] for selection in first['selections']]
+    later = args(1, quota_limit=2)
+    later['request_spec']['instance_uuids'] = ['next']
+    later['instances'][0]['uuid'] = 'next'
+    with pytest.raises(fleet_schedule.Failed) as err:
+        fleet_schedule.reserve_and_schedule(rows, later, cache=compute_nodes.HostStateCache())
+    assert err.value.extra['overs'] == ['instances']
+    compute_nodes.report(rows, dict(host_state('hv1'), updated=compute_nodes.iso(time.time() + 1)))
+    compute_nodes.report(rows, dict(host_state('hv2'), updated=compute_nodes.iso(time.time() + 1)))
+    again = fleet_schedule.reserve_and_schedule(rows, args(2, quota_limit=2), owner=runs.owner(os.getpid()),
+                                                cache=compute_nodes.HostStateCache())
+    assert again['num_instances'] == 2
+    assert quotas.usage(rows, 'p1', 'u1')['project']['instances'] == 2
+    # The killed run's ports are gone: only the new instances hold addresses.
+    assert ipam.used_addresses(rows, 'n1') == set(inst['networks'][0]['fixed_ip'] for inst in again['instances'])
+    assert [row['owner'] for row in rows.rows('SELECT owner FROM build_requests')] == [runs.owner(os.getpid())] * 2

@@ -1,12 +1,15 @@
 # -*- coding: utf-8 -*-
 # Copyright: novalite.compute contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Instances, their ports and groups, refreshes from a host, unique names."""
+"""Instances, their ports and groups, refreshes from a host, unique names, build requests
+of runs that died."""
+
+import time
 
 import pytest
 
 from ansible_collections.novalite.compute.plugins.module_utils.errors import ValidationError
-from ansible_collections.novalite.compute.plugins.module_utils.fleet import instances, ipam
+from ansible_collections.novalite.compute.plugins.module_utils.fleet import compute_nodes, instances, ipam, quotas
 
 FLAVOR = {'name': 'm1.nano', 'vcpus': 1, 'memory_mb': 128, 'root_gb': 1}
 NET = {'network_id': 'n1', 'network_name': 'private', 'cidr': '10.254.0.0/24',
@@ -111,3 +114,54 @@ def test_a_table_address_on_a_network_the_catalog_does_not_name_keeps_its_ports_
     instances.sync_host(fleet, 'hv1', reported, networks=[])
     [port] = ipam.ports_of(fleet, 'a')
     assert (port['network_id'], port['fixed_ip'], port['mac']) == ('n1', allocated['fixed_ip'], None)
+
+
+def _report(fleet, host, at):
+    compute_nodes.report(fleet, {'host': host, 'vcpus_total': 4, 'vcpus_used': 0,
+                                 'memory_mb_total': 4096, 'memory_mb_used': 0, 'disk_gb_total': 50,
+                                 'disk_gb_used': 0, 'updated': compute_nodes.iso(at)})
+
+
+def _build_request(fleet, uuid, owner, hosts, expire=instances.BUILD_REQUEST_EXPIRE):
+    spec = {'project_id': 'p1', 'user_id': 'u1', 'flavor': FLAVOR, 'num_instances': 1,
+            'min_num_instances': 1, 'instance_uuids': [uuid], 'instance_group': {'uuid': 'g1'}}
+    quotas.reserve(fleet, spec, {'defaults': {}})
+    instances.add_build_requests(fleet, spec, [{'uuid': uuid, 'name': 'vm-' + uuid}], owner, expire)
+    instances.set_build_hosts(fleet, {uuid: hosts})
+    instances.claim_name(fleet, 'project', 'p1', 'vm-' + uuid, uuid)
+    return ipam.allocate_port(fleet, NET, uuid)
+
+
+def test_a_dead_runs_build_request_is_given_up_once_its_hosts_reported_without_it(fleet):
+    port = _build_request(fleet, 'a', 'dead', ['hv1', 'hv2'])
+    alive = {'dead': False}.get
+    _report(fleet, 'hv1', time.time() + 1)
+    # hv2 has not reported since: the instance may be there.
+    assert instances.give_up_abandoned(fleet, alive) == []
+    assert quotas.usage(fleet, 'p1', 'u1')['project']['instances'] == 1
+    _report(fleet, 'hv2', time.time() + 1)
+    assert instances.give_up_abandoned(fleet, alive) == ['a']
+    assert quotas.usage(fleet, 'p1', 'u1')['project'] == {'instances': 0, 'cores': 0, 'ram': 0}
+    assert ipam.ports_of(fleet, 'a') == [] and port['fixed_ip'] not in ipam.used_addresses(fleet, 'n1')
+    assert fleet.scalar('SELECT COUNT(*) FROM build_requests') == 0
+    assert instances.populate_group(fleet, {'uuid': 'g1'})['members'] == []
+    instances.claim_name(fleet, 'project', 'p1', 'vm-a', 'b')
+
+
+def test_a_live_run_keeps_its_build_request_and_another_controllers_until_it_expires(fleet):
+    _build_request(fleet, 'mine', 'live', ['hv1'])
+    _build_request(fleet, 'theirs', 'elsewhere', ['hv1'], expire=60)
+    _report(fleet, 'hv1', time.time() + 1)
+    alive = {'live': True, 'elsewhere': None}.get
+    assert instances.give_up_abandoned(fleet, alive) == []
+    assert instances.give_up_abandoned(fleet, alive, now=time.time() + 61) == ['theirs']
+    assert [row['instance_uuid'] for row in fleet.rows('SELECT instance_uuid FROM build_requests')] == ['mine']
+
+
+def test_a_server_its_host_reports_ends_its_build_request(fleet):
+    _build_request(fleet, 'a', 'dead', ['hv1'])
+    instances.sync_host(fleet, 'hv1', [record('a')])
+    _report(fleet, 'hv1', time.time() + 1)
+    assert instances.give_up_abandoned(fleet, {'dead': False}.get) == []
+    assert [s['id'] for s in instances.servers(fleet)] == ['a']
+    assert quotas.usage(fleet, 'p1', 'u1')['project']['instances'] == 1
