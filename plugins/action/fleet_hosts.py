@@ -1,17 +1,20 @@
 # -*- coding: utf-8 -*-
 # Copyright: novalite.compute contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""novalite.compute.fleet_hosts: the hosts whose rows are too old, read in the controller's
-process. See the module's documentation."""
+"""novalite.compute.fleet_hosts: the hosts whose rows are too old, and the hosts whose rulesets
+a membership change touches, read in the controller's process. See the module's documentation."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import time
 
+from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.novalite.compute.plugins.module_utils.fleet import compute_nodes
+from ansible_collections.novalite.compute.plugins.module_utils.compute.firewall import group_rules
+from ansible_collections.novalite.compute.plugins.module_utils.errors import ValidationError
+from ansible_collections.novalite.compute.plugins.module_utils.fleet import compute_nodes, security_groups
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.options import resolve
 from ansible_collections.novalite.compute.plugins.modules.fleet_hosts import ARGUMENT_SPEC
 from ansible_collections.novalite.compute.plugins.plugin_utils.fleet_database import (
@@ -37,5 +40,18 @@ class ActionModule(ActionBase):
             stale=compute_nodes.stale_hosts(db, args['hosts'], args['max_age'], now=now,
                                             heartbeat_max_age=None if heartbeat_max_age < 0 else heartbeat_max_age),
             ages=dict((host, round(now - gathered[host], 3) if host in gathered else None)
-                      for host in args['hosts']))
+                      for host in args['hosts']),
+            **self._rulesets(db, args))
         return result
+
+    @staticmethod
+    def _rulesets(db, args):
+        if not args['member_changes']:
+            return {'security_group_hosts': [], 'security_group_members': {}}
+        try:
+            rules = group_rules(args['security_groups'])
+        except ValidationError as exc:
+            raise AnsibleActionFail('fleet_hosts: %s' % exc.msg)
+        touched = set(security_groups.hosts_to_refresh(db, rules, args['member_changes']))
+        return {'security_group_hosts': [host for host in args['hosts'] if host in touched],
+                'security_group_members': security_groups.members(db)}

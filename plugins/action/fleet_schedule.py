@@ -14,7 +14,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute.network i
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     NoValidHost, QuotaExceeded, ValidationError)
 from ansible_collections.novalite.compute.plugins.module_utils.fleet import (
-    compute_nodes, instances as fleet_instances, ipam, quotas, runs)
+    compute_nodes, instances as fleet_instances, ipam, quotas, runs, security_groups)
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.manager import schedule
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.options import resolve
 from ansible_collections.novalite.compute.plugins.modules.fleet_schedule import ARGUMENT_SPEC
@@ -87,6 +87,8 @@ def _in_transaction(db, args, spec, cache, owner):
     usage.update(quota.catalog_usage(args['catalog'], spec['project_id'], spec['user_id']))
     return {'num_instances': num, 'limits': reserved['limits'], 'usage': usage,
             'request_spec': spec, 'instances': kept, 'selections': selections, 'trace': trace,
+            # the remote groups' members, this request's instances included
+            'security_group_members': security_groups.members(db),
             'host_zones': dict((host, zones[host]) for host in
                                sorted(set(item['host'] for sel in selections for item in sel)))}
 
@@ -97,6 +99,7 @@ def _with_ports(db, inst):
         field = 'server.networks[%d].fixed_ip (%s)' % (index, inst.get('name'))
         port = ipam.allocate_port(db, dict(network, field=field), inst['uuid'])
         networks.append(dict(network, fixed_ip=port['fixed_ip'], port_id=port['id'], mac=port['mac']))
+    security_groups.bind_instance(db, inst['uuid'], inst.get('security_groups'))
     return dict(inst, networks=networks)
 
 

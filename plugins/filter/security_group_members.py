@@ -32,7 +32,7 @@ options:
 EXAMPLES = r'''
 - name: Members of every group, the request's instances included
   ansible.builtin.set_fact:
-    members: "{{ schedule_servers | novalite.compute.security_group_members(schedule_instances) }}"
+    members: "{{ reported_servers | novalite.compute.security_group_members(new_instances) }}"
 '''
 
 RETURN = r'''

@@ -8,7 +8,7 @@ __metaclass__ = type
 
 DOCUMENTATION = r'''
 module: fleet_hosts
-short_description: Which hypervisors' rows in the fleet database are too old to schedule on
+short_description: Which hypervisors to refresh - rows too old to schedule on, rulesets a membership change touches
 version_added: 1.0.0
 description:
   - Reads the compute node rows of the fleet database and names the hosts whose resource data
@@ -18,6 +18,10 @@ description:
     ComputeFilter reads each host's heartbeat against C(service_down_time).
   - With C(playbooks/refresh_hypervisors.yml) run on a schedule more often than
     O(heartbeat_max_age), no host is stale and a create asks only the hosts that build.
+  - With O(member_changes), also names the hosts whose security group rulesets must be
+    rewritten because those groups gained or lost members - the hosts with a port in a group
+    whose rules name one of them as remote group - and every group's members, read from the
+    ports' security groups in the fleet database (no hypervisor is asked).
   - Runs in the controller's process as an action plugin; read-only.
 author:
   - novalite.compute contributors (@novalite)
@@ -44,6 +48,16 @@ options:
     description: The scheduler options (C(novalite_scheduler)); C(service_down_time) is read.
     type: dict
     default: {}
+  member_changes:
+    description: Security groups whose members changed (a create's or a delete's servers' groups).
+    type: list
+    elements: str
+    default: []
+  security_groups:
+    description: The catalog's security groups (C(novalite_security_groups)), whose rules say which groups name which.
+    type: list
+    elements: dict
+    default: []
 '''
 
 EXAMPLES = r'''
@@ -52,6 +66,13 @@ EXAMPLES = r'''
     hosts: "{{ groups['hypervisors'] }}"
     max_age: 300
   register: fleet_hosts
+
+- name: Which hosts' rulesets the new members of default touch
+  novalite.compute.fleet_hosts:
+    hosts: "{{ groups['hypervisors'] }}"
+    member_changes: [default]
+    security_groups: "{{ novalite_security_groups }}"
+  register: fleet_rulesets
 '''
 
 RETURN = r'''
@@ -66,6 +87,17 @@ ages:
   returned: always
   type: dict
   sample: {hv1: 12.5, hv3: null}
+security_group_hosts:
+  description: The hosts of O(hosts) whose rulesets O(member_changes) touch (empty without it).
+  returned: always
+  type: list
+  elements: str
+  sample: [hv1, hv2]
+security_group_members:
+  description: Security group name to the sorted fixed IPs of its members' ports (empty without O(member_changes)).
+  returned: always
+  type: dict
+  sample: {default: [10.82.0.11, 10.82.0.12]}
 '''
 
 from ansible.module_utils.basic import AnsibleModule
@@ -76,6 +108,8 @@ ARGUMENT_SPEC = dict(
     max_age=dict(type='int', default=300),
     heartbeat_max_age=dict(type='int'),
     scheduler=dict(type='dict', default={}),
+    member_changes=dict(type='list', elements='str', default=[]),
+    security_groups=dict(type='list', elements='dict', default=[]),
 )
 ARGUMENT_SPEC.update(FLEET_ARG_SPEC)
 

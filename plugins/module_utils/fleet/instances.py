@@ -18,7 +18,7 @@ import json
 import time
 
 from ansible_collections.novalite.compute.plugins.module_utils.errors import ValidationError
-from ansible_collections.novalite.compute.plugins.module_utils.fleet import ipam, quotas
+from ansible_collections.novalite.compute.plugins.module_utils.fleet import ipam, quotas, security_groups
 from ansible_collections.novalite.compute.plugins.module_utils.fleet.db import UniqueViolation
 
 # Nova's osapi_compute_unique_server_name_scope: '' (no check), 'project', 'global'.
@@ -77,6 +77,7 @@ def record_build(db, server, host=None):
                                           mac=ipam.normalize_mac(port['mac']) if port.get('mac') else None))
             except UniqueViolation:
                 conflicts.append(port)
+        security_groups.bind_instance(db, server['uuid'], server.get('security_groups'))
     return conflicts
 
 
@@ -117,7 +118,12 @@ def sync_host(db, host, servers, networks=None, as_of=None):
                 forget(db, row['uuid'])
         ports = [dict(port, instance_uuid=server_uuid)
                  for server_uuid, port in _reported_ports(db, servers, networks)]
-        return ipam.replace_host_ports(db, host, ports, as_of)
+        conflicts = ipam.replace_host_ports(db, host, ports, as_of)
+        for server in servers:
+            if server.get('vm_state') != 'deleted':
+                security_groups.bind_instance(db, _as_record(server, networks)['uuid'],
+                                              server.get('security_groups'))
+        return conflicts
 
 
 def _as_record(server, networks):

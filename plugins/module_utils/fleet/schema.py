@@ -140,8 +140,23 @@ _V2 = [
     'ALTER TABLE build_requests ADD COLUMN expire {float}',
 ]
 
+_V3 = [
+    # Neutron's securitygroupportbindings: the security groups of each port, so that a remote
+    # group's members (the fixed IPs of its ports) and the hosts whose rulesets reference it
+    # are read here, not gathered from every hypervisor.
+    """CREATE TABLE securitygroupportbindings (
+        port_id TEXT NOT NULL REFERENCES ports(id) ON DELETE CASCADE,
+        security_group TEXT NOT NULL,
+        PRIMARY KEY (port_id, security_group))""",
+    'CREATE INDEX securitygroupportbindings_group_idx ON securitygroupportbindings (security_group)',
+    # The existing ports have no bindings yet: every host's resource data is made old, so each
+    # host reports its servers (and their groups) before it is next scheduled on. Liveness
+    # (services.last_seen_up) is untouched.
+    'UPDATE compute_nodes SET updated_at = 0',
+]
+
 # version -> statements; append, never edit a released version.
-MIGRATIONS = [(1, _V1), (2, _V2)]
+MIGRATIONS = [(1, _V1), (2, _V2), (3, _V3)]
 LATEST = MIGRATIONS[-1][0]
 
 

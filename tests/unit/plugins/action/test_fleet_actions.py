@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from ansible_collections.novalite.compute.plugins.action import fleet_report, fleet_schedule
-from ansible_collections.novalite.compute.plugins.module_utils.fleet import compute_nodes, ipam, quotas, runs
+from ansible_collections.novalite.compute.plugins.action import fleet_hosts, fleet_report, fleet_schedule
+from ansible_collections.novalite.compute.plugins.module_utils.fleet import compute_nodes, instances, ipam, quotas, runs
 from ansible_collections.novalite.compute.plugins.plugin_utils import fleet_database
 
 FLAVOR = {'name': 'm1.nano', 'flavorid': '1', 'vcpus': 1, 'memory_mb': 128, 'root_gb': 1,
@@ -177,3 +177,25 @@ def test_a_killed_runs_instances_are_given_back_before_the_next_create_counts(ro
     # The killed run's ports are gone: only the new instances hold addresses.
     assert ipam.used_addresses(rows, 'n1') == set(inst['networks'][0]['fixed_ip'] for inst in again['instances'])
     assert [row['owner'] for row in rows.rows('SELECT owner FROM build_requests')] == [runs.owner(os.getpid())] * 2
+
+
+def test_the_remote_groups_members_include_the_requests_instances(rows):
+    request = args(2)
+    request['instances'][0]['security_groups'] = ['web']
+    request['instances'][1]['security_groups'] = ['default', 'web']
+    out = fleet_schedule.reserve_and_schedule(rows, request, cache=compute_nodes.HostStateCache())
+    first, second = [inst['networks'][0]['fixed_ip'] for inst in out['instances']]
+    assert out['security_group_members'] == {
+        'default': [second], 'web': sorted([first, second], key=lambda ip: int(ip.rsplit('.', 1)[1]))}
+
+
+def test_fleet_hosts_names_the_hosts_whose_rules_name_a_changed_group(rows):
+    instances.record_build(rows, {'uuid': 'a', 'name': 'a', 'project_id': 'p1', 'user_id': 'u1', 'flavor': FLAVOR,
+                                  'host': 'hv2', 'security_groups': ['default'],
+                                  'ports': [{'id': 'pa', 'network_id': 'n1', 'network_name': 'private',
+                                             'mac': 'fa:16:3e:00:00:01', 'fixed_ip': '10.254.0.11'}]})
+    found = fleet_hosts.ActionModule._rulesets(rows, {'hosts': ['hv1', 'hv2'], 'member_changes': ['default'],
+                                                      'security_groups': [{'name': 'default'}]})
+    assert found == {'security_group_hosts': ['hv2'], 'security_group_members': {'default': ['10.254.0.11']}}
+    assert fleet_hosts.ActionModule._rulesets(rows, {'hosts': ['hv1'], 'member_changes': [], 'security_groups': []}) == \
+        {'security_group_hosts': [], 'security_group_members': {}}
