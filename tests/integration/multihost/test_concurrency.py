@@ -4,8 +4,8 @@
 """Create-server runs at once. Four, each for two servers, where only five fit and the
 project may have four: the claims keep every host within its capacity, the quota reservations
 let no more than four through, each run succeeds or says why not, and no host keeps debris.
-Two controllers of six servers each on one network: twelve distinct addresses, the quota
-exact."""
+Two controllers of six servers each on one network, on SQLite and on PostgreSQL: twelve
+distinct addresses and MACs, DHCP agreeing on every host, the quota exact."""
 import re
 import sqlite3
 
@@ -80,35 +80,72 @@ def test_four_runs_at_once_for_more_than_fits(prepared_testbed, vcpu_totals, tmp
         delete_servers(testbed, inventory, name)
 
 
-def test_two_controllers_of_six_servers_on_one_network(prepared_testbed, vcpu_totals, tmp_path):
-    """Two controllers (two runs sharing the inventory's fleet database) create six servers
-    each at once on one network: twelve servers with twelve distinct addresses, and the quota
-    of twelve exactly used, so that a thirteenth is refused."""
+@pytest.fixture(params=['sqlite', 'postgresql'])
+def shared_database(request, tmp_path):
+    """The fleet database both controllers use: the inventory's SQLite file (the default), or
+    a real PostgreSQL (Debian's server, a throwaway cluster the tests start), as for AWX."""
+    if request.param == 'sqlite':
+        return {}
+    return {'novalite_fleet_database': request.getfixturevalue('postgres_cluster').create_database()}
+
+
+def _fleet_rows(shared_database, inventory_dir, query, params=()):
+    url = shared_database.get('novalite_fleet_database')
+    if url is None:
+        with sqlite3.connect(str(inventory_dir / 'fleet.sqlite')) as db:
+            return db.execute(query, params).fetchall()
+    import psycopg
+    with psycopg.connect(url) as db:
+        return db.execute(query.replace('?', '%s'), params).fetchall()
+
+
+def test_two_controllers_of_six_servers_on_one_network(prepared_testbed, vcpu_totals, tmp_path, shared_database):
+    """Two controllers (two ansible-playbook processes sharing one fleet database) create six
+    servers each at once on one network: twelve ACTIVE servers with twelve distinct fixed IPs
+    and MACs, each host's DHCP entries those of its servers, and the quota of twelve exactly
+    used, so that a thirteenth is refused."""
     testbed = prepared_testbed
     inventory = write_inventory(testbed, tmp_path / 'inventory', dict(
         (host, nano_capacity(vcpu_totals[host], 4)) for host in testbed.hosts))
     name = unique_name('pair')
     quotas = {'projects': {'demo': {'instances': 12}}}
     try:
-        runs = run_at_once('create_server', inventory, [{
+        runs = run_at_once('create_server', inventory, [dict(shared_database, **{
             'novalite_server': server_request('%s-c%d' % (name, controller), count=6),
             'novalite_scheduler': PACK_ONLY, 'novalite_quotas': quotas,
-        } for controller in (1, 2)])
+        }) for controller in (1, 2)])
         for created in runs:
             assert created.rc == 0, created
         contents = dict((host, host_contents(testbed, host)) for host in testbed.hosts)
         made = servers(contents, name)
         assert len(made) == 12, made
+        assert set((server['vm_state'], server['running']) for server in made.values()) == {('active', True)}, made
         addresses = [address for server in made.values() for address in server['ips']]
         assert len(addresses) == 12 and len(set(addresses)) == 12, addresses
         assert all(netaddr.IPAddress(a) in netaddr.IPNetwork('10.254.0.0/24') for a in addresses)
-        with sqlite3.connect(str(tmp_path / 'inventory' / 'fleet.sqlite')) as db:
-            assert db.execute("SELECT COUNT(*) FROM instances WHERE project_id = 'demo'").fetchone() == (12,)
-            assert db.execute('SELECT COUNT(*) FROM reservations').fetchone() == (0,)
-            ports = db.execute("SELECT fixed_ip FROM ports WHERE network_id = ?", (NETWORK_ID,)).fetchall()
-            assert sorted(p[0] for p in ports) == sorted(addresses)
-        over = run_at_once('create_server', inventory, [{
-            'novalite_server': server_request('%s-c3' % name), 'novalite_quotas': quotas}])[0]
+        pairs = dict((host, set()) for host in testbed.hosts)
+        for server_uuid, server in made.items():
+            [mac] = contents[server['host']]['domains'][server_uuid]['macs']
+            pairs[server['host']].add((mac, server['ips'][0]))
+        macs = [mac for found in pairs.values() for mac, _ip in found]
+        assert len(set(macs)) == 12, macs
+        for host in testbed.hosts:
+            # The host's DHCP serves each of its servers its allocated address, nothing else of ours.
+            served = set((entry['mac'], entry['ip']) for entry in contents[host]['dhcp'])
+            assert pairs[host] <= served, (host, pairs[host], served)
+            assert not (served - pairs[host]) & set((mac, ip) for found in pairs.values() for mac, ip in found), host
+        inventory_dir = tmp_path / 'inventory'
+        assert _fleet_rows(shared_database, inventory_dir,
+                           "SELECT COUNT(*) FROM instances WHERE project_id = 'demo'") == [(12,)]
+        assert _fleet_rows(shared_database, inventory_dir, 'SELECT COUNT(*) FROM reservations') == [(0,)]
+        assert _fleet_rows(shared_database, inventory_dir, 'SELECT COUNT(*) FROM build_requests') == [(0,)]
+        ports = _fleet_rows(shared_database, inventory_dir,
+                            'SELECT mac_address, fixed_ip FROM ports WHERE network_id = ?', (NETWORK_ID,))
+        # Servers other tests left on the hosts may hold rows too: ours are exactly these.
+        assert sorted(port for port in ports if port[1] in set(addresses)) == \
+            sorted(pair for found in pairs.values() for pair in found)
+        over = run_at_once('create_server', inventory, [dict(shared_database, **{
+            'novalite_server': server_request('%s-c3' % name), 'novalite_quotas': quotas})])[0]
         assert over.rc != 0 and 'Quota exceeded for instances: Requested 1, but already used 12 of 12' \
             in failure_message(over.output), over
         for host in testbed.hosts:
