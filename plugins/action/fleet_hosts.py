@@ -14,7 +14,7 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute.firewall import group_rules
 from ansible_collections.novalite.compute.plugins.module_utils.errors import ValidationError
-from ansible_collections.novalite.compute.plugins.module_utils.fleet import compute_nodes, security_groups
+from ansible_collections.novalite.compute.plugins.module_utils.fleet import compute_nodes, instances, security_groups
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.options import resolve
 from ansible_collections.novalite.compute.plugins.modules.fleet_hosts import ARGUMENT_SPEC
 from ansible_collections.novalite.compute.plugins.plugin_utils.fleet_database import (
@@ -41,8 +41,18 @@ class ActionModule(ActionBase):
                                             heartbeat_max_age=None if heartbeat_max_age < 0 else heartbeat_max_age),
             ages=dict((host, round(now - gathered[host], 3) if host in gathered else None)
                       for host in args['hosts']),
+            server_hosts=self._server_hosts(db, args),
             **self._rulesets(db, args))
         return result
+
+    @staticmethod
+    def _server_hosts(db, args):
+        if not args['server_names']:
+            return []
+        if not args['project_id']:
+            raise AnsibleActionFail('fleet_hosts: project_id is required with server_names')
+        found = set(instances.hosts_with_names(db, args['project_id'], args['server_names']))
+        return [host for host in args['hosts'] if host in found]
 
     @staticmethod
     def _rulesets(db, args):

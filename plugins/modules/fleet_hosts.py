@@ -22,6 +22,9 @@ description:
     rewritten because those groups gained or lost members - the hosts with a port in a group
     whose rules name one of them as remote group - and every group's members, read from the
     ports' security groups in the fleet database (no hypervisor is asked).
+  - With O(server_names), also names the hosts where the fleet database holds a live server of
+    O(project_id) with one of those names, for a lookup by name that asks only them (and the
+    hosts whose rows are stale, which may have servers the rows do not show).
   - Runs in the controller's process as an action plugin; read-only.
 author:
   - novalite.compute contributors (@novalite)
@@ -58,6 +61,14 @@ options:
     type: list
     elements: dict
     default: []
+  server_names:
+    description: Server names to find the hosts of.
+    type: list
+    elements: str
+    default: []
+  project_id:
+    description: The project whose servers O(server_names) are; required with O(server_names).
+    type: str
 '''
 
 EXAMPLES = r'''
@@ -87,6 +98,12 @@ ages:
   returned: always
   type: dict
   sample: {hv1: 12.5, hv3: null}
+server_hosts:
+  description: The hosts of O(hosts) with a live server of O(project_id) named one of O(server_names) in the fleet database.
+  returned: always
+  type: list
+  elements: str
+  sample: [hv2]
 security_group_hosts:
   description: The hosts of O(hosts) whose rulesets O(member_changes) touch (empty without it).
   returned: always
@@ -110,6 +127,8 @@ ARGUMENT_SPEC = dict(
     scheduler=dict(type='dict', default={}),
     member_changes=dict(type='list', elements='str', default=[]),
     security_groups=dict(type='list', elements='dict', default=[]),
+    server_names=dict(type='list', elements='str', default=[]),
+    project_id=dict(type='str'),
 )
 ARGUMENT_SPEC.update(FLEET_ARG_SPEC)
 

@@ -175,6 +175,17 @@ def servers(db, project_id=None):
             for row in db.rows(query + ' ORDER BY i.uuid', params)]
 
 
+def hosts_with_names(db, project_id, names):
+    """The hosts of the project's live instances named one of `names` (a by-name lookup asks
+    only them)."""
+    if not names:
+        return []
+    marks = ', '.join('?' * len(names))
+    return [row['host'] for row in db.rows(
+        'SELECT DISTINCT host FROM instances WHERE project_id = ? AND vm_state <> ? AND host IS NOT NULL '
+        'AND display_name IN (%s) ORDER BY host' % marks, (project_id, 'deleted') + tuple(names))]
+
+
 def populate_group(db, group):
     """Nova's _populate_group_info from the database: the group's `members` (every member,
     built or being built) and `hosts` (where the built ones are)."""

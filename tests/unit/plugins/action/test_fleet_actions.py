@@ -199,3 +199,14 @@ def test_fleet_hosts_names_the_hosts_whose_rules_name_a_changed_group(rows):
     assert found == {'security_group_hosts': ['hv2'], 'security_group_members': {'default': ['10.254.0.11']}}
     assert fleet_hosts.ActionModule._rulesets(rows, {'hosts': ['hv1'], 'member_changes': [], 'security_groups': []}) == \
         {'security_group_hosts': [], 'security_group_members': {}}
+
+
+def test_fleet_hosts_names_the_hosts_of_the_projects_servers_of_those_names(rows):
+    instances.record_build(rows, {'uuid': 'a', 'name': 'web-1', 'project_id': 'p1', 'user_id': 'u1', 'flavor': FLAVOR,
+                                  'host': 'hv2', 'ports': []})
+    assert fleet_hosts.ActionModule._server_hosts(rows, {'hosts': ['hv1', 'hv2'], 'server_names': ['web-1', 'web-2'],
+                                                         'project_id': 'p1'}) == ['hv2']
+    assert fleet_hosts.ActionModule._server_hosts(rows, {'hosts': ['hv1'], 'server_names': ['web-1'],
+                                                         'project_id': 'p1'}) == []
+    with pytest.raises(fleet_hosts.AnsibleActionFail, match='project_id is required with server_names'):
+        fleet_hosts.ActionModule._server_hosts(rows, {'hosts': ['hv1'], 'server_names': ['web-1'], 'project_id': None})

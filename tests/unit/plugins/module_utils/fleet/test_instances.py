@@ -165,3 +165,13 @@ def test_a_server_its_host_reports_ends_its_build_request(fleet):
     assert instances.give_up_abandoned(fleet, {'dead': False}.get) == []
     assert [s['id'] for s in instances.servers(fleet)] == ['a']
     assert quotas.usage(fleet, 'p1', 'u1')['project']['instances'] == 1
+
+
+def test_the_hosts_of_a_projects_names(fleet):
+    instances.record_build(fleet, record('a', host='hv1', ip='10.254.0.21', mac='fa:16:3e:00:00:21'))
+    instances.record_build(fleet, record('b', host='hv2', ip='10.254.0.22', mac='fa:16:3e:00:00:22'))
+    instances.record_build(fleet, dict(record('c', host='hv3', ip='10.254.0.23', mac='fa:16:3e:00:00:23'),
+                                       project_id='p2', name='vm-a'))
+    assert instances.hosts_with_names(fleet, 'p1', ['vm-a', 'vm-b', 'vm-z']) == ['hv1', 'hv2']
+    assert instances.hosts_with_names(fleet, 'p2', ['vm-a']) == ['hv3']
+    assert instances.hosts_with_names(fleet, 'p1', ['vm-z']) == [] and instances.hosts_with_names(fleet, 'p1', []) == []
