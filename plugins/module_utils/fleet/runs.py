@@ -12,7 +12,6 @@ cannot see (its build requests are given up when they expire, fleet/instances.py
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import os
 import socket
 
 

@@ -14,7 +14,7 @@ its servers (instances.sync_host); a port's bindings go with it (ON DELETE CASCA
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import netaddr
+import ipaddress
 
 
 def bind_instance(db, instance_uuid, groups):
@@ -35,7 +35,13 @@ def members(db):
     for row in db.rows('SELECT b.security_group, p.fixed_ip FROM securitygroupportbindings b '
                        'JOIN ports p ON p.id = b.port_id'):
         found.setdefault(row['security_group'], set()).add(row['fixed_ip'])
-    return dict((group, sorted(ips, key=netaddr.IPAddress)) for group, ips in found.items())
+    return dict((group, sorted(ips, key=_address_order)) for group, ips in found.items())
+
+
+def _address_order(ip):
+    # IPv4 before IPv6, each by value, as the firewall's own sets are sorted.
+    address = ipaddress.ip_address(ip)
+    return address.version, int(address)
 
 
 def referencing(rules, groups):
