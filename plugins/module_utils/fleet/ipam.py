@@ -156,6 +156,18 @@ def release_ports(db, instance_uuid, network_id=None):
         return cursor.rowcount
 
 
+def _known(db, port):
+    """A reported port as its row knows it: a host's servers table carries addresses, not
+    MACs, so a port reported without a MAC keeps the MAC (and id) of its row, and the MAC stays
+    held on its network."""
+    if port.get('mac'):
+        return port
+    row = db.row('SELECT id, mac_address FROM ports WHERE instance_uuid = ? AND network_id = ? AND '
+                 'fixed_ip = ? AND mac_address IS NOT NULL', (port['instance_uuid'], port['network_id'],
+                                                              port['fixed_ip']))
+    return dict(port, id=row['id'], mac=row['mac_address']) if row else port
+
+
 def replace_host_ports(db, host, ports, as_of=None):
     """Make the ports bound to `host` exactly `ports` (what the host reported: its servers'
     records), keeping ports written after `as_of` (newer than the report) and ports of
@@ -164,6 +176,7 @@ def replace_host_ports(db, host, ports, as_of=None):
     conflict instead of losing either row."""
     conflicts = []
     with db.transaction():
+        ports = [_known(db, port) for port in ports]
         if as_of is None:
             db.execute('DELETE FROM ports WHERE host = ?', (host,))
         else:

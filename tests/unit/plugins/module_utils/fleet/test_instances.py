@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from ansible_collections.novalite.compute.plugins.module_utils.compute.network import NetworkError
 from ansible_collections.novalite.compute.plugins.module_utils.errors import ValidationError
 from ansible_collections.novalite.compute.plugins.module_utils.fleet import compute_nodes, instances, ipam, quotas
 
@@ -67,6 +68,21 @@ def test_sync_host_takes_hypervisor_servers_dicts_with_the_catalog(fleet):
     assert port['network_id'] == 'n1' and port['fixed_ip'] == '10.254.0.20' and port['host'] == 'hv1'
 
 
+def test_a_report_without_macs_keeps_the_macs_the_rows_hold(fleet):
+    """A host's servers table (hypervisor_info's, a build's report) has addresses only: the
+    ports keep their MACs and ids, so a MAC stays held on its network."""
+    instances.record_build(fleet, record('a', ip='10.254.0.20', mac='fa:16:3e:00:00:20'))
+    reported = [{'id': 'a', 'name': 'vm-a', 'host': 'hv1', 'project_id': 'p1', 'user_id': 'u1',
+                 'flavor': FLAVOR, 'vm_state': 'active', 'task_state': None, 'instance_group': None,
+                 'addresses': {'private': [{'addr': '10.254.0.20'}]}}]
+    instances.sync_host(fleet, 'hv1', reported, networks=[{'id': 'n1', 'name': 'private'}], as_of=time.time() + 1)
+    [port] = ipam.ports_of(fleet, 'a')
+    assert (port['id'], port['mac'], port['fixed_ip'], port['host']) == \
+        ('port-a', 'fa:16:3e:00:00:20', '10.254.0.20', 'hv1')
+    with pytest.raises(NetworkError):
+        ipam.allocate_port(fleet, dict(NET, mac='fa:16:3e:00:00:20', field='mac'), 'b')
+
+
 @pytest.mark.parametrize('scope, other_project_ok', [('project', True), ('global', False)])
 def test_unique_names(fleet, scope, other_project_ok):
     instances.claim_name(fleet, scope, 'p1', 'web', 'a')
@@ -113,7 +129,8 @@ def test_a_table_address_on_a_network_the_catalog_does_not_name_keeps_its_ports_
                  'addresses': {'private': [{'addr': allocated['fixed_ip']}]}}]
     instances.sync_host(fleet, 'hv1', reported, networks=[])
     [port] = ipam.ports_of(fleet, 'a')
-    assert (port['network_id'], port['fixed_ip'], port['mac']) == ('n1', allocated['fixed_ip'], None)
+    # The table has no MAC: the allocated one stays held.
+    assert (port['network_id'], port['fixed_ip'], port['mac']) == ('n1', allocated['fixed_ip'], allocated['mac'])
 
 
 def _report(fleet, host, at):
