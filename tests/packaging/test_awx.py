@@ -125,15 +125,26 @@ def test_job_templates_with_surveys_attached(awx_run):
                                         'Delete server', 'Start server', 'Stop server',
                                         'Reboot server', 'Pause server', 'Unpause server',
                                         'Suspend server', 'Resume server', 'Lock server',
-                                        'Unlock server', 'Console log', 'Server metadata'])
+                                        'Unlock server', 'Console log', 'Server metadata',
+                                        'Reconcile hypervisors'])
     for name, args in templates.items():
         assert os.path.exists(os.path.join(REPO, args['playbook'])), name
     assert templates['Create server (where would it go?)']['job_type'] == 'check'
-    for args in templates.values():
-        assert args['survey_enabled'] and args['survey_spec']['spec']
+    for name, args in templates.items():
+        if name == 'Reconcile hypervisors':
+            # Asks nothing: a schedule launches it.
+            assert not args['survey_enabled'] and 'survey_spec' not in args
+        else:
+            assert args['survey_enabled'] and args['survey_spec']['spec']
         assert args['credentials'] and args['execution_environment'] and args['project']
-    assert not os.path.exists(os.path.join(REPO, 'playbooks', 'reconcile.yml')), \
-        'playbooks/reconcile.yml exists: give it a job template and a schedule'
+        assert os.path.exists(os.path.join(REPO, args['playbook'])), args['playbook']
+
+
+def test_the_reconciler_runs_on_a_schedule(awx_run):
+    schedules = [r['args'] for r in awx_run if r['action'] == 'awx.awx.schedule']
+    assert [(s['unified_job_template'], s['rrule']) for s in schedules] == [
+        ('Reconcile hypervisors', 'DTSTART:20260101T000000Z RRULE:FREQ=MINUTELY;INTERVAL=10')]
+    assert job_templates(awx_run)['Reconcile hypervisors']['playbook'] == 'playbooks/reconcile.yml'
 
 
 # ---- the survey against the validator --------------------------------------------------------

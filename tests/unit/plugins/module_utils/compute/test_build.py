@@ -21,6 +21,10 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute import bu
 from ansible_collections.novalite.compute.plugins.module_utils.compute import teardown  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import claims  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import image_cache  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute import journal  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute import layout  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute import reconcile  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import HostSettings  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute.layout import (  # noqa: E402
     read_failed_builds,
 )
@@ -290,7 +294,7 @@ def test_failed_build_keeps_its_cause_when_the_counter_cannot_be_written(host, t
     assert 'and counting the failed build failed' in err.value.cause
     assert_nothing_left(host, tmp_path)
     assert sorted(os.listdir(str(tmp_path / 'state'))) == [
-        '_base', 'claims', 'compute.lock', 'failed_builds', 'locks']
+        '_base', 'claims', 'compute.lock', 'failed_builds', 'journal', 'locks']
 
 
 def test_requested_ip_in_use_fails_network_step(host, tmp_path, catalog):
@@ -535,3 +539,62 @@ def test_a_vxlan_network_without_segmentation_id_is_refused_before_anything(host
                                                r'for a vxlan network') as failed:
         build.Builder(host, params(tmp_path, srv, local_ip='10.81.0.11'), HostCommands()).build()
     assert failed.value.step == 'validate' and failed.value.reschedule is False
+
+
+# ---- libvirtd gone in the middle of a build ---------------------------------------------------
+
+class StoppingLibvirtd(object):
+    """The connection of a libvirtd that stops once `down` is set: every call through it
+    fails as libvirt's client does when the daemon is gone."""
+
+    def __init__(self, conn):
+        self.conn, self.down = conn, False
+
+    def __getattr__(self, name):
+        if not self.down:
+            return getattr(self.conn, name)
+
+        def gone(*_args, **_kwargs):
+            raise libvirt.libvirtError('Cannot write data: Broken pipe (libvirtd stopped)')
+        return gone
+
+
+def _dead_pid():
+    proc = subprocess.Popen(['true'])
+    proc.wait()
+    return proc.pid
+
+
+# After the network step the next libvirt call is the QEMU group lookup for the instance
+# directory's mode (the build's step image, the journal's step directory); after the config
+# drive it is the define.
+@pytest.mark.parametrize('stop_at,failed_at,journal_step', [('network', 'image', 'directory'),
+                                                            ('config_drive', 'define', 'define')])
+def test_libvirtd_stopping_mid_build_leaves_a_journal_the_reconciler_clears(
+        host, tmp_path, catalog, monkeypatch, stop_at, failed_at, journal_step):
+    state = str(tmp_path / 'state')
+    flaky = StoppingLibvirtd(host)
+
+    def stop(step):
+        if step == stop_at:
+            flaky.down = True
+    monkeypatch.setattr(journal, 'pause_point', stop)
+    with pytest.raises(build.BuildError) as err:
+        build.Builder(flaky, params(tmp_path, server(catalog)), runner).build()
+    # The step failed and so did the rollback: the journal names what is left.
+    assert err.value.step == failed_at and 'removing the partial build failed' in err.value.cause
+    entry = journal.read(state, UUID)
+    assert entry['step'] == journal_step and len(entry['dhcp']) == 1
+    assert os.path.isdir(entry['instance_dir']) and dhcp_hosts(host, 'nltest-unit') != []
+    # The module's process ends; libvirtd comes back; one pass clears everything.
+    for path in (layout.journal_path(state, UUID), layout.claim_path(state, UUID)):
+        if os.path.exists(path):
+            with open(path) as handle:
+                data = json.load(handle)
+            layout.write_atomic(path, json.dumps(dict(data, pid=_dead_pid())))
+    flaky.down = False
+    settings = HostSettings(state_path=state, instances_path=str(tmp_path / 'instances'))
+    result = reconcile.reconcile(host, settings)
+    assert [a['action'] for a in result['actions']] == ['partial_build']
+    assert_nothing_left(host, tmp_path)
+    assert journal.list_journals(state) == []
