@@ -370,8 +370,6 @@ class Builder(object):
                   if not image_cache.is_cached(self.state_path, self.server[key])]
         if needed:
             raise ImagesNeeded(needed)
-        # Before anything is made: a build killed from here on leaves a journal naming it.
-        self.journal = journal.begin(self.state_path, self.server, self.host, self.p['request_id'])
         try:
             self._claim()
         except BuildError as exc:
@@ -380,8 +378,10 @@ class Builder(object):
             # alternate without counting a failed build.
             if exc.step != 'claim':
                 self._count_failure(exc)
-            # The claim and the DHCP entries went with the failed step: nothing is left.
-            journal.remove(self.state_path, self.uuid)
+            # The claim and the DHCP entries went with the failed step: nothing is left. A
+            # journal this build did not open (a concurrent build of the same server) stays.
+            if self.journal is not None:
+                journal.remove(self.state_path, self.uuid)
             raise
         try:
             record, dom = self._spawn()
@@ -412,7 +412,7 @@ class Builder(object):
         start = time.monotonic()
         try:
             with claims.claim(self.state_path, self.uuid, self.server['flavor'],
-                              self._checked_fit) as held:
+                              self._checked_fit, opening=self._open_journal) as held:
                 self.timings['claim'] = _elapsed(start)
                 try:
                     with self._step('network'):
@@ -427,6 +427,12 @@ class Builder(object):
         except Exception as exc:
             self.timings.setdefault('claim', _elapsed(start))
             raise BuildError('claim', _cause(exc), True)
+
+    def _open_journal(self):
+        """Under the compute lock, once the claim fits and before it is written: a build
+        killed from here on leaves a journal naming it; one killed while it waited for the
+        lock has made nothing. A state filesystem too full for the journal fails the claim."""
+        self.journal = journal.begin(self.state_path, self.server, self.host, self.p['request_id'])
 
     def _checked_fit(self, current_claims):
         # Under the lock: a domain defined meanwhile by a concurrent build of the same server.

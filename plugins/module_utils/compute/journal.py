@@ -3,9 +3,11 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The build journal: what a build made on this host, written before it makes it.
 
-A build writes `<state_path>/journal/<uuid>.json` before it takes the claim (the server's
-uuid, name, project, request id, its process id) and, before each resource it makes, notes
-that resource: the DHCP host entries, the instance directory, the domain. The journal is the
+A build writes `<state_path>/journal/<uuid>.json` under the compute lock, once its claim fits
+and before the claim file is written (the server's uuid, name, project, request id, its
+process id) and, before each resource it makes, notes that resource: the DHCP host entries,
+the instance directory, the domain. A build killed while it waits for the lock has made
+nothing and leaves nothing. The journal is the
 host's truth about a server until the domain with its record takes over: a successful build
 removes it, a rollback removes it last (after everything it names), so a build killed at any
 moment leaves a journal that names everything it made, and `server_info`, `server_delete` and
@@ -71,7 +73,8 @@ def _save(state_path, data):
 
 
 def begin(state_path, server, host, request_id):
-    """Open the journal of a build of `server` (its build data) before anything is made."""
+    """Open the journal of a build of `server` (its build data) before anything is made; an
+    OSError (a full state filesystem) leaves no journal file."""
     os.makedirs(layout.journal_dir(state_path), exist_ok=True)
     data = {
         'instance_uuid': server['uuid'], 'name': server.get('name'),

@@ -250,6 +250,51 @@ def test_claim_that_does_not_fit(host, tmp_path, catalog):
     assert read_failed_builds(str(tmp_path / 'state')) == 0
 
 
+def test_the_journal_opens_under_the_compute_lock_once_the_claim_fits(host, tmp_path, catalog, monkeypatch):
+    """A build waiting for the lock, or whose claim does not fit, has made nothing: no journal."""
+    state = str(tmp_path / 'state')
+    seen = []
+    real = build.Builder._checked_fit
+
+    def checked(builder, current):
+        seen.append(journal.read(state, UUID))
+        return real(builder, current)
+    monkeypatch.setattr(build.Builder, '_checked_fit', checked)
+    build.Builder(host, params(tmp_path, server(catalog)), runner).build()
+    assert seen == [None]
+    big = server(catalog, uuid='0b9c6a55-5a0c-4c6e-9a5e-3b2a7f9d1c02')
+    big['flavor'] = dict(big['flavor'], vcpus=64)
+    with pytest.raises(build.BuildError):
+        build.Builder(host, params(tmp_path, big, cpu_allocation_ratio=1.0), runner).build()
+    assert journal.list_journals(state) == []
+
+
+def test_a_journal_that_cannot_be_written_fails_the_claim_and_leaves_nothing(host, tmp_path, catalog, monkeypatch):
+    def full(*_args):
+        raise OSError(28, 'No space left on device')
+    monkeypatch.setattr(journal, 'begin', full)
+    with pytest.raises(build.BuildError) as err:
+        build.Builder(host, params(tmp_path, server(catalog)), runner).build()
+    assert (err.value.step, err.value.reschedule) == ('claim', True)
+    assert err.value.cause == '[Errno 28] No space left on device'
+    assert_nothing_left(host, tmp_path)
+    assert not claims.has_claim(str(tmp_path / 'state'), UUID)
+    assert read_failed_builds(str(tmp_path / 'state')) == 0
+
+
+def test_a_second_build_of_a_server_under_way_keeps_the_first_ones_journal(host, tmp_path, catalog):
+    state = str(tmp_path / 'state')
+    first = journal.begin(state, server(catalog), 'hv1', 'req-first')
+    os.makedirs(layout.claims_dir(state))
+    layout.write_atomic(layout.claim_path(state, UUID), json.dumps(
+        {'instance_uuid': UUID, 'vcpus': 1, 'memory_mb': 64, 'disk_gb': 1, 'created': 'x',
+         'pid': os.getpid(), 'ports': []}))
+    with pytest.raises(build.BuildError) as err:
+        build.Builder(host, params(tmp_path, server(catalog)), runner).build()
+    assert 'a build of this instance is already in progress' in err.value.cause
+    assert journal.read(state, UUID)['request_id'] == first.data['request_id']
+
+
 def test_bad_checksum_leaves_nothing(host, tmp_path, catalog):
     srv = server(catalog)
     srv['image'] = dict(srv['image'], checksum='sha256:' + '0' * 64)
@@ -465,6 +510,25 @@ def test_server_delete_module_absent(tmp_path, capsys):
                                         'context': {'project_id': 'demo', 'user_id': 'demo'}},
                         capsys)
     assert result['changed'] is False and result['server'] is None
+
+
+def test_server_delete_module_checks_a_partial_build_against_its_journal(tmp_path, catalog, capsys):
+    """A build killed before its domain: its journal's project owns it (Nova's delete policy)."""
+    from ansible_collections.novalite.compute.plugins.modules import server_delete
+    (tmp_path / 'node.xml').write_text(NODE_XML)
+    state = str(tmp_path / 'state')
+    entry = journal.begin(state, dict(server(catalog), project_id='demo', user_id='demo'), 'hv1', 'req-1')
+    layout.write_atomic(layout.journal_path(state, UUID), json.dumps(dict(entry.data, pid=_dead_pid())))
+    args = {'uri': 'test://%s' % (tmp_path / 'node.xml'), 'server': UUID,
+            'instances_path': str(tmp_path / 'instances'), 'state_path': state}
+    other = run_module(server_delete, dict(args, context={'project_id': 'other', 'user_id': 'x',
+                                                          'roles': ['member']}), capsys)
+    assert other['failed'] and other['rule'] == 'os_compute_api:servers:delete', other
+    assert journal.read(state, UUID) is not None
+    own = run_module(server_delete, dict(args, context={'project_id': 'demo', 'user_id': 'demo',
+                                                        'roles': ['member']}), capsys)
+    assert own['changed'] is True and own['server']['vm_state'] == 'error', own
+    assert journal.read(state, UUID) is None
 
 
 VXLAN_NET = {'network_id': '7d1e0000-aaaa-4bbb-8ccc-000000000001', 'network_name': 'tenant',
