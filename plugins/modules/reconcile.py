@@ -80,7 +80,7 @@ actions:
     - What the pass did (in check mode, would do), in order - C(action) is one of
       V(partial_build), V(adopted), V(build_stopped), V(stale_claim), V(build_timeout),
       V(orphan_dhcp), V(orphan_directory), V(temporary_file), V(staged_image); C(subject) the
-      server uuid, C(network mac) or path; C(detail) why.
+      server uuid, C(network mac) or path; C(detail) why; C(error) when taking it failed.
   returned: always
   type: list
   elements: dict
@@ -93,6 +93,18 @@ summary:
   returned: always
   type: dict
   sample: {partial_build: 1, temporary_file: 1}
+errors:
+  description:
+    - The steps and actions that failed (C(step), C(subject) or null, C(error)); each is also
+      a warning. The pass goes on after a failure, and the module fails only when it cannot
+      read the host at all (libvirtd down, the compute lock out of reach).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - step: temporary_file
+      subject: null
+      error: "[Errno 20] Not a directory: '/var/lib/novalite/_base'"
 seconds:
   description: How long the pass took.
   returned: always
@@ -139,6 +151,9 @@ def main():
                            networks=p['networks'],
                            instance_build_timeout=p['instance_build_timeout'],
                            grace_period=p['grace_period'], check_mode=module.check_mode)
+    for error in result['errors']:
+        module.warn('reconcile %s%s: %s' % (error['step'], ' ' + error['subject'] if error['subject'] else '',
+                                            error['error']))
     module.exit_json(seconds=round(time.monotonic() - start, 3), **result)
 
 

@@ -115,11 +115,9 @@ def temporary_files(state_path):
     and the journal."""
     found = []
     for directory in (image_cache_dir(state_path), claims_dir(state_path), journal_dir(state_path)):
-        try:
-            names = sorted(os.listdir(directory))
-        except FileNotFoundError:
-            continue
-        for name in names:
+        if not os.path.isdir(directory):
+            continue  # not made yet, or a file in its place (which the build reports)
+        for name in sorted(os.listdir(directory)):
             pid = temporary_owner(name)
             if pid is not None:
                 found.append((os.path.join(directory, name), pid))

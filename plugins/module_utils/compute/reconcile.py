@@ -24,8 +24,12 @@ process lives. One pass, in this order:
 7. `temporary_file`: a temporary file of a dead process, or untouched for `grace_period`
    seconds; `staged_image`: an image copied to the host for a build, untouched as long.
 
-Steps 1-6 run under the compute lock: a build adds its DHCP entries and claim under it, and
-writes its journal before making anything, so what a pass sees unowned is unowned.
+Steps 1-6 run under the compute lock: a build opens its journal and adds its claim and DHCP
+entries under it, so what a pass sees unowned is unowned.
+
+A step or an action that fails (a file where a directory belongs, a libvirt network that
+refuses an update) is reported in `errors` and the pass goes on: the reconciler runs inside
+every gathering of host states, and what it cannot clean up must not stop a create.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -68,8 +72,8 @@ def _age(iso, now):
 
 
 class Reconciler(object):
-    """One pass on one host; `run()` returns {changed, actions, summary}. In check mode the
-    actions are reported, not taken."""
+    """One pass on one host; `run()` returns {changed, actions, summary, errors}. In check
+    mode the actions are reported, not taken."""
 
     def __init__(self, conn, settings, networks=(), instance_build_timeout=DEFAULT_BUILD_TIMEOUT,
                  grace_period=DEFAULT_GRACE_PERIOD, check_mode=False):
@@ -79,11 +83,25 @@ class Reconciler(object):
         self.timeout, self.grace = int(instance_build_timeout or 0), int(grace_period)
         self.check_mode = check_mode
         self.actions = []
+        self.errors = []
 
     def _act(self, action, subject, detail, do):
-        self.actions.append({'action': action, 'subject': subject, 'detail': detail})
-        if not self.check_mode:
+        item = {'action': action, 'subject': subject, 'detail': detail}
+        self.actions.append(item)
+        if self.check_mode:
+            return
+        try:
             do()
+        except (OSError, ValueError, libvirt.libvirtError) as exc:
+            item['error'] = _cause(exc)
+            self.errors.append({'step': action, 'subject': subject, 'error': item['error']})
+
+    def _step(self, name, step, *args):
+        """Run one step of the pass; a failure is reported and the pass goes on."""
+        try:
+            step(*args)
+        except (OSError, ValueError, libvirt.libvirtError) as exc:
+            self.errors.append({'step': name, 'subject': None, 'error': _cause(exc)})
 
     def run(self):
         now = datetime.datetime.now(datetime.timezone.utc)
@@ -99,15 +117,18 @@ class Reconciler(object):
                               % (entry.get('step'), entry.get('pid')),
                               lambda u=uuid: teardown.remove_server(
                                   self.conn, u, self.instances_path, self.state_path))
-            self._stale_claims(dead)
-            self._build_timeouts(domains, dead, now)
-            self._orphan_dhcp(domains)
-            self._orphan_directories(domains)
-        self._temporaries()
+            self._step('stale_claim', self._stale_claims, dead)
+            self._step('build_timeout', self._build_timeouts, domains, dead, now)
+            self._step('orphan_dhcp', self._orphan_dhcp, domains)
+            self._step('orphan_directory', self._orphan_directories, domains)
+        self._step('temporary_file', self._temporaries)
         summary = {}
         for item in self.actions:
             summary[item['action']] = summary.get(item['action'], 0) + 1
-        return {'changed': bool(self.actions), 'actions': self.actions, 'summary': summary}
+        # An action that failed changed nothing (in check mode none fails: none is taken).
+        done = [item for item in self.actions if 'error' not in item]
+        return {'changed': bool(done), 'actions': self.actions, 'summary': summary,
+                'errors': self.errors}
 
     # ---- owners ----------------------------------------------------------------------------
 
@@ -208,10 +229,9 @@ class Reconciler(object):
                               lambda n=name, m=mac: teardown.remove_dhcp_entries(self.conn, [(n, m)]))
 
     def _orphan_directories(self, domains):
-        try:
-            names = sorted(os.listdir(self.instances_path))
-        except FileNotFoundError:
+        if not os.path.isdir(self.instances_path):
             return
+        names = sorted(os.listdir(self.instances_path))
         claimed = set(c['instance_uuid'] for c in claims.list_claims(self.state_path))
         for name in names:
             if not UUID_RE.match(name) or name in domains or name in claimed:
@@ -250,6 +270,12 @@ class Reconciler(object):
                           lambda p=path: _discard(p))
 
 
+def _cause(exc):
+    if isinstance(exc, libvirt.libvirtError):
+        return exc.get_error_message() or str(exc)
+    return str(exc) or exc.__class__.__name__
+
+
 def _discard(path):
     try:
         os.unlink(path)
@@ -258,5 +284,5 @@ def _discard(path):
 
 
 def reconcile(conn, settings, **options):
-    """One reconciler pass (Reconciler's options); {changed, actions, summary}."""
+    """One reconciler pass (Reconciler's options); {changed, actions, summary, errors}."""
     return Reconciler(conn, settings, **options).run()

@@ -7,6 +7,7 @@ nothing, and a second pass finds nothing."""
 
 import json
 import os
+import shutil
 import subprocess
 import time
 
@@ -199,7 +200,7 @@ def test_one_pass_removes_what_no_live_record_owns(host, settings, leftovers):
     event = sr.read_record(host.lookupByUUIDString(SLOW))['actions'][-1]
     assert (event['message'], event['events'][-1]['result']) == ('Error', 'Error')
     again = reconcile.reconcile(host, settings, networks=[NET], instance_build_timeout=3600)
-    assert again == {'changed': False, 'actions': [], 'summary': {}}
+    assert again == {'changed': False, 'actions': [], 'summary': {}, 'errors': []}
 
 
 def test_without_networks_only_entries_of_dead_builds_go(host, settings, leftovers):
@@ -222,6 +223,47 @@ def test_old_temporary_file_of_a_live_process_goes_after_the_grace_period(host, 
     assert [a['action'] for a in reconcile.reconcile(host, settings, grace_period=60)['actions']] == [
         'temporary_file']
     assert not os.path.exists(path)
+
+
+def test_a_file_where_the_image_cache_belongs_is_passed_over_and_the_pass_goes_on(host, settings, leftovers):
+    """The image cache path is a file (a host whose cache cannot be written): the pass still
+    removes the partial build and reports the step it could not do."""
+    os.makedirs(settings.state_path, exist_ok=True)
+    shutil.rmtree(layout.image_cache_dir(settings.state_path), ignore_errors=True)
+    with open(layout.image_cache_dir(settings.state_path), 'w') as handle:
+        handle.write('not a directory\n')
+    os.makedirs(layout.staging_dir(settings.state_path), exist_ok=True)
+    result = reconcile.reconcile(host, settings, networks=[NET])
+    assert result['summary']['partial_build'] == 1 and result['errors'] == []
+    assert journal.read(settings.state_path, PARTIAL) is None
+
+
+def test_an_action_that_fails_is_reported_and_the_others_are_taken(host, settings, leftovers, monkeypatch):
+    real = teardown.remove_instance_dir
+
+    def refuse(path):
+        if path.endswith(ORPHAN):
+            raise PermissionError(13, 'Permission denied', path)
+        return real(path)
+    monkeypatch.setattr(teardown, 'remove_instance_dir', refuse)
+    result = reconcile.reconcile(host, settings, networks=[NET])
+    orphan = layout.instance_dir(settings.instances_path, ORPHAN)
+    assert result['errors'] == [{'step': 'orphan_directory', 'subject': ORPHAN,
+                                 'error': "[Errno 13] Permission denied: '%s'" % orphan}]
+    assert [a.get('error') for a in result['actions'] if a['subject'] == ORPHAN] == [result['errors'][0]['error']]
+    assert os.path.isdir(orphan)
+    assert journal.read(settings.state_path, PARTIAL) is None and result['changed'] is True
+
+
+def test_a_step_that_fails_is_reported_and_the_next_steps_run(host, settings, leftovers, monkeypatch):
+    def broken(*_args):
+        raise OSError(5, 'Input/output error')
+    monkeypatch.setattr(claims, 'list_claims', broken)
+    result = reconcile.reconcile(host, settings, networks=[NET])
+    assert [(e['step'], e['error']) for e in result['errors']] == [
+        ('stale_claim', '[Errno 5] Input/output error'), ('orphan_directory', '[Errno 5] Input/output error')]
+    # orphan_dhcp ran between them
+    assert ('orphan_dhcp', '%s fa:16:3e:00:00:06' % NET) in [(a['action'], a['subject']) for a in result['actions']]
 
 
 def test_delete_of_a_partial_build_removes_it_all(host, settings, leftovers):
