@@ -14,13 +14,15 @@ description:
   - Removes every trace of the server from the hypervisor - the domain C(instance-<uuid>)
     (destroyed, then undefined), the static DHCP host entries of its ports, the instance
     directory (disks, config drive, console log) and an in-flight build claim.
-  - Also cleans up what a build that was killed half-way left behind.
+  - Also cleans up what a build that was killed half-way left behind, as its build journal
+    under O(state_path)C(/journal) names it, and removes the journal last.
   - Nothing to remove is not an error; the result then reports no change.
   - Before anything, Nova's policy C(os_compute_api:servers:delete) is checked with
     O(context) against the server's record - by default a member or admin of the server's
-    project may delete it. What a killed build left without a record has no owner to check
-    against; only a caller the rule allows without a project (an admin, by default) may
-    remove it.
+    project may delete it. A build killed before its domain was defined is checked against
+    its build journal (its project and user); what a killed build left with neither a record
+    nor a journal has no owner to check against - only a caller the rule allows without a
+    project (an admin, by default) may remove it.
   - A locked server is deleted by an admin only (Nova's C(Instance <uuid> is locked)).
 extends_documentation_fragment:
   - novalite.compute.compute_host.paths
@@ -87,7 +89,9 @@ from ansible_collections.novalite.compute.plugins.module_utils.args_common impor
 from ansible_collections.novalite.compute.plugins.module_utils.compute.lifecycle import (
     LifecycleError, check_instance_lock,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.compute.teardown import delete, leftovers
+from ansible_collections.novalite.compute.plugins.module_utils.compute.teardown import (
+    delete, found_anything, found_record, leftovers,
+)
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     PolicyError, PolicyNotAuthorized,
 )
@@ -114,13 +118,15 @@ def main():
     with libvirt_errors(module, 'Delete of instance %s failed' % p['server'], also=(OSError,)):
         conn = open_connection(p['uri'])
         found = leftovers(conn, p['server'], p['instances_path'], p['state_path'])
-        if found['domain'] is not None or found['instance_dir'] or found['claim']:
+        if found_anything(found):
+            # A build without a domain is its journal's: its project and user own it.
+            record = found_record(found)
             enforcer = Enforcer(p['policy'])
             try:
-                authorize_server(enforcer, 'delete', found['record'], p['context'])
+                authorize_server(enforcer, 'delete', record, p['context'])
                 # Nova's delete is check_instance_lock'ed too
-                check_instance_lock(found['record'] or {},
-                                    caller_facts(enforcer, found['record'], p['context'])['is_admin'])
+                check_instance_lock(record or {},
+                                    caller_facts(enforcer, record, p['context'])['is_admin'])
             except (PolicyNotAuthorized, PolicyError) as exc:
                 module.fail_json(msg=exc.msg, rule=exc.rule)
             except LifecycleError as exc:

@@ -83,6 +83,20 @@ def leftovers(conn, instance_uuid, instances_path, state_path):
     }
 
 
+def found_anything(found):
+    """True when leftovers() found anything of the server on this host."""
+    return bool(found['domain'] is not None or found['instance_dir'] or found['claim']
+                or found['journal'])
+
+
+def found_record(found):
+    """The server's record as leftovers() found it: its domain's, else (a build without a
+    domain) as its journal shows it (journal.partial_server), else None."""
+    if found['record'] is None and found['journal'] is not None:
+        return journal.partial_server(found['journal'])
+    return found['record']
+
+
 def remove_temporaries(state_path, pids):
     """Remove the temporary files (layout.temporary_files) of the processes `pids`; the paths
     removed."""
@@ -125,11 +139,7 @@ def delete(conn, instance_uuid, instances_path, state_path, shutdown_timeout=0, 
     """Nova's `_delete_instance` on this host, for `server_delete`: remove the server,
     {changed, server (the record as it was; a build without a domain as its journal shows it)}."""
     found = leftovers(conn, instance_uuid, instances_path, state_path)
-    exists = bool(found['domain'] is not None or found['instance_dir'] or found['claim']
-                  or found['journal'])
-    record = found['record']
-    if record is None and found['journal'] is not None:
-        record = journal.partial_server(found['journal'])
+    exists, record = found_anything(found), found_record(found)
     if check_mode or not exists:
         return {'changed': exists, 'server': record}
     remove_server(conn, instance_uuid, instances_path, state_path,
