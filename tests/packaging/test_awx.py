@@ -142,9 +142,23 @@ def test_job_templates_with_surveys_attached(awx_run):
 
 def test_the_reconciler_runs_on_a_schedule(awx_run):
     schedules = [r['args'] for r in awx_run if r['action'] == 'awx.awx.schedule']
-    assert [(s['unified_job_template'], s['rrule']) for s in schedules] == [
-        ('Reconcile hypervisors', 'DTSTART:20260101T000000Z RRULE:FREQ=MINUTELY;INTERVAL=10')]
+    assert [(s['name'], s['unified_job_template'], s['rrule'], s['enabled']) for s in schedules] == [
+        ('Reconcile hypervisors', 'Reconcile hypervisors',
+         'DTSTART:20260101T000000Z RRULE:FREQ=MINUTELY;INTERVAL=10', True)]
     assert job_templates(awx_run)['Reconcile hypervisors']['playbook'] == 'playbooks/reconcile.yml'
+
+
+def test_the_reconcile_schedule_takes_its_rule_from_a_variable(awx_collection, tmp_path):
+    record = tmp_path / 'record.jsonl'
+    hourly = 'DTSTART:20260101T000000Z RRULE:FREQ=HOURLY;INTERVAL=1'
+    proc = run([os.path.join(BIN, 'ansible-playbook'), '-i', 'inventories/local',
+                'awx/configure.yml', '--check', '-e', 'awx_controller_host=https://127.0.0.1:9',
+                '-e', 'awx_controller_oauthtoken=unused', '-e', json.dumps({'awx_reconcile_rrule': hourly})],
+               NOVALITE_AWX_RECORD=str(record),
+               ANSIBLE_ACTION_PLUGINS=os.path.join(REPO, 'tests', 'packaging', 'action_plugins'))
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    results = [json.loads(line) for line in record.read_text().splitlines()]
+    assert [r['args']['rrule'] for r in results if r['action'] == 'awx.awx.schedule'] == [hourly]
 
 
 # ---- the survey against the validator --------------------------------------------------------
