@@ -24,6 +24,9 @@ description:
     O(grace_period) seconds, and staged image copies untouched as long.
   - A server of this host building for longer than O(instance_build_timeout) seconds goes to
     C(vm_state=error) with a C(fault).
+  - A delete that M(novalite.compute.server_delete) recorded while libvirtd was down is done,
+    once the recorded caller passes Nova's delete policy and the instance lock against the
+    server's record (Nova's C(_cleanup_running_deleted_instances)); a refused one is dropped.
   - Owned things are never touched; check mode reports what a pass would do.
 extends_documentation_fragment:
   - novalite.compute.compute_host.paths
@@ -78,7 +81,7 @@ RETURN = r'''
 actions:
   description:
     - What the pass did (in check mode, would do), in order - C(action) is one of
-      V(partial_build), V(adopted), V(build_stopped), V(stale_claim), V(build_timeout),
+      V(deleted), V(delete_refused), V(partial_build), V(adopted), V(build_stopped), V(stale_claim), V(build_timeout),
       V(orphan_dhcp), V(orphan_directory), V(temporary_file), V(staged_image); C(subject) the
       server uuid, C(network mac) or path; C(detail) why; C(error) when taking it failed.
   returned: always

@@ -9,6 +9,7 @@ Under `state_path`:
 - `claims/<uuid>.json`      in-flight build claims (claims.py).
 - `journal/<uuid>.json`     the build journal: what a build of the server made so far
                             (journal.py), until the domain and its record take over.
+- `deleted/<uuid>.json`     a delete asked for while libvirtd was down (deleted.py).
 - `locks/instance-<uuid>.lock`, `locks/image-<name>.lock`  per instance and per image locks.
 - `_base/<name>`            the image cache (image_cache.py).
 - `_staging/`               images the server_build action plugin copied from the controller.
@@ -26,10 +27,14 @@ __metaclass__ = type
 import contextlib
 import fcntl
 import os
+import re
 
+# An instance uuid as the host's paths spell it (the instance directories, the state files).
+UUID_RE = re.compile(r'^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')
 COMPUTE_LOCK_FILE = 'compute.lock'
 CLAIMS_DIR = 'claims'
 JOURNAL_DIR = 'journal'
+DELETED_DIR = 'deleted'
 LOCKS_DIR = 'locks'
 IMAGE_CACHE_DIR = '_base'
 STAGING_DIR = '_staging'
@@ -55,6 +60,14 @@ def journal_dir(state_path):
 
 def journal_path(state_path, instance_uuid):
     return os.path.join(journal_dir(state_path), '%s.json' % instance_uuid)
+
+
+def deleted_dir(state_path):
+    return os.path.join(state_path, DELETED_DIR)
+
+
+def deleted_path(state_path, instance_uuid):
+    return os.path.join(deleted_dir(state_path), '%s.json' % instance_uuid)
 
 
 def instance_lock_path(state_path, instance_uuid):
@@ -111,10 +124,11 @@ def temporary_owner(name):
 
 
 def temporary_files(state_path):
-    """[(path, pid)] of the temporary files (temporary_path) in the image cache, the claims
-    and the journal."""
+    """[(path, pid)] of the temporary files (temporary_path) in the image cache, the claims,
+    the journal and the recorded deletes."""
     found = []
-    for directory in (image_cache_dir(state_path), claims_dir(state_path), journal_dir(state_path)):
+    for directory in (image_cache_dir(state_path), claims_dir(state_path), journal_dir(state_path),
+                      deleted_dir(state_path)):
         if not os.path.isdir(directory):
             continue  # not made yet, or a file in its place (which the build reports)
         for name in sorted(os.listdir(directory)):

@@ -9,6 +9,10 @@ instance left BUILDING, and the resource tracker's audit).
 Owners are: a domain (with its record), a build journal whose process lives, a claim whose
 process lives. One pass, in this order:
 
+0. `deleted`: a delete recorded while libvirtd was down (deleted.py): the recorded caller is
+   checked against the record (Nova's delete policy, the instance lock) and the server goes;
+   `delete_refused` when the caller may not delete it (the request goes, the server stays).
+   Nova's `_cleanup_running_deleted_instances`.
 1. `partial_build`: a dead journal without a domain: everything it names goes (teardown).
 2. `adopted`: a dead journal whose domain exists: the domain owns the server; the journal,
    the claim and the temporary files of the dead process go, and the server, left BUILDING,
@@ -24,7 +28,7 @@ process lives. One pass, in this order:
 7. `temporary_file`: a temporary file of a dead process, or untouched for `grace_period`
    seconds; `staged_image`: an image copied to the host for a build, untouched as long.
 
-Steps 1-6 run under the compute lock: a build opens its journal and adds its claim and DHCP
+Steps 0-6 run under the compute lock: a build opens its journal and adds its claim and DHCP
 entries under it, so what a pass sees unowned is unowned.
 
 A step or an action that fails (a file where a directory belongs, a libvirt network that
@@ -37,7 +41,6 @@ __metaclass__ = type
 
 import datetime
 import os
-import re
 import time
 
 try:
@@ -46,17 +49,19 @@ except ImportError:
     pass  # modules check connection.HAS_LIBVIRT
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import claims
+from ansible_collections.novalite.compute.plugins.module_utils.compute import deleted
 from ansible_collections.novalite.compute.plugins.module_utils.compute import journal
 from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
 from ansible_collections.novalite.compute.plugins.module_utils.compute import network
 from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record
 from ansible_collections.novalite.compute.plugins.module_utils.compute import teardown
+from ansible_collections.novalite.compute.plugins.module_utils.compute.lifecycle import LifecycleError
+from ansible_collections.novalite.compute.plugins.module_utils.errors import PolicyError, PolicyNotAuthorized
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import domain_by_uuid
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.network import (
     dhcp_hosts, network_by_name,
 )
 
-UUID_RE = re.compile(r'^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')
 MAC_PREFIX = ':'.join('%02x' % octet for octet in network.MAC_PREFIX) + ':'
 # Nova's default is 0 (disabled): a build may legitimately take long (a big image).
 DEFAULT_BUILD_TIMEOUT = 0
@@ -106,6 +111,7 @@ class Reconciler(object):
     def run(self):
         now = datetime.datetime.now(datetime.timezone.utc)
         with layout.compute_lock(self.state_path):
+            self._step('deleted', self._recorded_deletes)
             journals = journal.list_journals(self.state_path)
             dead = dict((j['instance_uuid'], j) for j in journals if not j['alive'])
             domains = self._domains()
@@ -165,6 +171,29 @@ class Reconciler(object):
                        % (uuid, entry.get('step'), entry.get('pid')))
             self._act('build_stopped', uuid, message,
                       lambda: self._set_error(dom, record, message))
+
+    def _recorded_deletes(self):
+        for item in deleted.requests(self.state_path):
+            uuid = item['instance_uuid']
+            context = item.get('context') or {}
+            found = teardown.leftovers(self.conn, uuid, self.instances_path, self.state_path)
+            if found['journal'] is not None and found['journal']['alive']:
+                continue  # a build of it runs: its end (or its death) comes first
+            if not teardown.found_anything(found):
+                self._act('deleted', uuid, 'recorded delete: nothing of the server was left',
+                          lambda u=uuid: deleted.drop(self.state_path, u))
+                continue
+            try:
+                deleted.authorize(teardown.found_record(found), context, item.get('policy') or {})
+            except (PolicyNotAuthorized, PolicyError, LifecycleError) as exc:
+                self._act('delete_refused', uuid, 'delete recorded at %s by user %s of project %s: %s'
+                          % (item.get('requested'), context.get('user_id'), context.get('project_id'), exc),
+                          lambda u=uuid: deleted.drop(self.state_path, u))
+                continue
+            self._act('deleted', uuid, 'delete recorded at %s by user %s of project %s'
+                      % (item.get('requested'), context.get('user_id'), context.get('project_id')),
+                      lambda u=uuid: teardown.remove_server(self.conn, u, self.instances_path,
+                                                            self.state_path))
 
     def _claim_uuids(self):
         directory = layout.claims_dir(self.state_path)
@@ -234,7 +263,7 @@ class Reconciler(object):
         names = sorted(os.listdir(self.instances_path))
         claimed = set(c['instance_uuid'] for c in claims.list_claims(self.state_path))
         for name in names:
-            if not UUID_RE.match(name) or name in domains or name in claimed:
+            if not layout.UUID_RE.match(name) or name in domains or name in claimed:
                 continue
             # The journal first, then libvirt: a build writes its journal before the
             # directory and drops it only once its domain is defined. (A live claim, taken

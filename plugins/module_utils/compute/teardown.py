@@ -24,6 +24,7 @@ except ImportError:
     pass  # modules check libvirt_utils.HAS_LIBVIRT
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import claims
+from ansible_collections.novalite.compute.plugins.module_utils.compute import deleted
 from ansible_collections.novalite.compute.plugins.module_utils.compute import journal
 from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.network import (
@@ -131,8 +132,10 @@ def remove_server(conn, instance_uuid, instances_path, state_path, dhcp_entries=
     entry = found['journal']
     # A live build's temporary files are its own to remove (it may be this very process).
     temporaries = remove_temporaries(state_path, {entry.get('pid')}) if entry and not entry['alive'] else []
+    requested = deleted.drop(state_path, instance_uuid)
     journaled = journal.remove(state_path, instance_uuid)
-    return bool(dom is not None or removed_dhcp or removed_dir or released or temporaries or journaled)
+    return bool(dom is not None or removed_dhcp or removed_dir or released or temporaries
+                or requested or journaled)
 
 
 def delete(conn, instance_uuid, instances_path, state_path, shutdown_timeout=0, check_mode=False):

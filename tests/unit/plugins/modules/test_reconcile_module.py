@@ -47,3 +47,30 @@ def test_a_negative_duration_is_refused_by_name(paths, capsys, option):
     paths.pop('leftover')
     result = run_module(reconcile, dict(paths, **{option: -1}), capsys)
     assert result['failed'] and result['msg'] == '%s: must be 0 or more, got -1' % option
+
+
+def test_server_delete_records_the_delete_when_libvirtd_does_not_answer(tmp_path, capsys):
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import deleted
+    from ansible_collections.novalite.compute.plugins.modules import server_delete
+    server = '0b1c7e8e-94b0-4d5d-8d65-2b0c2b9f8c11'
+    uri = 'qemu:///system?socket=%s' % (tmp_path / 'no-libvirtd.sock')
+    args = {'uri': uri, 'server': server, 'state_path': str(tmp_path / 'state'),
+            'instances_path': str(tmp_path / 'inst'),
+            'context': {'project_id': 'demo', 'user_id': 'demo-user', 'roles': ['member']}}
+    checked = run_module(server_delete, args, capsys, check_mode=True)
+    assert checked['failed'] and not checked['deferred'] and 'Check mode: nothing recorded.' in checked['msg']
+    assert deleted.requests(args['state_path']) == []
+    result = run_module(server_delete, args, capsys)
+    assert result['failed'] and result['deferred'] and result['changed'], result
+    assert result['msg'].startswith('Delete of instance %s is not done: libvirt (%s) does not answer: ' % (server, uri))
+    assert 'the reconciler, or a delete of the server, does it once libvirtd is back' in result['msg']
+    [recorded] = deleted.requests(args['state_path'])
+    assert (recorded['instance_uuid'], recorded['context']) == (server, dict(args['context']))
+
+
+def test_server_delete_refuses_what_is_not_a_uuid(tmp_path, capsys):
+    from ansible_collections.novalite.compute.plugins.modules import server_delete
+    result = run_module(server_delete, {'uri': TEST_URI, 'server': '../../etc', 'state_path': str(tmp_path),
+                                        'context': {'project_id': 'demo', 'user_id': 'u'}}, capsys)
+    assert result['failed'] and result['msg'] == (
+        "server: must be a server uuid (8-4-4-4-12 lowercase hex digits), got '../../etc'")

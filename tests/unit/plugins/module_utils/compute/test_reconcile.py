@@ -16,6 +16,7 @@ import pytest
 libvirt = pytest.importorskip('libvirt')
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import claims  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute import deleted  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import journal  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import layout  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import reconcile  # noqa: E402
@@ -264,6 +265,46 @@ def test_a_step_that_fails_is_reported_and_the_next_steps_run(host, settings, le
         ('stale_claim', '[Errno 5] Input/output error'), ('orphan_directory', '[Errno 5] Input/output error')]
     # orphan_dhcp ran between them
     assert ('orphan_dhcp', '%s fa:16:3e:00:00:06' % NET) in [(a['action'], a['subject']) for a in result['actions']]
+
+
+ADMIN = {'project_id': 'ops', 'user_id': 'admin', 'roles': ['admin']}
+OTHER = {'project_id': 'other', 'user_id': 'someone', 'roles': ['member']}
+GONE = '00000000-0000-4000-8000-000000000009'
+
+
+def test_deletes_recorded_while_libvirtd_was_down_are_done_for_callers_the_policy_allows(host, settings, leftovers):
+    """Nova's _cleanup_running_deleted_instances: the recorded caller is checked against the
+    record now that it can be read."""
+    deleted.request(settings.state_path, ACTIVE, ADMIN, {})
+    deleted.request(settings.state_path, SLOW, OTHER, {})
+    deleted.request(settings.state_path, GONE, ADMIN, {})
+    checked = reconcile.reconcile(host, settings, check_mode=True)
+    assert [(a['action'], a['subject']) for a in checked['actions'][:3]] == [
+        ('deleted', ACTIVE), ('delete_refused', SLOW), ('deleted', GONE)]
+    assert len(deleted.requests(settings.state_path)) == 3
+    result = reconcile.reconcile(host, settings)
+    assert [(a['action'], a['subject']) for a in result['actions'][:3]] == [
+        ('deleted', ACTIVE), ('delete_refused', SLOW), ('deleted', GONE)]
+    assert "Policy doesn't allow os_compute_api:servers:delete to be performed." in result['actions'][1]['detail']
+    with pytest.raises(libvirt.libvirtError):
+        host.lookupByUUIDString(ACTIVE)
+    assert not os.path.exists(layout.instance_dir(settings.instances_path, ACTIVE))
+    assert 'fa:16:3e:00:00:05' not in [h['mac'] for h in dhcp_hosts(host, NET)]
+    assert state_of(host, SLOW) == ('building', 'spawning', None)
+    assert deleted.requests(settings.state_path) == [] and result['errors'] == []
+
+
+def test_a_locked_server_is_not_deleted_for_a_recorded_member(host, settings, leftovers):
+    dom = host.lookupByUUIDString(ACTIVE)
+    record = sr.read_record(dom)
+    record.update(project_id='demo', locked=True)
+    sr.write_record(dom, record)
+    deleted.request(settings.state_path, ACTIVE, {'project_id': 'demo', 'user_id': 'u', 'roles': ['member']}, {})
+    result = reconcile.reconcile(host, settings)
+    assert [(a['action'], a['detail'].split(': ')[-1]) for a in result['actions'][:1]] == [
+        ('delete_refused', 'Instance %s is locked' % ACTIVE)]
+    assert state_of(host, ACTIVE) == ('active', None, None)
+    assert deleted.requests(settings.state_path) == []
 
 
 def test_delete_of_a_partial_build_removes_it_all(host, settings, leftovers):
