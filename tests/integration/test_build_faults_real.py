@@ -43,6 +43,9 @@ FIXED_IP = '10.254.251.10'
 LOG = os.path.join(os.path.dirname(SRC), 'test-logs', 'fault-matrix.txt')
 MODULES = 'ansible_collections.novalite.compute.plugins.modules.'
 PAUSE_TIMEOUT = 120
+# The server's own project: what a killed build left is its owner's to list and delete (the
+# journal carries the project, as Nova's instance row does).
+OWNER = {'project_id': 'demo', 'user_id': 'demo-user', 'roles': ['member']}
 # (kill point, cleanup): every step of the build, image fetch with a cold cache.
 POINTS = [
     ('claim', 'reconcile'), ('network', 'delete'), ('directory', 'reconcile'),
@@ -137,7 +140,8 @@ def kill_build_at(workdir, server, point):
 
 def listed(workdir, name):
     found = run_module(workdir, 'server_info', {'server': name, 'uri': 'qemu:///system',
-                                                'state_path': workdir + '/state'})['servers']
+                                                'state_path': workdir + '/state',
+                                                'context': OWNER})['servers']
     return [(s['vm_state'], (s.get('fault') or {}).get('message')) for s in found], found
 
 
@@ -182,7 +186,7 @@ def test_killed_build_leaves_nothing_after_cleanup(conn, network, workdir, catal
             assert len(states) == 1 and states[0][0] == 'error', states
             assert re.match(r'Build of instance %s stopped at step %s: its process \d+ is gone$'
                             % (server['uuid'], re.escape(STEP_NOTED.get(point, point))), states[0][1]), states
-            deleted = run_module(workdir, 'server_delete', dict(p, server=found[0]['uuid']))
+            deleted = run_module(workdir, 'server_delete', dict(p, server=found[0]['uuid'], context=OWNER))
             assert deleted['changed'] is True
             actions.append('server_delete')
         after = difference(before, host_snapshot(conn, p['instances_path'], p['state_path']))
