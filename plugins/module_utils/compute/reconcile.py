@@ -175,6 +175,11 @@ class Reconciler(object):
     def _recorded_deletes(self):
         for item in deleted.requests(self.state_path):
             uuid = item['instance_uuid']
+            if not layout.UUID_RE.match(str(uuid)):
+                # never a path of this host: server_delete records uuids only
+                self.errors.append({'step': 'deleted', 'subject': None,
+                                    'error': 'a recorded delete names no server uuid: %r' % (uuid,)})
+                continue
             context = item.get('context') or {}
             found = teardown.leftovers(self.conn, uuid, self.instances_path, self.state_path)
             if found['journal'] is not None and found['journal']['alive']:

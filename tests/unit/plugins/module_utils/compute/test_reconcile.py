@@ -294,6 +294,16 @@ def test_deletes_recorded_while_libvirtd_was_down_are_done_for_callers_the_polic
     assert deleted.requests(settings.state_path) == [] and result['errors'] == []
 
 
+def test_a_recorded_delete_that_names_no_uuid_is_reported_and_touches_nothing(host, settings, leftovers):
+    os.makedirs(layout.deleted_dir(settings.state_path))
+    with open(layout.deleted_path(settings.state_path, 'x'), 'w') as handle:
+        json.dump({'instance_uuid': '../inst', 'context': ADMIN, 'policy': {}}, handle)
+    result = reconcile.reconcile(host, settings)
+    assert result['errors'] == [{'step': 'deleted', 'subject': None,
+                                 'error': "a recorded delete names no server uuid: '../inst'"}]
+    assert os.path.isdir(settings.instances_path)
+
+
 def test_a_locked_server_is_not_deleted_for_a_recorded_member(host, settings, leftovers):
     dom = host.lookupByUUIDString(ACTIVE)
     record = sr.read_record(dom)
