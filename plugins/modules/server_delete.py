@@ -14,21 +14,29 @@ description:
   - Removes every trace of the server from the hypervisor - the domain C(instance-<uuid>)
     (destroyed, then undefined), the static DHCP host entries of its ports, the instance
     directory (disks, config drive, console log) and an in-flight build claim.
-  - Also cleans up what a build that was killed half-way left behind.
+  - Also cleans up what a build that was killed half-way left behind, as its build journal
+    under O(state_path)C(/journal) names it, and removes the journal last.
   - Nothing to remove is not an error; the result then reports no change.
   - Before anything, Nova's policy C(os_compute_api:servers:delete) is checked with
     O(context) against the server's record - by default a member or admin of the server's
-    project may delete it. What a killed build left without a record has no owner to check
-    against; only a caller the rule allows without a project (an admin, by default) may
-    remove it.
+    project may delete it. A build killed before its domain was defined is checked against
+    its build journal (its project and user); what a killed build left with neither a record
+    nor a journal has no owner to check against - only a caller the rule allows without a
+    project (an admin, by default) may remove it.
   - A locked server is deleted by an admin only (Nova's C(Instance <uuid> is locked)).
+  - When libvirtd does not answer, the server cannot be read nor removed. The delete is then
+    recorded on the host (O(state_path)C(/deleted/<uuid>.json), with O(context) and O(policy))
+    and the module fails saying so, with RV(deferred). Nova's delete of an instance whose
+    compute service is down, and its C(_cleanup_running_deleted_instances) - once libvirtd is
+    back, M(novalite.compute.reconcile) checks the same policy against the record and removes
+    the server, or drops a request the caller was not allowed. A later delete does it too.
 extends_documentation_fragment:
   - novalite.compute.compute_host.paths
   - novalite.compute.libvirt
   - novalite.compute.server_policy
 options:
   server:
-    description: The server's uuid.
+    description: The server's uuid (lowercase, as Nova writes it).
     type: str
     required: true
   shutdown_timeout:
@@ -74,20 +82,30 @@ server:
     name: web-1
     host: hv1
     vm_state: active
+deferred:
+  description:
+    - V(true) when libvirtd did not answer and the delete was recorded on the host for the
+      reconciler (the module fails then).
+  returned: when libvirtd does not answer
+  type: bool
 '''
+
+try:
+    import libvirt
+except ImportError:
+    pass  # require_libraries fails the module
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.novalite.compute.plugins.module_utils.api.policy import (
-    Enforcer, authorize_server, caller_facts,
-)
 from ansible_collections.novalite.compute.plugins.module_utils.args_common import (
     COMPUTE_HOST_PATHS_ARG_SPEC, LIBVIRT_ARG_SPEC, SERVER_POLICY_ARG_SPEC,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.compute.lifecycle import (
-    LifecycleError, check_instance_lock,
+from ansible_collections.novalite.compute.plugins.module_utils.compute import deleted
+from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
+from ansible_collections.novalite.compute.plugins.module_utils.compute.lifecycle import LifecycleError
+from ansible_collections.novalite.compute.plugins.module_utils.compute.teardown import (
+    delete, found_anything, found_record, leftovers,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.compute.teardown import delete, leftovers
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     PolicyError, PolicyNotAuthorized,
 )
@@ -107,20 +125,41 @@ def argument_spec():
     return spec
 
 
+def connect_or_record(module):
+    """The libvirt connection; when libvirtd does not answer, the delete is recorded on the
+    host (deleted.py) and the module fails saying so."""
+    p = module.params
+    try:
+        return open_connection(p['uri'])
+    except libvirt.libvirtError as exc:
+        cause = exc.get_error_message() or str(exc)
+    path = None
+    if not module.check_mode:
+        with libvirt_errors(module, 'Delete of instance %s failed: libvirt (%s) does not answer (%s), '
+                            'and recording the delete failed' % (p['server'], p['uri'], cause), also=(OSError,)):
+            path = deleted.request(p['state_path'], p['server'], p['context'], p['policy'])
+    module.fail_json(
+        msg='Delete of instance %s is not done: libvirt (%s) does not answer: %s. %s' % (
+            p['server'], p['uri'], cause,
+            'The delete is recorded on the host (%s): the reconciler, or a delete of the '
+            'server, does it once libvirtd is back.' % path if path else 'Check mode: nothing recorded.'),
+        deferred=path is not None, changed=path is not None)
+
+
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     require_libraries(module)
     p = module.params
+    if not layout.UUID_RE.match(p['server']):
+        module.fail_json(msg='server: must be a server uuid (8-4-4-4-12 lowercase hex digits), got %r'
+                         % p['server'])
+    conn = connect_or_record(module)
     with libvirt_errors(module, 'Delete of instance %s failed' % p['server'], also=(OSError,)):
-        conn = open_connection(p['uri'])
         found = leftovers(conn, p['server'], p['instances_path'], p['state_path'])
-        if found['domain'] is not None or found['instance_dir'] or found['claim']:
-            enforcer = Enforcer(p['policy'])
+        if found_anything(found):
             try:
-                authorize_server(enforcer, 'delete', found['record'], p['context'])
-                # Nova's delete is check_instance_lock'ed too
-                check_instance_lock(found['record'] or {},
-                                    caller_facts(enforcer, found['record'], p['context'])['is_admin'])
+                # A build without a domain is its journal's: its project and user own it.
+                deleted.authorize(found_record(found), p['context'], p['policy'])
             except (PolicyNotAuthorized, PolicyError) as exc:
                 module.fail_json(msg=exc.msg, rule=exc.rule)
             except LifecycleError as exc:

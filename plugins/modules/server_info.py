@@ -13,6 +13,10 @@ version_added: 1.0.0
 description:
   - Lists the servers (Nova instances) whose records live in this hypervisor's domain
     metadata, with the power state libvirt reports now.
+  - Also lists the builds that have no domain yet, from their build journals under
+    O(state_path)C(/journal) - C(vm_state=building) while the build runs, C(vm_state=error)
+    with a C(fault) once its process is gone (until M(novalite.compute.server_delete) or
+    M(novalite.compute.reconcile) removes it).
   - Pipe a server through the P(novalite.compute.server_view#filter) filter to see it as
     Nova's API shows it.
   - Nova's policies decide what O(context) sees, checked against each server's record -
@@ -52,6 +56,10 @@ options:
         Nova's 403 message unless the policy allows it.
     type: bool
     default: false
+  state_path:
+    description: The host's state directory, where the build journals are.
+    type: path
+    default: /var/lib/novalite
   detailed:
     description:
       - V(true) returns the whole server records (with the instance actions);
@@ -127,6 +135,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.errors import (
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (
     host_identity, libvirt_errors, open_connection, require_libraries,
 )
+from ansible_collections.novalite.compute.plugins.module_utils.compute.journal import partial_servers
 from ansible_collections.novalite.compute.plugins.module_utils.compute.server_record import (
     compact_server, list_servers,
 )
@@ -178,6 +187,7 @@ def authorized(records, params):
 def argument_spec():
     spec = dict(server=dict(type='raw'), name=dict(type='str'), project_id=dict(type='str'),
                 all_tenants=dict(type='bool', default=False),
+                state_path=dict(type='path', default='/var/lib/novalite'),
                 detailed=dict(type='bool', default=True))
     spec.update(LIBVIRT_ARG_SPEC)
     spec.update(SERVER_POLICY_ARG_SPEC)
@@ -190,6 +200,8 @@ def main():
     with libvirt_errors(module):
         conn = open_connection(module.params['uri'])
         records, hypervisor = list_servers(conn), host_identity(conn)
+    # a build that died before its domain was defined, from its journal
+    records += partial_servers(module.params['state_path'], set(rec.get('uuid') for rec in records))
     try:
         found = authorized(records, module.params)
     except ValidationError as exc:

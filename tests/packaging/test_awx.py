@@ -125,15 +125,40 @@ def test_job_templates_with_surveys_attached(awx_run):
                                         'Delete server', 'Start server', 'Stop server',
                                         'Reboot server', 'Pause server', 'Unpause server',
                                         'Suspend server', 'Resume server', 'Lock server',
-                                        'Unlock server', 'Console log', 'Server metadata'])
+                                        'Unlock server', 'Console log', 'Server metadata',
+                                        'Reconcile hypervisors'])
     for name, args in templates.items():
         assert os.path.exists(os.path.join(REPO, args['playbook'])), name
     assert templates['Create server (where would it go?)']['job_type'] == 'check'
-    for args in templates.values():
-        assert args['survey_enabled'] and args['survey_spec']['spec']
+    for name, args in templates.items():
+        if name == 'Reconcile hypervisors':
+            # Asks nothing: a schedule launches it.
+            assert not args['survey_enabled'] and 'survey_spec' not in args
+        else:
+            assert args['survey_enabled'] and args['survey_spec']['spec']
         assert args['credentials'] and args['execution_environment'] and args['project']
-    assert not os.path.exists(os.path.join(REPO, 'playbooks', 'reconcile.yml')), \
-        'playbooks/reconcile.yml exists: give it a job template and a schedule'
+        assert os.path.exists(os.path.join(REPO, args['playbook'])), args['playbook']
+
+
+def test_the_reconciler_runs_on_a_schedule(awx_run):
+    schedules = [r['args'] for r in awx_run if r['action'] == 'awx.awx.schedule']
+    assert [(s['name'], s['unified_job_template'], s['rrule'], s['enabled']) for s in schedules] == [
+        ('Reconcile hypervisors', 'Reconcile hypervisors',
+         'DTSTART:20260101T000000Z RRULE:FREQ=MINUTELY;INTERVAL=10', True)]
+    assert job_templates(awx_run)['Reconcile hypervisors']['playbook'] == 'playbooks/reconcile.yml'
+
+
+def test_the_reconcile_schedule_takes_its_rule_from_a_variable(awx_collection, tmp_path):
+    record = tmp_path / 'record.jsonl'
+    hourly = 'DTSTART:20260101T000000Z RRULE:FREQ=HOURLY;INTERVAL=1'
+    proc = run([os.path.join(BIN, 'ansible-playbook'), '-i', 'inventories/local',
+                'awx/configure.yml', '--check', '-e', 'awx_controller_host=https://127.0.0.1:9',
+                '-e', 'awx_controller_oauthtoken=unused', '-e', json.dumps({'awx_reconcile_rrule': hourly})],
+               NOVALITE_AWX_RECORD=str(record),
+               ANSIBLE_ACTION_PLUGINS=os.path.join(REPO, 'tests', 'packaging', 'action_plugins'))
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    results = [json.loads(line) for line in record.read_text().splitlines()]
+    assert [r['args']['rrule'] for r in results if r['action'] == 'awx.awx.schedule'] == [hourly]
 
 
 # ---- the survey against the validator --------------------------------------------------------

@@ -31,6 +31,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute import cl
 from ansible_collections.novalite.compute.plugins.module_utils.compute import config_drive
 from ansible_collections.novalite.compute.plugins.module_utils.compute import host_network
 from ansible_collections.novalite.compute.plugins.module_utils.compute import image_cache
+from ansible_collections.novalite.compute.plugins.module_utils.compute import journal
 from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
 from ansible_collections.novalite.compute.plugins.module_utils.compute import network
 from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record
@@ -172,6 +173,7 @@ class Builder(object):
         self.ports = []
         self.dhcp_added = []
         self.plugged = {}
+        self.journal = None
 
     # ---- checks shared by the real run and check mode -------------------------------------
 
@@ -387,6 +389,10 @@ class Builder(object):
             # alternate without counting a failed build.
             if exc.step != 'claim':
                 self._count_failure(exc)
+            # The claim and the DHCP entries went with the failed step: nothing is left. A
+            # journal this build did not open (a concurrent build of the same server) stays.
+            if self.journal is not None:
+                journal.remove(self.state_path, self.uuid)
             raise
         try:
             record, dom = self._spawn()
@@ -394,6 +400,8 @@ class Builder(object):
             self._roll_back(exc)
             self._count_failure(exc)
             raise
+        # The domain and its record own the server from here on.
+        journal.remove(self.state_path, self.uuid)
         try:
             layout.reset_failed_builds(self.state_path)
         except OSError:
@@ -415,7 +423,7 @@ class Builder(object):
         start = time.monotonic()
         try:
             with claims.claim(self.state_path, self.uuid, self.server['flavor'],
-                              self._checked_fit) as held:
+                              self._checked_fit, opening=self._open_journal) as held:
                 self.timings['claim'] = _elapsed(start)
                 try:
                     with self._step('network'):
@@ -431,6 +439,12 @@ class Builder(object):
             self.timings.setdefault('claim', _elapsed(start))
             raise BuildError('claim', _cause(exc), True)
 
+    def _open_journal(self):
+        """Under the compute lock, once the claim fits and before it is written: a build
+        killed from here on leaves a journal naming it; one killed while it waited for the
+        lock has made nothing. A state filesystem too full for the journal fails the claim."""
+        self.journal = journal.begin(self.state_path, self.server, self.host, self.p['request_id'])
+
     def _checked_fit(self, current_claims):
         # Under the lock: a domain defined meanwhile by a concurrent build of the same server.
         if domain_by_uuid(self.conn, self.uuid) is not None:
@@ -438,6 +452,7 @@ class Builder(object):
         return self._fits_check(current_claims)
 
     def _allocate_network(self, held):
+        self._reached('claim')
         networks = self.server.get('networks') or []
         self.ports = self._plan_ports()
         # Recorded in the claim first, so a concurrent build and a later delete both see them,
@@ -455,9 +470,17 @@ class Builder(object):
         self.network_timings['firewall'] = _elapsed(start)
         for port, net in zip(self.ports, networks):
             if network.uses_dhcp_entry(net):
+                self.journal.note('network', dhcp=[(net['libvirt_network'], port['mac'])])
                 add_dhcp_host(self.conn, net['libvirt_network'], port['mac'], port['fixed_ip'],
                               self._dhcp_name(net['libvirt_network']))
                 self.dhcp_added.append((net['libvirt_network'], port['mac']))
+        self._reached('network')
+
+    def _reached(self, step):
+        """The journal names the step the build got to (a fault names it); a test may stop
+        the build there."""
+        self.journal.note(step)
+        journal.pause_point(step)
 
     def _dhcp_name(self, libvirt_network):
         """The host name the lease hands out, unless an entry of another server has it: servers
@@ -475,21 +498,28 @@ class Builder(object):
             self._create_config_drive()
         with self._step('define'):
             record = self.new_record(self.ports, start_time)
-            dom = self.conn.defineXML(guest_xml(self.domain_spec(self.ports, record)))
+            spec = self.domain_spec(self.ports, record)
+            self.journal.note('define', domain=spec['name'])
+            dom = self.conn.defineXML(guest_xml(spec))
             # From now on the domain's record counts the usage.
             claims.release(self.state_path, self.uuid)
+            self._reached('define')
         with self._step('start'):
             dom.createWithFlags(0)
+            self._reached('start')
             wait_until_running(dom, self.p['boot_timeout'])
             self._mark_active(dom, record)
         return record, dom
 
     def _create_disks(self):
         server, flavor = self.server, self.server['flavor']
+        self.journal.note('directory', instance_dir=self.inst_dir)
         os.makedirs(self.inst_dir, mode=dac.INSTANCE_DIR_MODE, exist_ok=True)
         self.qemu_gid = dac.qemu_gid(self.conn, self.virt_type)
         # closed before anything secret goes in (makedirs' mode is cut by the umask)
         dac.restrict(self.inst_dir, dac.INSTANCE_DIR_MODE, self.qemu_gid)
+        self._reached('directory')
+        self.journal.note('image')
         image = server['image']
         base = image_cache.fetch_image(self.state_path, image, self.runner)
         for key, fmt in (('kernel', 'aki'), ('ramdisk', 'ari')):
@@ -499,12 +529,15 @@ class Builder(object):
                 image_cache.link_into(cached, os.path.join(self.inst_dir, key))
         image_cache.create_overlay(self.runner, base, QEMU_FORMATS[image.get('disk_format') or 'raw'],
                                    os.path.join(self.inst_dir, 'disk'), flavor.get('root_gb'))
+        self._reached('disk:disk')
         if int(flavor.get('ephemeral_gb') or 0):
             image_cache.create_blank(self.runner, os.path.join(self.inst_dir, 'disk.eph0'),
                                      int(flavor['ephemeral_gb']) * GiB)
+            self._reached('disk:disk.eph0')
         if int(flavor.get('swap') or 0):
             image_cache.create_blank(self.runner, os.path.join(self.inst_dir, 'disk.swap'),
                                      int(flavor['swap']) * MiB)
+            self._reached('disk:disk.swap')
 
     def _create_config_drive(self):
         if not self.server.get('config_drive', True):
@@ -515,6 +548,7 @@ class Builder(object):
             injected_files=self.p['injected_files'])
         config_drive.write_config_drive(os.path.join(self.inst_dir, 'disk.config'), tree,
                                         gid=self.qemu_gid)
+        self._reached('config_drive')
 
     def _mark_active(self, dom, record):
         now = server_record.now_iso()

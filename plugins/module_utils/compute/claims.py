@@ -126,19 +126,23 @@ def check_fit(state_path, instance_uuid, fits_check):
 
 
 @contextlib.contextmanager
-def claim(state_path, instance_uuid, flavor, fits_check):
+def claim(state_path, instance_uuid, flavor, fits_check, opening=None):
     """Claim the flavor's resources for the instance, as a transaction.
 
     Takes the compute lock, recomputes the fit with the other live claims (`fits_check`, see
-    check_fit), raises ClaimError when it does not fit, else writes the claim file and yields
-    a Claim while still holding the lock (the caller allocates MACs and IPs there). An
-    exception inside the block releases the claim; a normal exit keeps it until release()."""
+    check_fit), raises ClaimError when it does not fit, else calls `opening()` (the build
+    opens its journal there: under the lock, before the first thing it makes), writes the
+    claim file and yields a Claim while still holding the lock (the caller allocates MACs
+    and IPs there). An exception inside the block releases the claim; a normal exit keeps it
+    until release()."""
     with layout.compute_lock(state_path):
         if any(c['instance_uuid'] == instance_uuid for c in _read_claims(state_path)):
             raise ClaimError(instance_uuid, ['a build of this instance is already in progress'])
         failures = check_fit(state_path, instance_uuid, fits_check)
         if failures:
             raise ClaimError(instance_uuid, failures)
+        if opening is not None:
+            opening()
         os.makedirs(layout.claims_dir(state_path), exist_ok=True)
         current = Claim(state_path, _new_claim_data(instance_uuid, flavor))
         _write_atomic(layout.claim_path(state_path, instance_uuid), current.data)

@@ -38,6 +38,8 @@ MODULE_FIELDS = {
     'server_action': tuple(LIBVIRT_ARG_SPEC) + ('state_path',),
     'server_metadata': tuple(LIBVIRT_ARG_SPEC) + ('state_path',),
     'server_console_output': tuple(LIBVIRT_ARG_SPEC),
+    'reconcile': tuple(LIBVIRT_ARG_SPEC) + tuple(COMPUTE_HOST_PATHS_ARG_SPEC),
+    'server_info': tuple(LIBVIRT_ARG_SPEC) + ('state_path',),
 }
 
 

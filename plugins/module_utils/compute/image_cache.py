@@ -30,6 +30,7 @@ import re
 
 from ansible.module_utils.urls import open_url
 
+from ansible_collections.novalite.compute.plugins.module_utils.compute import journal
 from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
 
 GiB = 1024 ** 3
@@ -110,6 +111,7 @@ def _download(location, dest, algorithm, timeout):
                 for chunk in iter(lambda: source.read(_CHUNK), b''):
                     digest.update(chunk)
                     out.write(chunk)
+                    journal.pause_point('image_fetch')
         except (IOError, OSError) as exc:
             # A read error of the source or a full cache filesystem: name both ends.
             raise ImageError('cannot copy %s into the image cache: %s' % (location, exc))
@@ -202,7 +204,7 @@ def fetch_image(state_path, image, runner, timeout=60):
 
 def _fill(image, path, staged, algorithm, expected, runner, timeout):
     """Put the verified image at `path`, or raise ImageError leaving nothing."""
-    tmp = '%s.part.%d' % (path, os.getpid())
+    tmp = layout.temporary_path(path, os.getpid())
     try:
         actual = _take_staged(staged, tmp, algorithm) if staged else False
         if actual is False:

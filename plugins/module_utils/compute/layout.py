@@ -7,6 +7,9 @@ Under `state_path`:
 
 - `compute.lock`            the host-local compute lock (claims, ports, the counter below).
 - `claims/<uuid>.json`      in-flight build claims (claims.py).
+- `journal/<uuid>.json`     the build journal: what a build of the server made so far
+                            (journal.py), until the domain and its record take over.
+- `deleted/<uuid>.json`     a delete asked for while libvirtd was down (deleted.py).
 - `locks/instance-<uuid>.lock`, `locks/image-<name>.lock`  per instance and per image locks.
 - `_base/<name>`            the image cache (image_cache.py).
 - `_staging/`               images the server_build action plugin copied from the controller.
@@ -24,9 +27,14 @@ __metaclass__ = type
 import contextlib
 import fcntl
 import os
+import re
 
+# An instance uuid as the host's paths spell it (the instance directories, the state files).
+UUID_RE = re.compile(r'^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')
 COMPUTE_LOCK_FILE = 'compute.lock'
 CLAIMS_DIR = 'claims'
+JOURNAL_DIR = 'journal'
+DELETED_DIR = 'deleted'
 LOCKS_DIR = 'locks'
 IMAGE_CACHE_DIR = '_base'
 STAGING_DIR = '_staging'
@@ -44,6 +52,22 @@ def claims_dir(state_path):
 
 def claim_path(state_path, instance_uuid):
     return os.path.join(claims_dir(state_path), '%s.json' % instance_uuid)
+
+
+def journal_dir(state_path):
+    return os.path.join(state_path, JOURNAL_DIR)
+
+
+def journal_path(state_path, instance_uuid):
+    return os.path.join(journal_dir(state_path), '%s.json' % instance_uuid)
+
+
+def deleted_dir(state_path):
+    return os.path.join(state_path, DELETED_DIR)
+
+
+def deleted_path(state_path, instance_uuid):
+    return os.path.join(deleted_dir(state_path), '%s.json' % instance_uuid)
 
 
 def instance_lock_path(state_path, instance_uuid):
@@ -87,10 +111,37 @@ def compute_lock(state_path):
         os.close(fd)
 
 
+def temporary_path(path, pid):
+    """The temporary file of process `pid` that becomes `path` (write_atomic, the image
+    cache's downloads); reconcile.py removes the ones a dead process left."""
+    return '%s.part.%d' % (path, pid)
+
+
+def temporary_owner(name):
+    """The pid in a temporary file's name (temporary_path), or None for any other name."""
+    stem, sep, pid = name.rpartition('.part.')
+    return int(pid) if sep and stem and pid.isdigit() else None
+
+
+def temporary_files(state_path):
+    """[(path, pid)] of the temporary files (temporary_path) in the image cache, the claims,
+    the journal and the recorded deletes."""
+    found = []
+    for directory in (image_cache_dir(state_path), claims_dir(state_path), journal_dir(state_path),
+                      deleted_dir(state_path)):
+        if not os.path.isdir(directory):
+            continue  # not made yet, or a file in its place (which the build reports)
+        for name in sorted(os.listdir(directory)):
+            pid = temporary_owner(name)
+            if pid is not None:
+                found.append((os.path.join(directory, name), pid))
+    return found
+
+
 def write_atomic(path, text):
     """Write `text` to `path` through a temporary file renamed into place; on any error
     (a full filesystem) the temporary file goes too and `path` keeps its old content."""
-    tmp = '%s.tmp.%d' % (path, os.getpid())
+    tmp = temporary_path(path, os.getpid())
     try:
         with open(tmp, 'w') as handle:
             handle.write(text)

@@ -249,11 +249,16 @@ def add_event(record, action, event, result, start, finish):
     return item
 
 
+def new_fault(message, code=500, details=None, created=None):
+    """Nova's instance fault: `message` (at most 255 characters, as Nova's column), the
+    HTTP-like `code`, `details` and when it was `created`."""
+    return {'message': str(message)[:255], 'code': code, 'created': created or now_iso(),
+            'details': details}
+
+
 def set_fault(record, message, code=500, details=None):
-    """Record Nova's instance fault (the latest one; Nova shows only that): `message`
-    (at most 255 characters, as Nova's column), the HTTP-like `code` and `details`."""
-    record['fault'] = {'message': str(message)[:255], 'code': code, 'created': now_iso(),
-                       'details': details}
+    """Record Nova's instance fault (the latest one; Nova shows only that)."""
+    record['fault'] = new_fault(message, code, details)
 
 
 def finish_action(record, action, finish=None):

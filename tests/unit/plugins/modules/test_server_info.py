@@ -2,10 +2,12 @@
 # Copyright: novalite.compute contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 
+import subprocess
 import uuid
 
 import pytest
 
+from ansible_collections.novalite.compute.plugins.module_utils.compute import journal
 from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record as sr
 from ansible_collections.novalite.compute.plugins.modules import server_info
 
@@ -75,3 +77,23 @@ def test_a_pattern_sees_only_the_callers_project(two_servers, capsys):
 def test_a_bad_pattern_names_the_option(two_servers, capsys):
     failed = run_module(server_info, dict(uri=TEST_URI, name='web-(', context=ADMIN), capsys)
     assert failed['failed'] and failed['field'] == 'name' and 'regular expression' in failed['msg']
+
+
+def test_a_build_without_a_domain_is_listed_from_its_journal(tmp_path, capsys):
+    state = str(tmp_path / 'state')
+    entry = journal.begin(state, {'uuid': str(uuid.uuid4()), 'name': 'half-built',
+                                  'project_id': 'p1'}, 'hv1', 'req-1')
+    proc = subprocess.Popen(['true'])
+    proc.wait()
+    entry.data['pid'] = proc.pid
+    entry.note('directory')
+    found = run_module(server_info, dict(uri=TEST_URI, server='half-built', state_path=state,
+                                            context=ADMIN, all_tenants=True),
+                       capsys)['servers']
+    assert [(s['uuid'], s['vm_state'], s['host']) for s in found] == [
+        (entry.instance_uuid, 'error', 'hv1')]
+    assert found[0]['fault']['message'].startswith(
+        'Build of instance %s stopped at step directory' % entry.instance_uuid)
+    assert run_module(server_info, dict(uri=TEST_URI, project_id='p2', state_path=state,
+                                            context=ADMIN, all_tenants=True),
+                      capsys)['servers'] == []

@@ -21,6 +21,10 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute import bu
 from ansible_collections.novalite.compute.plugins.module_utils.compute import teardown  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import claims  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import image_cache  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute import journal  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute import layout  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute import reconcile  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import HostSettings  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute.layout import (  # noqa: E402
     read_failed_builds,
 )
@@ -256,6 +260,51 @@ def test_claim_that_does_not_fit(host, tmp_path, catalog):
     assert read_failed_builds(str(tmp_path / 'state')) == 0
 
 
+def test_the_journal_opens_under_the_compute_lock_once_the_claim_fits(host, tmp_path, catalog, monkeypatch):
+    """A build waiting for the lock, or whose claim does not fit, has made nothing: no journal."""
+    state = str(tmp_path / 'state')
+    seen = []
+    real = build.Builder._checked_fit
+
+    def checked(builder, current):
+        seen.append(journal.read(state, UUID))
+        return real(builder, current)
+    monkeypatch.setattr(build.Builder, '_checked_fit', checked)
+    build.Builder(host, params(tmp_path, server(catalog)), runner).build()
+    assert seen == [None]
+    big = server(catalog, uuid='0b9c6a55-5a0c-4c6e-9a5e-3b2a7f9d1c02')
+    big['flavor'] = dict(big['flavor'], vcpus=64)
+    with pytest.raises(build.BuildError):
+        build.Builder(host, params(tmp_path, big, cpu_allocation_ratio=1.0), runner).build()
+    assert journal.list_journals(state) == []
+
+
+def test_a_journal_that_cannot_be_written_fails_the_claim_and_leaves_nothing(host, tmp_path, catalog, monkeypatch):
+    def full(*_args):
+        raise OSError(28, 'No space left on device')
+    monkeypatch.setattr(journal, 'begin', full)
+    with pytest.raises(build.BuildError) as err:
+        build.Builder(host, params(tmp_path, server(catalog)), runner).build()
+    assert (err.value.step, err.value.reschedule) == ('claim', True)
+    assert err.value.cause == '[Errno 28] No space left on device'
+    assert_nothing_left(host, tmp_path)
+    assert not claims.has_claim(str(tmp_path / 'state'), UUID)
+    assert read_failed_builds(str(tmp_path / 'state')) == 0
+
+
+def test_a_second_build_of_a_server_under_way_keeps_the_first_ones_journal(host, tmp_path, catalog):
+    state = str(tmp_path / 'state')
+    first = journal.begin(state, server(catalog), 'hv1', 'req-first')
+    os.makedirs(layout.claims_dir(state))
+    layout.write_atomic(layout.claim_path(state, UUID), json.dumps(
+        {'instance_uuid': UUID, 'vcpus': 1, 'memory_mb': 64, 'disk_gb': 1, 'created': 'x',
+         'pid': os.getpid(), 'ports': []}))
+    with pytest.raises(build.BuildError) as err:
+        build.Builder(host, params(tmp_path, server(catalog)), runner).build()
+    assert 'a build of this instance is already in progress' in err.value.cause
+    assert journal.read(state, UUID)['request_id'] == first.data['request_id']
+
+
 def test_bad_checksum_leaves_nothing(host, tmp_path, catalog):
     srv = server(catalog)
     srv['image'] = dict(srv['image'], checksum='sha256:' + '0' * 64)
@@ -300,7 +349,7 @@ def test_failed_build_keeps_its_cause_when_the_counter_cannot_be_written(host, t
     assert 'and counting the failed build failed' in err.value.cause
     assert_nothing_left(host, tmp_path)
     assert sorted(os.listdir(str(tmp_path / 'state'))) == [
-        '_base', 'claims', 'compute.lock', 'failed_builds', 'locks']
+        '_base', 'claims', 'compute.lock', 'failed_builds', 'journal', 'locks']
 
 
 def test_requested_ip_in_use_fails_network_step(host, tmp_path, catalog):
@@ -473,6 +522,25 @@ def test_server_delete_module_absent(tmp_path, capsys):
     assert result['changed'] is False and result['server'] is None
 
 
+def test_server_delete_module_checks_a_partial_build_against_its_journal(tmp_path, catalog, capsys):
+    """A build killed before its domain: its journal's project owns it (Nova's delete policy)."""
+    from ansible_collections.novalite.compute.plugins.modules import server_delete
+    (tmp_path / 'node.xml').write_text(NODE_XML)
+    state = str(tmp_path / 'state')
+    entry = journal.begin(state, dict(server(catalog), project_id='demo', user_id='demo'), 'hv1', 'req-1')
+    layout.write_atomic(layout.journal_path(state, UUID), json.dumps(dict(entry.data, pid=_dead_pid())))
+    args = {'uri': 'test://%s' % (tmp_path / 'node.xml'), 'server': UUID,
+            'instances_path': str(tmp_path / 'instances'), 'state_path': state}
+    other = run_module(server_delete, dict(args, context={'project_id': 'other', 'user_id': 'x',
+                                                          'roles': ['member']}), capsys)
+    assert other['failed'] and other['rule'] == 'os_compute_api:servers:delete', other
+    assert journal.read(state, UUID) is not None
+    own = run_module(server_delete, dict(args, context={'project_id': 'demo', 'user_id': 'demo',
+                                                        'roles': ['member']}), capsys)
+    assert own['changed'] is True and own['server']['vm_state'] == 'error', own
+    assert journal.read(state, UUID) is None
+
+
 VXLAN_NET = {'network_id': '7d1e0000-aaaa-4bbb-8ccc-000000000001', 'network_name': 'tenant',
              'network_type': 'vxlan', 'segmentation_id': 1001, 'fixed_ip': '10.9.0.5',
              'port_id': None, 'cidr': '10.9.0.0/24', 'gateway': None, 'dns_nameservers': [],
@@ -545,3 +613,62 @@ def test_a_vxlan_network_without_segmentation_id_is_refused_before_anything(host
                                                r'for a vxlan network') as failed:
         build.Builder(host, params(tmp_path, srv, local_ip='10.81.0.11'), HostCommands()).build()
     assert failed.value.step == 'validate' and failed.value.reschedule is False
+
+
+# ---- libvirtd gone in the middle of a build ---------------------------------------------------
+
+class StoppingLibvirtd(object):
+    """The connection of a libvirtd that stops once `down` is set: every call through it
+    fails as libvirt's client does when the daemon is gone."""
+
+    def __init__(self, conn):
+        self.conn, self.down = conn, False
+
+    def __getattr__(self, name):
+        if not self.down:
+            return getattr(self.conn, name)
+
+        def gone(*_args, **_kwargs):
+            raise libvirt.libvirtError('Cannot write data: Broken pipe (libvirtd stopped)')
+        return gone
+
+
+def _dead_pid():
+    proc = subprocess.Popen(['true'])
+    proc.wait()
+    return proc.pid
+
+
+# After the network step the next libvirt call is the QEMU group lookup for the instance
+# directory's mode (the build's step image, the journal's step directory); after the config
+# drive it is the define.
+@pytest.mark.parametrize('stop_at,failed_at,journal_step', [('network', 'image', 'directory'),
+                                                            ('config_drive', 'define', 'define')])
+def test_libvirtd_stopping_mid_build_leaves_a_journal_the_reconciler_clears(
+        host, tmp_path, catalog, monkeypatch, stop_at, failed_at, journal_step):
+    state = str(tmp_path / 'state')
+    flaky = StoppingLibvirtd(host)
+
+    def stop(step):
+        if step == stop_at:
+            flaky.down = True
+    monkeypatch.setattr(journal, 'pause_point', stop)
+    with pytest.raises(build.BuildError) as err:
+        build.Builder(flaky, params(tmp_path, server(catalog)), runner).build()
+    # The step failed and so did the rollback: the journal names what is left.
+    assert err.value.step == failed_at and 'removing the partial build failed' in err.value.cause
+    entry = journal.read(state, UUID)
+    assert entry['step'] == journal_step and len(entry['dhcp']) == 1
+    assert os.path.isdir(entry['instance_dir']) and dhcp_hosts(host, 'nltest-unit') != []
+    # The module's process ends; libvirtd comes back; one pass clears everything.
+    for path in (layout.journal_path(state, UUID), layout.claim_path(state, UUID)):
+        if os.path.exists(path):
+            with open(path) as handle:
+                data = json.load(handle)
+            layout.write_atomic(path, json.dumps(dict(data, pid=_dead_pid())))
+    flaky.down = False
+    settings = HostSettings(state_path=state, instances_path=str(tmp_path / 'instances'))
+    result = reconcile.reconcile(host, settings)
+    assert [a['action'] for a in result['actions']] == ['partial_build']
+    assert_nothing_left(host, tmp_path)
+    assert journal.list_journals(state) == []

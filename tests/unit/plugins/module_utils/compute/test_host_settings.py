@@ -15,7 +15,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute.host_sett
     FIELDS, HostSettings,
 )
 from ansible_collections.novalite.compute.plugins.modules import (
-    hypervisor_info, server_action, server_build, server_delete,
+    hypervisor_info, reconcile, server_action, server_build, server_delete, server_info,
 )
 
 
@@ -40,7 +40,8 @@ def test_an_unknown_setting_is_named():
         HostSettings(cpu_ratio=2.0)
 
 
-@pytest.mark.parametrize('module', [hypervisor_info, server_build, server_delete, server_action])
+@pytest.mark.parametrize('module', [hypervisor_info, server_build, server_delete, server_action,
+                                    reconcile, server_info])
 def test_each_module_takes_the_settings_the_filter_gives_it(module):
     variables = {'novalite_libvirt_uri': 'test:///default', 'novalite_state_path': '/s',
                  'novalite_instances_path': '/i', 'novalite_nodename': 'n1',
