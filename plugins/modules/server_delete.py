@@ -78,21 +78,16 @@ server:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.novalite.compute.plugins.module_utils.api.policy import (
-    Enforcer, authorize_server, caller_facts,
-)
 from ansible_collections.novalite.compute.plugins.module_utils.args_common import (
     COMPUTE_HOST_PATHS_ARG_SPEC, LIBVIRT_ARG_SPEC, SERVER_POLICY_ARG_SPEC,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.compute.lifecycle import (
-    LifecycleError, check_instance_lock,
+from ansible_collections.novalite.compute.plugins.module_utils.compute.lifecycle import check_instance_lock
+from ansible_collections.novalite.compute.plugins.module_utils.compute.server_access import (
+    authorized_server, server_module_errors,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.teardown import delete, leftovers
-from ansible_collections.novalite.compute.plugins.module_utils.errors import (
-    PolicyError, PolicyNotAuthorized,
-)
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (
-    libvirt_errors, open_connection, require_libraries,
+    open_connection, require_libraries,
 )
 
 
@@ -111,20 +106,14 @@ def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     require_libraries(module)
     p = module.params
-    with libvirt_errors(module, 'Delete of instance %s failed' % p['server'], also=(OSError,)):
+    with server_module_errors(module, 'Delete of instance %s failed' % p['server']):
         conn = open_connection(p['uri'])
         found = leftovers(conn, p['server'], p['instances_path'], p['state_path'])
         if found['domain'] is not None or found['instance_dir'] or found['claim']:
-            enforcer = Enforcer(p['policy'])
-            try:
-                authorize_server(enforcer, 'delete', found['record'], p['context'])
-                # Nova's delete is check_instance_lock'ed too
-                check_instance_lock(found['record'] or {},
-                                    caller_facts(enforcer, found['record'], p['context'])['is_admin'])
-            except (PolicyNotAuthorized, PolicyError) as exc:
-                module.fail_json(msg=exc.msg, rule=exc.rule)
-            except LifecycleError as exc:
-                module.fail_json(msg=str(exc))
+            # a partial build without a record is an admin's to delete
+            access = authorized_server(p, 'delete', conn=conn, without_record=True)
+            # Nova's delete is check_instance_lock'ed too
+            check_instance_lock(access.record or {}, access.caller['is_admin'])
         result = delete(conn, p['server'], p['instances_path'], p['state_path'],
                         shutdown_timeout=p['shutdown_timeout'], check_mode=module.check_mode)
     module.exit_json(**result)
