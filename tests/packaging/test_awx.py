@@ -125,7 +125,8 @@ def test_job_templates_with_surveys_attached(awx_run):
                                         'Delete server', 'Start server', 'Stop server',
                                         'Reboot server', 'Pause server', 'Unpause server',
                                         'Suspend server', 'Resume server', 'Lock server',
-                                        'Unlock server', 'Console log', 'Server metadata'])
+                                        'Unlock server', 'Console log', 'Server metadata',
+                                        'Rebuild server'])
     for name, args in templates.items():
         assert os.path.exists(os.path.join(REPO, args['playbook'])), name
     assert templates['Create server (where would it go?)']['job_type'] == 'check'
@@ -134,6 +135,21 @@ def test_job_templates_with_surveys_attached(awx_run):
         assert args['credentials'] and args['execution_environment'] and args['project']
     assert not os.path.exists(os.path.join(REPO, 'playbooks', 'reconcile.yml')), \
         'playbooks/reconcile.yml exists: give it a job template and a schedule'
+
+
+def test_the_action_surveys_ask_what_their_playbooks_read(awx_run):
+    """Each survey variable of the rebuild template is one its playbook reads, and its image
+    choices are the bootable images of the catalog (no kernel, no ramdisk)."""
+    templates = job_templates(awx_run)
+    for name in ('Rebuild server',):
+        args = templates[name]
+        with open(os.path.join(REPO, args['playbook'])) as handle:
+            text = handle.read()
+        for item in args['survey_spec']['spec']:
+            assert item['variable'] in text, (name, item['variable'])
+    image = question(templates['Rebuild server']['survey_spec']['spec'], 'novalite_image')
+    assert image['choices'] and 'novalite-demo' in image['choices']
+    assert not [c for c in image['choices'] if c.endswith(('-kernel', '-ramdisk'))]
 
 
 # ---- the survey against the validator --------------------------------------------------------
