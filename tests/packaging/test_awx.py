@@ -126,7 +126,8 @@ def test_job_templates_with_surveys_attached(awx_run):
                                         'Reboot server', 'Pause server', 'Unpause server',
                                         'Suspend server', 'Resume server', 'Lock server',
                                         'Unlock server', 'Console log', 'Server metadata',
-                                        'Rebuild server'])
+                                        'Rebuild server', 'Resize server', 'Confirm resize',
+                                        'Revert resize'])
     for name, args in templates.items():
         assert os.path.exists(os.path.join(REPO, args['playbook'])), name
     assert templates['Create server (where would it go?)']['job_type'] == 'check'
@@ -138,10 +139,11 @@ def test_job_templates_with_surveys_attached(awx_run):
 
 
 def test_the_action_surveys_ask_what_their_playbooks_read(awx_run):
-    """Each survey variable of the rebuild template is one its playbook reads, and its image
-    choices are the bootable images of the catalog (no kernel, no ramdisk)."""
+    """Each survey variable of the rebuild and resize templates is one its playbook reads;
+    the rebuild's image choices are the bootable images of the catalog (no kernel, no
+    ramdisk), the resize's flavor choices the catalog's flavors."""
     templates = job_templates(awx_run)
-    for name in ('Rebuild server',):
+    for name in ('Rebuild server', 'Resize server', 'Confirm resize', 'Revert resize'):
         args = templates[name]
         with open(os.path.join(REPO, args['playbook'])) as handle:
             text = handle.read()
@@ -150,6 +152,8 @@ def test_the_action_surveys_ask_what_their_playbooks_read(awx_run):
     image = question(templates['Rebuild server']['survey_spec']['spec'], 'novalite_image')
     assert image['choices'] and 'novalite-demo' in image['choices']
     assert not [c for c in image['choices'] if c.endswith(('-kernel', '-ramdisk'))]
+    flavor = question(templates['Resize server']['survey_spec']['spec'], 'novalite_flavor')
+    assert flavor['choices'] == ['m1.nano', 'm1.micro', 'm1.small']
 
 
 # ---- the survey against the validator --------------------------------------------------------
