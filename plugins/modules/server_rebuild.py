@@ -96,7 +96,7 @@ attributes:
     description: The diff shows the image, name, metadata, description, key and states before and after.
   idempotent:
     support: none
-    details: Every run rebuilds, as Nova's action does.
+    description: Every run rebuilds, as Nova's action does.
   platform:
     support: full
     platforms: posix

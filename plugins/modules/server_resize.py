@@ -93,7 +93,7 @@ attributes:
     description: The diff shows C(flavor), C(old_flavor), C(vm_state), C(task_state) and C(host) before and after.
   idempotent:
     support: none
-    details: Each run is an action; a second V(confirm) or V(revert) is refused as in Nova.
+    description: Each run is an action; a second V(confirm) or V(revert) is refused as in Nova.
   platform:
     support: full
     platforms: posix

@@ -154,11 +154,10 @@ class Rebuild(object):
         if has_kernel != bool(self.spec.get('kernel')):
             changed.append('a kernel of its own' if self.spec.get('kernel') else 'no kernel')
         if changed:
-            raise LifecycleError(
-                'rebuild.imageRef: image %s boots differently from the server\'s domain (%s); '
-                'a rebuild keeps the domain definition' % (self.spec['image']['id'],
-                                                          '; '.join(changed)),
-                server=record)
+            message = ("rebuild.imageRef: image %s boots differently from the server's domain "
+                       "(%s); a rebuild keeps the domain definition")
+            raise LifecycleError(message % (self.spec['image']['id'], '; '.join(changed)),
+                                 server=record)
 
     def rebuilt(self, record):
         """The record as the rebuild leaves it (vm_state and task_state aside)."""
