@@ -17,6 +17,7 @@ libvirt = pytest.importorskip('libvirt')
 from ansible_collections.novalite.compute.plugins.module_utils.compute import build  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import resize  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record as sr  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute import teardown  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import HostSettings  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute.lifecycle import (  # noqa: E402
     LifecycleError,
@@ -209,3 +210,11 @@ def test_a_failure_after_the_move_puts_everything_back(host, tmp_path, built, mo
     now = managed_fields(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
     assert dict(now, record=None) == dict(managed_fields(before), record=None)
     assert not os.path.exists(old_dir(tmp_path)) and virtual_size(inst(tmp_path, 'disk')) == GIB
+
+
+def test_deleting_a_resized_server_removes_its_old_files_too(host, tmp_path, built):
+    resize.resize_action(host, action_params(tmp_path, 'resize'), runner)
+    assert os.path.isdir(old_dir(tmp_path))
+    teardown.delete(host, UUID, str(tmp_path / 'instances'), str(tmp_path / 'state'))
+    assert not os.path.exists(old_dir(tmp_path)) and not os.path.exists(inst(tmp_path))
+    assert usage(host, tmp_path) == (0, 0, 0)
