@@ -200,23 +200,17 @@ instance_action:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.novalite.compute.plugins.module_utils.api.policy import (
-    Enforcer, authorize_server_action,
-)
 from ansible_collections.novalite.compute.plugins.module_utils.args_common import (
     COMPUTE_HOST_PATHS_ARG_SPEC, LIBVIRT_ARG_SPEC, SERVER_POLICY_ARG_SPEC,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.compute.server_record import (
-    record_by_uuid,
+from ansible_collections.novalite.compute.plugins.module_utils.compute.lifecycle import (
+    ACTIONS, DEFAULTS, REBOOT_TYPES, server_action,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.errors import (
-    PolicyError, PolicyNotAuthorized,
+from ansible_collections.novalite.compute.plugins.module_utils.compute.server_access import (
+    authorized_server, server_module_errors,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (
-    libvirt_errors, open_connection, require_libraries,
-)
-from ansible_collections.novalite.compute.plugins.module_utils.compute.lifecycle import (
-    ACTIONS, DEFAULTS, REBOOT_TYPES, LifecycleError, canonical_uuid, server_action,
+    require_libraries,
 )
 
 
@@ -241,18 +235,9 @@ def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     require_libraries(module)
     p = module.params
-    try:
-        with libvirt_errors(module, '%s of instance %s' % (p['action'].capitalize(), p['server']),
-                            also=(OSError,)):
-            conn = open_connection(p['uri'])
-            # the owner is the record's, on this host: nothing the caller says decides it
-            record = record_by_uuid(conn, canonical_uuid(p['server']))
-            who = authorize_server_action(Enforcer(p['policy']), p['action'], record, p['context'])
-            result = server_action(conn, dict(p, **who), check_mode=module.check_mode)
-    except LifecycleError as exc:
-        module.fail_json(msg=str(exc), server=exc.server)
-    except (PolicyNotAuthorized, PolicyError) as exc:
-        module.fail_json(msg=exc.msg, rule=exc.rule)
+    with server_module_errors(module, '%s of instance %s' % (p['action'].capitalize(), p['server'])):
+        access = authorized_server(p, p['action'])
+        result = server_action(access.conn, dict(p, **access.caller), check_mode=module.check_mode)
     for warning in result.pop('warnings'):
         module.warn(warning)
     if module._diff:

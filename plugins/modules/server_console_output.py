@@ -75,24 +75,17 @@ output:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.novalite.compute.plugins.module_utils.api.policy import (
-    Enforcer, authorize_server,
-)
 from ansible_collections.novalite.compute.plugins.module_utils.args_common import (
     LIBVIRT_ARG_SPEC, SERVER_POLICY_ARG_SPEC,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.console import (
     ConsoleError, console_output, parse_length,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.compute.lifecycle import (
-    LifecycleError, canonical_uuid,
-)
-from ansible_collections.novalite.compute.plugins.module_utils.compute.server_record import read_record
-from ansible_collections.novalite.compute.plugins.module_utils.errors import (
-    PolicyError, PolicyNotAuthorized,
+from ansible_collections.novalite.compute.plugins.module_utils.compute.server_access import (
+    authorized_server, server_module_errors,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (
-    domain_by_uuid, libvirt_errors, open_connection, require_libraries,
+    domain_by_uuid, require_libraries,
 )
 
 
@@ -109,18 +102,12 @@ def main():
     p = module.params
     try:
         parse_length(p['length'])  # the body's schema, before anything else
-        with libvirt_errors(module, 'Console output of instance %s' % p['server'], also=(OSError,)):
-            instance_uuid = canonical_uuid(p['server'])
-            dom = domain_by_uuid(open_connection(p['uri']), instance_uuid)
-            record = read_record(dom) if dom is not None else None
-            if record is None:
-                module.fail_json(msg='Instance %s could not be found.' % instance_uuid)
-            authorize_server(Enforcer(p['policy']), 'console_output', record, p['context'])
-            result = console_output(dom.XMLDesc(0), p['length'])
-    except (ConsoleError, LifecycleError) as exc:
+        with server_module_errors(module, 'Console output of instance %s' % p['server']):
+            access = authorized_server(p, 'console_output', must_exist=True)
+            result = console_output(domain_by_uuid(access.conn, access.uuid).XMLDesc(0),
+                                    p['length'])
+    except ConsoleError as exc:
         module.fail_json(msg=str(exc))
-    except (PolicyNotAuthorized, PolicyError) as exc:
-        module.fail_json(msg=exc.msg, rule=exc.rule)
     module.exit_json(changed=False, **result)
 
 

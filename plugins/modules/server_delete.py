@@ -102,12 +102,9 @@ from ansible_collections.novalite.compute.plugins.module_utils.args_common impor
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute import deleted
 from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
-from ansible_collections.novalite.compute.plugins.module_utils.compute.lifecycle import LifecycleError
+from ansible_collections.novalite.compute.plugins.module_utils.compute.server_access import server_module_errors
 from ansible_collections.novalite.compute.plugins.module_utils.compute.teardown import (
     delete, found_anything, found_record, leftovers,
-)
-from ansible_collections.novalite.compute.plugins.module_utils.errors import (
-    PolicyError, PolicyNotAuthorized,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (
     libvirt_errors, open_connection, require_libraries,
@@ -154,16 +151,11 @@ def main():
         module.fail_json(msg='server: must be a server uuid (8-4-4-4-12 lowercase hex digits), got %r'
                          % p['server'])
     conn = connect_or_record(module)
-    with libvirt_errors(module, 'Delete of instance %s failed' % p['server'], also=(OSError,)):
+    with server_module_errors(module, 'Delete of instance %s failed' % p['server']):
         found = leftovers(conn, p['server'], p['instances_path'], p['state_path'])
         if found_anything(found):
-            try:
-                # A build without a domain is its journal's: its project and user own it.
-                deleted.authorize(found_record(found), p['context'], p['policy'])
-            except (PolicyNotAuthorized, PolicyError) as exc:
-                module.fail_json(msg=exc.msg, rule=exc.rule)
-            except LifecycleError as exc:
-                module.fail_json(msg=str(exc))
+            # A build without a domain is its journal's: its project and user own it.
+            deleted.authorize(found_record(found), p['context'], p['policy'])
         result = delete(conn, p['server'], p['instances_path'], p['state_path'],
                         shutdown_timeout=p['shutdown_timeout'], check_mode=module.check_mode)
     module.exit_json(**result)

@@ -129,13 +129,12 @@ from ansible_collections.novalite.compute.plugins.module_utils.api.policy import
     Enforcer, authorize_server, shown_actions, visible_servers,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.args_common import LIBVIRT_ARG_SPEC, SERVER_POLICY_ARG_SPEC
-from ansible_collections.novalite.compute.plugins.module_utils.errors import (
-    PolicyError, PolicyNotAuthorized, ValidationError,
-)
+from ansible_collections.novalite.compute.plugins.module_utils.errors import ValidationError
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (
-    host_identity, libvirt_errors, open_connection, require_libraries,
+    host_identity, open_connection, require_libraries,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.journal import partial_servers
+from ansible_collections.novalite.compute.plugins.module_utils.compute.server_access import server_module_errors
 from ansible_collections.novalite.compute.plugins.module_utils.compute.server_record import (
     compact_server, list_servers,
 )
@@ -197,17 +196,15 @@ def argument_spec():
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     require_libraries(module)
-    with libvirt_errors(module):
-        conn = open_connection(module.params['uri'])
-        records, hypervisor = list_servers(conn), host_identity(conn)
-    # a build that died before its domain was defined, from its journal
-    records += partial_servers(module.params['state_path'], set(rec.get('uuid') for rec in records))
     try:
-        found = authorized(records, module.params)
+        with server_module_errors(module):
+            conn = open_connection(module.params['uri'])
+            records, hypervisor = list_servers(conn), host_identity(conn)
+            # a build that died before its domain was defined, from its journal
+            records += partial_servers(module.params['state_path'], set(rec.get('uuid') for rec in records))
+            found = authorized(records, module.params)
     except ValidationError as exc:
         module.fail_json(msg=str(exc), field=exc.field, rule=exc.rule)
-    except (PolicyNotAuthorized, PolicyError) as exc:
-        module.fail_json(msg=exc.msg, rule=exc.rule)
     if not module.params['detailed']:
         found = [compact_server(rec) for rec in found]
     module.exit_json(changed=False, servers=found, hypervisor=hypervisor)

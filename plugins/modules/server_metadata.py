@@ -123,9 +123,6 @@ import functools
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.novalite.compute.plugins.module_utils.api.policy import (
-    Enforcer, authorize_server, caller_facts,
-)
 from ansible_collections.novalite.compute.plugins.module_utils.api.quota import (
     check_metadata_items, resolve_limits, tighter_limits,
 )
@@ -133,16 +130,15 @@ from ansible_collections.novalite.compute.plugins.module_utils.api.schema import
 from ansible_collections.novalite.compute.plugins.module_utils.args_common import (
     COMPUTE_HOST_PATHS_ARG_SPEC, LIBVIRT_ARG_SPEC, SERVER_POLICY_ARG_SPEC,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.compute.lifecycle import (
-    LifecycleError, canonical_uuid,
-)
 from ansible_collections.novalite.compute.plugins.module_utils.compute.metadata import change_metadata
-from ansible_collections.novalite.compute.plugins.module_utils.compute.server_record import record_by_uuid
+from ansible_collections.novalite.compute.plugins.module_utils.compute.server_access import (
+    authorized_server, server_module_errors,
+)
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
-    PolicyError, PolicyNotAuthorized, QuotaExceeded, ValidationError,
+    QuotaExceeded, ValidationError,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (
-    libvirt_errors, open_connection, require_libraries,
+    require_libraries,
 )
 
 
@@ -182,21 +178,12 @@ def main():
     p = module.params
     try:
         validate_metadata(p['metadata'])
-        with libvirt_errors(module, 'Metadata of instance %s' % p['server'], also=(OSError,)):
-            conn = open_connection(p['uri'])
-            record = record_by_uuid(conn, canonical_uuid(p['server']))
-            enforcer = Enforcer(p['policy'])
-            if record is not None:
-                authorize_server(enforcer, policy_action(p), record, p['context'])
-            params = dict(p, check_count=count_checker(p),
-                          **caller_facts(enforcer, record, p['context']))
-            result = change_metadata(conn, params, check_mode=module.check_mode)
-    except ValidationError as exc:
+        with server_module_errors(module, 'Metadata of instance %s' % p['server']):
+            access = authorized_server(p, policy_action(p))
+            params = dict(p, check_count=count_checker(p), **access.caller)
+            result = change_metadata(access.conn, params, check_mode=module.check_mode)
+    except (ValidationError, QuotaExceeded) as exc:
         module.fail_json(msg=str(exc))
-    except (LifecycleError, QuotaExceeded) as exc:
-        module.fail_json(msg=str(exc))
-    except (PolicyNotAuthorized, PolicyError) as exc:
-        module.fail_json(msg=exc.msg, rule=exc.rule)
     diff = result.pop('diff')
     if module._diff:
         result['diff'] = diff

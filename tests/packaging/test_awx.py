@@ -126,6 +126,8 @@ def test_job_templates_with_surveys_attached(awx_run):
                                         'Reboot server', 'Pause server', 'Unpause server',
                                         'Suspend server', 'Resume server', 'Lock server',
                                         'Unlock server', 'Console log', 'Server metadata',
+                                        'Rebuild server', 'Resize server', 'Confirm resize',
+                                        'Revert resize',
                                         'Reconcile hypervisors'])
     for name, args in templates.items():
         assert os.path.exists(os.path.join(REPO, args['playbook'])), name
@@ -159,6 +161,24 @@ def test_the_reconcile_schedule_takes_its_rule_from_a_variable(awx_collection, t
     assert proc.returncode == 0, proc.stdout[-4000:]
     results = [json.loads(line) for line in record.read_text().splitlines()]
     assert [r['args']['rrule'] for r in results if r['action'] == 'awx.awx.schedule'] == [hourly]
+
+
+def test_the_action_surveys_ask_what_their_playbooks_read(awx_run):
+    """Each survey variable of the rebuild and resize templates is one its playbook reads;
+    the rebuild's image choices are the bootable images of the catalog (no kernel, no
+    ramdisk), the resize's flavor choices the catalog's flavors."""
+    templates = job_templates(awx_run)
+    for name in ('Rebuild server', 'Resize server', 'Confirm resize', 'Revert resize'):
+        args = templates[name]
+        with open(os.path.join(REPO, args['playbook'])) as handle:
+            text = handle.read()
+        for item in args['survey_spec']['spec']:
+            assert item['variable'] in text, (name, item['variable'])
+    image = question(templates['Rebuild server']['survey_spec']['spec'], 'novalite_image')
+    assert image['choices'] and 'novalite-demo' in image['choices']
+    assert not [c for c in image['choices'] if c.endswith(('-kernel', '-ramdisk'))]
+    flavor = question(templates['Resize server']['survey_spec']['spec'], 'novalite_flavor')
+    assert flavor['choices'] == ['m1.nano', 'm1.micro', 'm1.small']
 
 
 # ---- the survey against the validator --------------------------------------------------------

@@ -107,6 +107,28 @@ def image_build(item):
     }
 
 
+def boot_images(catalog, booted, field='server.imageRef'):
+    """The kernel and ramdisk the image `booted` boots with, from its properties (compute/api.py
+    _handle_kernel_and_ramdisk): {'kernel': {id, location, checksum} or absent, 'ramdisk':
+    ...}; 'nokernel' means neither."""
+    props = (booted or {}).get('properties') or {}
+    kernel_id, ramdisk_id = props.get('kernel_id'), props.get('ramdisk_id')
+    found = {}
+    if kernel_id == 'nokernel':
+        return found
+    for key, ref in (('kernel', kernel_id), ('ramdisk', ramdisk_id)):
+        if ref is None:
+            continue
+        try:
+            item = image(catalog, ref, field)
+        except ValidationError:
+            raise ValidationError(field, 'image %s has %s_id %s, which is not an '
+                                  'image in the catalog' % (booted['id'], key, ref))
+        found[key] = {'id': item['id'], 'location': item.get('location'),
+                      'checksum': item.get('checksum')}
+    return found
+
+
 def network(catalog, ref, field, project_id):
     """Network by id or name; an unshared network of another project does not exist for us
     (Neutron hides it the same way)."""

@@ -48,6 +48,10 @@ DEFAULT_RULES = {
     'os_compute_api:servers:start': 'rule:project_member_or_admin',
     'os_compute_api:servers:stop': 'rule:project_member_or_admin',
     'os_compute_api:servers:reboot': 'rule:project_member_or_admin',
+    'os_compute_api:servers:rebuild': 'rule:project_member_or_admin',
+    'os_compute_api:servers:resize': 'rule:project_member_or_admin',
+    'os_compute_api:servers:confirm_resize': 'rule:project_member_or_admin',
+    'os_compute_api:servers:revert_resize': 'rule:project_member_or_admin',
     # nova/policies/{pause_server,suspend_server,lock_server,console_output,server_metadata}.py
     'os_compute_api:os-pause-server:pause': 'rule:project_member_or_admin',
     'os_compute_api:os-pause-server:unpause': 'rule:project_member_or_admin',

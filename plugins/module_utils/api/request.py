@@ -543,10 +543,10 @@ def _x_image(req):
     if props.get('img_config_drive', 'optional') not in ('optional', 'mandatory'):
         raise ValidationError(field, 'Image\'s config drive option \'%s\' is invalid'
                               % props['img_config_drive'])
-    if int(flavor.get('ram') or 0) < int(image.get('min_ram') or 0):
-        raise ValidationError('server.flavorRef', "Flavor's memory is too small for requested image.")
-    min_disk = int(image.get('min_disk') or 0) * GIB
     if v['is_bfv']:
+        if int(flavor.get('ram') or 0) < int(image.get('min_ram') or 0):
+            raise ValidationError('server.flavorRef', "Flavor's memory is too small for requested image.")
+        min_disk = int(image.get('min_disk') or 0) * GIB
         size = (v['root_bdm']['volume_size'] or 0) * GIB
         if size and min_disk > size:
             raise ValidationError(v['root_bdm']['field'] + '.volume_size',
@@ -554,45 +554,36 @@ def _x_image(req):
                                   'metadata. Volume size is %d bytes, minimum size is %d bytes.'
                                   % (size, min_disk))
         return
-    _check_flavor_disk(req, image, min_disk)
+    check_flavor_image(int(flavor.get('ram') or 0), int(flavor.get('disk') or 0), image)
+    # a zero-disk flavor sizes the root disk from the image: admins only (bug 1739646)
+    if int(flavor.get('disk') or 0) == 0 and not req.allowed(
+            'os_compute_api:servers:create:zero_disk_flavor'):
+        raise ValidationError('server.flavorRef', 'Only volume-backed servers are allowed '
+                              'for flavors with zero disk.')
 
 
-def _check_flavor_disk(req, image, min_disk):
-    root = int(req.v['flavor'].get('disk') or 0) * GIB
-    size = int(image.get('size') or 0)
+def check_flavor_image(memory_mb, root_gb, image, field='server.flavorRef'):
+    """Nova's `_validate_flavor_image_nostatus` for an image-backed server: the flavor's
+    memory and root disk hold the image's min_ram, size and min_disk (a zero root disk is
+    sized from the image). ValidationError on `field` with Nova's message."""
+    if memory_mb < int(image.get('min_ram') or 0):
+        raise ValidationError(field, "Flavor's memory is too small for requested image.")
+    root = root_gb * GIB
     if root == 0:
-        # a zero-disk flavor sizes the root disk from the image: admins only (bug 1739646)
-        if not req.allowed('os_compute_api:servers:create:zero_disk_flavor'):
-            raise ValidationError('server.flavorRef', 'Only volume-backed servers are allowed '
-                                  'for flavors with zero disk.')
         return
+    size, min_disk = int(image.get('size') or 0), int(image.get('min_disk') or 0) * GIB
     if size > root:
-        raise ValidationError('server.flavorRef', "Flavor's disk is too small for requested "
+        raise ValidationError(field, "Flavor's disk is too small for requested "
                               "image. Flavor disk is %d bytes, image is %d bytes." % (root, size))
     if min_disk > root:
-        raise ValidationError('server.flavorRef', "Flavor's disk is smaller than the minimum "
+        raise ValidationError(field, "Flavor's disk is smaller than the minimum "
                               "size specified in image metadata. Flavor disk is %d bytes, "
                               "minimum size is %d bytes." % (root, min_disk))
 
 
 def _x_kernel_ramdisk(req):
-    """Kernel and ramdisk come from the image's properties (compute/api.py
-    _handle_kernel_and_ramdisk); 'nokernel' means neither."""
-    image = req.v['image']
-    props = (image or {}).get('properties') or {}
-    kernel_id, ramdisk_id = props.get('kernel_id'), props.get('ramdisk_id')
-    if kernel_id == 'nokernel':
-        return
-    for key, ref in (('kernel', kernel_id), ('ramdisk', ramdisk_id)):
-        if ref is None:
-            continue
-        try:
-            item = catalog.image(req.catalog, ref, 'server.imageRef')
-        except ValidationError:
-            raise ValidationError('server.imageRef', 'image %s has %s_id %s, which is not an '
-                                  'image in the catalog' % (image['id'], key, ref))
-        req.v[key] = {'id': item['id'], 'location': item.get('location'),
-                      'checksum': item.get('checksum')}
+    """Kernel and ramdisk come from the image's properties (catalog.boot_images)."""
+    req.v.update(catalog.boot_images(req.catalog, req.v['image'], 'server.imageRef'))
 
 
 def _x_disk_config(req):

@@ -620,3 +620,56 @@ def validate_secrets(secrets):
     and messages as the whole body; an error names the field and the rule, never the value."""
     for error in validator('secrets').iter_errors({'server': secrets}):
         raise translate(error)
+
+
+# --- schemas/servers.py: the server actions that take a body ----------------------------------
+# rebuild at 2.57 (user_data, key_name; no personality) with the fields novalite acts on: the
+# access IPs, adminPass, diskConfig, trusted certificates and hostname are left out (an
+# additional property), resize as Nova's, confirmResize and revertResize take null.
+REBUILD_BODY = {
+    'type': 'object',
+    'properties': {
+        'rebuild': {
+            'type': 'object',
+            'properties': {
+                'imageRef': image_id,
+                'name': name,
+                'metadata': metadata,
+                'preserve_ephemeral': boolean,
+                'description': description,
+                'key_name': {'type': ['string', 'null'], 'minLength': 1, 'maxLength': 255,
+                             'format': 'name'},
+                'user_data': {'type': ['string', 'null'], 'format': 'base64',
+                              'maxLength': 65535},
+            },
+            'required': ['imageRef'],
+            'additionalProperties': False,
+        },
+    },
+    'required': ['rebuild'],
+    'additionalProperties': False,
+}
+RESIZE_BODY = {
+    'type': 'object',
+    'properties': {
+        'resize': {
+            'type': 'object',
+            'properties': {'flavorRef': flavor_ref, 'OS-DCF:diskConfig': disk_config},
+            'required': ['flavorRef'],
+            'additionalProperties': False,
+        },
+    },
+    'required': ['resize'],
+    'additionalProperties': False,
+}
+ACTION_BODIES = {'rebuild': REBUILD_BODY, 'resize': RESIZE_BODY}
+
+
+def validate_action(action, body):
+    """Check the body of the server action `action` (`rebuild`, `resize`: {action: {...}})
+    as Nova's schema does; ValidationError names the field (`rebuild.imageRef`) and rule."""
+    key = 'action:%s' % action
+    if key not in _VALIDATORS:
+        _VALIDATORS[key] = _validator_for(ACTION_BODIES[action])
+    for error in _VALIDATORS[key].iter_errors(body):
+        raise translate(error)

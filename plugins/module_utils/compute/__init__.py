@@ -32,6 +32,9 @@
 - `lifecycle.py`       start, stop, reboot, pause, unpause, suspend, resume (`start_instance`,
                        `stop_instance`, ...) and the API's lock and unlock, with Nova's lock
                        and state checks.
+- `server_access.py`   what each module acting on one server does first: connect, find
+                       the record by uuid, check the action's policy against it; refusals
+                       as the module's failure.
 - `console.py`         the console log (`os-getConsoleOutput`).
 - `metadata.py`        server metadata on an existing server (`update_instance_metadata`).
 - `server_record.py`   the server record Nova keeps in its database, kept here in the

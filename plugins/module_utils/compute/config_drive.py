@@ -173,3 +173,21 @@ def write_config_drive(path, tree, gid=None):
         iso.close()
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def read_drive_file(path, name):
+    """The bytes of the file `name` ('openstack/latest/meta_data.json') on the config drive
+    at `path`, or None when the drive has no such file. A rebuild reads what it keeps of the
+    server's first drive (network_data.json, the user data) from there, as Nova reads them
+    from its database."""
+    iso = pycdlib.PyCdlib()
+    iso.open(path)
+    try:
+        out = io.BytesIO()
+        try:
+            iso.get_file_from_iso_fp(out, joliet_path='/' + name)
+        except pycdlib.pycdlibexception.PyCdlibInvalidInput:
+            return None
+        return out.getvalue()
+    finally:
+        iso.close()

@@ -40,6 +40,8 @@ MODULE_FIELDS = {
     'server_console_output': tuple(LIBVIRT_ARG_SPEC),
     'reconcile': tuple(LIBVIRT_ARG_SPEC) + tuple(COMPUTE_HOST_PATHS_ARG_SPEC),
     'server_info': tuple(LIBVIRT_ARG_SPEC) + ('state_path',),
+    'server_rebuild': tuple(LIBVIRT_ARG_SPEC) + tuple(COMPUTE_HOST_PATHS_ARG_SPEC) + ('virt_type',),
+    'server_resize': tuple(name for name in FIELDS if name not in SERVICE_ARG_SPEC),
 }
 
 

@@ -98,6 +98,12 @@ def instance_dir(instances_path, instance_uuid):
     return os.path.join(instances_path, instance_uuid)
 
 
+def resize_dir(instances_path, instance_uuid):
+    """Where a resize keeps the instance's old files until confirmResize (Nova's
+    <instance dir>_resize)."""
+    return instance_dir(instances_path, instance_uuid) + '_resize'
+
+
 @contextlib.contextmanager
 def compute_lock(state_path):
     """Hold the host's compute lock (exclusive flock on <state_path>/compute.lock)."""

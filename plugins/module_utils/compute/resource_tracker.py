@@ -123,8 +123,11 @@ def _stats(records, claims, failed_builds):
 def _usage(records, claims):
     used = {'VCPU': 0, 'MEMORY_MB': 0, 'DISK_GB': 0}
     for rec in records:
-        for rc, amount in flavor_resources(rec.get('flavor') or {}).items():
-            used[rc] += amount
+        # A resize not confirmed yet holds its old flavor too (Nova's migration allocation)
+        # until confirmResize or revertResize frees one of the two.
+        for flavor in (rec.get('flavor'), rec.get('old_flavor')):
+            for rc, amount in flavor_resources(flavor or {}).items():
+                used[rc] += amount
     for claim in claims:
         used['VCPU'] += int(claim.get('vcpus') or 0)
         used['MEMORY_MB'] += int(claim.get('memory_mb') or 0)

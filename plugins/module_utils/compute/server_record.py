@@ -50,6 +50,9 @@ RECORD_DEFAULTS = (
     ('power_state', 0), ('created', None), ('launched_at', None), ('updated', None),
     ('locked', False), ('locked_by', None), ('locked_reason', None), ('fault', None),
     ('actions', []),
+    # A resize waiting for confirmResize or revertResize: the flavor it had, and Nova's
+    # migration (source and destination host and node, the vm_state to go back to).
+    ('old_flavor', None), ('migration', None),
 )
 RECORD_KEYS = tuple(key for key, _default in RECORD_DEFAULTS)
 

@@ -128,6 +128,8 @@ def remove_server(conn, instance_uuid, instances_path, state_path, dhcp_entries=
         undefine_domain(dom)
     removed_dhcp = remove_dhcp_entries(conn, entries) if entries else []
     removed_dir = remove_instance_dir(layout.instance_dir(instances_path, instance_uuid))
+    # a resize not confirmed yet keeps the old files beside (Nova deletes them with the server)
+    removed_dir = remove_instance_dir(layout.resize_dir(instances_path, instance_uuid)) or removed_dir
     released = claims.release(state_path, instance_uuid)
     entry = found['journal']
     # A live build's temporary files are its own to remove (it may be this very process).

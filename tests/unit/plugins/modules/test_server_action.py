@@ -2,33 +2,19 @@
 # Copyright: novalite.compute contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-import uuid
-
 import pytest
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record as sr
 from ansible_collections.novalite.compute.plugins.modules import server_action, server_info
 
-from libvirt_helpers import remove_domain
-from module_runner import TEST_URI, open_test_driver, run_module
-
-MEMBER = {'project_id': 'demo', 'user_id': 'demo-user', 'roles': ['member']}
-ADMIN = {'project_id': 'admin', 'user_id': 'admin', 'roles': ['admin']}
+from module_runner import TEST_URI, run_module
+from server_fixtures import ADMIN, MEMBER, recorded_server
 
 
 @pytest.fixture
 def server():
-    conn = open_test_driver()
-    name = 'nltest-sa-%s' % uuid.uuid4().hex[:8]
-    dom = conn.defineXML("<domain type='qemu'><name>%s</name><memory>65536</memory>"
-                         "<vcpu>1</vcpu><os><type>hvm</type></os></domain>" % name)
-    dom.create()
-    sr.write_record(dom, sr.new_record(uuid=dom.UUIDString(), name=name, vm_state='active',
-                                       project_id='demo', user_id='demo-user'))
-    try:
+    with recorded_server('sa') as dom:
         yield dom
-    finally:
-        remove_domain(conn, name)
 
 
 def args(dom, tmp_path, **over):

@@ -3,35 +3,19 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """server_metadata and server_console_output against libvirt's test:///default driver."""
 
-import uuid
-
 import pytest
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record as sr
 from ansible_collections.novalite.compute.plugins.modules import server_console_output, server_metadata
 
-from libvirt_helpers import remove_domain
-from module_runner import TEST_URI, open_test_driver, run_module
-
-MEMBER = {'project_id': 'demo', 'user_id': 'demo-user', 'roles': ['member']}
-READER = {'project_id': 'demo', 'user_id': 'demo-user', 'roles': ['reader']}
-OTHER = {'project_id': 'other', 'user_id': 'mallory', 'roles': ['member']}
+from module_runner import TEST_URI, run_module
+from server_fixtures import MEMBER, OTHER, READER, recorded_server
 
 
 @pytest.fixture
 def server():
-    conn = open_test_driver()
-    name = 'nltest-md-%s' % uuid.uuid4().hex[:8]
-    dom = conn.defineXML("<domain type='qemu'><name>%s</name><memory>65536</memory>"
-                         "<vcpu>1</vcpu><os><type>hvm</type></os></domain>" % name)
-    dom.create()
-    sr.write_record(dom, sr.new_record(uuid=dom.UUIDString(), name=name, vm_state='active',
-                                       project_id='demo', user_id='demo-user',
-                                       metadata={'role': 'web'}))
-    try:
+    with recorded_server('md', metadata={'role': 'web'}) as dom:
         yield dom
-    finally:
-        remove_domain(conn, name)
 
 
 def args(dom, tmp_path, **over):
