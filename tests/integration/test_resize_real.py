@@ -13,13 +13,15 @@ import uuid
 
 import pytest
 
-from conftest import LOCAL_URI, run_playbook, servers_named
+from conftest import LOCAL_URI, REPO, run_playbook, servers_named
 
 libvirt = pytest.importorskip('libvirt')
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import claims  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record as sr  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import HostSettings  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.fleet import compute_nodes  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.fleet.db import Database  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute.resource_tracker import (  # noqa: E402
     gather_host_state,
 )
@@ -53,6 +55,16 @@ def usage():
                                         aggregates=[], virt_type='qemu',
                                         claims=claims.list_claims('/var/lib/novalite'))
     return (state['vcpus_used'] - settings.reserved_host_cpus, state['memory_mb_used'],
+            state['disk_gb_used'])
+
+
+def fleet_usage():
+    """(vCPUs, MiB, GiB) the fleet database's row of the local host counts as used: what the
+    scheduler and the next create read, not the host itself."""
+    path = os.path.join(REPO, 'inventories', 'local', 'fleet.sqlite')
+    with Database('sqlite:///' + path) as db:
+        (state,) = compute_nodes.host_states(db, ['local-hv'])
+    return (state['vcpus_used'] - HostSettings().reserved_host_cpus, state['memory_mb_used'],
             state['disk_gb_used'])
 
 
@@ -112,6 +124,7 @@ def test_resize_confirm_and_revert_on_a_real_guest(prepared_hypervisor, demo_ima
             ('compute_prep_resize', 'Success'), ('compute_resize_instance', 'Success'),
             ('compute_finish_resize', 'Success')]
         assert usage() == plus(base, NANO, SMALL)
+        assert fleet_usage() == plus(base, NANO, SMALL)
         fields = managed_fields(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
         assert (fields['vcpus'], fields['memory_mb']) == (2, 256) and dom.isActive()
         assert os.path.isdir(resize_dir)
@@ -125,11 +138,13 @@ def test_resize_confirm_and_revert_on_a_real_guest(prepared_hypervisor, demo_ima
         ((dom, rec),) = servers_named(name)
         assert (rec['vm_state'], rec['flavor']['name'], rec['old_flavor']) == ('active', 'm1.small', None)
         assert usage() == plus(base, SMALL) and not os.path.exists(resize_dir)
+        assert fleet_usage() == plus(base, SMALL)
 
         # m1.small -> m1.micro (an ephemeral and a swap disk more), reverted
         resized = timed('resize_server', dict(target, novalite_flavor='m1.micro'))
         assert resized.rc == 0, resized
         assert usage() == plus(base, SMALL, MICRO)
+        assert fleet_usage() == plus(base, SMALL, MICRO)
         ((dom, rec),) = servers_named(name)
         disks = [os.path.basename(d['source']) for d in managed_fields(
             dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))['disks']]
@@ -140,6 +155,7 @@ def test_resize_confirm_and_revert_on_a_real_guest(prepared_hypervisor, demo_ima
         ((dom, rec),) = servers_named(name)
         assert (rec['vm_state'], rec['flavor']['name'], rec['old_flavor']) == ('active', 'm1.small', None)
         assert usage() == plus(base, SMALL) and not os.path.exists(resize_dir)
+        assert fleet_usage() == plus(base, SMALL)
         fields = managed_fields(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
         assert (fields['vcpus'], fields['memory_mb']) == (2, 256)
         assert [os.path.basename(d['source']) for d in fields['disks']] == ['disk', 'disk.config']
