@@ -4,7 +4,9 @@
 """The fleet database as the action plugins open it, in the controller's own process.
 
 Where it is: the task's `database` option, else the inventory variable
-`novalite_fleet_database` (a sqlite:/// or postgresql:// URL, or a file path), else
+`novalite_fleet_database` (a sqlite:/// or postgresql:// URL, or a file path), else the
+controller's environment variable `NOVALITE_FLEET_DATABASE` (how an AWX credential gives a
+PostgreSQL URL with its password to a job without it being a variable anyone sees), else
 `fleet.sqlite` next to the inventory: inside an inventory directory, beside an inventory file.
 A new SQLite file is created and migrated on first use, so `make demo` needs nothing else.
 
@@ -39,8 +41,12 @@ def default_url(task_vars):
     return os.path.join(os.path.abspath(directory), DEFAULT_FILE)
 
 
+ENVIRONMENT = 'NOVALITE_FLEET_DATABASE'
+
+
 def database_url(args, task_vars):
-    return args.get('database') or task_vars.get('novalite_fleet_database') or default_url(task_vars)
+    return (args.get('database') or task_vars.get('novalite_fleet_database')
+            or os.environ.get(ENVIRONMENT) or default_url(task_vars))
 
 
 def open_database(url):

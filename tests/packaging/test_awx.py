@@ -128,12 +128,12 @@ def test_job_templates_with_surveys_attached(awx_run):
                                         'Unlock server', 'Console log', 'Server metadata',
                                         'Rebuild server', 'Resize server', 'Confirm resize',
                                         'Revert resize',
-                                        'Reconcile hypervisors'])
+                                        'Reconcile hypervisors', 'Refresh hypervisors'])
     for name, args in templates.items():
         assert os.path.exists(os.path.join(REPO, args['playbook'])), name
     assert templates['Create server (where would it go?)']['job_type'] == 'check'
     for name, args in templates.items():
-        if name == 'Reconcile hypervisors':
+        if name in ('Reconcile hypervisors', 'Refresh hypervisors'):
             # Asks nothing: a schedule launches it.
             assert not args['survey_enabled'] and 'survey_spec' not in args
         else:
@@ -146,8 +146,36 @@ def test_the_reconciler_runs_on_a_schedule(awx_run):
     schedules = [r['args'] for r in awx_run if r['action'] == 'awx.awx.schedule']
     assert [(s['name'], s['unified_job_template'], s['rrule'], s['enabled']) for s in schedules] == [
         ('Reconcile hypervisors', 'Reconcile hypervisors',
-         'DTSTART:20260101T000000Z RRULE:FREQ=MINUTELY;INTERVAL=10', True)]
+         'DTSTART:20260101T000000Z RRULE:FREQ=MINUTELY;INTERVAL=10', True),
+        ('Refresh hypervisors', 'Refresh hypervisors',
+         'DTSTART:20260101T000000Z RRULE:FREQ=MINUTELY;INTERVAL=1', True)]
     assert job_templates(awx_run)['Reconcile hypervisors']['playbook'] == 'playbooks/reconcile.yml'
+
+
+def test_the_hypervisors_refresh_the_fleet_database_on_a_schedule(awx_run):
+    """Nova's update_available_resource: every minute, under service_down_time."""
+    schedules = dict((r['args']['name'], r['args']) for r in awx_run if r['action'] == 'awx.awx.schedule')
+    refresh = schedules['Refresh hypervisors']
+    assert refresh['unified_job_template'] == 'Refresh hypervisors'
+    assert refresh['rrule'] == 'DTSTART:20260101T000000Z RRULE:FREQ=MINUTELY;INTERVAL=1'
+    assert job_templates(awx_run)['Refresh hypervisors']['playbook'] == 'playbooks/refresh_hypervisors.yml'
+
+
+def test_every_job_reaches_the_fleet_database_through_a_secret_credential(awx_run):
+    """AWX's containers do not keep a SQLite file: the URL comes from a credential whose type
+    marks it secret and injects it as NOVALITE_FLEET_DATABASE, the variable the collection
+    reads (plugin_utils/fleet_database.py); every job template carries it."""
+    (ctype,) = [r['args'] for r in awx_run if r['action'] == 'awx.awx.credential_type']
+    (field,) = ctype['inputs']['fields']
+    assert field['secret'] is True and ctype['inputs']['required'] == [field['id']]
+    assert ctype['injectors'] == {'env': {'NOVALITE_FLEET_DATABASE': '{{ %s }}' % field['id']}}
+    with open(os.path.join(REPO, 'plugins', 'plugin_utils', 'fleet_database.py')) as handle:
+        assert "ENVIRONMENT = 'NOVALITE_FLEET_DATABASE'" in handle.read()
+    creds = [r['args'] for r in awx_run if r['action'] == 'awx.awx.credential'
+             and r['args'].get('credential_type') == ctype['name']]
+    assert len(creds) == 1
+    for name, args in job_templates(awx_run).items():
+        assert creds[0]['name'] in args['credentials'], name
 
 
 def test_the_reconcile_schedule_takes_its_rule_from_a_variable(awx_collection, tmp_path):
@@ -160,7 +188,8 @@ def test_the_reconcile_schedule_takes_its_rule_from_a_variable(awx_collection, t
                ANSIBLE_ACTION_PLUGINS=os.path.join(REPO, 'tests', 'packaging', 'action_plugins'))
     assert proc.returncode == 0, proc.stdout[-4000:]
     results = [json.loads(line) for line in record.read_text().splitlines()]
-    assert [r['args']['rrule'] for r in results if r['action'] == 'awx.awx.schedule'] == [hourly]
+    assert [r['args']['rrule'] for r in results if r['action'] == 'awx.awx.schedule'
+            and r['args']['name'] == 'Reconcile hypervisors'] == [hourly]
 
 
 def test_the_action_surveys_ask_what_their_playbooks_read(awx_run):

@@ -57,11 +57,25 @@ class UniqueViolation(Exception):
     """An insert broke a unique constraint (another writer took the value first)."""
 
 
+def redacted(url):
+    """`url` fit for a message or a log: a password in it (postgresql://user:secret@host/db)
+    becomes `***`."""
+    text = str(url)
+    scheme, sep, rest = text.partition('://')
+    if not sep:
+        return text
+    userinfo, at, hostpart = rest.rpartition('@')
+    if not at or ':' not in userinfo:
+        return text
+    return '%s://%s:***@%s' % (scheme, userinfo.split(':', 1)[0], hostpart)
+
+
 def parse_url(url):
-    """(dialect, target): the file path for SQLite, the libpq URL for PostgreSQL."""
+    """(dialect, target): the file path for SQLite, the libpq URL for PostgreSQL. A message
+    never shows a password given in the URL."""
     if not isinstance(url, str) or not url.strip():
         raise FleetDatabaseError('fleet database: must be a sqlite:/// URL, a file path or a '
-                                 'postgresql:// URL, got %r' % (url,))
+                                 'postgresql:// URL, got %r' % (redacted(url) if isinstance(url, str) else url,))
     url = url.strip()
     if url.startswith(('postgresql://', 'postgres://')):
         return POSTGRESQL, url
@@ -70,7 +84,7 @@ def parse_url(url):
         return SQLITE, url[len('sqlite:///'):] or ':memory:'
     if '://' in url:
         raise FleetDatabaseError('fleet database: %r is neither a sqlite:/// nor a postgresql:// '
-                                 'URL' % (url,))
+                                 'URL' % (redacted(url),))
     return SQLITE, url
 
 

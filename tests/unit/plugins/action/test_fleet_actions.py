@@ -142,6 +142,18 @@ def test_the_default_database_lies_next_to_the_inventory(tmp_path):
     assert fleet_database.database_url({}, {'novalite_fleet_database': '/srv/f.sqlite'}) == '/srv/f.sqlite'
 
 
+def test_the_environment_gives_the_database_when_no_variable_does(tmp_path, monkeypatch):
+    """An AWX credential injects NOVALITE_FLEET_DATABASE: below the task's option and the
+    inventory variable, above the default file."""
+    monkeypatch.setenv('NOVALITE_FLEET_DATABASE', 'postgresql://nova:pw@db/fleet')
+    sources = {'ansible_inventory_sources': [str(tmp_path)]}
+    assert fleet_database.database_url({}, sources) == 'postgresql://nova:pw@db/fleet'
+    assert fleet_database.database_url({}, dict(sources, novalite_fleet_database='/srv/f.sqlite')) == '/srv/f.sqlite'
+    assert fleet_database.database_url({'database': '/x.sqlite'}, sources) == '/x.sqlite'
+    monkeypatch.delenv('NOVALITE_FLEET_DATABASE')
+    assert fleet_database.database_url({}, sources) == str(tmp_path / 'fleet.sqlite')
+
+
 def test_more_attempts_than_build_rounds_is_refused_with_the_field(rows):
     with pytest.raises(fleet_schedule.Failed) as err:
         fleet_schedule.reserve_and_schedule(rows, dict(args(), scheduler={'max_attempts': 11}),

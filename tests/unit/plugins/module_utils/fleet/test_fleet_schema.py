@@ -72,6 +72,23 @@ def test_parse_url_refuses_what_it_cannot_open(url):
     assert 'fleet database' in str(err.value)
 
 
+
+@pytest.mark.parametrize('url', ['mysql://nova:s3cret@db/fleet', 'mysql://nova:s3cret@a@db/fleet',
+                                 'odbc://:s3cret@db/fleet'])
+def test_a_refused_url_never_shows_its_password(url):
+    with pytest.raises(fleet_db.FleetDatabaseError) as err:
+        fleet_db.parse_url(url)
+    assert 's3cret' not in str(err.value) and '***' in str(err.value)
+
+
+@pytest.mark.parametrize('url, shown', [
+    ('postgresql://nova:s3cret@db:5432/fleet', 'postgresql://nova:***@db:5432/fleet'),
+    ('postgresql://nova@db/fleet', 'postgresql://nova@db/fleet'),
+    ('/srv/fleet.sqlite', '/srv/fleet.sqlite'),
+])
+def test_redacted(url, shown):
+    assert fleet_db.redacted(url) == shown
+
 def test_a_sqlite_file_in_a_missing_directory_is_refused_with_the_path(tmp_path):
     with pytest.raises(fleet_db.FleetDatabaseError) as err:
         fleet_db.Database(str(tmp_path / 'nope' / 'fleet.sqlite'))
