@@ -25,7 +25,7 @@ description:
   - A server of this host building for longer than O(instance_build_timeout) seconds goes to
     C(vm_state=error) with a C(fault).
   - A server of this host whose record keeps the task state of an action that no longer runs
-    (nobody holds its instance lock: the process died) is handled as Nova's
+    (nobody holds its instance lock, so its process died) is handled as Nova's
     C(_init_instance) does - a rebuild goes to C(vm_state=error) with a C(fault), its old
     disks put back and its new files removed; a resize killed after its old files went aside
     is reverted (old files, definition and flavor back, the guest started when it ran), one

@@ -162,4 +162,3 @@ class Recovery(object):
         self.record['power_state'] = server_record.power_state_from_libvirt(self.dom.state()[0])
         lifecycle.sync_interrupted(self.record)
         server_record.write_record(self.dom, self.record)
-
