@@ -24,6 +24,14 @@ description:
     O(grace_period) seconds, and staged image copies untouched as long.
   - A server of this host building for longer than O(instance_build_timeout) seconds goes to
     C(vm_state=error) with a C(fault).
+  - A server of this host whose record keeps the task state of an action that no longer runs
+    (nobody holds its instance lock, so its process died) is handled as Nova's
+    C(_init_instance) does - a rebuild goes to C(vm_state=error) with a C(fault), its old
+    disks put back and its new files removed; a resize killed after its old files went aside
+    is reverted (old files, definition and flavor back, the guest started when it ran), one
+    killed in C(resize_prep) gets its old flavor back; a killed confirm is done again; a
+    killed revert goes to C(vm_state=error) with a C(fault), its old files put back; the task
+    state of a simple action (stop, start, reboot, pause...) is cleared.
   - A delete that M(novalite.compute.server_delete) recorded while libvirtd was down is done,
     once the recorded caller passes Nova's delete policy and the instance lock against the
     server's record (Nova's C(_cleanup_running_deleted_instances)); a refused one is dropped.
@@ -82,7 +90,8 @@ actions:
   description:
     - What the pass did (in check mode, would do), in order - C(action) is one of
       V(deleted), V(delete_refused), V(partial_build), V(adopted), V(build_stopped), V(stale_claim), V(build_timeout),
-      V(orphan_dhcp), V(orphan_directory), V(temporary_file), V(staged_image); C(subject) the
+      V(rebuild_interrupted), V(resize_cleared), V(resize_reverted), V(resize_confirmed),
+      V(resize_interrupted), V(task_cleared), V(orphan_dhcp), V(orphan_directory), V(temporary_file), V(staged_image); C(subject) the
       server uuid, C(network mac) or path; C(detail) why; C(error) when taking it failed.
   returned: always
   type: list

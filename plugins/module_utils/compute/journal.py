@@ -155,8 +155,9 @@ def partial_servers(state_path, known):
 
 # ---- the fault points of the tests --------------------------------------------------------
 # The fault matrix (tests/integration/test_build_faults_real.py) stops a build at a named step
-# to kill it there. Only the environment of the module's process selects a step: nothing in a
-# request, the inventory or a module option reaches it.
+# to kill it there; tests/integration/test_interrupted_real.py stops a rebuild the same way.
+# Only the environment of the module's process selects a step: nothing in a request, the
+# inventory or a module option reaches it.
 PAUSE_AT_ENV = 'NOVALITE_TEST_PAUSE_AT'
 PAUSE_FILE_ENV = 'NOVALITE_TEST_PAUSE_FILE'
 

@@ -159,21 +159,48 @@ def instance_lock(state_path, instance_uuid):
     The file is removed on release so deleted servers leave no lock behind; a waiter that
     wakes up holding a file already removed takes the lock again on the current one."""
     path = layout.instance_lock_path(state_path, instance_uuid)
+    fd = _take_lock(path, blocking=True)
+    try:
+        yield
+    finally:
+        os.unlink(path)
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def instance_lock_if_free(state_path, instance_uuid):
+    """The instance's lock without waiting: yields True holding it, False when a process
+    holds it (an action of the server runs). The kernel drops a flock with the process that
+    held it, so a free lock means the action that wrote the record's task state is dead."""
+    path = layout.instance_lock_path(state_path, instance_uuid)
+    fd = _take_lock(path, blocking=False)
+    if fd is None:
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        os.unlink(path)
+        os.close(fd)
+
+
+def _take_lock(path, blocking):
+    """The descriptor holding the flock on the current file at `path`; None when it is held
+    and `blocking` is false."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
     while True:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX if blocking else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
         try:
             current = os.stat(path).st_ino == os.fstat(fd).st_ino
         except FileNotFoundError:
             current = False
         if current:
-            break
-        os.close(fd)
-    try:
-        yield
-    finally:
-        os.unlink(path)
+            return fd
         os.close(fd)
 
 
@@ -206,6 +233,46 @@ def save_record(dom, record):
 
 def _states(record, keys=STATE_KEYS):
     return dict((key, record.get(key)) for key in keys)
+
+
+def sync_interrupted(record):
+    """A record whose action died, brought up to date; True when it changed.
+
+    A task state of ours (OWN_TASK_STATES) left in the record belongs to a run that died:
+    its action is closed as an Error and the task state cleared, as nova-compute clears
+    transitional states at start-up. Then the vm_state follows the guest's power
+    (record['power_state']), as Nova's power-state sync does: an active server whose guest
+    powered itself off is stopped, a stopped one that runs again is active."""
+    changed = False
+    stale = OWN_TASK_STATES.get(record.get('task_state'))
+    if stale:
+        close_interrupted(record, stale, 'Error')
+        record['task_state'] = None
+        changed = True
+    if record.get('task_state') is None:
+        vm_state, power = record.get('vm_state'), record['power_state']
+        if vm_state in ('active', 'paused') and power in _OFF:
+            record['vm_state'] = 'stopped'
+        elif vm_state == 'stopped' and power == server_record.RUNNING:
+            record['vm_state'] = 'active'
+        changed = changed or record['vm_state'] != vm_state
+    return changed
+
+
+def close_interrupted(record, action, result):
+    """Close the latest instance action `action` of the record, if still open, and its open
+    events with `result` (Error for a run that died; Success for one finished for it)."""
+    now = server_record.now_iso()
+    for entry in reversed(record.get('actions') or []):
+        if entry['action'] == action:
+            if entry.get('finish_time') is None:
+                for event in entry['events']:
+                    if event.get('finish_time') is None:
+                        event.update(finish_time=now, result=result)
+                entry['finish_time'] = now
+                if result == 'Error':
+                    entry['message'] = 'Error'
+            return
 
 
 class ServerAction(object):
@@ -264,39 +331,10 @@ class ServerAction(object):
     # ---- the record before the action ------------------------------------------------------
 
     def reconcile(self, record):
-        """Bring the record up to date before the state check; True when it changed.
-
-        A task state of ours left in the record belongs to a run that died (its lock is
-        free): its action is closed as an Error and the task state cleared, as nova-compute
-        clears transitional states at start-up. Then the vm_state follows the guest's power,
-        as Nova's power-state sync does: an active server whose guest powered itself off
-        is stopped, a stopped one that runs again is active."""
-        changed = False
-        stale = OWN_TASK_STATES.get(record.get('task_state'))
-        if stale:
-            self._close_interrupted(record, stale)
-            changed = True
-        if record.get('task_state') is None:
-            vm_state, power = record.get('vm_state'), record['power_state']
-            if vm_state in ('active', 'paused') and power in _OFF:
-                record['vm_state'] = 'stopped'
-            elif vm_state == 'stopped' and power == server_record.RUNNING:
-                record['vm_state'] = 'active'
-            changed = changed or record['vm_state'] != vm_state
-        return changed
-
-    @staticmethod
-    def _close_interrupted(record, action):
-        now = server_record.now_iso()
-        record['task_state'] = None
-        for entry in reversed(record.get('actions') or []):
-            if entry['action'] == action:
-                if entry.get('finish_time') is None:
-                    for event in entry['events']:
-                        if event.get('finish_time') is None:
-                            event.update(finish_time=now, result='Error')
-                    entry.update(finish_time=now, message='Error')
-                return
+        """Bring the record up to date before the state check; True when it changed
+        (sync_interrupted: this action holds the instance's lock, so a task state of ours in
+        the record belongs to a run that died)."""
+        return sync_interrupted(record)
 
     def already_done(self, record):
         """True when the declarative end state already holds: start, unpause or resume on a

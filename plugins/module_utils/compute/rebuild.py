@@ -43,6 +43,7 @@ except ImportError:
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import config_drive
 from ansible_collections.novalite.compute.plugins.module_utils.compute import image_cache
+from ansible_collections.novalite.compute.plugins.module_utils.compute import journal
 from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
 from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record
 from ansible_collections.novalite.compute.plugins.module_utils.compute.build import (
@@ -90,6 +91,20 @@ def rebuild(conn, params, runner, check_mode=False):
         return job.plan()
     with instance_lock(params['state_path'], instance_uuid):
         return job.run()
+
+
+def restore_old_files(inst_dir):
+    """Put back what a rebuild that died left in `inst_dir`: each <name>.pre-rebuild to its
+    place, every <name>.rebuild removed. The names put back, sorted."""
+    restored = []
+    for entry in sorted(os.listdir(inst_dir)):
+        path = os.path.join(inst_dir, entry)
+        if entry.endswith(OLD):
+            os.rename(path, path[:-len(OLD)])
+            restored.append(entry[:-len(OLD)])
+        elif entry.endswith(NEW):
+            os.unlink(path)
+    return sorted(restored)
 
 
 def check_rebuild_allowed(record, is_admin):
@@ -204,6 +219,7 @@ class Rebuild(object):
             record['task_state'] = TASK_SPAWNING
             save_record(self.dom, record)
             self.swap()
+            journal.pause_point('rebuild_swapped')
             if end_state == 'active':
                 start_domain(self.dom, self.p['boot_timeout'])
         except (libvirt.libvirtError, OSError, TimeoutError, DomainStopped) as exc:

@@ -20,6 +20,11 @@ process lives. One pass, in this order:
 3. `stale_claim`: a claim of a dead process with no journal, with its DHCP entries.
 4. `build_timeout`: a server of this host BUILDING for longer than `instance_build_timeout`
    seconds goes to ERROR with a fault (Nova's `_check_instance_build_time`; 0 disables it).
+4b. `interrupted`: a server of this host (not building) whose record holds a task state while
+   no process holds its instance lock (the action that wrote it died): Nova's
+   `_init_instance` per task state (interrupted.py): `rebuild_interrupted` (ERROR with a
+   fault, the old disks put back), `resize_cleared`, `resize_reverted`, `resize_confirmed`,
+   `resize_interrupted` (ERROR with a fault), `task_cleared`.
 5. `orphan_dhcp`: on the libvirt networks `networks`, a static DHCP host of Nova's MAC
    prefix (fa:16:3e) that no domain of this libvirtd, journal or claim names. Only the
    networks named: another host's state path may share a libvirt network.
@@ -50,12 +55,15 @@ except ImportError:
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import claims
 from ansible_collections.novalite.compute.plugins.module_utils.compute import deleted
+from ansible_collections.novalite.compute.plugins.module_utils.compute import interrupted
 from ansible_collections.novalite.compute.plugins.module_utils.compute import journal
 from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
 from ansible_collections.novalite.compute.plugins.module_utils.compute import network
 from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record
 from ansible_collections.novalite.compute.plugins.module_utils.compute import teardown
-from ansible_collections.novalite.compute.plugins.module_utils.compute.lifecycle import LifecycleError
+from ansible_collections.novalite.compute.plugins.module_utils.compute.lifecycle import (
+    LifecycleError, instance_lock_if_free,
+)
 from ansible_collections.novalite.compute.plugins.module_utils.errors import PolicyError, PolicyNotAuthorized
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import domain_by_uuid
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.network import (
@@ -125,6 +133,7 @@ class Reconciler(object):
                                   self.conn, u, self.instances_path, self.state_path))
             self._step('stale_claim', self._stale_claims, dead)
             self._step('build_timeout', self._build_timeouts, domains, dead, now)
+            self._step('interrupted', self._interrupted, domains)
             self._step('orphan_dhcp', self._orphan_dhcp, domains)
             self._step('orphan_directory', self._orphan_directories, domains)
         self._step('temporary_file', self._temporaries)
@@ -228,6 +237,22 @@ class Reconciler(object):
                            '(instance_build_timeout)' % (uuid, self.timeout))
                 self._act('build_timeout', uuid, message,
                           lambda d=dom, r=record, m=message: self._set_error(d, r, m))
+
+    def _interrupted(self, domains):
+        for uuid, (dom, record, _macs) in sorted(domains.items()):
+            if (record is None or record.get('task_state') is None
+                    or record.get('vm_state') == 'building'):
+                continue  # a build's own states are the journal's and build_timeout's
+            if not (self._mine(uuid) or os.path.isdir(
+                    layout.resize_dir(self.instances_path, uuid))):
+                continue
+            with instance_lock_if_free(self.state_path, uuid) as free:
+                if not free:
+                    continue  # its action runs
+                step = interrupted.recovery(self.conn, dom, record, self.settings)
+                if step is not None:
+                    action, detail, do = step
+                    self._act(action, uuid, detail, do)
 
     def _set_error(self, dom, record, message):
         """Nova's `_set_instance_obj_error_state` with an instance fault."""

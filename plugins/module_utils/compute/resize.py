@@ -99,6 +99,29 @@ def resize_action(conn, params, runner, check_mode=False):
         return job.run()
 
 
+def put_back(conn, dom, instances_path, instance_uuid):
+    """The old files and definition of a resize back in place, the guest stopped first;
+    returns the domain. Without <dir>_resize nothing was moved aside; without the old
+    definition in it the domain was not redefined yet (the resize writes it there before)."""
+    inst_dir = layout.instance_dir(instances_path, instance_uuid)
+    old_dir = layout.resize_dir(instances_path, instance_uuid)
+    stop_domain(dom, 0)
+    if not os.path.isdir(old_dir):
+        return dom
+    definition = os.path.join(old_dir, OLD_DEFINITION)
+    old_xml = None
+    if os.path.exists(definition):
+        with open(definition) as handle:
+            old_xml = handle.read()
+    if os.path.isdir(inst_dir):
+        shutil.rmtree(inst_dir)
+    for name in os.listdir(old_dir):
+        if name.startswith(OLD_DEFINITION):  # the definition and a temporary file of it
+            os.unlink(os.path.join(old_dir, name))
+    os.rename(old_dir, inst_dir)
+    return conn.defineXML(old_xml) if old_xml is not None else dom
+
+
 def _shown(record):
     return dict((key, record.get(key)) for key in SHOWN_KEYS)
 
@@ -365,12 +388,7 @@ class Resize(object):
         """The old directory and definition back; the vm_state the server is left in (its
         old one, or error when the old state cannot be restored)."""
         try:
-            stop_domain(self.dom, 0)
-            if os.path.isdir(self.old_dir):
-                if os.path.isdir(self.inst_dir):
-                    shutil.rmtree(self.inst_dir)
-                os.unlink(os.path.join(self.old_dir, OLD_DEFINITION))
-                os.rename(self.old_dir, self.inst_dir)
+            put_back(self.conn, self.dom, self.settings.instances_path, self.uuid)
             self.dom = self.conn.defineXML(old_xml)
             if was_running:
                 start_domain(self.dom, self.p['boot_timeout'])
