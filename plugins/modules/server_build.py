@@ -63,7 +63,8 @@ options:
         O(max_concurrent_builds) at once. Each build takes its claim under the host lock one
         at a time, so racing claims never exceed the host's capacity; a failed build rolls
         back only itself. RV(results) has one result a server.
-      - The task fails when any of the builds failed; the others are built all the same.
+      - The task fails when any of the builds failed; the others are built all the same. A
+        libvirtd that cannot be reached fails every server, each with the cause.
       - O(user_data), O(admin_pass) and O(injected_files) go to every server of the list.
     type: list
     elements: dict
@@ -345,6 +346,20 @@ def report(module, builder):
     return {'host_state': host_state, 'servers': servers}
 
 
+def connect_for_batch(module, uri, params):
+    """The libvirt connection of a batch; a libvirtd that cannot be reached fails every
+    server of it, each with the cause, so the conductor reschedules each with its reason."""
+    try:
+        return connect(uri, params['state_path'])
+    except Exception as exc:  # libvirtError, or an error the connection's set-up raised
+        msg = 'libvirt (%s): %s' % (uri, exc)
+        failure = dict(failed=True, msg=msg, failed_step='validate', reschedule=True,
+                       host=params['host'], timings={})
+        module.fail_json(exception=traceback.format_exc(), results=[
+            dict(failure, instance_uuid=(server or {}).get('uuid')) for server in params['servers']],
+            **failure)
+
+
 def build_batch(module, conn, params, runner):
     """server_build with `servers`: every server built (or planned) concurrently, one
     result each; the host's state once, after them all."""
@@ -393,14 +408,14 @@ def main():
         module.fail_json(msg='max_concurrent_builds: must be at least 1, got %d'
                          % params['max_concurrent_builds'])
     instance_uuid = (params['server'] or {}).get('uuid')
-    with libvirt_errors(module, failed_step='validate', reschedule=True, host=host, timings={}):
-        conn = connect(uri, params['state_path'])
 
     def runner(args):
         return module.run_command(args)
 
     if params['servers'] is not None:
-        build_batch(module, conn, params, runner)
+        build_batch(module, connect_for_batch(module, uri, params), params, runner)
+    with libvirt_errors(module, failed_step='validate', reschedule=True, host=host, timings={}):
+        conn = connect(uri, params['state_path'])
     builder = Builder(conn, params, runner)
     try:
         if module.check_mode:

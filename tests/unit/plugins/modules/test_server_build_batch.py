@@ -75,3 +75,16 @@ def test_check_mode_plans_every_server(tmp_path, capsys):
 def test_bad_options_are_refused(tmp_path, capsys, over, message):
     result = run_module(server_build, dict(batch_args(tmp_path, []), **over), capsys)
     assert result['failed'] is True and message in result['msg']
+
+
+def test_an_unreachable_libvirtd_fails_every_server_with_its_cause(tmp_path, capsys):
+    args = batch_args(tmp_path, servers(image_catalog(tmp_path), 2))
+    args['uri'] = 'qemu+unix:///system?socket=%s' % (tmp_path / 'no-such.sock')
+    result = run_module(server_build, args, capsys)
+    assert result['failed'] is True and result['reschedule'] is True
+    assert [r['instance_uuid'] for r in result['results']] == UUIDS[:2]
+    for one in result['results']:
+        assert one['failed'] is True and one['reschedule'] is True
+        assert one['msg'].startswith('libvirt (qemu+unix:///system?socket=') and 'no-such.sock' in one['msg']
+    # Nova counts a compute host that cannot reach its hypervisor as a failed build.
+    assert (tmp_path / 'state' / 'failed_builds').read_text() == '1\n'
