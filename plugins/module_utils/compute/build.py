@@ -412,9 +412,10 @@ class Builder(object):
                 'network_timings': self.network_timings, 'diff': {'before': {}, 'after': after}}
 
     def images_needed(self):
-        """The keys of `controller_images` whose image this host's cache lacks."""
+        """The keys of `controller_images` whose image this host's cache lacks (a batch names
+        the keys of all its servers: one without a kernel needs none)."""
         return [key for key in self.p['controller_images']
-                if not image_cache.is_cached(self.state_path, self.server[key])]
+                if self.server.get(key) and not image_cache.is_cached(self.state_path, self.server[key])]
 
     def _roll_back(self, exc):
         try:

@@ -13,6 +13,7 @@ libvirt = pytest.importorskip('libvirt')
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import build  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import claims  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute import image_cache  # noqa: E402
 
 from build_fixtures import image_catalog, open_test_host, params, runner, server  # noqa: E402
 
@@ -119,3 +120,15 @@ def test_the_bound_must_be_positive(host, tmp_path, catalog):
         build.build_instances(host, params(tmp_path, None), runner, servers(catalog, 1),
                               max_concurrent_builds=0)
     assert domains(host) == []
+
+
+def test_the_batch_asks_for_the_controller_images_before_building(host, tmp_path, catalog):
+    batch = servers(catalog, 2)
+    del batch[1]['kernel'], batch[1]['ramdisk']
+    settings = params(tmp_path, None, controller_images=['image', 'kernel', 'ramdisk'])
+    assert build.batch_images_needed(host, settings, runner, batch) == ['image', 'kernel', 'ramdisk']
+    # Nothing claimed, nothing built, nothing counted while the images are on their way.
+    assert domains(host) == [] and claims.list_claims(str(tmp_path / 'state')) == []
+    image_cache.fetch_image(str(tmp_path / 'state'), catalog['image'], runner)
+    image_cache.fetch_image(str(tmp_path / 'state'), dict(catalog['kernel'], disk_format='aki'), runner)
+    assert build.batch_images_needed(host, settings, runner, batch) == ['ramdisk']
