@@ -115,19 +115,15 @@ class ActionModule(ActionBase):
                           'keep_remote_files or async)' % self._connection.transport)
             return result
         args = dict(self._task.args)
-        # One server, or the batch of `servers`: the same transfers, server by server.
-        batch = args.get('servers') is not None
-        servers = args.get('servers') if batch else [args.get('server')]
+        server = args.get('server')
         state_path = args.get('state_path') or DEFAULT_STATE_PATH
-        wanted = {}
-        if isinstance(servers, list) and not self._task.check_mode \
+        wanted = []
+        if isinstance(server, dict) and not self._task.check_mode \
                 and self._connection.transport != 'local':
-            wanted = dict((index, controller_images(server, state_path))
-                          for index, server in enumerate(servers) if isinstance(server, dict))
-            wanted = dict((index, transfers) for index, transfers in wanted.items() if transfers)
+            wanted = controller_images(server, state_path)
         staged = []
         try:
-            missing = [t for transfers in wanted.values() for t in transfers if not os.path.isfile(t.source)]
+            missing = [t for t in wanted if not os.path.isfile(t.source)]
             if missing:
                 # No host can read what the controller does not have: no reschedule.
                 result.update(self._failure('server.%s.location: %s is not a file on the controller'
@@ -135,27 +131,18 @@ class ActionModule(ActionBase):
                               images_transferred=[])
                 return result
             if wanted:
-                args['controller_images'] = [key for key in IMAGE_KEYS
-                                             if any(t.key == key for ts in wanted.values() for t in ts)]
+                args['controller_images'] = [t.key for t in wanted]
             built = self._execute_module(module_args=args, task_vars=task_vars)
-            keys = built.get('images_needed') or []
-            needed = dict((index, [t for t in transfers if t.key in keys]) for index, transfers in wanted.items())
-            needed = dict((index, transfers) for index, transfers in needed.items() if transfers)
+            needed = [t for t in wanted if t.key in (built.get('images_needed') or [])]
             if needed:
-                failure, staged = self._stage_images(
-                    [t for transfers in needed.values() for t in transfers], state_path, args.get('host'))
+                failure, staged = self._stage_images(needed, state_path, args.get('host'))
                 if failure:
                     result.update(failure, images_transferred=[])
                     return result
-                servers = [staged_server(server, needed.get(index, []))
-                           for index, server in enumerate(servers)]
-                if batch:
-                    args.update(servers=servers, controller_images=[])
-                else:
-                    args.update(server=servers[0], controller_images=[])
+                args.update(server=staged_server(server, staged), controller_images=[])
                 built = self._execute_module(module_args=args, task_vars=task_vars)
             result.update(built)
-            result['images_transferred'] = sorted(set(t.key for t in staged), key=IMAGE_KEYS.index)
+            result['images_transferred'] = [t.key for t in staged]
         finally:
             if staged:
                 self._discard([t.staged for t in staged])

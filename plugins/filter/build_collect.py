@@ -26,11 +26,7 @@ options:
     type: dict
     required: true
   results:
-    description:
-      - The per-instance results of the round - the C(results) of each hypervisor's
-        M(novalite.compute.server_build) with O(novalite.compute.server_build#module:servers)
-        (each naming its instance by C(instance_uuid)), or the loop results of a task that
-        loops over the instances (each naming its instance under the loop variable).
+    description: The loop results the hypervisors registered in the round (their C(results)).
     type: list
     elements: dict
     required: true

@@ -54,25 +54,8 @@ options:
       - Image properties used - C(os_command_line), C(hw_machine_type) (default C(pc)),
         C(hw_disk_bus) (C(virtio)), C(hw_cdrom_bus) (C(ide), C(sata) on a q35 machine),
         C(hw_vif_model) (C(virtio)), C(architecture) (C(x86_64)).
-      - Exactly one of O(server) and O(servers) is required.
     type: dict
-  servers:
-    description:
-      - Several servers to build on this hypervisor, concurrently, as Nova's compute manager
-        builds what the conductor casts to it - each item as O(server), at most
-        O(max_concurrent_builds) at once. Each build takes its claim under the host lock one
-        at a time, so racing claims never exceed the host's capacity; a failed build rolls
-        back only itself. RV(results) has one result a server.
-      - The task fails when any of the builds failed; the others are built all the same. A
-        libvirtd that cannot be reached fails every server, each with the cause.
-      - O(user_data), O(admin_pass) and O(injected_files) go to every server of the list.
-    type: list
-    elements: dict
-  max_concurrent_builds:
-    description:
-      - With O(servers), how many builds run at once (Nova's C(max_concurrent_builds)).
-    type: int
-    default: 10
+    required: true
   host:
     description: The inventory name of this hypervisor, recorded as the server's host.
     type: str
@@ -248,20 +231,6 @@ images_needed:
   type: list
   elements: str
   sample: [image]
-results:
-  description:
-    - With O(servers), one result a server in the order given - C(instance_uuid), C(host),
-      C(changed), C(timings), and when built C(server), C(network_timings) (and C(diff) in
-      diff mode), when failed C(failed), C(msg), C(failed_step), C(reschedule); in check mode
-      C(server) and C(plan). RV(host_state) and RV(servers) are reported once, after all of
-      them.
-  returned: with O(servers)
-  type: list
-  elements: dict
-  sample:
-    - {instance_uuid: 0b1c7e8e-94b0-4d5d-8d65-2b0c2b9f8c11, host: hv1, changed: true,
-       server: {uuid: 0b1c7e8e-94b0-4d5d-8d65-2b0c2b9f8c11, name: web-1, vm_state: active},
-       timings: {claim: 0.05, start: 0.6}}
 failed_step:
   description: The step that failed (C(validate), C(claim), C(network), C(image),
     C(config_drive), C(define), C(start)).
@@ -284,8 +253,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.args_common impor
     COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC, LIBVIRT_ARG_SPEC, NETWORK_HOST_ARG_SPEC,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.build import (
-    MAX_CONCURRENT_BUILDS, BuildError, Builder, ImagesNeeded, batch_images_needed, build_instances,
-    connect, failure_result,
+    BuildError, Builder, ImagesNeeded, connect,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.config_drive import (
     HAS_PYCDLIB, PYCDLIB_IMPORT_ERROR,
@@ -303,9 +271,7 @@ INJECTED_FILE_SPEC = dict(path=dict(type='str', required=True),
 
 def argument_spec():
     spec = dict(
-        server=dict(type='dict'),
-        servers=dict(type='list', elements='dict'),
-        max_concurrent_builds=dict(type='int', default=MAX_CONCURRENT_BUILDS),
+        server=dict(type='dict', required=True),
         host=dict(type='str', required=True),
         boot_timeout=dict(type='int', default=60),
         user_data=dict(type='str', no_log=True),
@@ -346,76 +312,19 @@ def report(module, builder):
     return {'host_state': host_state, 'servers': servers}
 
 
-def connect_for_batch(module, uri, params):
-    """The libvirt connection of a batch; a libvirtd that cannot be reached fails every
-    server of it, each with the cause, so the conductor reschedules each with its reason."""
-    try:
-        return connect(uri, params['state_path'])
-    except Exception as exc:  # libvirtError, or an error the connection's set-up raised
-        msg = 'libvirt (%s): %s' % (uri, exc)
-        failure = dict(failed=True, msg=msg, failed_step='validate', reschedule=True,
-                       host=params['host'], timings={})
-        module.fail_json(exception=traceback.format_exc(), results=[
-            dict(failure, instance_uuid=(server or {}).get('uuid')) for server in params['servers']],
-            **failure)
-
-
-def build_batch(module, conn, params, runner):
-    """server_build with `servers`: every server built (or planned) concurrently, one
-    result each; the host's state once, after them all."""
-    host, servers = params['host'], params['servers']
-    if module.check_mode:
-        results = []
-        for server in servers:
-            builder = Builder(conn, dict(params, server=server), runner)
-            try:
-                result = builder.plan()
-            except Exception as exc:
-                results.append(failure_result(builder, exc))
-                continue
-            result.pop('diff', None)
-            result.update(host=host, instance_uuid=builder.uuid, timings={})
-            results.append(result)
-    else:
-        needed = batch_images_needed(conn, params, runner, servers)
-        if needed:
-            module.fail_json(msg='The builds on %s need images first: %s' % (host, ', '.join(needed)),
-                             images_needed=needed, failed_step='image', reschedule=True,
-                             host=host, timings={}, results=[])
-        results = build_instances(conn, params, runner, servers, params['max_concurrent_builds'])
-    for result in results:
-        diff = result.pop('diff', None)
-        if module._diff and diff is not None:
-            result['diff'] = diff
-    outcome = dict(changed=any(r.get('changed') for r in results), host=host, timings={},
-                   results=results, **report(module, Builder(conn, dict(params, server={}), runner)))
-    failed = [r for r in results if r.get('failed')]
-    if failed:
-        module.fail_json(msg='%d of %d builds failed on %s: %s' % (
-            len(failed), len(results), host, '; '.join(r['msg'] for r in failed)), **outcome)
-    module.exit_json(**outcome)
-
-
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
-                           mutually_exclusive=[('server', 'servers')],
-                           required_one_of=[('server', 'servers')])
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     check_requirements(module)
     params = dict(module.params)
     uri = params.pop('uri')
     host = params['host']
-    if params['max_concurrent_builds'] < 1:
-        module.fail_json(msg='max_concurrent_builds: must be at least 1, got %d'
-                         % params['max_concurrent_builds'])
     instance_uuid = (params['server'] or {}).get('uuid')
+    with libvirt_errors(module, failed_step='validate', reschedule=True, host=host, timings={}):
+        conn = connect(uri, params['state_path'])
 
     def runner(args):
         return module.run_command(args)
 
-    if params['servers'] is not None:
-        build_batch(module, connect_for_batch(module, uri, params), params, runner)
-    with libvirt_errors(module, failed_step='validate', reschedule=True, host=host, timings={}):
-        conn = connect(uri, params['state_path'])
     builder = Builder(conn, params, runner)
     try:
         if module.check_mode:

@@ -21,8 +21,6 @@ __metaclass__ = type
 import contextlib
 import os
 import time
-import traceback
-from concurrent.futures import ThreadPoolExecutor
 
 try:
     import libvirt
@@ -379,7 +377,8 @@ class Builder(object):
         if record is not None:
             return {'changed': False, 'server': record, 'host': self.host, 'timings': {},
                     'diff': None}
-        needed = self.images_needed()
+        needed = [key for key in self.p['controller_images']
+                  if not image_cache.is_cached(self.state_path, self.server[key])]
         if needed:
             raise ImagesNeeded(needed)
         try:
@@ -410,12 +409,6 @@ class Builder(object):
         after = managed_fields(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
         return {'changed': True, 'server': record, 'host': self.host, 'timings': self.timings,
                 'network_timings': self.network_timings, 'diff': {'before': {}, 'after': after}}
-
-    def images_needed(self):
-        """The keys of `controller_images` whose image this host's cache lacks (a batch names
-        the keys of all its servers: one without a kernel needs none)."""
-        return [key for key in self.p['controller_images']
-                if self.server.get(key) and not image_cache.is_cached(self.state_path, self.server[key])]
 
     def _roll_back(self, exc):
         try:
@@ -574,65 +567,6 @@ class Builder(object):
         except OSError as error:
             # A full state filesystem must not hide why the build failed.
             exc.cause = '%s (and counting the failed build failed: %s)' % (exc.cause, error)
-
-
-# Nova's default for max_concurrent_builds (nova.conf [DEFAULT]).
-MAX_CONCURRENT_BUILDS = 10
-
-
-def failure_result(builder, exc):
-    """The result of one failed build of a batch, shaped as server_build fails for one."""
-    result = {'failed': True, 'host': builder.host, 'instance_uuid': builder.uuid,
-              'timings': builder.timings}
-    if isinstance(exc, BuildError):
-        result.update(msg=exc.message(builder.uuid, builder.host), failed_step=exc.step,
-                      reschedule=exc.reschedule)
-    else:  # an unforeseen error must still say which server and host
-        result.update(msg='Build of instance %s failed on %s: %s' % (builder.uuid, builder.host, exc),
-                      exception=traceback.format_exc())
-    return result
-
-
-def batch_images_needed(conn, params, runner, servers):
-    """The keys of `controller_images` that this host's cache lacks for any of `servers` that
-    would be built (valid, not built yet); checked before any build starts, so a batch
-    waiting for images has claimed and counted nothing."""
-    needed = set()
-    for server in servers:
-        builder = Builder(conn, dict(params, server=server), runner)
-        try:
-            builder.validate()
-            if builder.existing_record() is not None:
-                continue
-        except BuildError:
-            continue  # its own build reports it
-        needed.update(builder.images_needed())
-    return [key for key in ('image', 'kernel', 'ramdisk') if key in needed]
-
-
-def build_instances(conn, params, runner, servers, max_concurrent_builds=MAX_CONCURRENT_BUILDS):
-    """Nova's build_and_run_instance for each of `servers` on this host, at most
-    `max_concurrent_builds` at once (Nova's `_build_semaphore`): one result a server, in the
-    order given, each as Builder.build returns it or failure_result. Each build takes its claim
-    under the host's compute lock (a flock, which threads contend for like processes), so the
-    claims are checked one at a time; a failure rolls back only its own build.
-    Raises ValueError for a bound below 1."""
-    if max_concurrent_builds < 1:
-        raise ValueError('max_concurrent_builds: must be at least 1, got %r' % max_concurrent_builds)
-
-    def build_one(server):
-        builder = Builder(conn, dict(params, server=server), runner)
-        try:
-            result = builder.build()
-        except Exception as exc:  # each build fails on its own; the others go on
-            return failure_result(builder, exc)
-        result['instance_uuid'] = builder.uuid
-        return result
-
-    if not servers:
-        return []
-    with ThreadPoolExecutor(max_workers=min(max_concurrent_builds, len(servers))) as pool:
-        return list(pool.map(build_one, servers))
 
 
 def connect(uri, state_path):

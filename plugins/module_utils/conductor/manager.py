@@ -47,9 +47,9 @@ def assignments(state, instances, selections):
 def _results_by_uuid(results):
     found = {}
     for result in results:
-        uuid = result.get('instance_uuid') or (result.get(result.get('ansible_loop_var', 'item')) or {}).get('uuid')
-        if uuid:
-            found[uuid] = result
+        item = result.get(result.get('ansible_loop_var', 'item')) or {}
+        if item.get('uuid'):
+            found[item['uuid']] = result
     return found
 
 
@@ -61,9 +61,8 @@ def _give_up(state, inst, errors):
 def collect(state, instances, selections, results, last_round=False):
     """The state after a round, from the per-instance results of the hosts' build tasks.
 
-    A result is one of server_build's `results` (naming its instance by `instance_uuid`) or
-    what a loop of server_build registered for one item (the instance under its loop variable,
-    `ansible_loop_var`, `item` by default); either has
+    A result is what a loop of server_build registered for one item: the instance under its
+    loop variable (`ansible_loop_var`, `item` by default),
     `failed`, `msg`, `reschedule`, `server`, `unreachable`. An assigned instance without a
     result (its host became unreachable) counts as a failure that another host may fix."""
     hosts = _selection_hosts(instances, selections)

@@ -87,17 +87,6 @@ def test_results_under_the_default_loop_variable_are_read_too():
     assert conductor.collect(state, INSTANCES[:1], SELECTIONS[:1], [result])['built'] == [{'uuid': 'u1'}]
 
 
-def test_results_of_a_batch_build_are_read_by_instance_uuid():
-    # server_build with `servers`: one result per instance, named by instance_uuid.
-    state = conductor.initial_state(INSTANCES)
-    results = [{'instance_uuid': 'u1', 'host': 'hv1', 'changed': True, 'server': {'uuid': 'u1'}},
-               {'instance_uuid': 'u2', 'host': 'hv2', 'failed': True, 'msg': 'no room',
-                'failed_step': 'claim', 'reschedule': True}]
-    after = conductor.collect(state, INSTANCES, SELECTIONS, results)
-    assert after['built'] == [{'uuid': 'u1'}]
-    assert after['pending'] == {'u2': 1} and after['errors']['u2'] == ['hv2: no room']
-
-
 def test_the_state_before_a_round_is_not_changed():
     state = conductor.initial_state(INSTANCES)
     conductor.collect(state, INSTANCES, SELECTIONS, [failed(INSTANCES[0], 'x'), ok(INSTANCES[1])])
