@@ -20,6 +20,7 @@ __metaclass__ = type
 import os
 
 from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
 
 from ansible_collections.novalite.compute.plugins.module_utils.fleet import runs, schema
 from ansible_collections.novalite.compute.plugins.module_utils.fleet.db import FleetDatabaseError
@@ -64,6 +65,27 @@ def this_run():
     """The run that owns what this task writes (fleet/runs.py): ansible-playbook's own
     process, the parent of the worker that runs an action plugin, lives as long as the run."""
     return runs.owner(os.getppid())
+
+
+class FleetAction(ActionBase):
+    """An action plugin on the fleet database: its module's ARGUMENT_SPEC checked, the
+    database of the task open. Subclasses set ARGUMENT_SPEC and call `start`."""
+    TRANSFERS_FILES = False
+    ARGUMENT_SPEC = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._VALID_ARGS = frozenset(cls.ARGUMENT_SPEC)
+
+    def start(self, tmp, task_vars):
+        """(result, args): ActionBase's result and the task's checked arguments."""
+        result = super(FleetAction, self).run(tmp, task_vars)
+        _spec, args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC)
+        return result, args
+
+    @staticmethod
+    def database(args, task_vars):
+        return open_database(database_url(args, task_vars or {}))
 
 
 class RollBack(Exception):
