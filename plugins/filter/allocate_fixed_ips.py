@@ -9,6 +9,10 @@ DOCUMENTATION = r'''
 name: allocate_fixed_ips
 short_description: Give every instance of a request a fixed IP on each of its networks
 version_added: 1.0.0
+deprecated:
+  removed_in: 4.0.0
+  why: The create path allocates fixed IPs in the fleet database, unique per network across controllers.
+  alternative: The novalite.compute.fleet_schedule action, which the create_server playbook runs.
 description:
   - A catalog network is one address space whichever hypervisors its servers run on, as a
     Neutron subnet is. This picks each instance's fixed IP from the network's allocation pools

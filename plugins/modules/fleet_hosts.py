@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: fleet_hosts
 short_description: Which hypervisors to refresh - rows too old to schedule on, rulesets a membership change touches
-version_added: 1.0.0
+version_added: 3.0.0
 description:
   - Reads the compute node rows of the fleet database and names the hosts whose resource data
     is missing or was gathered more than O(max_age) seconds ago, or whose heartbeat (the
