@@ -69,11 +69,11 @@ def timed_playbook(inventory, target, extra_vars, env, limit=None):
 def simulated_inventory(path):
     """The testbed's inventory plus SIMULATED hosts that no task reaches, and their rows."""
     shutil.rmtree(path, ignore_errors=True)
-    shutil.copytree(mh.INVENTORY, path, ignore=shutil.ignore_patterns('fleet.sqlite*'))
+    shutil.copytree(mh.INVENTORY, path, ignore=shutil.ignore_patterns('.fleet.sqlite*'))
     fake = dict(('sim%04d' % n, {'ansible_host': '192.0.2.1', 'ansible_port': 9}) for n in range(SIMULATED))
     with open(os.path.join(path, 'simulated.yml'), 'w') as f:
         json.dump({'all': {'children': {'hypervisors': {'hosts': fake}}}}, f)
-    db = schema.connect(os.path.join(path, 'fleet.sqlite'))
+    db = schema.connect(os.path.join(path, '.fleet.sqlite'))
     try:
         for name in fake:
             # Full: every vCPU used, so ResourceFilter removes them and nothing lands there.
@@ -92,7 +92,7 @@ def simulated_inventory(path):
 
 def keep_fresh(inventory):
     """What a scheduled refresh does for the simulated hosts: their rows and heartbeats now."""
-    db = schema.connect(os.path.join(inventory, 'fleet.sqlite'))
+    db = schema.connect(os.path.join(inventory, '.fleet.sqlite'))
     try:
         with db.transaction():
             now = time.time()

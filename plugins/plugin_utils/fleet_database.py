@@ -7,7 +7,9 @@ Where it is: the task's `database` option, else the inventory variable
 `novalite_fleet_database` (a sqlite:/// or postgresql:// URL, or a file path), else the
 controller's environment variable `NOVALITE_FLEET_DATABASE` (how an AWX credential gives a
 PostgreSQL URL with its password to a job without it being a variable anyone sees), else
-`fleet.sqlite` next to the inventory: inside an inventory directory, beside an inventory file.
+`.fleet.sqlite` next to the inventory: inside an inventory directory, beside an inventory file
+(hidden, so that Ansible does not try the database and its -wal/-shm files as inventory
+sources of an inventory directory).
 A new SQLite file is created and migrated on first use, so `make demo` needs nothing else.
 
 An action plugin runs in a worker process that lives for one task; the connection and the
@@ -25,12 +27,12 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.novalite.compute.plugins.module_utils.fleet import runs, schema
 from ansible_collections.novalite.compute.plugins.module_utils.fleet.db import FleetDatabaseError
 
-DEFAULT_FILE = 'fleet.sqlite'
+DEFAULT_FILE = '.fleet.sqlite'
 _OPEN = {}
 
 
 def default_url(task_vars):
-    """`fleet.sqlite` next to the first inventory source."""
+    """`.fleet.sqlite` next to the first inventory source."""
     sources = task_vars.get('ansible_inventory_sources') or []
     source = sources[0] if sources else None
     if not source or ',' in source and not os.path.exists(source):
