@@ -60,5 +60,9 @@ class ActionModule(FleetAction):
         except ValidationError as exc:
             raise AnsibleActionFail('fleet_hosts: %s' % exc.msg)
         touched = set(security_groups.hosts_to_refresh(db, rules, args['member_changes']))
+        members = security_groups.members(db)
+        if members == args['members_used']:
+            # Another controller's members arriving since would make them differ.
+            touched -= set(args['built_hosts'])
         return {'security_group_hosts': [host for host in args['hosts'] if host in touched],
-                'security_group_members': security_groups.members(db)}
+                'security_group_members': members}

@@ -214,9 +214,15 @@ def test_fleet_hosts_names_the_hosts_whose_rules_name_a_changed_group(rows):
                                   'host': 'hv2', 'security_groups': ['default'],
                                   'ports': [{'id': 'pa', 'network_id': 'n1', 'network_name': 'private',
                                              'mac': 'fa:16:3e:00:00:01', 'fixed_ip': '10.254.0.11'}]})
-    found = fleet_hosts.ActionModule._rulesets(rows, {'hosts': ['hv1', 'hv2'], 'member_changes': ['default'],
-                                                      'security_groups': [{'name': 'default'}]})
+    asked = {'hosts': ['hv1', 'hv2'], 'member_changes': ['default'], 'security_groups': [{'name': 'default'}],
+             'built_hosts': [], 'members_used': {}}
+    found = fleet_hosts.ActionModule._rulesets(rows, asked)
     assert found == {'security_group_hosts': ['hv2'], 'security_group_members': {'default': ['10.254.0.11']}}
+    # hv2 built with these very members: nothing to rewrite; with other members, it rewrites.
+    unchanged = dict(asked, built_hosts=['hv2'], members_used={'default': ['10.254.0.11']})
+    assert fleet_hosts.ActionModule._rulesets(rows, unchanged)['security_group_hosts'] == []
+    changed = dict(asked, built_hosts=['hv2'], members_used={'default': []})
+    assert fleet_hosts.ActionModule._rulesets(rows, changed)['security_group_hosts'] == ['hv2']
     assert fleet_hosts.ActionModule._rulesets(rows, {'hosts': ['hv1'], 'member_changes': [], 'security_groups': []}) == \
         {'security_group_hosts': [], 'security_group_members': {}}
 
