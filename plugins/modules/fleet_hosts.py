@@ -22,7 +22,7 @@ description:
     rewritten because those groups gained or lost members - the hosts with a port in a group
     whose rules name one of them as remote group - and every group's members, read from the
     ports' security groups in the fleet database (no hypervisor is asked). The hosts of
-    O(built_hosts) are left out when the members are still O(members_used): their rulesets
+    O(built_hosts) are left out when the members are still O(members_used), as their rulesets
     were just written with them.
   - With O(server_names), also names the hosts where the fleet database holds a live server of
     O(project_id) with one of those names, for a lookup by name that asks only them (and the
