@@ -3,17 +3,21 @@
 # Copyright: novalite.compute contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """create_server on the fleet database: warm create median, SSH commands per create and the
-controller's CPU, at 3 hypervisors (the testbed) and at a fleet of 1,000 of which 997 exist
-only as rows of the fleet database (full, so nothing lands on them, and kept fresh as a
-scheduled refresh would keep them: they are in the inventory and the scheduler reads all
-1,000 rows, but no task ever runs on them). Also a multi-create of 10 across the 3 hosts.
+controller's CPU, at testbeds of 3, 10, 25 and 50 hypervisors (real ones: scripts/testbed) and
+at a fleet of 1,000 of which 997 exist only as rows of the fleet database (full, so nothing
+lands on them, and kept fresh as a scheduled refresh would keep them: they are in the
+inventory and the scheduler reads all 1,000 rows, but no task ever runs on them). At 3 hosts
+also a multi-create of 10, the minimal alternative (community.libvirt's `virt` playbook for
+the same domain: overlay, config drive, define, start) and the QEMU floor (define + start of
+the same XML through the host's libvirtd socket), all in the same run. Ratios are against the
+warm create at 3 hosts of this run.
 
-Brings up a testbed of its own (scripts/testbed; TESTBED_* from the environment, defaults
-apart from the tests' testbed) and always tears it down. Servers are deleted between runs
+Brings up testbeds of its own (scripts/testbed; TESTBED_* from the environment, defaults
+apart from the tests' testbed) and always tears them down. Servers are deleted between runs
 (not timed). The controller's CPU is user + system time of every process the run started
 (ansible-playbook, its workers, ssh). Table: build/bench/fleet.txt.
 
-    sudo .venv/bin/python bench/bench_fleet.py [--runs 5]
+    sudo .venv/bin/python bench/bench_fleet.py [--runs 5] [--sizes 3,10,25,50]
 """
 
 import argparse
@@ -24,6 +28,9 @@ import shutil
 import statistics
 import sys
 import time
+import xml.etree.ElementTree as ET
+
+import libvirt
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -62,11 +69,11 @@ def timed_playbook(inventory, target, extra_vars, env, limit=None):
 def simulated_inventory(path):
     """The testbed's inventory plus SIMULATED hosts that no task reaches, and their rows."""
     shutil.rmtree(path, ignore_errors=True)
-    shutil.copytree(mh.INVENTORY, path, ignore=shutil.ignore_patterns('fleet.sqlite*'))
+    shutil.copytree(mh.INVENTORY, path, ignore=shutil.ignore_patterns('.fleet.sqlite*'))
     fake = dict(('sim%04d' % n, {'ansible_host': '192.0.2.1', 'ansible_port': 9}) for n in range(SIMULATED))
     with open(os.path.join(path, 'simulated.yml'), 'w') as f:
         json.dump({'all': {'children': {'hypervisors': {'hosts': fake}}}}, f)
-    db = schema.connect(os.path.join(path, 'fleet.sqlite'))
+    db = schema.connect(os.path.join(path, '.fleet.sqlite'))
     try:
         for name in fake:
             # Full: every vCPU used, so ResourceFilter removes them and nothing lands there.
@@ -85,7 +92,7 @@ def simulated_inventory(path):
 
 def keep_fresh(inventory):
     """What a scheduled refresh does for the simulated hosts: their rows and heartbeats now."""
-    db = schema.connect(os.path.join(inventory, 'fleet.sqlite'))
+    db = schema.connect(os.path.join(inventory, '.fleet.sqlite'))
     try:
         with db.transaction():
             now = time.time()
@@ -99,15 +106,21 @@ class Series(object):
     def __init__(self, label):
         self.label, self.walls, self.cpus, self.commands = label, [], [], []
 
-    def add(self, wall, cpu, commands):
+    def add(self, wall, cpu=None, commands=None):
         self.walls.append(wall)
         self.cpus.append(cpu)
         self.commands.append(commands)
 
-    def row(self):
-        return '| %s | %d | %.2f s | %d | %.2f s |' % (
-            self.label, len(self.walls), statistics.median(self.walls),
-            statistics.median(self.commands), statistics.median(self.cpus))
+    def median(self):
+        return statistics.median(self.walls)
+
+    def row(self, baseline):
+        def med(values, fmt):
+            values = [v for v in values if v is not None]
+            return fmt % statistics.median(values) if values else '-'
+        return '| %s | %d | %.2f s | %.2fx | %s | %s |' % (
+            self.label, len(self.walls), self.median(), self.median() / baseline,
+            med(self.commands, '%d'), med(self.cpus, '%.2f s'))
 
 
 def creates(label, inventory, env, runs, count=1, before=None):
@@ -130,30 +143,74 @@ def creates(label, inventory, env, runs, count=1, before=None):
     return series
 
 
+def up(size):
+    """A testbed of `size` hypervisors, prepared, with even capacity settings."""
+    mh.HOSTS[:] = ['%s%d' % (mh.PREFIX, i) for i in range(1, size + 1)]
+    mh.testbed('down.sh')
+    mh.testbed('up.sh', str(size))
+    mh.even_hosts()
+    env = mh.ansible_env()
+    mh.run([os.path.join(mh.BIN, 'ansible-playbook'), '-i', mh.INVENTORY,
+            'novalite.compute.prepare_hypervisors'], env=env, timeout=1800)
+    return env
+
+
+def alternative_and_floor(env, runs):
+    """The community.libvirt playbook and the QEMU floor for the domain a create built."""
+    name = 'nltest-bench-fleet-ref'
+    timed_playbook(mh.INVENTORY, 'novalite.compute.create_server', mh.request(name), env)
+    host = [h for h, names in mh.domains().items() if names][0]
+    conn = mh.connect(host)
+    try:
+        built_xml = conn.listAllDomains()[0].XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
+    finally:
+        conn.close()
+    drive = ET.fromstring(built_xml).find("devices/disk[@device='cdrom']/source").get('file')
+    keep = os.path.join(mh.OUT, 'config-drive.iso')
+    shutil.copy(mh.host_path(host, drive), keep)
+    mh.run([os.path.join(mh.BIN, 'ansible-playbook'), '-i', mh.INVENTORY, os.path.join(mh.OUT, 'cleanup.yml'),
+            '--limit', ','.join(mh.HOSTS)], env=env)
+    bench = mh.Bench(mh.community_libvirt_path())
+    alternative, floor = Series('community.libvirt `virt` playbook'), Series('QEMU floor (define + start)')
+    for k in range(runs + 1):
+        result = mh.alternative_once(bench, host, built_xml, k)
+        if k:
+            alternative.add(result.wall, None, result.commands())
+            floor.add(mh.floor_once(host, built_xml, keep, k))
+    return alternative, floor
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--runs', type=int, default=5)
+    parser.add_argument('--sizes', default='3,10,25,50',
+                        help='testbed sizes, comma-separated; the first is the baseline (default 3,10,25,50)')
     opts = parser.parse_args()
+    sizes = [int(size) for size in opts.sizes.split(',')]
     os.makedirs(mh.OUT, exist_ok=True)
     mh.install_collection()
     mh.write_files()
-    mh.testbed('down.sh')
-    mh.testbed('up.sh', '3')
-    rows = []
+    series = []
     try:
-        mh.even_hosts()
-        env = mh.ansible_env()
-        mh.run([os.path.join(mh.BIN, 'ansible-playbook'), '-i', mh.INVENTORY,
-                'novalite.compute.prepare_hypervisors'], env=env)
-        rows.append(creates('3 hypervisors', mh.INVENTORY, env, opts.runs).row())
-        rows.append(creates('multi-create of 10, 3 hypervisors', mh.INVENTORY, env, 1, count=10).row())
-        sim = simulated_inventory(os.path.join(mh.OUT, 'inventory-1000'))
-        rows.append(creates('1,000 hypervisors (997 rows only)', sim, env, opts.runs,
-                            before=lambda: keep_fresh(sim)).row())
+        for size in sizes:
+            env = up(size)
+            series.append(creates('%d hypervisors' % size, mh.INVENTORY, env, opts.runs))
+            if size != sizes[0]:
+                continue
+            series.append(creates('multi-create of 10, %d hypervisors' % size, mh.INVENTORY, env, 1, count=10))
+            sim = simulated_inventory(os.path.join(mh.OUT, 'inventory-1000'))
+            series.append(creates('1,000 hypervisors (%d real, %d rows only)' % (size, SIMULATED), sim, env,
+                                  opts.runs, before=lambda: keep_fresh(sim)))
+            series.extend(alternative_and_floor(env, opts.runs))
     finally:
         mh.testbed('down.sh')
-    table = '\n'.join(['| fleet | runs | warm create (median) | SSH commands per create | controller CPU |',
-                       '|---|---:|---:|---:|---:|'] + rows)
+    baseline = series[0].median()
+    head = mh.run(['git', 'rev-parse', '--short', 'HEAD'], check=False).stdout.strip()
+    table = '\n'.join(['| fleet | runs | warm create (median) | vs %s | SSH commands per create | controller CPU |'
+                       % series[0].label, '|---|---:|---:|---:|---:|---:|']
+                      + [s.row(baseline) for s in series]
+                      + ['', 'collection at %s; load average 1 min at the end: %.1f (2 cores)'
+                         % (head, os.getloadavg()[0])])
     with open(os.path.join(mh.OUT, 'fleet.txt'), 'w') as f:
         f.write(table + '\n')
     mh.log(table)

@@ -193,11 +193,11 @@ def ansible_env(collections=COLLECTIONS, extra_path=None):
                 ANSIBLE_SCP_EXECUTABLE=os.path.join(wrap, 'scp'))
 
 
-def testbed(script, *args):
+def testbed(script, *args, timeout=900):
     proc = subprocess.Popen(['bash', os.path.join(SCRIPTS, script)] + list(args), stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, universal_newlines=True, start_new_session=True)
     try:
-        output = proc.communicate(timeout=300)[0]
+        output = proc.communicate(timeout=timeout)[0]
     except BaseException:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()

@@ -46,6 +46,7 @@ sanity() {
     rm -rf "$REPO/build/sanity" && mkdir -p "$(dirname "$tree")" &&
         cp -a "$REPO/.collections/ansible_collections/novalite/compute" "$tree" &&
         rm -f "$tree/MANIFEST.json" "$tree/FILES.json" &&
+        cp "$REPO/galaxy.yml" "$tree/galaxy.yml" &&
         (cd "$tree" && git init -q && git add -A) || return 1
     # shellcheck disable=SC2086  # SANITY_ARGS is a list of options
     (cd "$tree" && "$venv/bin/ansible-test" sanity --local --python "$pyver" --color no ${SANITY_ARGS:-})

@@ -10,25 +10,22 @@ __metaclass__ = type
 import time
 
 from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute.firewall import group_rules
 from ansible_collections.novalite.compute.plugins.module_utils.errors import ValidationError
 from ansible_collections.novalite.compute.plugins.module_utils.fleet import compute_nodes, instances, security_groups
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.options import resolve
-from ansible_collections.novalite.compute.plugins.modules.fleet_hosts import ARGUMENT_SPEC
+from ansible_collections.novalite.compute.plugins.modules import fleet_hosts
 from ansible_collections.novalite.compute.plugins.plugin_utils.fleet_database import (
-    database_url, open_database)
+    FleetAction)
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(ARGUMENT_SPEC)
+class ActionModule(FleetAction):
+    ARGUMENT_SPEC = fleet_hosts.ARGUMENT_SPEC
 
     def run(self, tmp=None, task_vars=None):
-        result = super(ActionModule, self).run(tmp, task_vars)
-        _spec, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        db = open_database(database_url(args, task_vars or {}))
+        result, args = self.start(tmp, task_vars)
+        db = self.database(args, task_vars)
         now = time.time()
         gathered = dict((row['host'], row['updated_at'])
                         for row in db.rows('SELECT host, updated_at FROM compute_nodes'))
@@ -63,5 +60,9 @@ class ActionModule(ActionBase):
         except ValidationError as exc:
             raise AnsibleActionFail('fleet_hosts: %s' % exc.msg)
         touched = set(security_groups.hosts_to_refresh(db, rules, args['member_changes']))
+        members = security_groups.members(db)
+        if members == args['members_used']:
+            # Another controller's members arriving since would make them differ.
+            touched -= set(args['built_hosts'])
         return {'security_group_hosts': [host for host in args['hosts'] if host in touched],
-                'security_group_members': security_groups.members(db)}
+                'security_group_members': members}

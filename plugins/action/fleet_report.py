@@ -10,13 +10,12 @@ __metaclass__ = type
 import json
 
 from ansible.errors import AnsibleActionFail
-from ansible.plugins.action import ActionBase
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute.server_table import expand_servers
 from ansible_collections.novalite.compute.plugins.module_utils.fleet import compute_nodes, instances, runs
 from ansible_collections.novalite.compute.plugins.plugin_utils.fleet_database import (
-    RollBack, database_url, open_database)
-from ansible_collections.novalite.compute.plugins.modules.fleet_report import ARGUMENT_SPEC
+    FleetAction, RollBack)
+from ansible_collections.novalite.compute.plugins.modules import fleet_report
 
 # What the controller knows about a host and the host itself does not.
 CONTROLLER_FIELDS = ('availability_zone', 'aggregates', 'service_disabled', 'service_disabled_reason')
@@ -48,15 +47,13 @@ def _controller_fields(db, host):
     return dict((key, stored[key]) for key in CONTROLLER_FIELDS if key in stored)
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(ARGUMENT_SPEC)
+class ActionModule(FleetAction):
+    ARGUMENT_SPEC = fleet_report.ARGUMENT_SPEC
 
     def run(self, tmp=None, task_vars=None):
-        result = super(ActionModule, self).run(tmp, task_vars)
-        _spec, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        result, args = self.start(tmp, task_vars)
         args = with_build_results(args)
-        db = open_database(database_url(args, task_vars or {}))
+        db = self.database(args, task_vars)
         written = {'hosts': [], 'servers': 0, 'forgotten': 0, 'port_conflicts': [], 'abandoned': []}
         try:
             with db.transaction():

@@ -7,7 +7,6 @@ of the fleet database, in the controller's process. See the module's documentati
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible.plugins.action import ActionBase
 
 from ansible_collections.novalite.compute.plugins.module_utils.api import quota
 from ansible_collections.novalite.compute.plugins.module_utils.compute.network import NetworkError
@@ -17,10 +16,10 @@ from ansible_collections.novalite.compute.plugins.module_utils.fleet import (
     compute_nodes, instances as fleet_instances, ipam, quotas, runs, security_groups)
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.manager import schedule
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.options import resolve
-from ansible_collections.novalite.compute.plugins.modules.fleet_schedule import ARGUMENT_SPEC
+from ansible_collections.novalite.compute.plugins.modules import fleet_schedule
 from ansible_collections.novalite.compute.plugins.modules.quota_check import trim_instances
 from ansible_collections.novalite.compute.plugins.plugin_utils.fleet_database import (
-    RollBack, database_url, open_database, this_run)
+    FleetAction, RollBack, this_run)
 
 # The create playbook imports this many build rounds (playbooks/create_server.yml): one per
 # attempt, so max_attempts may not ask for more.
@@ -103,14 +102,12 @@ def _with_ports(db, inst):
     return dict(inst, networks=networks)
 
 
-class ActionModule(ActionBase):
-    TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(ARGUMENT_SPEC)
+class ActionModule(FleetAction):
+    ARGUMENT_SPEC = fleet_schedule.ARGUMENT_SPEC
 
     def run(self, tmp=None, task_vars=None):
-        result = super(ActionModule, self).run(tmp, task_vars)
-        _spec, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        db = open_database(database_url(args, task_vars or {}))
+        result, args = self.start(tmp, task_vars)
+        db = self.database(args, task_vars)
         try:
             outcome = reserve_and_schedule(db, args, self._play_context.check_mode, owner=this_run())
         except Failed as exc:

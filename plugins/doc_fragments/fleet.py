@@ -15,7 +15,7 @@ options:
     description:
       - The fleet database - a C(sqlite:///) URL or a file path (SQLite), or a
         C(postgresql://) URL (PostgreSQL, through psycopg 3 or psycopg2, for many controllers).
-      - Defaults to the inventory variable C(novalite_fleet_database), else C(fleet.sqlite)
+      - Defaults to the inventory variable C(novalite_fleet_database), else C(.fleet.sqlite)
         next to the inventory (inside an inventory directory). A new database is created and
         migrated to the latest schema on first use.
     type: str

@@ -9,6 +9,10 @@ DOCUMENTATION = r'''
 name: allocate_fixed_ips
 short_description: Give every instance of a request a fixed IP on each of its networks
 version_added: 1.0.0
+deprecated:
+  removed_in: 4.0.0
+  why: The create path allocates fixed IPs in the fleet database, unique per network across controllers.
+  alternative: The novalite.compute.fleet_schedule action, which the create_server playbook runs.
 description:
   - A catalog network is one address space whichever hypervisors its servers run on, as a
     Neutron subnet is. This picks each instance's fixed IP from the network's allocation pools
@@ -52,11 +56,19 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.basic import missing_required_lib
+from ansible.utils.display import Display
 from ansible_collections.novalite.compute.plugins.module_utils.conductor.fixed_ips import assign_fixed_ips
 from ansible_collections.novalite.compute.plugins.module_utils.compute.network import HAS_NETADDR, NetworkError
 
 
+DEPRECATION = ('novalite.compute.allocate_fixed_ips: the create path allocates fixed IPs in the fleet '
+               'database (novalite.compute.fleet_schedule), unique per network across controllers')
+
+
 def allocate_fixed_ips(instances, servers):
+    # Warned when used, not through meta/runtime.yml: Ansible loads every filter file of a
+    # collection for the first of its filters a play uses, and would warn on every run.
+    Display().deprecated(DEPRECATION, version='4.0.0', collection_name='novalite.compute')
     if not HAS_NETADDR:
         raise AnsibleFilterError(missing_required_lib('netaddr'))
     try:

@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: fleet_hosts
 short_description: Which hypervisors to refresh - rows too old to schedule on, rulesets a membership change touches
-version_added: 1.0.0
+version_added: 3.0.0
 description:
   - Reads the compute node rows of the fleet database and names the hosts whose resource data
     is missing or was gathered more than O(max_age) seconds ago, or whose heartbeat (the
@@ -21,7 +21,9 @@ description:
   - With O(member_changes), also names the hosts whose security group rulesets must be
     rewritten because those groups gained or lost members - the hosts with a port in a group
     whose rules name one of them as remote group - and every group's members, read from the
-    ports' security groups in the fleet database (no hypervisor is asked).
+    ports' security groups in the fleet database (no hypervisor is asked). The hosts of
+    O(built_hosts) are left out when the members are still O(members_used), as their rulesets
+    were just written with them.
   - With O(server_names), also names the hosts where the fleet database holds a live server of
     O(project_id) with one of those names, for a lookup by name that asks only them (and the
     hosts whose rows are stale, which may have servers the rows do not show).
@@ -56,6 +58,17 @@ options:
     type: list
     elements: str
     default: []
+  built_hosts:
+    description:
+      - Hosts that just wrote their rulesets with O(members_used) (a create's building hosts);
+        left out of C(security_group_hosts) when the fleet database's members are still those.
+    type: list
+    elements: str
+    default: []
+  members_used:
+    description: The members (group name to fixed IPs) O(built_hosts) wrote their rulesets with.
+    type: dict
+    default: {}
   security_groups:
     description: The catalog's security groups (C(novalite_security_groups)), whose rules say which groups name which.
     type: list
@@ -126,6 +139,8 @@ ARGUMENT_SPEC = dict(
     heartbeat_max_age=dict(type='int'),
     scheduler=dict(type='dict', default={}),
     member_changes=dict(type='list', elements='str', default=[]),
+    built_hosts=dict(type='list', elements='str', default=[]),
+    members_used=dict(type='dict', default={}),
     security_groups=dict(type='list', elements='dict', default=[]),
     server_names=dict(type='list', elements='str', default=[]),
     project_id=dict(type='str'),

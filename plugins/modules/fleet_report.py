@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: fleet_report
 short_description: Write what the hypervisors reported into the fleet database
-version_added: 1.0.0
+version_added: 3.0.0
 description:
   - The write side of the fleet database (Nova's resource tracker updating its compute node,
     and the conductor recording built instances). Runs in the controller's process as an

@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: fleet_schedule
 short_description: Reserve quota, allocate ports and select destinations against the fleet database
-version_added: 1.0.0
+version_added: 3.0.0
 description:
   - The controller's half of a create after the API check (Nova's conductor
     C(schedule_and_build_instances) up to the cast), in the controller's process as an action

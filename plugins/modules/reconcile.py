@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: reconcile
 short_description: Remove what no server owns on this hypervisor, end builds that never finish
-version_added: 2.1.0
+version_added: 3.0.0
 description:
   - One pass of Nova's periodic clean-ups on this hypervisor (C(_cleanup_running_deleted_instances),
     C(_check_instance_build_time), C(_init_instance) for an instance left building, the

@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: server_console_output
 short_description: A server's console log (Nova's os-getConsoleOutput)
-version_added: 2.1.0
+version_added: 3.0.0
 description:
   - Reads the console log of a server on the hypervisor it lives on, as Nova's
     C(os-getConsoleOutput) server action does - the file the

@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: server_metadata
 short_description: Set or delete metadata on an existing server (Nova's server metadata API)
-version_added: 2.1.0
+version_added: 3.0.0
 description:
   - Changes a server's metadata on the hypervisor it lives on, as Nova's
     C(POST /servers/{id}/metadata) (O(state=present), merged), C(PUT /servers/{id}/metadata)

@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: server_rebuild
 short_description: Rebuild a server with a new image on its hypervisor (Nova's rebuild action)
-version_added: 2.1.0
+version_added: 3.0.0
 description:
   - Runs Nova's C(rebuild) server action on the hypervisor the server lives on, under the
     instance's host-local lock - the server keeps its uuid, ports (MACs, fixed IPs), host and

@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 module: server_resize
 short_description: Resize a server to another flavor, confirm or revert it (Nova's resize actions)
-version_added: 2.1.0
+version_added: 3.0.0
 description:
   - Runs Nova's C(resize), C(confirmResize) or C(revertResize) server action on the
     hypervisor the server lives on, under the instance's host-local lock.

@@ -7,7 +7,9 @@ Where it is: the task's `database` option, else the inventory variable
 `novalite_fleet_database` (a sqlite:/// or postgresql:// URL, or a file path), else the
 controller's environment variable `NOVALITE_FLEET_DATABASE` (how an AWX credential gives a
 PostgreSQL URL with its password to a job without it being a variable anyone sees), else
-`fleet.sqlite` next to the inventory: inside an inventory directory, beside an inventory file.
+`.fleet.sqlite` next to the inventory: inside an inventory directory, beside an inventory file
+(hidden, so that Ansible does not try the database and its -wal/-shm files as inventory
+sources of an inventory directory).
 A new SQLite file is created and migrated on first use, so `make demo` needs nothing else.
 
 An action plugin runs in a worker process that lives for one task; the connection and the
@@ -20,16 +22,17 @@ __metaclass__ = type
 import os
 
 from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
 
 from ansible_collections.novalite.compute.plugins.module_utils.fleet import runs, schema
 from ansible_collections.novalite.compute.plugins.module_utils.fleet.db import FleetDatabaseError
 
-DEFAULT_FILE = 'fleet.sqlite'
+DEFAULT_FILE = '.fleet.sqlite'
 _OPEN = {}
 
 
 def default_url(task_vars):
-    """`fleet.sqlite` next to the first inventory source."""
+    """`.fleet.sqlite` next to the first inventory source."""
     sources = task_vars.get('ansible_inventory_sources') or []
     source = sources[0] if sources else None
     if not source or ',' in source and not os.path.exists(source):
@@ -64,6 +67,27 @@ def this_run():
     """The run that owns what this task writes (fleet/runs.py): ansible-playbook's own
     process, the parent of the worker that runs an action plugin, lives as long as the run."""
     return runs.owner(os.getppid())
+
+
+class FleetAction(ActionBase):
+    """An action plugin on the fleet database: its module's ARGUMENT_SPEC checked, the
+    database of the task open. Subclasses set ARGUMENT_SPEC and call `start`."""
+    TRANSFERS_FILES = False
+    ARGUMENT_SPEC = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._VALID_ARGS = frozenset(cls.ARGUMENT_SPEC)
+
+    def start(self, tmp, task_vars):
+        """(result, args): ActionBase's result and the task's checked arguments."""
+        result = super(FleetAction, self).run(tmp, task_vars)
+        _spec, args = self.validate_argument_spec(argument_spec=self.ARGUMENT_SPEC)
+        return result, args
+
+    @staticmethod
+    def database(args, task_vars):
+        return open_database(database_url(args, task_vars or {}))
 
 
 class RollBack(Exception):

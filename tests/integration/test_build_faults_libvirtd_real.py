@@ -30,6 +30,7 @@ libvirt = pytest.importorskip('libvirt')
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import build  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import journal  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute import layout  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import teardown  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt import network as ln  # noqa: E402
 
@@ -63,7 +64,7 @@ def stop_libvirtd():
         pid = int(handle.read().strip())
     os.kill(pid, 15)
     deadline = time.monotonic() + 30
-    while journal.pid_alive(pid):
+    while layout.pid_alive(pid):
         assert time.monotonic() < deadline, 'libvirtd %d did not stop' % pid
         time.sleep(0.1)
 

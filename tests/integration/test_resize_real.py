@@ -61,7 +61,7 @@ def usage():
 def fleet_usage():
     """(vCPUs, MiB, GiB) the fleet database's row of the local host counts as used: what the
     scheduler and the next create read, not the host itself."""
-    path = os.path.join(REPO, 'inventories', 'local', 'fleet.sqlite')
+    path = os.path.join(REPO, 'inventories', 'local', '.fleet.sqlite')
     with Database('sqlite:///' + path) as db:
         (state,) = compute_nodes.host_states(db, ['local-hv'])
     return (state['vcpus_used'] - HostSettings().reserved_host_cpus, state['memory_mb_used'],

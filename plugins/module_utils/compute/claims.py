@@ -36,35 +36,10 @@ class ClaimError(Exception):
             % (instance_uuid, '; '.join(self.reasons)))
 
 
-def _pid_alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _read_claims(state_path):
     """All live claim files as full dicts (with `pid` and `ports`), oldest first."""
-    directory = layout.claims_dir(state_path)
-    if not os.path.isdir(directory):
-        return []
-    found = []
-    for name in sorted(os.listdir(directory)):
-        if not name.endswith('.json'):
-            continue
-        try:
-            with open(os.path.join(directory, name)) as handle:
-                data = json.load(handle)
-        except (OSError, ValueError):
-            # Being written or removed right now: a partial file is never renamed into place,
-            # so this is a race with release(); skip it.
-            continue
-        if data.get('pid') and not _pid_alive(int(data['pid'])):
-            continue
-        found.append(data)
+    found = [data for _uuid, data in layout.read_json_records(layout.claims_dir(state_path))
+             if data is not None and not (data.get('pid') and not layout.pid_alive(data['pid']))]
     found.sort(key=lambda c: c.get('created') or '')
     return found
 

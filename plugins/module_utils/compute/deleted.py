@@ -49,18 +49,9 @@ def request(state_path, instance_uuid, context, policy):
 def requests(state_path):
     """The recorded deletes of the host, oldest first; an unreadable one keeps its uuid and
     no caller (only a caller the policy allows without one could have asked)."""
-    directory = layout.deleted_dir(state_path)
-    if not os.path.isdir(directory):
-        return []
-    found = []
-    for name in sorted(os.listdir(directory)):
-        if not name.endswith('.json'):
-            continue
-        try:
-            with open(os.path.join(directory, name)) as handle:
-                found.append(json.load(handle))
-        except ValueError:
-            found.append({'instance_uuid': name[:-len('.json')], 'context': None, 'policy': {}})
+    found = [data if data is not None
+             else {'instance_uuid': uuid, 'context': None, 'policy': {}}
+             for uuid, data in layout.read_json_records(layout.deleted_dir(state_path))]
     return sorted(found, key=lambda item: item.get('requested') or '')
 
 

@@ -37,19 +37,13 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
-import traceback
-
-try:
-    import netaddr
-except ImportError:
-    HAS_NETADDR = False
-    NETADDR_IMPORT_ERROR = traceback.format_exc()
-else:
-    HAS_NETADDR = True
-    NETADDR_IMPORT_ERROR = None
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
+from ansible_collections.novalite.compute.plugins.module_utils.compute.network import HAS_NETADDR
 from ansible_collections.novalite.compute.plugins.module_utils.errors import ValidationError
+
+if HAS_NETADDR:
+    import netaddr  # modules check network.HAS_NETADDR
 
 TABLE = 'novalite'
 DIRECTIONS = ('ingress', 'egress')

@@ -33,17 +33,6 @@ def _now():
     return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
 
 
-def pid_alive(pid):
-    """True when process `pid` exists (a process of another user counts)."""
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 class Journal(object):
     """The journal of one build; `note` records a resource before the build makes it."""
 
@@ -95,25 +84,23 @@ def read(state_path, instance_uuid):
     except FileNotFoundError:
         return None
     except ValueError:
-        # Never renamed into place half-written; an unreadable one is a damaged file that
-        # still names a server: keep what the file name says.
-        data = {'instance_uuid': instance_uuid, 'pid': None, 'dhcp': []}
-    data['alive'] = bool(data.get('pid')) and pid_alive(data['pid'])
-    return data
+        data = None
+    return _with_alive(instance_uuid, data)
 
 
 def list_journals(state_path):
     """Every journal of the host (read()), by uuid."""
-    directory = layout.journal_dir(state_path)
-    if not os.path.isdir(directory):
-        return []
-    found = []
-    for name in sorted(os.listdir(directory)):
-        if name.endswith('.json'):
-            data = read(state_path, name[:-len('.json')])
-            if data is not None:
-                found.append(data)
-    return found
+    return [_with_alive(uuid, data)
+            for uuid, data in layout.read_json_records(layout.journal_dir(state_path))]
+
+
+def _with_alive(instance_uuid, data):
+    if data is None:
+        # Never renamed into place half-written; an unreadable one is a damaged file that
+        # still names a server: keep what the file name says.
+        data = {'instance_uuid': instance_uuid, 'pid': None, 'dhcp': []}
+    data['alive'] = bool(data.get('pid')) and layout.pid_alive(data['pid'])
+    return data
 
 
 def remove(state_path, instance_uuid):

@@ -26,6 +26,7 @@ __metaclass__ = type
 
 import contextlib
 import fcntl
+import json
 import os
 import re
 
@@ -141,6 +142,40 @@ def temporary_files(state_path):
             pid = temporary_owner(name)
             if pid is not None:
                 found.append((os.path.join(directory, name), pid))
+    return found
+
+
+def pid_alive(pid):
+    """True when process `pid` exists (a process of another user counts): a state file whose
+    process is gone belongs to a build or run that will never finish."""
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def read_json_records(directory):
+    """The `<uuid>.json` files of a state directory as (uuid, dict), by name; a file that
+    does not parse comes as (uuid, None), one removed while listed is left out. Every such
+    file is renamed into place whole (write_atomic), so a file that does not parse is
+    damaged, not half-written."""
+    if not os.path.isdir(directory):
+        return []
+    found = []
+    for name in sorted(os.listdir(directory)):
+        if not name.endswith('.json'):
+            continue
+        uuid = name[:-len('.json')]
+        try:
+            with open(os.path.join(directory, name)) as handle:
+                found.append((uuid, json.load(handle)))
+        except FileNotFoundError:
+            continue
+        except ValueError:
+            found.append((uuid, None))
     return found
 
 

@@ -313,7 +313,7 @@ class Reconciler(object):
                 idle = now - os.stat(path).st_mtime
             except FileNotFoundError:
                 continue
-            if not journal.pid_alive(pid) or idle > self.grace:
+            if not layout.pid_alive(pid) or idle > self.grace:
                 self._act('temporary_file', path, 'of process %d, untouched for %ds'
                           % (pid, idle), lambda p=path: _discard(p))
         staging = layout.staging_dir(self.state_path)

@@ -42,7 +42,7 @@ def write_inventory(testbed, path, host_vars):
     """A copy of the testbed's inventory at `path` with `host_vars` ({host: {var: value}})
     over the settings up.sh wrote (inventory host_vars/ files take precedence)."""
     # Not the testbed inventory's fleet database: its rows hold the capacities of other settings.
-    shutil.copytree(testbed.inventory, str(path), ignore=shutil.ignore_patterns('fleet.sqlite*'))
+    shutil.copytree(testbed.inventory, str(path), ignore=shutil.ignore_patterns('.fleet.sqlite*'))
     os.makedirs(os.path.join(str(path), 'host_vars'))
     for host, values in host_vars.items():
         with open(os.path.join(str(path), 'host_vars', host + '.yml'), 'w') as f:
@@ -73,7 +73,7 @@ def _env():
 
 def run(playbook, inventory, extra_vars=None, database=None):
     """`database`: another controller's fleet database (a path), whose rows this one's runs
-    never see; by default the inventory's own (fleet.sqlite in the inventory directory)."""
+    never see; by default the inventory's own (.fleet.sqlite in the inventory directory)."""
     extra_vars = dict(extra_vars or {})
     if database:
         extra_vars['novalite_fleet_database'] = str(database)

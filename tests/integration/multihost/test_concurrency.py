@@ -92,7 +92,7 @@ def shared_database(request, tmp_path):
 def _fleet_rows(shared_database, inventory_dir, query, params=()):
     url = shared_database.get('novalite_fleet_database')
     if url is None:
-        with sqlite3.connect(str(inventory_dir / 'fleet.sqlite')) as db:
+        with sqlite3.connect(str(inventory_dir / '.fleet.sqlite')) as db:
             return db.execute(query, params).fetchall()
     import psycopg
     with psycopg.connect(url) as db:

@@ -26,7 +26,7 @@ QUOTAS = {'projects': {'demo': {'instances': 3}}}
 
 
 def rows(inventory_dir, query, params=()):
-    with sqlite3.connect(str(inventory_dir / 'fleet.sqlite')) as db:
+    with sqlite3.connect(str(inventory_dir / '.fleet.sqlite')) as db:
         return db.execute(query, params).fetchall()
 
 
@@ -89,7 +89,7 @@ def test_a_build_that_failed_on_every_alternate_gives_everything_back(prepared_t
 
 def _scheduled(inventory_dir):
     """The instance uuids of build requests whose hosts are chosen (fleet_schedule committed)."""
-    path = inventory_dir / 'fleet.sqlite'
+    path = inventory_dir / '.fleet.sqlite'
     if not path.exists():
         return []
     try:

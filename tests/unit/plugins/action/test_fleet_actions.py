@@ -11,6 +11,7 @@ import subprocess
 import time
 
 import pytest
+from ansible.inventory import manager as inventory_manager
 
 from ansible_collections.novalite.compute.plugins.action import fleet_hosts, fleet_report, fleet_schedule
 from ansible_collections.novalite.compute.plugins.module_utils.fleet import compute_nodes, instances, ipam, quotas, runs
@@ -135,11 +136,18 @@ def test_the_default_database_lies_next_to_the_inventory(tmp_path):
     inventory_dir.mkdir()
     (tmp_path / 'hosts.yml').write_text('all: {}\n')
     assert fleet_database.default_url({'ansible_inventory_sources': [str(inventory_dir)]}) == \
-        str(inventory_dir / 'fleet.sqlite')
+        str(inventory_dir / '.fleet.sqlite')
     assert fleet_database.default_url({'ansible_inventory_sources': [str(tmp_path / 'hosts.yml')]}) == \
-        str(tmp_path / 'fleet.sqlite')
+        str(tmp_path / '.fleet.sqlite')
     assert fleet_database.database_url({'database': 'postgresql://x/y'}, {}) == 'postgresql://x/y'
     assert fleet_database.database_url({}, {'novalite_fleet_database': '/srv/f.sqlite'}) == '/srv/f.sqlite'
+
+
+def test_an_inventory_directory_never_reads_the_default_database_as_a_source():
+    # Ansible parses every file of an inventory directory except the ones it ignores.
+    for name in (fleet_database.DEFAULT_FILE, fleet_database.DEFAULT_FILE + '-wal',
+                 fleet_database.DEFAULT_FILE + '-shm', fleet_database.DEFAULT_FILE + '-journal'):
+        assert inventory_manager.IGNORED.search(name.encode()), name
 
 
 def test_the_environment_gives_the_database_when_no_variable_does(tmp_path, monkeypatch):
@@ -151,7 +159,7 @@ def test_the_environment_gives_the_database_when_no_variable_does(tmp_path, monk
     assert fleet_database.database_url({}, dict(sources, novalite_fleet_database='/srv/f.sqlite')) == '/srv/f.sqlite'
     assert fleet_database.database_url({'database': '/x.sqlite'}, sources) == '/x.sqlite'
     monkeypatch.delenv('NOVALITE_FLEET_DATABASE')
-    assert fleet_database.database_url({}, sources) == str(tmp_path / 'fleet.sqlite')
+    assert fleet_database.database_url({}, sources) == str(tmp_path / '.fleet.sqlite')
 
 
 def test_more_attempts_than_build_rounds_is_refused_with_the_field(rows):
@@ -206,9 +214,15 @@ def test_fleet_hosts_names_the_hosts_whose_rules_name_a_changed_group(rows):
                                   'host': 'hv2', 'security_groups': ['default'],
                                   'ports': [{'id': 'pa', 'network_id': 'n1', 'network_name': 'private',
                                              'mac': 'fa:16:3e:00:00:01', 'fixed_ip': '10.254.0.11'}]})
-    found = fleet_hosts.ActionModule._rulesets(rows, {'hosts': ['hv1', 'hv2'], 'member_changes': ['default'],
-                                                      'security_groups': [{'name': 'default'}]})
+    asked = {'hosts': ['hv1', 'hv2'], 'member_changes': ['default'], 'security_groups': [{'name': 'default'}],
+             'built_hosts': [], 'members_used': {}}
+    found = fleet_hosts.ActionModule._rulesets(rows, asked)
     assert found == {'security_group_hosts': ['hv2'], 'security_group_members': {'default': ['10.254.0.11']}}
+    # hv2 built with these very members: nothing to rewrite; with other members, it rewrites.
+    unchanged = dict(asked, built_hosts=['hv2'], members_used={'default': ['10.254.0.11']})
+    assert fleet_hosts.ActionModule._rulesets(rows, unchanged)['security_group_hosts'] == []
+    changed = dict(asked, built_hosts=['hv2'], members_used={'default': []})
+    assert fleet_hosts.ActionModule._rulesets(rows, changed)['security_group_hosts'] == ['hv2']
     assert fleet_hosts.ActionModule._rulesets(rows, {'hosts': ['hv1'], 'member_changes': [], 'security_groups': []}) == \
         {'security_group_hosts': [], 'security_group_members': {}}
 

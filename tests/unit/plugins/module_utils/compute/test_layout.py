@@ -61,3 +61,19 @@ def test_paths_under_state_path():
     assert layout.staging_dir('/s') == '/s/_staging'
     assert layout.compute_lock_path('/s') == '/s/compute.lock'
     assert layout.instance_dir('/i', 'u') == '/i/u'
+
+
+def test_pid_alive_of_this_process_and_of_a_reaped_one():
+    child = subprocess.Popen(['true'])
+    child.wait()
+    assert layout.pid_alive(os.getpid())
+    assert not layout.pid_alive(child.pid)
+
+
+def test_read_json_records_by_name_with_damaged_ones_kept_by_uuid(tmp_path):
+    (tmp_path / 'b.json').write_text('{"x": 2}')
+    (tmp_path / 'a.json').write_text('{"x": 1}')
+    (tmp_path / 'c.json').write_text('{"x": ')
+    (tmp_path / 'a.json.tmp.123').write_text('{}')
+    assert layout.read_json_records(str(tmp_path)) == [('a', {'x': 1}), ('b', {'x': 2}), ('c', None)]
+    assert layout.read_json_records(str(tmp_path / 'missing')) == []
