@@ -39,10 +39,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute import cl
 from ansible_collections.novalite.compute.plugins.module_utils.compute import image_cache
 from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
 from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record
-from ansible_collections.novalite.compute.plugins.module_utils.compute.build import (
-    BUS_PREFIX, GiB, MiB, disk_layout,
-)
-from ansible_collections.novalite.compute.plugins.module_utils.compute.build import _target_devs as target_devs
+from ansible_collections.novalite.compute.plugins.module_utils.compute.build import GiB, MiB
 from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import HostSettings
 from ansible_collections.novalite.compute.plugins.module_utils.compute.lifecycle import (
     LifecycleError, canonical_uuid, check_instance_lock, check_instance_state, fault_from_exc,
@@ -53,6 +50,9 @@ from ansible_collections.novalite.compute.plugins.module_utils.scheduler.resourc
     fit_failures, flavor_resources,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt import dac
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.blockinfo import (
+    BUS_PREFIX, disk_layout, target_devs,
+)
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (
     DomainStopped, domain_by_uuid,
 )
