@@ -19,7 +19,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.conductor import 
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     NoValidHost, PolicyError, PolicyNotAuthorized, QuotaExceeded, ValidationError)
 from ansible_collections.novalite.compute.plugins.module_utils.fleet import (
-    compute_nodes, instances as fleet_instances, quotas)
+    compute_nodes, instances as fleet_instances, quotas, security_groups)
 from ansible_collections.novalite.compute.plugins.modules.fleet_resize import ARGUMENT_SPEC
 from ansible_collections.novalite.compute.plugins.plugin_utils.fleet_database import (
     database_url, open_database)
@@ -49,7 +49,9 @@ def check_and_select(db, args, cache=None):
     host_states = (cache or _HOST_STATES).get(db, args['hosts'])
     destinations, trace = migrate.select_destinations(host_states, spec, args['scheduler'])
     return dict(checked, new_flavor=new_flavor, destinations=destinations, trace=trace,
-                same_host=destinations[0]['host'] == record['host'], request_spec=spec)
+                same_host=destinations[0]['host'] == record['host'], request_spec=spec,
+                # the remote groups' members, for the destination's ruleset
+                security_group_members=security_groups.members(db))
 
 
 class ActionModule(ActionBase):

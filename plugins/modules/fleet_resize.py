@@ -108,6 +108,10 @@ deltas:
   description: What the new flavor adds to the quota (C(cores), C(ram); only what grows).
   returned: success
   type: dict
+security_group_members:
+  description: Each security group's fixed IPs across the fleet, for the destination's ruleset.
+  returned: success
+  type: dict
 trace:
   description: The filter steps and the weighed hosts, as M(novalite.compute.select_destinations).
   returned: always
