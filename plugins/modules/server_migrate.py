@@ -107,7 +107,8 @@ attributes:
     support: partial
     description: Can run in check_mode and return changed status prediction without modifying target.
     details: V(prep) checks the fit of the new flavor, V(migrate) and V(revert_dest) the
-      policy, lock and state; the other steps only report that they would change the host,
+      policy, lock and state, V(revert_source) that the host holds the source copy; the other
+      steps only report that they would change the host,
       and no later step can run from a check (the playbooks stop after the claim's check).
   diff_mode:
     support: none

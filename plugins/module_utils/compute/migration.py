@@ -99,7 +99,8 @@ def new_migration(record, dest_compute, dest_node=None):
 
 def check_step(conn, params):
     """Check mode: the checks of `params['step']` (the fit of the new flavor for `prep`, the
-    lock and state for `migrate` and `revert_dest`), nothing changed; {changed, ...}."""
+    lock and state for `migrate` and `revert_dest`, the source copy for `revert_source`),
+    nothing changed; {changed, ...}."""
     step = Step(conn, params, None)
     if params['step'] == 'prep':
         failures = claims.check_fit(step.settings.state_path, step.uuid, step.fits(step.p['new_flavor']))
@@ -114,6 +115,12 @@ def check_step(conn, params):
         else:
             check_instance_state(record, 'revertResize', ('resized',))
         return {'changed': True, 'server': record}
+    if params['step'] == 'revert_source':
+        record = step.record_of(step.domain())
+        if not server_record.is_source_copy(record):
+            raise MigrationStepError('Instance %s on this host is not the source of a resize.' % step.uuid,
+                                     server=record)
+        return {'changed': True}
     return {'changed': True}
 
 

@@ -204,3 +204,13 @@ def test_a_claim_that_does_not_fit_is_refused_and_nothing_is_held(hosts):
         dest.step('prep', new_flavor=huge, migration={'source_compute': 'hv1', 'dest_compute': 'hv2'})
     assert 'Insufficient compute resources for instance %s' % UUID in str(info.value)
     assert dest.usage() == ((0, 0), [])
+
+
+def test_check_mode_of_the_revert_on_the_source_needs_its_copy(hosts):
+    source, dest = hosts
+    params = dict(source.paths, server=UUID, step='revert_source', virt_type='qemu', is_admin=False)
+    with pytest.raises(migration.MigrationStepError):
+        migration.check_step(source.conn, params)        # not resized yet: no source copy
+    migrate(source, dest)
+    assert migration.check_step(source.conn, params) == {'changed': True}
+    assert sr.read_record(domain_by_uuid(source.conn, UUID))['vm_state'] == 'resized'
