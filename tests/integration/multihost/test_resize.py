@@ -13,6 +13,7 @@ Capacities (vCPUs through the allocation ratio): hv1 3, hv2 3, hv3 6; the weighe
 (fewest free vCPUs first), so from hv1 the scheduler picks hv2 then hv3."""
 import os
 import re
+import shutil
 import time
 
 import pytest
@@ -103,14 +104,17 @@ def test_resize_to_another_host_confirm_then_revert(prepared_testbed, vcpu_total
         assert 'Quota exceeded for cores: Requested 1, but already used 1 of 1 cores' in flat(refused.output), refused
         assert records(everything(), server_uuid) == {hv1: ('active', NANO, True)}
 
-        # Another controller (a database of its own) fills hv2 behind this one's rows: the
+        # Another controller (a database of its own) fills hv2 behind this one's rows, fresh
+        # just before (and not refreshed by the resize: no heartbeat age check this once): the
         # scheduler's choice, hv2, refuses the claim and its alternate hv3 takes the server.
+        host_states(inventory, tmp_path / 'before-filler.json')
         filler = run('create_server', inventory, {
             'novalite_server': server_request(name + '-filler', flavorRef='m1.small', availability_zone='az2'),
             'novalite_scheduler': PACK_ONLY}, database=tmp_path / 'other-controller.sqlite')
         assert filler.rc == 0, filler
         resized = timed('resize (to an alternate)', 'resize_server', inventory,
-                        dict(target, **cross, novalite_flavor='m1.small'))
+                        dict(target, **dict(cross, novalite_scheduler=dict(PACK_ONLY, service_down_time=600)),
+                             novalite_flavor='m1.small', schedule_heartbeat_max_age=-1))
         assert resized.rc == 0, resized
         assert re.search(r'Insufficient compute resources for instance %s: VCPU: requested 2, used 2 of '
                          r'capacity 3' % server_uuid, flat(resized.output)), resized
@@ -167,3 +171,47 @@ def test_resize_to_another_host_confirm_then_revert(prepared_testbed, vcpu_total
     for host in testbed.hosts:
         assert debris(held[host]) == NO_DEBRIS, host
         assert server_uuid not in held[host]['domains']
+
+
+def test_a_destination_that_fails_to_finish_leaves_the_server_on_its_source(prepared_testbed, vcpu_totals, tmp_path):
+    """The scheduler's choice, hv2, claims the new flavor but cannot finish (a file where its
+    image cache belongs): nothing of the server stays there and it runs again on hv1, with the
+    fault recorded."""
+    testbed = prepared_testbed
+    hv1, hv2, hv3 = testbed.hosts
+    name = unique_name('unfinished')
+    state_path = '/var/lib/novalite/%s' % name                     # as hv2 sees it
+    on_controller = os.path.join(testbed.state_dir(hv2), name)
+    os.makedirs(on_controller)
+    with open(os.path.join(on_controller, '_base'), 'w') as f:
+        f.write('not a directory\n')
+    host_vars = dict((host, nano_capacity(vcpu_totals[host], n)) for host, n in ((hv1, 3), (hv2, 3), (hv3, 6)))
+    host_vars[hv2]['novalite_state_path'] = state_path
+    inventory = write_inventory(testbed, tmp_path / 'inventory', host_vars)
+    created = run('create_server', inventory, {
+        'novalite_server': server_request(name, availability_zone='az1'), 'novalite_scheduler': PACK_ONLY})
+    try:
+        assert created.rc == 0, created
+        (server_uuid,) = [u for u, dom in host_contents(testbed, hv1)['domains'].items()
+                          if dom['record'] and dom['record']['name'] == name]
+        target = {'novalite_server_id': server_uuid}
+        failed = timed('resize (finish fails)', 'resize_server', inventory, dict(
+            target, novalite_flavor='m1.small', novalite_allow_resize_to_same_host=False,
+            novalite_scheduler=PACK_ONLY))
+        assert failed.rc != 0, failed
+        assert 'Resize of instance %s to %s failed' % (server_uuid, hv2) in flat(failed.output), failed
+        assert "File exists: '%s/_base'" % state_path in flat(failed.output), failed
+        held = dict((host, host_contents(testbed, host)) for host in (hv1, hv3))
+        held[hv2] = host_contents(testbed, hv2, state_path=state_path)
+        assert records(held, server_uuid) == {hv1: ('active', NANO, True)}
+        for host in testbed.hosts:
+            assert debris(held[host]) == NO_DEBRIS, host
+        assert held[hv1]['instances'] == [server_uuid] and held[hv2]['instances'] == []
+        assert os.listdir(os.path.join(on_controller, '_staging')) == []
+        shown = run('server_list', inventory, target)
+        assert shown.rc == 0 and re.findall(r'^\s+status: (\S+)$', shown.output, re.M)[:1] == ['ACTIVE'], shown
+        states = host_states(inventory, tmp_path / 'after.json')
+        assert (states[hv1]['vcpus_used'], states[hv2]['vcpus_used']) == (NANO, 0)
+    finally:
+        delete_servers(testbed, inventory, name)
+        shutil.rmtree(on_controller)
