@@ -30,7 +30,7 @@ options:
     type: str
     required: true
     choices: [hypervisor_info, server_build, server_delete, server_action, server_metadata,
-      server_console_output, server_rebuild, server_resize]
+      server_console_output, server_rebuild, server_resize, server_migrate]
 author:
   - novalite.compute contributors (@novalite)
 '''

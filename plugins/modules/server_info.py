@@ -199,7 +199,7 @@ def main():
     try:
         with server_module_errors(module):
             conn = open_connection(module.params['uri'])
-            records, hypervisor = list_servers(conn), host_identity(conn)
+            records, hypervisor = list_servers(conn, source_copies=False), host_identity(conn)
             # a build that died before its domain was defined, from its journal
             records += partial_servers(module.params['state_path'], set(rec.get('uuid') for rec in records))
             found = authorized(records, module.params)

@@ -44,9 +44,13 @@ description:
   - Before anything, Nova's policy C(os_compute_api:servers:resize), C(:confirm_resize) or
     C(:revert_resize) is checked with O(context) against the server's record - by default a
     member or admin of the server's project may act, a reader may not.
-  - A resize to another hypervisor (the scheduler's choice, disks copied host to host) is
-    not available in this version; with O(allow_resize_to_same_host=false) a resize is
-    refused with Nova's C(No valid host was found.).
+  - This module resizes on the server's own host; a resize to another hypervisor (the
+    scheduler's choice, M(novalite.compute.fleet_resize)) runs as M(novalite.compute.server_migrate)
+    steps on both hosts (the playbook C(resize_server)), with O(allow_resize_to_same_host=false)
+    this module refuses a resize with Nova's C(No valid host was found.).
+  - V(confirm) of a server resized from another host only drops C(old_flavor) here (the
+    source's copy goes with M(novalite.compute.server_migrate) C(confirm_source) first); its
+    V(revert) is refused (C(revert_dest) and C(revert_source) of M(novalite.compute.server_migrate)).
 extends_documentation_fragment:
   - novalite.compute.libvirt
   - novalite.compute.compute_host

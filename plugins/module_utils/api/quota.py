@@ -185,6 +185,36 @@ def recheck(flavor, num_requested, limits, usage_before):
         raise _too_many(rooms, per_instance, num_requested, str(num_requested))
 
 
+def upsize_deltas(new_flavor, old_flavor):
+    """Nova's compute.utils.upsize_quota_delta: the cores and ram a resize adds (only the
+    resources that grow; empty for a resize that grows neither)."""
+    deltas = {}
+    for res, key in (('cores', 'vcpus'), ('ram', 'memory_mb')):
+        delta = int(new_flavor.get(key) or 0) - int(old_flavor.get(key) or 0)
+        if delta > 0:
+            deltas[res] = delta
+    return deltas
+
+
+def check_upsize(old_flavor, new_flavor, limits, usage):
+    """Nova's compute API `_check_quota_for_upsize` (the counted quotas' check_deltas): the
+    project's and user's usage, the server's old flavor in it, plus what the new flavor adds
+    must stay within the limits. Raises QuotaExceeded with Nova's TooManyInstances message
+    (numbers of the binding scope, as the create's check names them); returns the deltas.
+
+    `limits` and `usage` are {'project': {...}, 'user': {...}}."""
+    deltas = upsize_deltas(new_flavor, old_flavor)
+    rooms = _headroom(limits, usage)
+    overs = [res for res in ('cores', 'ram')
+             if res in deltas and rooms[res] is not None and deltas[res] > rooms[res][0]]
+    if overs:
+        parts = [(res, str(deltas[res]), str(rooms[res][2]), str(rooms[res][1])) for res in overs]
+        names, reqs, useds, allowed = (', '.join(col) for col in zip(*parts))
+        raise QuotaExceeded('Quota exceeded for %s: Requested %s, but already used %s of %s %s'
+                            % (names, reqs, useds, allowed, names), overs)
+    return deltas
+
+
 def check_group_members(group_uuid, servers, user_id, user_limits, count, exclude=()):
     """Nova counts a user's members of the group against server_group_members."""
     limit = user_limits['server_group_members']

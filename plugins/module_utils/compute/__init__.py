@@ -35,6 +35,11 @@
 - `server_access.py`   what each module acting on one server does first: connect, find
                        the record by uuid, check the action's policy against it; refusals
                        as the module's failure.
+- `resize.py`          a resize on the server's own host, its confirm and revert
+                       (`prep_resize` ... `finish_revert_resize` on one host).
+- `migration.py`       a resize to another host, one step per call on the source or the
+                       destination (`prep_resize`, `resize_instance`, `finish_resize`, and
+                       both sides of confirm and revert).
 - `console.py`         the console log (`os-getConsoleOutput`).
 - `metadata.py`        server metadata on an existing server (`update_instance_metadata`).
 - `server_record.py`   the server record Nova keeps in its database, kept here in the

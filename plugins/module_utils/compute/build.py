@@ -51,6 +51,9 @@ from ansible_collections.novalite.compute.plugins.module_utils.scheduler.resourc
     fit_failures, flavor_resources,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt import dac
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.blockinfo import (
+    disk_layout, target_devs,
+)
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.virt_type import resolve_virt_type
 from ansible_collections.novalite.compute.plugins.module_utils.errors import ValidationError
 
@@ -61,9 +64,6 @@ BUILD_EVENT = 'compute__do_build_and_run_instance'
 # Nova's kernel command line when the image has no os_command_line.
 DEFAULT_CMDLINE = 'root=/dev/vda console=tty0 console=ttyS0'
 QEMU_FORMATS = {'qcow2': 'qcow2', 'raw': 'raw', 'ami': 'raw'}
-BUS_PREFIX = {'virtio': 'vd', 'ide': 'hd', 'scsi': 'sd', 'sata': 'sd'}
-# The config drive's usual place, as on Nova's default ide cdrom.
-CONFIG_DRIVE_DEV = 'hdc'
 GiB, MiB = 1024 ** 3, 1024 ** 2
 
 # The build's own options; the host settings are a HostSettings (its defaults are the module's).
@@ -109,44 +109,6 @@ def _cause(exc):
     if isinstance(exc, libvirt.libvirtError):
         return exc.get_error_message() or str(exc)
     return str(exc) or exc.__class__.__name__
-
-
-def disk_layout(server):
-    """The instance's disks in Nova's order (disk, ephemeral, swap, config drive):
-    [(file name, format, device, bus)]."""
-    props = (server.get('image') or {}).get('properties') or {}
-    flavor = server['flavor']
-    disk_bus = props.get('hw_disk_bus') or 'virtio'
-    layout = [('disk', 'qcow2', 'disk', disk_bus)]
-    if int(flavor.get('ephemeral_gb') or 0):
-        layout.append(('disk.eph0', 'qcow2', 'disk', disk_bus))
-    if int(flavor.get('swap') or 0):
-        layout.append(('disk.swap', 'qcow2', 'disk', disk_bus))
-    if server.get('config_drive', True):
-        layout.append(('disk.config', 'raw', 'cdrom', props.get('hw_cdrom_bus')
-                       or default_cdrom_bus(props.get('hw_machine_type'))))
-    return layout
-
-
-def default_cdrom_bus(machine_type):
-    """Nova's cdrom bus for x86 (blockinfo.get_disk_bus_for_device_type): q35 has no IDE
-    controller, so its cdrom goes on SATA; the i440fx `pc` machines keep IDE."""
-    return 'sata' if 'q35' in (machine_type or '') else 'ide'
-
-
-def _target_devs(layout):
-    """Device names per bus (vda, vdb, ...); the config drive takes hdc when that is free."""
-    taken, devs = set(), []
-    for name, _fmt, device, bus in layout:
-        prefix = BUS_PREFIX[bus]
-        if device == 'cdrom' and prefix + CONFIG_DRIVE_DEV[2] not in taken:
-            dev = prefix + CONFIG_DRIVE_DEV[2]
-        else:
-            dev = next(prefix + letter for letter in 'abcdefghijklmnopqrstuvwxyz'
-                       if prefix + letter not in taken)
-        taken.add(dev)
-        devs.append(dev)
-    return devs
 
 
 class Builder(object):
@@ -290,7 +252,7 @@ class Builder(object):
         layout = disk_layout(server)
         disks = [{'path': os.path.join(self.inst_dir, name), 'format': fmt, 'device': device,
                   'bus': bus, 'target_dev': dev, 'readonly': device == 'cdrom'}
-                 for (name, fmt, device, bus), dev in zip(layout, _target_devs(layout))]
+                 for (name, fmt, device, bus), dev in zip(layout, target_devs(layout))]
         networks = server.get('networks') or []
         model = props.get('hw_vif_model') or 'virtio'
         kernel = os.path.join(self.inst_dir, 'kernel') if server.get('kernel') else None

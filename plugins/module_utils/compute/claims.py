@@ -24,6 +24,10 @@ from ansible_collections.novalite.compute.plugins.module_utils.scheduler.resourc
 
 # What a host state's `claims` list shows of a claim (internals.md).
 PUBLIC_KEYS = ('instance_uuid', 'vcpus', 'memory_mb', 'disk_gb', 'created')
+# How long the destination's claim of a resize to another host holds without its finish
+# (Nova's migration allocations stay until the migration ends; here a run that died
+# between the claim and the finish leaves nothing that could end it).
+MIGRATION_CLAIM_EXPIRE = 3600
 
 
 class ClaimError(Exception):
@@ -36,10 +40,18 @@ class ClaimError(Exception):
             % (instance_uuid, '; '.join(self.reasons)))
 
 
+def _live(claim):
+    """A claim counts while its build's process lives; a migration's claim (no process)
+    until it expires, when its resize never finished."""
+    if claim.get('pid') and not layout.pid_alive(claim['pid']):
+        return False
+    return not (claim.get('expires') and float(claim['expires']) < time.time())
+
+
 def _read_claims(state_path):
     """All live claim files as full dicts (with `pid` and `ports`), oldest first."""
     found = [data for _uuid, data in layout.read_json_records(layout.claims_dir(state_path))
-             if data is not None and not (data.get('pid') and not layout.pid_alive(data['pid']))]
+             if data is not None and _live(data)]
     found.sort(key=lambda c: c.get('created') or '')
     return found
 
@@ -126,6 +138,26 @@ def claim(state_path, instance_uuid, flavor, fits_check, opening=None):
         except BaseException:
             release(state_path, instance_uuid)
             raise
+
+
+def migration_claim(state_path, instance_uuid, flavor, fits_check, source_compute,
+                    expire=MIGRATION_CLAIM_EXPIRE):
+    """Nova's resize_claim on the destination of a resize to another host (prep_resize):
+    under the compute lock, the new flavor must fit beside everything the host holds
+    (`fits_check`, as for claim()); the claim is held by no process (the finish on this host
+    releases it, or the revert of the resize), so it counts until then, at most `expire`
+    seconds. Raises ClaimError."""
+    with layout.compute_lock(state_path):
+        if any(c['instance_uuid'] == instance_uuid for c in _read_claims(state_path)):
+            raise ClaimError(instance_uuid, ['a build or resize of this instance is already in progress'])
+        failures = check_fit(state_path, instance_uuid, fits_check)
+        if failures:
+            raise ClaimError(instance_uuid, failures)
+        os.makedirs(layout.claims_dir(state_path), exist_ok=True)
+        data = dict(_new_claim_data(instance_uuid, flavor), pid=None,
+                    migration={'source_compute': source_compute}, expires=time.time() + expire)
+        _write_atomic(layout.claim_path(state_path, instance_uuid), data)
+    return dict((k, data.get(k)) for k in PUBLIC_KEYS)
 
 
 def release(state_path, instance_uuid):

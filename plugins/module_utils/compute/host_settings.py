@@ -42,6 +42,7 @@ MODULE_FIELDS = {
     'server_info': tuple(LIBVIRT_ARG_SPEC) + ('state_path',),
     'server_rebuild': tuple(LIBVIRT_ARG_SPEC) + tuple(COMPUTE_HOST_PATHS_ARG_SPEC) + ('virt_type',),
     'server_resize': tuple(name for name in FIELDS if name not in SERVICE_ARG_SPEC),
+    'server_migrate': tuple(name for name in FIELDS if name not in SERVICE_ARG_SPEC),
 }
 
 

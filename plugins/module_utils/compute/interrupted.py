@@ -12,6 +12,9 @@ process of the action is gone), and takes the step it returns:
   the old disks (<file>.pre-rebuild) are put back and the new ones (<file>.rebuild) removed,
   as rebuild's own rollback does, the guest stopped first when files move under it.
 - `resize_prep`: the task state cleared, the old flavor back (nothing was moved yet).
+- `resize_migrating`, `resize_migrated`, `resize_finish` on the destination of a resize to
+  another host (the record names another host as the migration's source): the server's
+  domain, files, DHCP entries and claim here removed (its source puts it back).
 - `resize_migrating`, `resize_migrated`, `resize_finish`: the resize reverted (Nova's
   `finish_revert_migration` for RESIZE_MIGRATING): the old directory and definition back, the
   old flavor, the guest started when it ran before; ERROR with a fault when that fails.
@@ -42,6 +45,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute import li
 from ansible_collections.novalite.compute.plugins.module_utils.compute import rebuild
 from ansible_collections.novalite.compute.plugins.module_utils.compute import resize
 from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record
+from ansible_collections.novalite.compute.plugins.module_utils.compute import teardown
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.guest import stop_domain
 
 REBUILD_TASKS = (rebuild.TASK_REBUILDING, rebuild.TASK_SPAWNING)
@@ -59,6 +63,12 @@ def recovery(conn, dom, record, settings):
     if task == 'resize_prep':
         return ('resize_cleared', job.message('Resize') + '; nothing was moved yet',
                 job.resize_prep)
+    if task in RESIZE_MOVED and record.get('host') != (record.get('migration') or {}).get(
+            'source_compute', record.get('host')):
+        # the destination of a resize to another host whose finish died: the source takes
+        # the server back (resize_reverted there), nothing of it stays here
+        return ('resize_dest_dropped', job.message('Finish of the resize') + '; its files here are removed',
+                job.drop_destination)
     if task in RESIZE_MOVED:
         return ('resize_reverted', job.message('Resize') + '; the resize is reverted',
                 job.revert_resize)
@@ -80,6 +90,7 @@ class Recovery(object):
         self.conn, self.dom, self.record = conn, dom, record
         self.uuid = dom.UUIDString()
         self.instances_path = settings.instances_path
+        self.state_path = settings.state_path
         self.inst_dir = layout.instance_dir(settings.instances_path, self.uuid)
 
     def message(self, what):
@@ -137,6 +148,9 @@ class Recovery(object):
         lifecycle.close_interrupted(self.record, 'resize', 'Error')
         self.record.update(vm_state=old_vm_state, task_state=None)
         self.save()
+
+    def drop_destination(self):
+        teardown.remove_server(self.conn, self.uuid, self.instances_path, self.state_path)
 
     def confirm_resize(self):
         old_dir = layout.resize_dir(self.instances_path, self.uuid)

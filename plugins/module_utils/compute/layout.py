@@ -12,7 +12,8 @@ Under `state_path`:
 - `deleted/<uuid>.json`     a delete asked for while libvirtd was down (deleted.py).
 - `locks/instance-<uuid>.lock`, `locks/image-<name>.lock`  per instance and per image locks.
 - `_base/<name>`            the image cache (image_cache.py).
-- `_staging/`               images the server_build action plugin copied from the controller.
+- `_staging/`               images the server_build action plugin copied from the controller,
+                            and `migrate-<uuid>/`, the files of a resize to this host.
 - `failed_builds`           consecutive failed builds (Nova's BuildFailureWeigher input).
 
 Under `instances_path`: `<uuid>/` per instance (disks, config drive, console log).
@@ -93,6 +94,14 @@ def firewall_ruleset_path(state_path):
 
 def failed_builds_path(state_path):
     return os.path.join(state_path, FAILED_BUILDS_FILE)
+
+
+# A resize to this host stages the files it copies from the source in _staging/migrate-<uuid>/.
+MIGRATION_STAGING_PREFIX = 'migrate-'
+
+
+def migration_staging_dir(state_path, instance_uuid):
+    return os.path.join(staging_dir(state_path), MIGRATION_STAGING_PREFIX + instance_uuid)
 
 
 def instance_dir(instances_path, instance_uuid):

@@ -47,8 +47,9 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute import jo
 from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
 from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record
 from ansible_collections.novalite.compute.plugins.module_utils.compute.build import (
-    GiB, MiB, QEMU_FORMATS, disk_layout,
+    GiB, MiB, QEMU_FORMATS,
 )
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.blockinfo import disk_layout
 from ansible_collections.novalite.compute.plugins.module_utils.compute.lifecycle import (
     LifecycleError, canonical_uuid, check_instance_lock, check_instance_state, fault_from_exc,
     instance_lock, save_record,

@@ -31,7 +31,8 @@ process lives. One pass, in this order:
 6. `orphan_directory`: an instance directory named by a uuid no domain, journal or live
    claim has.
 7. `temporary_file`: a temporary file of a dead process, or untouched for `grace_period`
-   seconds; `staged_image`: an image copied to the host for a build, untouched as long.
+   seconds; `staged_image`: an image copied to the host for a build, untouched as long;
+   `staged_migration`: the files staged for a resize to this host whose claim is gone.
 
 Steps 0-6 run under the compute lock: a build opens its journal and adds its claim and DHCP
 entries under it, so what a pass sees unowned is unowned.
@@ -46,6 +47,7 @@ __metaclass__ = type
 
 import datetime
 import os
+import shutil
 import time
 
 try:
@@ -219,7 +221,8 @@ class Reconciler(object):
         for uuid in self._claim_uuids():
             if uuid in live or uuid in dead:
                 continue
-            self._act('stale_claim', uuid, 'claim of a build process that is gone',
+            self._act('stale_claim', uuid, 'claim of a build process that is gone, or of a '
+                      'resize to this host that never finished',
                       lambda u=uuid: (teardown.remove_dhcp_entries(
                           self.conn, claims.claim_dhcp_entries(self.state_path, u)),
                           claims.release(self.state_path, u)))
@@ -320,6 +323,14 @@ class Reconciler(object):
         names = sorted(os.listdir(staging)) if os.path.isdir(staging) else []
         for name in names:
             path = os.path.join(staging, name)
+            if os.path.isdir(path):
+                # a resize to this host stages its files here under its claim
+                prefix = layout.MIGRATION_STAGING_PREFIX
+                live = set(c['instance_uuid'] for c in claims.list_claims(self.state_path))
+                if name.startswith(prefix) and name[len(prefix):] not in live:
+                    self._act('staged_migration', path, 'files of a resize to this host whose claim is gone',
+                              lambda p=path: shutil.rmtree(p, ignore_errors=True))
+                continue
             try:
                 idle = now - os.stat(path).st_mtime
             except FileNotFoundError:

@@ -39,10 +39,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute import cl
 from ansible_collections.novalite.compute.plugins.module_utils.compute import image_cache
 from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
 from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record
-from ansible_collections.novalite.compute.plugins.module_utils.compute.build import (
-    BUS_PREFIX, GiB, MiB, disk_layout,
-)
-from ansible_collections.novalite.compute.plugins.module_utils.compute.build import _target_devs as target_devs
+from ansible_collections.novalite.compute.plugins.module_utils.compute.build import GiB, MiB
 from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import HostSettings
 from ansible_collections.novalite.compute.plugins.module_utils.compute.lifecycle import (
     LifecycleError, canonical_uuid, check_instance_lock, check_instance_state, fault_from_exc,
@@ -53,6 +50,9 @@ from ansible_collections.novalite.compute.plugins.module_utils.scheduler.resourc
     fit_failures, flavor_resources,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt import dac
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.blockinfo import (
+    BUS_PREFIX, disk_layout, target_devs,
+)
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (
     DomainStopped, domain_by_uuid,
 )
@@ -134,6 +134,76 @@ def check_resize_allowed(record, action, is_admin):
     check_instance_state(record, op['api'], op['allowed'])
 
 
+def grow_disks(runner, inst_dir, old_flavor, new):
+    """finish_migration's disks: the root and ephemeral disks grown to the new flavor
+    (never shrunk: the API refused that), a new ephemeral disk where there was none, the
+    swap disk made again at its new size or dropped."""
+    disk = os.path.join(inst_dir, 'disk')
+    if int(new['root_gb']) > int(old_flavor.get('root_gb') or 0):
+        _qemu_img_resize(runner, disk, int(new['root_gb']) * GiB)
+    eph = os.path.join(inst_dir, 'disk.eph0')
+    eph_gb = int(new.get('ephemeral_gb') or 0)
+    if eph_gb and os.path.exists(eph):
+        if eph_gb > int(old_flavor.get('ephemeral_gb') or 0):
+            _qemu_img_resize(runner, eph, eph_gb * GiB)
+    elif eph_gb:
+        image_cache.create_blank(runner, eph, eph_gb * GiB)
+    swap = os.path.join(inst_dir, 'disk.swap')
+    if int(new.get('swap') or 0) != int(old_flavor.get('swap') or 0):
+        if os.path.exists(swap):
+            os.unlink(swap)
+        if int(new.get('swap') or 0):
+            image_cache.create_blank(runner, swap, int(new['swap']) * MiB)
+
+
+def _qemu_img_resize(runner, path, size):
+    rc, _out, err = runner(['qemu-img', 'resize', '-q', path, str(size)])
+    if rc != 0:
+        raise RuntimeError('qemu-img resize %s: %s' % (path, err.strip()))
+
+
+def resized_xml(old_xml, new, inst_dir):
+    """The old definition with the new flavor's vCPUs and memory, and its disks as the
+    new flavor lays them out in `inst_dir` (Nova's order, bus and target names of the build)."""
+    root = etree.fromstring(old_xml.encode())
+    memory_kib = str(int(new['memory_mb']) * 1024)
+    for tag in ('memory', 'currentMemory'):
+        elem = root.find(tag)
+        if elem is not None:
+            elem.text, elem.attrib['unit'] = memory_kib, 'KiB'
+    root.find('vcpu').text = str(int(new['vcpus']))
+    devices = root.find('devices')
+    by_file = {}
+    for elem in devices.findall('disk'):
+        source = elem.find('source')
+        if source is not None and source.get('file'):
+            by_file[os.path.basename(source.get('file'))] = elem
+    root_disk = by_file['disk']
+    bus = root_disk.find('target').get('bus')
+    config_drive = 'disk.config' in by_file
+    layout_ = disk_layout({'flavor': new, 'config_drive': config_drive, 'image': {
+        'properties': {'hw_disk_bus': bus}}})
+    if config_drive:
+        # the config drive keeps its bus and place
+        layout_[-1] = layout_[-1][:3] + (by_file['disk.config'].find('target').get('bus'),)
+    wanted = dict((name, dev) for (name, _f, _d, _b), dev in zip(layout_, target_devs(layout_)))
+    for name, elem in list(by_file.items()):
+        if name not in wanted:
+            devices.remove(elem)
+    for name, dev in wanted.items():
+        elem = by_file.get(name)
+        if elem is None:
+            elem = etree.fromstring(etree.tostring(root_disk))
+            elem.find('source').set('file', os.path.join(inst_dir, name))
+            for child in elem:
+                if child.tag == 'address':
+                    elem.remove(child)
+            root_disk.addnext(elem)
+        if BUS_PREFIX.get(elem.find('target').get('bus')) and name != 'disk.config':
+            elem.find('target').set('dev', dev)
+    return etree.tostring(root, encoding='unicode')
+
+
 class Resize(object):
     """One resize, confirm or revert of one domain on this host."""
 
@@ -154,7 +224,12 @@ class Resize(object):
             raise LifecycleError('server: domain %s has no server record' % self.dom.name())
         record['power_state'] = self.power_state()
         check_resize_allowed(record, self.p['action'], self.p['is_admin'])
-        if self.p['action'] != 'resize' and not os.path.isdir(self.old_dir):
+        if self.p['action'] == 'revert' and server_record.is_cross_host(record):
+            raise LifecycleError('Instance %s was resized from another host: its revert runs on '
+                                 'both hosts (playbooks/revert_resize.yml).' % self.uuid, server=record)
+        # a resize to another host keeps its old files on the source
+        if (self.p['action'] != 'resize' and not server_record.is_cross_host(record)
+                and not os.path.isdir(self.old_dir)):
             # Nova's MigrationNotFound: the API's 400
             raise LifecycleError('Instance has not been resized.', server=record)
         return record
@@ -316,73 +391,10 @@ class Resize(object):
                 os.chown(dest, st.st_uid, st.st_gid)
 
     def _grow_disks(self, old_flavor):
-        """finish_migration's disks: the root and ephemeral disks grown to the new flavor
-        (never shrunk: the API refused that), a new ephemeral disk where there was none, the
-        swap disk made again at its new size or dropped."""
-        new = self.p['new_flavor']
-        disk = os.path.join(self.inst_dir, 'disk')
-        if int(new['root_gb']) > int(old_flavor.get('root_gb') or 0):
-            self._qemu_img_resize(disk, int(new['root_gb']) * GiB)
-        eph = os.path.join(self.inst_dir, 'disk.eph0')
-        eph_gb = int(new.get('ephemeral_gb') or 0)
-        if eph_gb and os.path.exists(eph):
-            if eph_gb > int(old_flavor.get('ephemeral_gb') or 0):
-                self._qemu_img_resize(eph, eph_gb * GiB)
-        elif eph_gb:
-            image_cache.create_blank(self.runner, eph, eph_gb * GiB)
-        swap = os.path.join(self.inst_dir, 'disk.swap')
-        if int(new.get('swap') or 0) != int(old_flavor.get('swap') or 0):
-            if os.path.exists(swap):
-                os.unlink(swap)
-            if int(new.get('swap') or 0):
-                image_cache.create_blank(self.runner, swap, int(new['swap']) * MiB)
-
-    def _qemu_img_resize(self, path, size):
-        rc, _out, err = self.runner(['qemu-img', 'resize', '-q', path, str(size)])
-        if rc != 0:
-            raise RuntimeError('qemu-img resize %s: %s' % (path, err.strip()))
+        grow_disks(self.runner, self.inst_dir, old_flavor, self.p['new_flavor'])
 
     def _resized_xml(self, old_xml):
-        """The old definition with the new flavor's vCPUs and memory, and its disks as the
-        new flavor lays them out (Nova's order, bus and target names of the build)."""
-        new = self.p['new_flavor']
-        root = etree.fromstring(old_xml.encode())
-        memory_kib = str(int(new['memory_mb']) * 1024)
-        for tag in ('memory', 'currentMemory'):
-            elem = root.find(tag)
-            if elem is not None:
-                elem.text, elem.attrib['unit'] = memory_kib, 'KiB'
-        root.find('vcpu').text = str(int(new['vcpus']))
-        devices = root.find('devices')
-        by_file = {}
-        for elem in devices.findall('disk'):
-            source = elem.find('source')
-            if source is not None and source.get('file'):
-                by_file[os.path.basename(source.get('file'))] = elem
-        root_disk = by_file['disk']
-        bus = root_disk.find('target').get('bus')
-        config_drive = 'disk.config' in by_file
-        layout_ = disk_layout({'flavor': new, 'config_drive': config_drive, 'image': {
-            'properties': {'hw_disk_bus': bus}}})
-        if config_drive:
-            # the config drive keeps its bus and place
-            layout_[-1] = layout_[-1][:3] + (by_file['disk.config'].find('target').get('bus'),)
-        wanted = dict((name, dev) for (name, _f, _d, _b), dev in zip(layout_, target_devs(layout_)))
-        for name, elem in list(by_file.items()):
-            if name not in wanted:
-                devices.remove(elem)
-        for name, dev in wanted.items():
-            elem = by_file.get(name)
-            if elem is None:
-                elem = etree.fromstring(etree.tostring(root_disk))
-                elem.find('source').set('file', os.path.join(self.inst_dir, name))
-                for child in elem:
-                    if child.tag == 'address':
-                        elem.remove(child)
-                root_disk.addnext(elem)
-            if BUS_PREFIX.get(elem.find('target').get('bus')) and name != 'disk.config':
-                elem.find('target').set('dev', dev)
-        return etree.tostring(root, encoding='unicode')
+        return resized_xml(old_xml, self.p['new_flavor'], self.inst_dir)
 
     def _roll_back(self, old_xml, was_running, old_vm_state):
         """The old directory and definition back; the vm_state the server is left in (its
@@ -404,7 +416,8 @@ class Resize(object):
         record['task_state'] = self.op['task_state']
         save_record(self.dom, record)
         try:
-            shutil.rmtree(self.old_dir)
+            if os.path.isdir(self.old_dir):
+                shutil.rmtree(self.old_dir)
         except OSError as exc:
             self.fail(record, exc, 'resized')
         done()

@@ -19,6 +19,7 @@ except ImportError:
     pass  # modules check libvirt_utils.HAS_LXML and fail with missing_required_lib
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
+from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.resources import flavor_resources
 from ansible_collections.novalite.compute.plugins.module_utils.compute.server_record import (
     list_servers, now_iso,
@@ -123,9 +124,13 @@ def _stats(records, claims, failed_builds):
 def _usage(records, claims):
     used = {'VCPU': 0, 'MEMORY_MB': 0, 'DISK_GB': 0}
     for rec in records:
-        # A resize not confirmed yet holds its old flavor too (Nova's migration allocation)
-        # until confirmResize or revertResize frees one of the two.
-        for flavor in (rec.get('flavor'), rec.get('old_flavor')):
+        # A resize on this host not confirmed yet holds its old flavor too (Nova's migration
+        # allocation) until confirmResize or revertResize frees one of the two; the source
+        # copy of a resize to another host holds its old flavor as its `flavor`.
+        flavors = [rec.get('flavor')]
+        if server_record.counts_old_flavor(rec):
+            flavors.append(rec.get('old_flavor'))
+        for flavor in flavors:
             for rc, amount in flavor_resources(flavor or {}).items():
                 used[rc] += amount
     for claim in claims:
@@ -149,9 +154,11 @@ def gather_host_state(conn, settings, *, host, availability_zone, aggregates, vi
     caps = etree.fromstring(conn.getCapabilities().encode('utf-8'))
     disk_total_gb, disk_free_bytes = _disk_totals(settings.instances_path)
     used = _usage(records, claims)
+    over = sum(_overcommit_bytes(settings.instances_path, rec) for rec in records)
+    # The server of a source copy is its destination's: only its usage stays here.
+    records = [rec for rec in records if not server_record.is_source_copy(rec)]
     failed_builds = layout.read_failed_builds(settings.state_path)
     stats = _stats(records, claims, failed_builds)
-    over = sum(_overcommit_bytes(settings.instances_path, rec) for rec in records)
     instances = {rec['uuid']: (rec.get('instance_group') or {}).get('uuid') for rec in records}
     instances.update((c['instance_uuid'], None) for c in claims)
     # Sorted as server_table pairs them, so a reader sees rows and uuids in the same order.

@@ -283,13 +283,37 @@ def record_by_uuid(conn, instance_uuid):
 
 # ---- listing ------------------------------------------------------------------------------
 
-def list_servers(conn):
-    """Every domain with a record, each record with `power_state` from libvirt's live state."""
+def is_source_copy(record):
+    """True for the source host's shut-off copy of a server resized to another host, kept
+    until confirmResize or revertResize: its finished migration names another host as the
+    destination. The server is its destination's; lists leave the copy out, and only the
+    source's usage counts it (at its old flavor, Nova's migration allocation)."""
+    migration = record.get('migration') or {}
+    return bool(migration.get('dest_compute') and migration['dest_compute'] != record.get('host')
+                and migration.get('status') == 'finished' and record.get('task_state') is None)
+
+
+def is_cross_host(record):
+    """True for a record whose resize goes to another host (its migration's source and
+    destination differ)."""
+    migration = record.get('migration') or {}
+    return migration.get('source_compute') != migration.get('dest_compute')
+
+
+def counts_old_flavor(record):
+    """True when the host holding `record` also holds its old flavor: a resize on the same
+    host not confirmed yet (a resize to another host leaves the old flavor to the source)."""
+    return not is_cross_host(record)
+
+
+def list_servers(conn, source_copies=True):
+    """Every domain with a record, each record with `power_state` from libvirt's live state;
+    without the source copies of resized servers (is_source_copy) unless `source_copies`."""
     servers = []
     for dom in conn.listAllDomains(0):
         try:
             record = read_record(dom)
-            if record is None:
+            if record is None or not source_copies and is_source_copy(record):
                 continue
             record['power_state'] = power_state_from_libvirt(dom.state()[0])
         except libvirt.libvirtError as exc:

@@ -6,6 +6,8 @@
 - `server_group.py` fills the request's instance group with its members and hosts
                     (`_populate_group_info`) from the host states.
 - `fixed_ips.py`    chooses each instance's fixed IP once for the whole cloud before the cast.
+- `migrate.py`      a resize's request spec (the new flavor, `ignore_hosts`) and its
+                    destination with alternates (the MigrationTask's select_destinations).
 - `manager.py`      the build rounds: which host builds which instance, and the reschedule to
                     the next alternate after a failed build.
 

@@ -128,6 +128,18 @@ def reserve(db, request_spec, quotas, expire=RESERVATION_EXPIRE):
     return {'num_instances': num, 'limits': limits, 'usage': used, 'instance_uuids': kept}
 
 
+def check_upsize(db, project_id, user_id, old_flavor, new_flavor, quotas):
+    """api/quota.py check_upsize against the project's and user's usage in the database
+    (the resized server counted at its old flavor). Reserves nothing: Nova's resize claims
+    its quota with the instance's new flavor once it is recorded. Returns {limits, usage,
+    deltas}; raises QuotaExceeded."""
+    project_limits, user_limits = quota.resolve_limits(quotas, project_id, user_id)
+    limits = {'project': project_limits, 'user': user_limits}
+    used = usage(db, project_id, user_id)
+    deltas = quota.check_upsize(old_flavor, new_flavor, limits, used)
+    return {'limits': limits, 'usage': used, 'deltas': deltas}
+
+
 def usage_from(counted):
     """The usage quotas check: in use plus reserved, per scope."""
     return dict((scope, dict((res, counted['in_use'][scope][res] + counted['reserved'][scope][res])

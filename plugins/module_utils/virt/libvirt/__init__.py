@@ -5,6 +5,7 @@
 
 - `connection.py`   opening connections, library checks, lookups, waiting for a state.
 - `domain_xml.py`   the guest domain XML (LibvirtConfigGuest) and its managed projection.
+- `blockinfo.py`    an instance's disks in Nova's order, their buses and target devices.
 - `domain_state.py` a declarative domain (the `libvirt_domain` module's logic).
 - `guest.py`        start, stop (ACPI with retries, then destroy) and undefine a domain
                     (Nova's `guest.py`): the one way every module does these.

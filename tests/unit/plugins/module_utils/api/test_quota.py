@@ -251,3 +251,64 @@ def test_recheck_user_limit():
                             recheck_after_build=True)
     assert quota.check_request(spec(2), servers(1, vcpus=1, ram=1) + mine, quotas,
                                recheck_after_build=True)['num_instances'] == 2
+
+
+# --- the upsize check of a resize (Nova's _check_quota_for_upsize) ------------------------------
+
+SMALL = {'vcpus': 1, 'memory_mb': 512}
+LARGE = {'vcpus': 4, 'memory_mb': 2048}
+
+
+def limits(project=None, user=None):
+    project_limits, user_limits = quota.resolve_limits(
+        {'defaults': dict({'cores': 20, 'ram': 51200}, **(project or {})),
+         'users': {'demo': {'alice': user or {}}}}, 'demo', 'alice')
+    return {'project': project_limits, 'user': user_limits}
+
+
+def used(cores, ram, user_cores=None, user_ram=None):
+    return {'project': {'instances': 1, 'cores': cores, 'ram': ram},
+            'user': {'instances': 1, 'cores': cores if user_cores is None else user_cores,
+                     'ram': ram if user_ram is None else user_ram}}
+
+
+def test_upsize_deltas_are_the_growing_resources_only():
+    assert quota.upsize_deltas(LARGE, SMALL) == {'cores': 3, 'ram': 1536}
+    assert quota.upsize_deltas(SMALL, LARGE) == {}
+    assert quota.upsize_deltas({'vcpus': 4, 'memory_mb': 256}, SMALL) == {'cores': 3}
+
+
+def test_upsize_within_the_limits_passes_with_the_deltas():
+    # 17 of 20 cores used (the server's 1 among them): 3 more fit exactly
+    assert quota.check_upsize(SMALL, LARGE, limits(), used(17, 512)) == {'cores': 3, 'ram': 1536}
+
+
+def test_upsize_over_the_cores_limit_gives_novas_message():
+    with pytest.raises(QuotaExceeded) as info:
+        quota.check_upsize(SMALL, LARGE, limits(), used(18, 512))
+    assert info.value.msg == 'Quota exceeded for cores: Requested 3, but already used 18 of 20 cores'
+    assert info.value.overs == ['cores']
+
+
+def test_upsize_over_cores_and_ram_names_both():
+    with pytest.raises(QuotaExceeded) as info:
+        quota.check_upsize(SMALL, LARGE, limits({'ram': 2048}), used(18, 1024))
+    assert info.value.msg == ('Quota exceeded for cores, ram: Requested 3, 1536, but already used '
+                              '18, 1024 of 20, 2048 cores, ram')
+    assert info.value.overs == ['cores', 'ram']
+
+
+def test_a_downsize_or_a_resize_that_grows_nothing_is_never_over_quota():
+    # already over the limit (limits lowered after the build): nothing to add, nothing refused
+    assert quota.check_upsize(LARGE, SMALL, limits({'cores': 2}), used(30, 4096)) == {}
+
+
+def test_upsize_bound_by_the_user_limit_names_the_users_numbers():
+    with pytest.raises(QuotaExceeded) as info:
+        quota.check_upsize(SMALL, LARGE, limits(user={'cores': 4}), used(10, 512, user_cores=2))
+    assert info.value.msg == 'Quota exceeded for cores: Requested 3, but already used 2 of 4 cores'
+
+
+def test_upsize_unlimited_cores_and_ram():
+    assert quota.check_upsize(SMALL, LARGE, limits({'cores': -1, 'ram': -1}), used(500, 10 ** 6)) == {
+        'cores': 3, 'ram': 1536}

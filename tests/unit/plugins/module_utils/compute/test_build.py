@@ -347,33 +347,6 @@ def test_delete_removes_a_stale_half_build(host, tmp_path, catalog):
     assert_nothing_left(host, tmp_path)
 
 
-@pytest.mark.parametrize('flavor,bus,expected', [
-    ({'ephemeral_gb': 0, 'swap': 0}, 'virtio', ['vda', 'hdc']),
-    ({'ephemeral_gb': 1, 'swap': 0}, 'virtio', ['vda', 'vdb', 'hdc']),
-    ({'ephemeral_gb': 1, 'swap': 1}, 'ide', ['hda', 'hdb', 'hdc', 'hdd']),
-    ({'ephemeral_gb': 1, 'swap': 1}, 'scsi', ['sda', 'sdb', 'sdc', 'hdc']),
-])
-def test_disk_targets(flavor, bus, expected):
-    srv = {'flavor': flavor, 'image': {'properties': {'hw_disk_bus': bus}}}
-    layout = build.disk_layout(srv)
-    assert build._target_devs(layout) == expected
-
-
-@pytest.mark.parametrize('props,bus,dev', [
-    ({}, 'ide', 'hdc'),
-    ({'hw_machine_type': 'pc-i440fx-7.2'}, 'ide', 'hdc'),
-    # q35 has no IDE controller: Nova puts its cdrom on SATA.
-    ({'hw_machine_type': 'q35'}, 'sata', 'sdc'),
-    ({'hw_machine_type': 'pc-q35-7.2'}, 'sata', 'sdc'),
-    ({'hw_machine_type': 'q35', 'hw_cdrom_bus': 'scsi'}, 'scsi', 'sdc'),
-])
-def test_config_drive_bus_follows_the_machine_type(props, bus, dev):
-    srv = {'flavor': {}, 'image': {'properties': props}}
-    layout = build.disk_layout(srv)
-    assert layout[-1] == ('disk.config', 'raw', 'cdrom', bus)
-    assert build._target_devs(layout)[-1] == dev
-
-
 # ---- the modules ------------------------------------------------------------------------
 
 def run_module(module, args, capsys, check_mode=False, diff=False):

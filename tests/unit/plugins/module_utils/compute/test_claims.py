@@ -137,3 +137,22 @@ def test_second_live_claim_for_same_instance_refused(tmp_path):
         with claims.claim(state, 'u1', FLAVOR, host_fit(4)):
             pass
     assert claims.has_claim(state, 'u1')
+
+
+def test_a_migration_claim_counts_without_a_process_until_it_expires(tmp_path):
+    """The destination's claim of a resize to another host is held by no process: it counts
+    (and refuses a second claim of the instance) until the finish releases it or it expires."""
+    state = str(tmp_path)
+    flavor = {'vcpus': 2, 'memory_mb': 256, 'root_gb': 2}
+    held = claims.migration_claim(state, 'm-1', flavor, lambda others: [], 'hv1')
+    assert held['vcpus'] == 2 and held['disk_gb'] == 2
+    assert [c['instance_uuid'] for c in claims.list_claims(state)] == ['m-1']
+    with pytest.raises(claims.ClaimError) as info:
+        claims.migration_claim(state, 'm-1', flavor, lambda others: [], 'hv1')
+    assert 'already in progress' in str(info.value)
+    with pytest.raises(claims.ClaimError) as info:
+        claims.migration_claim(state, 'm-2', flavor, lambda others: ['VCPU: requested 2, used 7 of capacity 8'], 'hv1')
+    assert 'VCPU: requested 2' in str(info.value) and not claims.has_claim(state, 'm-2')
+    assert claims.release(state, 'm-1') and claims.list_claims(state) == []
+    claims.migration_claim(state, 'm-3', flavor, lambda others: [], 'hv1', expire=-1)
+    assert claims.list_claims(state) == [] and claims.has_claim(state, 'm-3')

@@ -14,6 +14,7 @@ libvirt = pytest.importorskip('libvirt')
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import layout  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import reconcile  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute import claims  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import resize  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record as sr  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import HostSettings  # noqa: E402
@@ -181,6 +182,43 @@ def test_resize_killed_before_its_definition_was_written_keeps_the_domain(host, 
     assert files(old) is None and read(os.path.join(inst, 'disk')) == 'old disk'
     record = record_of(host)
     assert (record['vm_state'], record['flavor']) == ('active', SMALL)
+
+
+def test_a_resize_from_another_host_whose_finish_died_leaves_nothing_here(host, settings):
+    """The destination of a resize to another host (hv1 here, the server came from hv2): its
+    finish died, the source takes the server back; nothing of it stays on this host."""
+    inst = layout.instance_dir(settings.instances_path, UUID)
+    write(os.path.join(inst, 'disk'), 'copied disk')
+    claims.migration_claim(settings.state_path, UUID, BIG, lambda others: [], 'hv2')
+    migration = {'migration_type': 'resize', 'status': 'finished', 'old_vm_state': 'active',
+                 'source_compute': 'hv2', 'dest_compute': 'hv1'}
+    define(host, 'resize_finish', 'resize', flavor=BIG, old_flavor=SMALL, migration=migration)
+    assert decisions(run(host, settings)) == [('resize_dest_dropped', UUID)]
+    assert host.listAllDomains() == [] and files(inst) is None
+    assert not claims.has_claim(settings.state_path, UUID)
+    assert decisions(run(host, settings)) == []
+
+
+def test_the_source_copy_of_a_resize_to_another_host_is_left_alone(host, settings):
+    old = layout.resize_dir(settings.instances_path, UUID)
+    write(os.path.join(old, 'disk'), 'old disk')
+    migration = {'migration_type': 'resize', 'status': 'finished', 'old_vm_state': 'active',
+                 'source_compute': 'hv1', 'dest_compute': 'hv2'}
+    define(host, None, 'resize', vm_state='resized', migration=migration, running=False)
+    assert decisions(run(host, settings)) == []
+    assert files(old) == ['disk'] and record_of(host)['vm_state'] == 'resized'
+
+
+def test_an_expired_claim_of_a_resize_to_this_host_goes_with_its_staged_files(host, settings):
+    staged = layout.migration_staging_dir(settings.state_path, UUID)
+    write(os.path.join(staged, 'disk'), 'copied disk')
+    claims.migration_claim(settings.state_path, UUID, BIG, lambda others: [], 'hv2')
+    assert decisions(run(host, settings)) == []     # the resize is under way: all stays
+    assert files(staged) == ['disk']
+    claims.migration_claim(settings.state_path, UUID + '0', BIG, lambda others: [], 'hv2', expire=-1)
+    os.rename(layout.claim_path(settings.state_path, UUID + '0'), layout.claim_path(settings.state_path, UUID))
+    assert decisions(run(host, settings)) == [('stale_claim', UUID), ('staged_migration', staged)]
+    assert not claims.has_claim(settings.state_path, UUID) and files(staged) is None
 
 
 def test_resize_killed_in_prep_gets_its_old_flavor_back(host, settings):

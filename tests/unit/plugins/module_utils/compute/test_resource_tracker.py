@@ -186,3 +186,42 @@ def test_host_state_and_servers_stay_small_at_50_servers(conn, tmp_path):
         size = len(json.dumps({'host_state': state, 'servers': table}))
         assert size <= 10 * 1024, size
         assert len(table['rows']) == 50
+
+
+NANO = {'id': '1', 'name': 'm1.nano', 'vcpus': 1, 'memory_mb': 128, 'root_gb': 1,
+        'ephemeral_gb': 0, 'swap': 0, 'extra_specs': {}}
+
+
+def _migration(source, dest, status='finished'):
+    return {'migration_type': 'resize', 'status': status, 'source_compute': source,
+            'dest_compute': dest, 'source_node': None, 'dest_node': None,
+            'old_vm_state': 'active', 'created_at': '2026-01-01T00:00:00Z'}
+
+
+def test_a_resize_to_another_host_counts_the_old_flavor_on_the_source_only(conn, tmp_path):
+    """The source's shut-off copy counts its old flavor there and is no server of the source;
+    the destination counts the new flavor only; a same-host resize counts both."""
+    with DefinedDomains(conn) as domains:
+        copy, moved, same = domains.define('hf'), domains.define('hf'), domains.define('hf')
+        # the source copy (this host is hv1, the server went to hv2)
+        sr.write_record(copy, sr.new_record(uuid=copy.UUIDString(), host='hv1', flavor=dict(NANO),
+                                            vm_state='resized', migration=_migration('hv1', 'hv2')))
+        # a server resized from hv3 to this host
+        sr.write_record(moved, sr.new_record(uuid=moved.UUIDString(), host='hv1', flavor=dict(FLAVOR),
+                                             old_flavor=dict(NANO), vm_state='resized',
+                                             migration=_migration('hv3', 'hv1')))
+        # a resize on this host
+        sr.write_record(same, sr.new_record(uuid=same.UUIDString(), host='hv1', flavor=dict(FLAVOR),
+                                            old_flavor=dict(NANO), vm_state='resized',
+                                            migration=_migration('hv1', 'hv1')))
+        state, table = hf.gather_host_state(conn, **options(tmp_path))
+        assert state['vcpus_used'] == 1 + 2 + (2 + 1)
+        assert state['memory_mb_used'] == 128 + 512 + (512 + 128)
+        assert sorted(state['instances']) == sorted([moved.UUIDString(), same.UUIDString()])
+        assert state['num_instances'] == 2 and len(table['rows']) == 2
+        assert [sr.is_source_copy(sr.read_record(dom)) for dom in (copy, moved, same)] == [True, False, False]
+        # while the migration runs (no finished status, a task state) the source still shows it
+        sr.write_record(copy, dict(sr.read_record(copy), task_state='resize_migrated',
+                                   migration=_migration('hv1', 'hv2', 'migrating')))
+        assert sr.is_source_copy(sr.read_record(copy)) is False
+        assert len(sr.list_servers(conn, source_copies=False)) == 3

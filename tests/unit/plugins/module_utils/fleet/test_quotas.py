@@ -111,3 +111,23 @@ def test_two_controllers_reserving_at_once_get_exactly_the_quota(fleet_url):
         assert quotas.usage(db, 'p1', 'u1')['project']['instances'] == 5
     finally:
         db.close()
+
+
+def test_upsize_check_counts_the_server_at_its_old_flavor_and_reservations(fleet):
+    limited = {'defaults': {'instances': 5, 'cores': 4, 'ram': 51200}}
+    quotas.reserve(fleet, spec(['a', 'b']), limited)
+    instances.record_build(fleet, record('a'))
+    bigger = dict(FLAVOR, vcpus=3, memory_mb=256)
+    # 2 cores used (a's row, b's reservation): a from 1 to 3 cores is 4 of 4
+    checked = quotas.check_upsize(fleet, 'p1', 'u1', FLAVOR, bigger, limited)
+    assert checked['deltas'] == {'cores': 2, 'ram': 128}
+    assert checked['usage']['project']['cores'] == 2
+    # nothing reserved by the check: the same upsize of b is still 4 of 4 ...
+    quotas.check_upsize(fleet, 'p1', 'u1', FLAVOR, bigger, limited)
+    # ... and one core more is over
+    with pytest.raises(QuotaExceeded) as info:
+        quotas.check_upsize(fleet, 'p1', 'u1', FLAVOR, dict(bigger, vcpus=4), limited)
+    assert info.value.msg == 'Quota exceeded for cores: Requested 3, but already used 2 of 4 cores'
+    # another project's servers do not count
+    assert quotas.check_upsize(fleet, 'p2', 'u9', FLAVOR, dict(bigger, vcpus=4), limited)['usage'][
+        'project']['cores'] == 0

@@ -1,0 +1,217 @@
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Resize to another host (cold migration) through the playbooks, on a real guest: refused
+over the upsize quota; m1.nano to m1.small with the scheduler's destination refusing the
+claim (another controller filled it behind this one's rows) so its alternate takes it,
+confirmed; then m1.small to m1.micro on another host, reverted. At each step, each host's usage (its own report and the fleet database's row)
+and what it holds are checked: the destination counts the new flavor, the source its shut-off
+copy with the old one, and after the confirm or revert nothing is left where the server is
+not. The wall time of each playbook run is printed (pytest -s shows it).
+
+Capacities (vCPUs through the allocation ratio): hv1 3, hv2 3, hv3 6; the weighers stack
+(fewest free vCPUs first), so from hv1 the scheduler picks hv2 then hv3."""
+import os
+import re
+import shutil
+import time
+
+import pytest
+
+from multihost.cross_host import (
+    NO_DEBRIS, PACK_ONLY, debris, delete_servers, host_contents, host_states, nano_capacity, run,
+    server_request, unique_name, write_inventory,
+)
+
+pytestmark = pytest.mark.integration
+
+from ansible_collections.novalite.compute.plugins.module_utils.fleet import compute_nodes  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.fleet.db import Database  # noqa: E402
+
+NANO, SMALL, MICRO = 1, 2, 1          # vCPUs
+DISK_SECTORS = {'m1.nano': 1 * 2097152, 'm1.small': 2 * 2097152}
+
+
+def timed(label, playbook, inventory, extra_vars):
+    start = time.monotonic()
+    done = run(playbook, inventory, extra_vars)
+    print('wall time %-24s %5.1f s  rc=%d' % (label, time.monotonic() - start, done.rc))
+    return done
+
+
+def flat(text):
+    """`text` with every run of whitespace as one space (a long message may be wrapped)."""
+    return ' '.join(text.split())
+
+
+def fleet_rows(inventory, hosts, server_uuid):
+    """({host: vcpus used in its row}, the server's instance row host) in the fleet database."""
+    with Database('sqlite:///' + os.path.join(inventory, '.fleet.sqlite')) as db:
+        states = compute_nodes.host_states(db, hosts)
+        row = db.row('SELECT host, vcpus FROM instances WHERE uuid = ?', (server_uuid,))
+    return dict((state['host'], state['vcpus_used']) for state in states), row
+
+
+def records(contents, server_uuid):
+    """{host: (vm_state, flavor vCPUs, running)} of the server's domains on each host."""
+    found = {}
+    for host, held in contents.items():
+        dom = held['domains'].get(server_uuid)
+        if dom is not None:
+            found[host] = (dom['record']['vm_state'], dom['record']['vcpus'], dom['running'])
+    return found
+
+
+def console_line(inventory, target, line, timeout=120):
+    deadline = time.monotonic() + timeout
+    while True:
+        shown = run('console_log', inventory, target)
+        if shown.rc == 0 and line in shown.output:
+            return
+        assert time.monotonic() < deadline, shown
+        time.sleep(2)
+
+
+def test_resize_to_another_host_confirm_then_revert(prepared_testbed, vcpu_totals, tmp_path):
+    testbed = prepared_testbed
+    hv1, hv2, hv3 = testbed.hosts
+    capacity = {hv1: 3, hv2: 3, hv3: 6}
+    inventory = write_inventory(testbed, tmp_path / 'inventory', dict(
+        (host, nano_capacity(vcpu_totals[host], n)) for host, n in capacity.items()))
+    name = unique_name('migrate')
+    cross = {'novalite_allow_resize_to_same_host': False, 'novalite_scheduler': PACK_ONLY}
+
+    def everything():
+        return dict((host, host_contents(testbed, host)) for host in testbed.hosts)
+
+    def usage(label):
+        states = host_states(inventory, tmp_path / ('%s.json' % label))
+        return dict((host, states[host]['vcpus_used']) for host in testbed.hosts)
+
+    created = run('create_server', inventory, {
+        'novalite_server': server_request(name, availability_zone='az1'), 'novalite_scheduler': PACK_ONLY})
+    try:
+        assert created.rc == 0, created
+        (server_uuid,) = [u for u, dom in host_contents(testbed, hv1)['domains'].items()
+                          if dom['record'] and dom['record']['name'] == name]
+        target = {'novalite_server_id': server_uuid}
+        console_line(inventory, target, 'NOVALITE-DISK vda sectors=%d' % DISK_SECTORS['m1.nano'])
+
+        # Nova's upsize quota check: 1 core more over a limit of 1, nothing changes
+        refused = run('resize_server', inventory, dict(target, **cross, novalite_flavor='m1.small',
+                                                       novalite_quotas={'defaults': {'cores': 1}}))
+        assert refused.rc != 0, refused
+        assert 'Quota exceeded for cores: Requested 1, but already used 1 of 1 cores' in flat(refused.output), refused
+        assert records(everything(), server_uuid) == {hv1: ('active', NANO, True)}
+
+        # Another controller (a database of its own) fills hv2 behind this one's rows, fresh
+        # just before (and not refreshed by the resize: no heartbeat age check this once): the
+        # scheduler's choice, hv2, refuses the claim and its alternate hv3 takes the server.
+        host_states(inventory, tmp_path / 'before-filler.json')
+        filler = run('create_server', inventory, {
+            'novalite_server': server_request(name + '-filler', flavorRef='m1.small', availability_zone='az2'),
+            'novalite_scheduler': PACK_ONLY}, database=tmp_path / 'other-controller.sqlite')
+        assert filler.rc == 0, filler
+        resized = timed('resize (to an alternate)', 'resize_server', inventory,
+                        dict(target, **dict(cross, novalite_scheduler=dict(PACK_ONLY, service_down_time=600)),
+                             novalite_flavor='m1.small', schedule_heartbeat_max_age=-1))
+        assert resized.rc == 0, resized
+        assert re.search(r'Insufficient compute resources for instance %s: VCPU: requested 2, used 2 of '
+                         r'capacity 3' % server_uuid, flat(resized.output)), resized
+        held = everything()
+        assert records(held, server_uuid) == {hv1: ('resized', NANO, False), hv3: ('resized', SMALL, True)}
+        assert server_uuid + '_resize' in held[hv1]['instances'] and server_uuid not in held[hv1]['instances']
+        assert held[hv2]['domains'].get(server_uuid) is None and held[hv2]['claims'] == []
+        assert held[hv3]['claims'] == []
+        # both hosts report at the end of the run: the source counts its old flavor, the
+        # destination its new one, and the instance's row is the destination's
+        rows, row = fleet_rows(inventory, testbed.hosts, server_uuid)
+        assert (rows[hv1], rows[hv3]) == (NANO, SMALL) and (row['host'], row['vcpus']) == (hv3, SMALL)
+        assert usage('resized') == {hv1: NANO, hv2: SMALL, hv3: SMALL}
+        # shown once, on its destination, VERIFY_RESIZE with both flavors
+        listed = run('server_list', inventory, target)
+        assert listed.rc == 0, listed
+        assert re.findall(r'^\s+OS-EXT-SRV-ATTR:host: (\S+)$', listed.output, re.M) == [hv3], listed
+        assert 'VERIFY_RESIZE' in re.findall(r'^\s+status: (\S+)$', listed.output, re.M), listed
+        console_line(inventory, target, 'NOVALITE-DISK vda sectors=%d' % DISK_SECTORS['m1.small'])
+
+        confirmed = timed('confirm (cross-host)', 'confirm_resize', inventory, target)
+        assert confirmed.rc == 0, confirmed
+        held = everything()
+        assert records(held, server_uuid) == {hv3: ('active', SMALL, True)}
+        for host in testbed.hosts:
+            assert debris(held[host]) == NO_DEBRIS, host
+        rows, row = fleet_rows(inventory, testbed.hosts, server_uuid)
+        assert (rows[hv1], rows[hv3]) == (0, SMALL) and row['host'] == hv3
+        assert usage('confirmed') == {hv1: 0, hv2: SMALL, hv3: SMALL}
+
+        # m1.small -> m1.micro (an ephemeral and a swap disk more) from hv3: to hv2 (1 vCPU
+        # free beside the filler: the weighers stack), reverted
+        resized = timed('resize (second)', 'resize_server', inventory,
+                        dict(target, **cross, novalite_flavor='m1.micro'))
+        assert resized.rc == 0, resized
+        held = everything()
+        assert records(held, server_uuid) == {hv3: ('resized', SMALL, False), hv2: ('resized', MICRO, True)}
+        rows, row = fleet_rows(inventory, testbed.hosts, server_uuid)
+        assert (rows[hv2], rows[hv3]) == (SMALL + MICRO, SMALL) and (row['host'], row['vcpus']) == (hv2, MICRO)
+        assert usage('resized-again') == {hv1: 0, hv2: SMALL + MICRO, hv3: SMALL}
+        reverted = timed('revert (cross-host)', 'revert_resize', inventory, target)
+        assert reverted.rc == 0, reverted
+        held = everything()
+        assert records(held, server_uuid) == {hv3: ('active', SMALL, True)}
+        for host in testbed.hosts:
+            assert debris(held[host]) == NO_DEBRIS, host
+        rows, row = fleet_rows(inventory, testbed.hosts, server_uuid)
+        assert (rows[hv2], rows[hv3]) == (SMALL, SMALL) and (row['host'], row['vcpus']) == (hv3, SMALL)
+        assert usage('reverted') == {hv1: 0, hv2: SMALL, hv3: SMALL}
+        console_line(inventory, target, 'NOVALITE-DISK vda sectors=%d' % DISK_SECTORS['m1.small'])
+    finally:
+        delete_servers(testbed, inventory, name)
+    held = everything()
+    for host in testbed.hosts:
+        assert debris(held[host]) == NO_DEBRIS, host
+        assert server_uuid not in held[host]['domains']
+
+
+def test_a_destination_that_fails_to_finish_leaves_the_server_on_its_source(prepared_testbed, vcpu_totals, tmp_path):
+    """The scheduler's choice, hv2, claims the new flavor but cannot finish (a file where its
+    image cache belongs): nothing of the server stays there and it runs again on hv1, with the
+    fault recorded."""
+    testbed = prepared_testbed
+    hv1, hv2, hv3 = testbed.hosts
+    name = unique_name('unfinished')
+    state_path = '/var/lib/novalite/%s' % name                     # as hv2 sees it
+    on_controller = os.path.join(testbed.state_dir(hv2), name)
+    os.makedirs(on_controller)
+    with open(os.path.join(on_controller, '_base'), 'w') as f:
+        f.write('not a directory\n')
+    host_vars = dict((host, nano_capacity(vcpu_totals[host], n)) for host, n in ((hv1, 3), (hv2, 3), (hv3, 6)))
+    host_vars[hv2]['novalite_state_path'] = state_path
+    inventory = write_inventory(testbed, tmp_path / 'inventory', host_vars)
+    created = run('create_server', inventory, {
+        'novalite_server': server_request(name, availability_zone='az1'), 'novalite_scheduler': PACK_ONLY})
+    try:
+        assert created.rc == 0, created
+        (server_uuid,) = [u for u, dom in host_contents(testbed, hv1)['domains'].items()
+                          if dom['record'] and dom['record']['name'] == name]
+        target = {'novalite_server_id': server_uuid}
+        failed = timed('resize (finish fails)', 'resize_server', inventory, dict(
+            target, novalite_flavor='m1.small', novalite_allow_resize_to_same_host=False,
+            novalite_scheduler=PACK_ONLY))
+        assert failed.rc != 0, failed
+        assert 'Resize of instance %s to %s failed' % (server_uuid, hv2) in flat(failed.output), failed
+        assert "File exists: '%s/_base'" % state_path in flat(failed.output), failed
+        held = dict((host, host_contents(testbed, host)) for host in (hv1, hv3))
+        held[hv2] = host_contents(testbed, hv2, state_path=state_path)
+        assert records(held, server_uuid) == {hv1: ('active', NANO, True)}
+        for host in testbed.hosts:
+            assert debris(held[host]) == NO_DEBRIS, host
+        assert held[hv1]['instances'] == [server_uuid] and held[hv2]['instances'] == []
+        assert os.listdir(os.path.join(on_controller, '_staging')) == []
+        shown = run('server_list', inventory, target)
+        assert shown.rc == 0 and re.findall(r'^\s+status: (\S+)$', shown.output, re.M)[:1] == ['ACTIVE'], shown
+        states = host_states(inventory, tmp_path / 'after.json')
+        assert (states[hv1]['vcpus_used'], states[hv2]['vcpus_used']) == (NANO, 0)
+    finally:
+        delete_servers(testbed, inventory, name)
+        shutil.rmtree(on_controller)

@@ -1,0 +1,216 @@
+# -*- coding: utf-8 -*-
+# Copyright: novalite.compute contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A resize to another host step by step, between two hosts of libvirt's test driver (each
+its own in-memory libvirt, its own state and instances paths) with the real qemu-img: the
+controller's copy of the files is done here as the playbook does it (the files the source
+names, the backing files the destination lacks). Each host's usage, records, files and DHCP
+entries at each step; confirm and revert; a finish that fails leaves nothing there."""
+
+import os
+import shutil
+
+import pytest
+
+libvirt = pytest.importorskip('libvirt')
+
+from ansible_collections.novalite.compute.plugins.module_utils.compute import build  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute import claims  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute import migration  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute import resize  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record as sr  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import HostSettings  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute.lifecycle import LifecycleError  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute.resource_tracker import (  # noqa: E402
+    gather_host_state,
+)
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (  # noqa: E402
+    domain_by_uuid,
+)
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.domain_xml import (  # noqa: E402
+    managed_fields,
+)
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.network import dhcp_hosts  # noqa: E402
+
+from build_fixtures import UUID, image_catalog, open_test_host, params, runner, server  # noqa: E402
+
+pytestmark = pytest.mark.skipif(shutil.which('qemu-img') is None, reason='needs qemu-img')
+BIGGER = {'id': '7', 'name': 'm1.bigger', 'vcpus': 3, 'memory_mb': 512, 'root_gb': 2,
+          'ephemeral_gb': 2, 'swap': 128, 'extra_specs': {}}
+NET = 'nltest-unit'
+
+
+class Host(object):
+    def __init__(self, name, root):
+        os.makedirs(str(root))
+        self.name, self.root = name, root
+        self.conn = open_test_host(root)
+        self.paths = dict(instances_path=str(root / 'instances'), state_path=str(root / 'state'))
+
+    def step(self, step, **more):
+        data = dict(self.paths, server=UUID, step=step, host=self.name, virt_type='qemu',
+                    shutdown_timeout=0, boot_timeout=5, request_id='req-%s' % step,
+                    context={'project_id': 'demo', 'user_id': 'demo-user', 'roles': ['member']})
+        data.update(more)
+        return migration.run_step(self.conn, data, runner)
+
+    def usage(self):
+        settings = HostSettings(**self.paths)
+        state, table = gather_host_state(self.conn, settings, host=self.name, availability_zone=None,
+                                         aggregates=[], virt_type='qemu',
+                                         claims=claims.list_claims(self.paths['state_path']))
+        return (state['vcpus_used'], state['memory_mb_used']), sorted(state['instances'])
+
+    def listing(self):
+        return sorted(os.listdir(self.paths['instances_path']))
+
+    def macs(self):
+        return sorted(entry['mac'] for entry in dhcp_hosts(self.conn, NET))
+
+
+@pytest.fixture
+def hosts(tmp_path):
+    source, dest = Host('hv1', tmp_path / 'hv1'), Host('hv2', tmp_path / 'hv2')
+    catalog = image_catalog(tmp_path)
+    build.Builder(source.conn, params(tmp_path / 'hv1', server(catalog)), runner).build()
+    yield source, dest
+    source.conn.close()
+    dest.conn.close()
+
+
+def transfer(migrated, prepared):
+    """The playbook's fetch and copy: the files to the destination's staging directory, the
+    backing files and kernel/ramdisk its image cache lacks under its _base/."""
+    staging = prepared['paths']['staging']
+    os.makedirs(os.path.join(staging, '_base'))
+    for item in migrated['files']['files']:
+        shutil.copy(item['path'], os.path.join(staging, item['name']))
+    needed = set(migrated['files']['backing'].values()) | set(migrated['files']['links'].values())
+    for path in needed:
+        if os.path.basename(path) not in prepared['cached']:
+            shutil.copy(path, os.path.join(staging, '_base', os.path.basename(path)))
+
+
+def migrate(source, dest, new_flavor=BIGGER):
+    prepared = dest.step('prep', new_flavor=new_flavor, migration={'source_compute': source.name,
+                                                                   'dest_compute': dest.name})
+    migrated = source.step('migrate', migration={'source_compute': source.name, 'dest_compute': dest.name})
+    transfer(migrated, prepared)
+    finished = dest.step('finish', new_flavor=new_flavor, record=migrated['server'], old_xml=migrated['old_xml'],
+                         files=migrated['files'], was_running=migrated['was_running'])
+    source.step('commit')
+    dest.step('finished')
+    return prepared, migrated, finished
+
+
+def test_resize_to_another_host_then_confirm(hosts):
+    source, dest = hosts
+    old_flavor = sr.read_record(domain_by_uuid(source.conn, UUID))['flavor']
+    assert source.usage() == ((2, 256), [UUID]) and dest.usage() == ((0, 0), [])
+    (mac,) = source.macs()
+
+    prepared = dest.step('prep', new_flavor=BIGGER, migration={'source_compute': 'hv1', 'dest_compute': 'hv2'})
+    # the claim counts on the destination before anything moves
+    assert dest.usage() == ((3, 512), [UUID]) and prepared['cached'] == []
+    migrated = source.step('migrate', migration={'source_compute': 'hv1', 'dest_compute': 'hv2'})
+    assert migrated['server']['task_state'] == 'resize_migrated' and migrated['was_running'] is True
+    assert [item['name'] for item in migrated['files']['files']] == ['disk', 'disk.eph0', 'disk.swap', 'disk.config']
+    assert sorted(migrated['files']['links']) == ['kernel', 'ramdisk'] and list(migrated['files']['backing']) == ['disk']
+    assert source.listing() == [UUID + '_resize']
+    assert not domain_by_uuid(source.conn, UUID).isActive()
+    transfer(migrated, prepared)
+    dest.step('finish', new_flavor=BIGGER, record=migrated['server'], old_xml=migrated['old_xml'],
+              files=migrated['files'], was_running=True)
+    source.step('commit')
+    done = dest.step('finished')['server']
+
+    # the server is the destination's, VERIFY_RESIZE, with the new flavor and its old one
+    assert (done['host'], done['vm_state'], done['task_state']) == ('hv2', 'resized', None)
+    assert (done['flavor'], done['old_flavor']) == (BIGGER, old_flavor)
+    assert (done['migration']['source_compute'], done['migration']['dest_compute']) == ('hv1', 'hv2')
+    assert [(e['event'], e['result']) for e in done['actions'][-1]['events']] == [
+        ('compute_prep_resize', 'Success'), ('compute_resize_instance', 'Success'),
+        ('compute_finish_resize', 'Success')]
+    moved = domain_by_uuid(dest.conn, UUID)
+    assert moved.isActive()
+    fields = managed_fields(moved.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
+    assert (fields['vcpus'], fields['memory_mb']) == (3, 512)
+    inst = os.path.join(dest.paths['instances_path'], UUID)
+    assert all(d['source'].startswith(inst + '/') for d in fields['disks'])
+    assert sorted(os.listdir(inst)) == ['disk', 'disk.config', 'disk.eph0', 'disk.swap', 'kernel', 'ramdisk']
+    assert os.readlink(os.path.join(inst, 'kernel')).startswith(os.path.join(dest.paths['state_path'], '_base'))
+    assert dest.macs() == [mac] and dest.usage() == ((3, 512), [UUID])
+    assert not claims.has_claim(dest.paths['state_path'], UUID)
+    assert not os.path.exists(prepared['paths']['staging'])
+    # the source counts its shut-off copy at the old flavor; it is no server of the source
+    copy = sr.read_record(domain_by_uuid(source.conn, UUID))
+    assert sr.is_source_copy(copy) and copy['flavor'] == old_flavor
+    assert source.usage() == ((2, 256), [])
+    assert sr.list_servers(source.conn, source_copies=False) == []
+
+    source.step('confirm_source')
+    confirmed = resize.resize_action(dest.conn, dict(dest.paths, server=UUID, action='confirm', virt_type='qemu',
+                                                     shutdown_timeout=0, boot_timeout=5), runner)['server']
+    assert (confirmed['vm_state'], confirmed['old_flavor'], confirmed['migration']) == ('active', None, None)
+    assert source.usage() == ((0, 0), []) and source.listing() == [] and source.macs() == []
+    assert domain_by_uuid(source.conn, UUID) is None
+    assert dest.usage() == ((3, 512), [UUID])
+
+
+def test_resize_to_another_host_then_revert(hosts):
+    source, dest = hosts
+    old_flavor = sr.read_record(domain_by_uuid(source.conn, UUID))['flavor']
+    migrate(source, dest)
+    with pytest.raises(LifecycleError) as info:
+        resize.resize_action(dest.conn, dict(dest.paths, server=UUID, action='revert', virt_type='qemu'), runner)
+    assert 'runs on both hosts' in str(info.value)
+
+    handed = dest.step('revert_dest')['server']
+    assert domain_by_uuid(dest.conn, UUID) is None and dest.listing() == [] and dest.macs() == []
+    assert dest.usage() == ((0, 0), [])
+    back = source.step('revert_source', record=handed)['server']
+    assert (back['host'], back['vm_state'], back['task_state']) == ('hv1', 'active', None)
+    assert (back['flavor'], back['old_flavor'], back['migration']) == (old_flavor, None, None)
+    assert [e['event'] for e in back['actions'][-1]['events']] == [
+        'compute_revert_resize', 'compute_finish_revert_resize']
+    dom = domain_by_uuid(source.conn, UUID)
+    assert dom.isActive() and source.listing() == [UUID]
+    assert managed_fields(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))['vcpus'] == 2
+    assert source.usage() == ((2, 256), [UUID])
+
+
+def test_a_finish_that_fails_leaves_nothing_on_the_destination_and_the_source_takes_it_back(hosts):
+    source, dest = hosts
+    prepared = dest.step('prep', new_flavor=BIGGER, migration={'source_compute': 'hv1', 'dest_compute': 'hv2'})
+    migrated = source.step('migrate', migration={'source_compute': 'hv1', 'dest_compute': 'hv2'})
+    transfer(migrated, prepared)
+    os.unlink(os.path.join(prepared['paths']['staging'], 'disk.config'))     # lost on the way
+    with pytest.raises(migration.MigrationStepError):
+        dest.step('finish', new_flavor=BIGGER, record=migrated['server'], old_xml=migrated['old_xml'],
+                  files=migrated['files'], was_running=True)
+    assert domain_by_uuid(dest.conn, UUID) is None and dest.listing() == [] and dest.macs() == []
+    assert dest.usage() == ((0, 0), []) and not os.path.exists(prepared['paths']['staging'])
+    aborted = source.step('abort', reason='finish failed')['server']
+    assert (aborted['vm_state'], aborted['task_state'], aborted['migration']) == ('active', None, None)
+    assert aborted['fault']['message'] and aborted['actions'][-1]['message'] == 'Error'
+    assert domain_by_uuid(source.conn, UUID).isActive() and source.listing() == [UUID]
+    assert source.usage() == ((2, 256), [UUID])
+
+
+def test_a_claim_that_does_not_fit_is_refused_and_nothing_is_held(hosts):
+    source, dest = hosts
+    huge = dict(BIGGER, memory_mb=10 ** 6)
+    with pytest.raises(migration.MigrationStepError) as info:
+        dest.step('prep', new_flavor=huge, migration={'source_compute': 'hv1', 'dest_compute': 'hv2'})
+    assert 'Insufficient compute resources for instance %s' % UUID in str(info.value)
+    assert dest.usage() == ((0, 0), [])
+
+
+def test_check_mode_of_the_revert_on_the_source_needs_its_copy(hosts):
+    source, dest = hosts
+    params = dict(source.paths, server=UUID, step='revert_source', virt_type='qemu', is_admin=False)
+    with pytest.raises(migration.MigrationStepError):
+        migration.check_step(source.conn, params)        # not resized yet: no source copy
+    migrate(source, dest)
+    assert migration.check_step(source.conn, params) == {'changed': True}
+    assert sr.read_record(domain_by_uuid(source.conn, UUID))['vm_state'] == 'resized'
