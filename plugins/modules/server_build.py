@@ -39,9 +39,12 @@ description:
   - On a remote hypervisor, the module's action plugin first asks the host which images with
     a C(location) on the controller (a path or a C(file://) URL) its image cache lacks, and
     transfers only those. The cache is keyed by image id and checksum, never by location.
+  - At most O(max_concurrent_builds) builds run at once on the hypervisor; the others wait
+    for a free slot before they claim.
 extends_documentation_fragment:
   - novalite.compute.compute_host
   - novalite.compute.compute_host.paths
+  - novalite.compute.compute_host.builds
   - novalite.compute.libvirt
   - novalite.compute.network_host
 options:
@@ -250,7 +253,8 @@ import traceback
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.novalite.compute.plugins.module_utils.args_common import (
-    COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC, LIBVIRT_ARG_SPEC, NETWORK_HOST_ARG_SPEC,
+    COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_BUILDS_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC,
+    LIBVIRT_ARG_SPEC, NETWORK_HOST_ARG_SPEC,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.build import (
     BuildError, Builder, ImagesNeeded, connect,
@@ -286,6 +290,7 @@ def argument_spec():
     )
     spec.update(COMPUTE_HOST_ARG_SPEC)
     spec.update(COMPUTE_HOST_PATHS_ARG_SPEC)
+    spec.update(COMPUTE_HOST_BUILDS_ARG_SPEC)
     spec.update(LIBVIRT_ARG_SPEC)
     spec.update(NETWORK_HOST_ARG_SPEC)
     return spec
