@@ -269,6 +269,8 @@ images_transferred:
       the controller and that this run copied to the remote hypervisor, into
       O(state_path)C(/_staging), for the build to move into its image cache.
     - Empty when the host's cache already had them, on the local connection and in check mode.
+    - With C(async), in the result of the task that starts the build (the job's result has
+      none).
   returned: always
   type: list
   elements: str
