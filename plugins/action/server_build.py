@@ -19,7 +19,14 @@ The module's options carry the server's secrets (admin_pass, user_data, injected
 Without pipelining Ansible writes the module and its options to AnsiballZ_server_build.py in
 a temporary directory, which a killed run leaves behind; so this plugin turns pipelining on
 for its connection, whatever the configuration says, and refuses to run where it cannot
-pipeline (become that needs a tty, keep_remote_files, async).
+pipeline (become that needs a tty, keep_remote_files).
+
+A task with `async` (the build role's rounds where a host builds several servers) is
+pipelined all the same, not run through Ansible's async_wrapper, which cannot pipeline: the
+module gets `async_job` (a job id, the shell's async_dir, async's time limit), answers
+`images_needed` at once if it must, else starts the build in the background
+(module_utils/compute/background.py) and returns the job's id for async_status. The staged
+images then belong to the background build, which takes or removes them.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -27,6 +34,7 @@ __metaclass__ = type
 
 import os
 import posixpath
+import secrets
 from shlex import quote as shlex_quote
 
 from ansible.errors import AnsibleError
@@ -95,6 +103,8 @@ def stage_command(state_path, moves):
 class ActionModule(ActionBase):
 
     _supports_check_mode = True
+    # Async without async_wrapper: the module starts its own background job (see above).
+    _supports_async = True
 
     def _pipelined(self):
         """Turn pipelining on for this connection; True when the module will go through it."""
@@ -103,7 +113,17 @@ class ActionModule(ActionBase):
                 self._connection.set_option('pipelining', True)
             except KeyError:
                 pass  # a connection without the option pipelines as it says it does
-        return self._connection.is_pipelining_enabled(wrap_async=bool(self._task.async_val))
+        return self._connection.is_pipelining_enabled()
+
+    def _async_job(self):
+        """The module's `async_job` for a task with async (none in check mode, which runs
+        in the foreground), named as async_wrapper names its jobs."""
+        if not self._task.async_val or self._task.check_mode:
+            return None
+        async_dir = self.get_shell_option('async_dir', default='~/.ansible_async')
+        return {'jid': 'j%d' % secrets.randbelow(999999999999),
+                'async_dir': self._remote_expand_user(async_dir),
+                'time_limit': self._task.async_val}
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
@@ -112,7 +132,7 @@ class ActionModule(ActionBase):
             result.update(failed=True, msg='server_build carries the server\'s secrets and runs '
                           'only with pipelining, so they are never written to a file on the '
                           'host; the %s connection cannot pipeline here (become needing a tty, '
-                          'keep_remote_files or async)' % self._connection.transport)
+                          'keep_remote_files)' % self._connection.transport)
             return result
         args = dict(self._task.args)
         server = args.get('server')
@@ -121,6 +141,9 @@ class ActionModule(ActionBase):
         if isinstance(server, dict) and not self._task.check_mode \
                 and self._connection.transport != 'local':
             wanted = controller_images(server, state_path)
+        job = self._async_job()
+        if job:
+            args['async_job'] = job
         staged = []
         try:
             missing = [t for t in wanted if not os.path.isfile(t.source)]
@@ -143,6 +166,8 @@ class ActionModule(ActionBase):
                 built = self._execute_module(module_args=args, task_vars=task_vars)
             result.update(built)
             result['images_transferred'] = [t.key for t in staged]
+            if job and built.get('ansible_job_id'):
+                staged = []  # the background build takes or removes them
         finally:
             if staged:
                 self._discard([t.staged for t in staged])

@@ -11,7 +11,8 @@ class ModuleDocFragment(object):
 
     DOCUMENTATION, the node and its resource accounting, is the twin of
     args_common.COMPUTE_HOST_ARG_SPEC; PATHS, the directories alone, of
-    args_common.COMPUTE_HOST_PATHS_ARG_SPEC."""
+    args_common.COMPUTE_HOST_PATHS_ARG_SPEC; BUILDS, the bound on concurrent builds, of
+    args_common.COMPUTE_HOST_BUILDS_ARG_SPEC."""
 
     DOCUMENTATION = r'''
 options:
@@ -62,4 +63,16 @@ options:
     description: Where the image cache, the claims and the lock live (Nova's C(state_path)).
     type: path
     default: /var/lib/novalite
+'''
+
+    BUILDS = r'''
+options:
+  max_concurrent_builds:
+    description:
+      - How many builds run at once on this hypervisor (Nova's C(max_concurrent_builds)); a
+        build waits for a free slot before it claims. V(0) sets no bound.
+      - The slots are flock files under O(state_path)C(/locks), held by each build's process,
+        so the bound holds across processes and a killed build frees its slot.
+    type: int
+    default: 10
 '''

@@ -15,7 +15,7 @@ description:
     C(novalite_virt_type), C(novalite_cpu_allocation_ratio), C(novalite_ram_allocation_ratio),
     C(novalite_disk_allocation_ratio), C(novalite_reserved_host_memory_mb),
     C(novalite_reserved_host_disk_mb), C(novalite_reserved_host_cpus),
-    C(novalite_service_disabled), C(novalite_service_disabled_reason) and
+    C(novalite_max_concurrent_builds), C(novalite_service_disabled), C(novalite_service_disabled_reason) and
     C(novalite_forced_down).
   - This returns those the host sets, named as the module's options (C(uri) for
     C(novalite_libvirt_uri)) and only those the module takes, for the task's

@@ -37,6 +37,11 @@ COMPUTE_HOST_PATHS_ARG_SPEC = dict(
     state_path=dict(type='path', default='/var/lib/novalite'),
 )
 
+# novalite.compute.compute_host.builds: how many builds run at once on the host (server_build).
+COMPUTE_HOST_BUILDS_ARG_SPEC = dict(
+    max_concurrent_builds=dict(type='int', default=10),
+)
+
 # novalite.compute.request_context: who asks, the quotas and the existing servers
 # (server_request and quota_check).
 CONTEXT_OPTION = dict(type='dict', required=True, options=dict(
@@ -78,6 +83,7 @@ TWINS = {
     'libvirt': LIBVIRT_ARG_SPEC,
     'compute_host': COMPUTE_HOST_ARG_SPEC,
     'compute_host.paths': COMPUTE_HOST_PATHS_ARG_SPEC,
+    'compute_host.builds': COMPUTE_HOST_BUILDS_ARG_SPEC,
     'request_context': REQUEST_CONTEXT_ARG_SPEC,
     'server_policy': SERVER_POLICY_ARG_SPEC,
     'network_host': NETWORK_HOST_ARG_SPEC,

@@ -39,9 +39,12 @@ description:
   - On a remote hypervisor, the module's action plugin first asks the host which images with
     a C(location) on the controller (a path or a C(file://) URL) its image cache lacks, and
     transfers only those. The cache is keyed by image id and checksum, never by location.
+  - At most O(max_concurrent_builds) builds run at once on the hypervisor; the others wait
+    for a free slot before they claim.
 extends_documentation_fragment:
   - novalite.compute.compute_host
   - novalite.compute.compute_host.paths
+  - novalite.compute.compute_host.builds
   - novalite.compute.libvirt
   - novalite.compute.network_host
 options:
@@ -106,6 +109,27 @@ options:
     elements: str
     choices: [image, kernel, ramdisk]
     default: []
+  async_job:
+    description:
+      - Set by the action plugin when the task runs with C(async) (never by hand) - the
+        module checks the images as above, then builds in the background and answers at once
+        with C(ansible_job_id) for M(ansible.builtin.async_status).
+      - The job file C(<async_dir>/<jid>) is mode 0600 and holds the module's result, which
+        carries none of the secrets.
+    type: dict
+    suboptions:
+      jid:
+        description: The job's id.
+        type: str
+        required: true
+      async_dir:
+        description: The directory of the job files (the shell's C(async_dir)).
+        type: str
+        required: true
+      time_limit:
+        description: Seconds after which the build is killed and the job fails (C(async)'s value).
+        type: int
+        required: true
 attributes:
   action:
     support: full
@@ -114,6 +138,14 @@ attributes:
         saying which images live on the controller; only when the host's cache lacks some
         (C(images_needed)) does it transfer them and run the build again, so a warm cache
         costs one round trip.
+  async:
+    support: full
+    description:
+      - With C(async), the build goes on in the background and C(poll) or
+        M(ansible.builtin.async_status) reads its result (remove it with C(mode=cleanup)).
+        Unlike Ansible's async wrapper, the module's options (the secrets among them) are
+        never written to a file on the host; a build past the time limit is killed and fails.
+      - In check mode the task runs in the foreground.
   check_mode:
     support: full
     description:
@@ -152,6 +184,25 @@ EXAMPLES = r'''
     request_id: "{{ request.reservation_id }}"
   delegate_to: "{{ selection.host }}"
   register: built
+
+- name: Start two builds on one hypervisor at once
+  novalite.compute.server_build:
+    server: "{{ item }}"
+    host: "{{ inventory_hostname }}"
+    max_concurrent_builds: 10
+  loop: "{{ request.instances }}"
+  async: 660
+  poll: 0
+  register: started
+
+- name: Wait for each build, one result a server
+  ansible.builtin.async_status:
+    jid: "{{ item.ansible_job_id }}"
+  loop: "{{ started.results }}"
+  register: builds
+  until: builds.finished
+  retries: 660
+  delay: 1
 
 - name: Try the next alternate when another host may succeed
   ansible.builtin.debug:
@@ -218,10 +269,22 @@ images_transferred:
       the controller and that this run copied to the remote hypervisor, into
       O(state_path)C(/_staging), for the build to move into its image cache.
     - Empty when the host's cache already had them, on the local connection and in check mode.
+    - With C(async), in the result of the task that starts the build (the job's result has
+      none).
   returned: always
   type: list
   elements: str
   sample: [image, kernel, ramdisk]
+ansible_job_id:
+  description: With C(async), the job's id for M(ansible.builtin.async_status).
+  returned: with C(async)
+  type: str
+  sample: j123456789012
+results_file:
+  description: With C(async), the job file on the host.
+  returned: with C(async)
+  type: str
+  sample: /root/.ansible_async/j123456789012
 images_needed:
   description:
     - The images of O(controller_images) that the host's cache lacks; the build did not
@@ -250,8 +313,10 @@ import traceback
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.novalite.compute.plugins.module_utils.args_common import (
-    COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC, LIBVIRT_ARG_SPEC, NETWORK_HOST_ARG_SPEC,
+    COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_BUILDS_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC,
+    LIBVIRT_ARG_SPEC, NETWORK_HOST_ARG_SPEC,
 )
+from ansible_collections.novalite.compute.plugins.module_utils.compute import background, image_cache
 from ansible_collections.novalite.compute.plugins.module_utils.compute.build import (
     BuildError, Builder, ImagesNeeded, connect,
 )
@@ -267,6 +332,9 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute.network i
 
 INJECTED_FILE_SPEC = dict(path=dict(type='str', required=True),
                           contents=dict(type='str', required=True, no_log=True))
+ASYNC_JOB_SPEC = dict(jid=dict(type='str', required=True),
+                      async_dir=dict(type='str', required=True),
+                      time_limit=dict(type='int', required=True))
 
 
 def argument_spec():
@@ -283,9 +351,11 @@ def argument_spec():
         report_host_state=dict(type='bool', default=False),
         controller_images=dict(type='list', elements='str', default=[],
                                choices=['image', 'kernel', 'ramdisk']),
+        async_job=dict(type='dict', options=ASYNC_JOB_SPEC),
     )
     spec.update(COMPUTE_HOST_ARG_SPEC)
     spec.update(COMPUTE_HOST_PATHS_ARG_SPEC)
+    spec.update(COMPUTE_HOST_BUILDS_ARG_SPEC)
     spec.update(LIBVIRT_ARG_SPEC)
     spec.update(NETWORK_HOST_ARG_SPEC)
     return spec
@@ -315,7 +385,48 @@ def report(module, builder):
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     check_requirements(module)
+    job = module.params['async_job']
+    if job and not module.check_mode:
+        background.exit_started(module, start_in_background(module, job))
+    build(module)
+
+
+def start_in_background(module, job):
+    """Start the build as a background job once the host has the images it needs (asked for
+    now, so the action plugin can transfer them before the build claims anything); the job's
+    ids. The libvirt connection is opened by the background build, never across a fork."""
+    params = module.params
+    host, server = params['host'], params['server'] or {}
+    try:
+        needed = [key for key in params['controller_images']
+                  if not image_cache.is_cached(params['state_path'], server[key])]
+    except (KeyError, TypeError, ValueError):
+        needed = []  # the build itself refuses such a server, naming the field
+    if needed:
+        module.fail_json(msg='Build of instance %s on %s needs images first: %s'
+                         % (server.get('uuid'), host, ', '.join(needed)), images_needed=needed,
+                         failed_step='image', reschedule=True, host=host, timings={})
+    timed_out = {'failed': True, 'host': host, 'reschedule': False, 'timings': {},
+                 'msg': 'Build of instance %s on %s did not end within %d seconds and was killed'
+                        % (server.get('uuid'), host, job['time_limit'])}
+
+    def work():
+        try:
+            build(module)
+        finally:
+            image_cache.discard_staged(params['state_path'], server)
+
+    try:
+        return background.start(job['async_dir'], job['jid'], job['time_limit'], work, timed_out)
+    except OSError as exc:
+        module.fail_json(msg='Build of instance %s on %s could not start in the background: %s'
+                         % (server.get('uuid'), host, exc), host=host, timings={})
+
+
+def build(module):
+    """Build the server (or plan it in check mode) and exit with the module's result."""
     params = dict(module.params)
+    params.pop('async_job')
     uri = params.pop('uri')
     host = params['host']
     instance_uuid = (params['server'] or {}).get('uuid')

@@ -27,6 +27,7 @@ try:
 except ImportError:
     pass  # modules check libvirt_utils.HAS_LIBVIRT
 
+from ansible_collections.novalite.compute.plugins.module_utils.compute import build_slots
 from ansible_collections.novalite.compute.plugins.module_utils.compute import claims
 from ansible_collections.novalite.compute.plugins.module_utils.compute import config_drive
 from ansible_collections.novalite.compute.plugins.module_utils.compute import host_network
@@ -163,6 +164,7 @@ class Builder(object):
             if bus not in DISK_BUSES:
                 raise ValueError('image property hw_disk_bus/hw_cdrom_bus: %s is not one of %s'
                                  % (bus, ', '.join(DISK_BUSES)))
+        build_slots.check_bound(self.settings.max_concurrent_builds)
         if server.get('ramdisk') and not server.get('kernel'):
             raise ValueError('server.ramdisk needs server.kernel')
         for index, net in enumerate(server.get('networks') or []):
@@ -339,10 +341,20 @@ class Builder(object):
         if record is not None:
             return {'changed': False, 'server': record, 'host': self.host, 'timings': {},
                     'diff': None}
-        needed = [key for key in self.p['controller_images']
-                  if not image_cache.is_cached(self.state_path, self.server[key])]
+        needed = self.images_needed()
         if needed:
             raise ImagesNeeded(needed)
+        # Nova's _build_semaphore: at most max_concurrent_builds builds run on the host; a
+        # build waits for its slot before it claims.
+        with build_slots.build_slot(self.state_path, self.settings.max_concurrent_builds):
+            return self._claim_and_spawn()
+
+    def images_needed(self):
+        """The keys of `controller_images` whose image this host's cache lacks."""
+        return [key for key in self.p['controller_images']
+                if not image_cache.is_cached(self.state_path, self.server[key])]
+
+    def _claim_and_spawn(self):
         try:
             self._claim()
         except BuildError as exc:

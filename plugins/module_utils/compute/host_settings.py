@@ -14,7 +14,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.novalite.compute.plugins.module_utils.args_common import (
-    COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC, LIBVIRT_ARG_SPEC,
+    COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_BUILDS_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC,
+    LIBVIRT_ARG_SPEC,
 )
 
 # The compute service's state (Nova's `openstack compute service set --disable`), which only
@@ -24,16 +25,20 @@ SERVICE_ARG_SPEC = dict(
     service_disabled_reason=dict(type='str'),
     forced_down=dict(type='bool', default=False),
 )
-_SPECS = (LIBVIRT_ARG_SPEC, COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC, SERVICE_ARG_SPEC)
+_SPECS = (LIBVIRT_ARG_SPEC, COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC,
+          COMPUTE_HOST_BUILDS_ARG_SPEC, SERVICE_ARG_SPEC)
 FIELDS = tuple(name for spec in _SPECS for name in spec)
 DEFAULTS = dict((name, option.get('default')) for spec in _SPECS for name, option in spec.items())
 # The inventory variable of each setting.
 VARIABLES = dict((name, 'novalite_libvirt_uri' if name == 'uri' else 'novalite_%s' % name)
                  for name in FIELDS)
+# The settings of the host's node and its accounting, which most compute modules take.
+_NODE_FIELDS = tuple(name for name in FIELDS
+                     if name not in SERVICE_ARG_SPEC and name not in COMPUTE_HOST_BUILDS_ARG_SPEC)
 # The settings each module takes.
 MODULE_FIELDS = {
-    'hypervisor_info': FIELDS,
-    'server_build': tuple(name for name in FIELDS if name not in SERVICE_ARG_SPEC),
+    'hypervisor_info': tuple(name for name in FIELDS if name not in COMPUTE_HOST_BUILDS_ARG_SPEC),
+    'server_build': _NODE_FIELDS + tuple(COMPUTE_HOST_BUILDS_ARG_SPEC),
     'server_delete': tuple(LIBVIRT_ARG_SPEC) + tuple(COMPUTE_HOST_PATHS_ARG_SPEC),
     'server_action': tuple(LIBVIRT_ARG_SPEC) + ('state_path',),
     'server_metadata': tuple(LIBVIRT_ARG_SPEC) + ('state_path',),
@@ -41,15 +46,15 @@ MODULE_FIELDS = {
     'reconcile': tuple(LIBVIRT_ARG_SPEC) + tuple(COMPUTE_HOST_PATHS_ARG_SPEC),
     'server_info': tuple(LIBVIRT_ARG_SPEC) + ('state_path',),
     'server_rebuild': tuple(LIBVIRT_ARG_SPEC) + tuple(COMPUTE_HOST_PATHS_ARG_SPEC) + ('virt_type',),
-    'server_resize': tuple(name for name in FIELDS if name not in SERVICE_ARG_SPEC),
-    'server_migrate': tuple(name for name in FIELDS if name not in SERVICE_ARG_SPEC),
+    'server_resize': _NODE_FIELDS,
+    'server_migrate': _NODE_FIELDS,
 }
 
 
 class HostSettings(object):
     """One hypervisor's settings: uri, nodename, virt_type, the cpu/ram/disk allocation
-    ratios, the reserved host memory/disk/cpus, instances_path, state_path, service_disabled,
-    service_disabled_reason and forced_down. A setting left out (or None) takes the module's default."""
+    ratios, the reserved host memory/disk/cpus, instances_path, state_path,
+    max_concurrent_builds, service_disabled, service_disabled_reason and forced_down. A setting left out (or None) takes the module's default."""
 
     __slots__ = FIELDS
 

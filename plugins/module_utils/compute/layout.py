@@ -11,6 +11,7 @@ Under `state_path`:
                             (journal.py), until the domain and its record take over.
 - `deleted/<uuid>.json`     a delete asked for while libvirtd was down (deleted.py).
 - `locks/instance-<uuid>.lock`, `locks/image-<name>.lock`  per instance and per image locks.
+- `locks/build-slot-<n>.lock`  the slots of concurrent builds (build_slots.py).
 - `_base/<name>`            the image cache (image_cache.py).
 - `_staging/`               images the server_build action plugin copied from the controller,
                             and `migrate-<uuid>/`, the files of a resize to this host.
@@ -74,6 +75,10 @@ def deleted_path(state_path, instance_uuid):
 
 def instance_lock_path(state_path, instance_uuid):
     return os.path.join(state_path, LOCKS_DIR, 'instance-%s.lock' % instance_uuid)
+
+
+def build_slot_path(state_path, slot):
+    return os.path.join(state_path, LOCKS_DIR, 'build-slot-%d.lock' % slot)
 
 
 def image_lock_path(state_path, name):

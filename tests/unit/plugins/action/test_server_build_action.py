@@ -107,3 +107,21 @@ def test_stage_command_moves_uploads_into_a_private_staging_dir(tmp_path):
     path = uploads / 'next'
     path.write_text('again')
     assert sh(action.stage_command(state, [(str(path), transfers[0].staged)]))[0] == 0
+
+
+def test_a_background_build_removes_only_its_own_staged_copies(tmp_path):
+    state = str(tmp_path / 'state')
+    srv = server(image=image('img-1', '/srv/disk'), kernel=image('aki-1', 'https://images.example/k'))
+    transfers = action.controller_images(srv, state)
+    other = action.controller_images(dict(srv, uuid='0b9c6a55-5a0c-4c6e-9a5e-3b2a7f9d1c02'), state)
+    os.makedirs(layout.staging_dir(state))
+    for t in transfers + other:
+        with open(t.staged, 'w') as handle:
+            handle.write(t.key)
+    image_cache.discard_staged(state, action.staged_server(srv, transfers))
+    assert not any(os.path.exists(t.staged) for t in transfers)
+    assert all(os.path.exists(t.staged) for t in other)
+    # Locations outside the staging directory are never touched; a second call is harmless.
+    image_cache.discard_staged(state, srv)
+    image_cache.discard_staged(state, action.staged_server(srv, transfers))
+    assert all(os.path.exists(t.staged) for t in other)

@@ -49,11 +49,20 @@ def test_each_module_takes_the_settings_the_filter_gives_it(module):
                  'novalite_ram_allocation_ratio': 1.0, 'novalite_disk_allocation_ratio': 1.0,
                  'novalite_reserved_host_memory_mb': 0, 'novalite_reserved_host_disk_mb': 0,
                  'novalite_reserved_host_cpus': 0, 'novalite_service_disabled': True,
-                 'novalite_service_disabled_reason': 'maintenance', 'novalite_flavors': []}
+                 'novalite_service_disabled_reason': 'maintenance', 'novalite_flavors': [],
+                 'novalite_max_concurrent_builds': 2}
     name = module.__name__.rsplit('.', 1)[-1]
     options = host_settings(variables, name)
     assert options['uri'] == 'test:///default' and options['state_path'] == '/s'
     assert set(options) <= set(module.argument_spec())
+
+
+def test_the_build_bound_goes_to_server_build_alone():
+    variables = {'novalite_max_concurrent_builds': 0, 'novalite_state_path': '/s'}
+    assert host_settings(variables, 'server_build') == {'max_concurrent_builds': 0, 'state_path': '/s'}
+    assert host_settings(variables, 'hypervisor_info') == {'state_path': '/s'}
+    assert host_settings(variables, 'server_resize') == {'state_path': '/s'}
+    assert HostSettings().max_concurrent_builds == 10
 
 
 def test_unset_variables_are_left_to_the_module():
