@@ -35,24 +35,12 @@ from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.conn
 )
 
 from build_fixtures import (  # noqa: E402
-    NODE_XML, UUID, image_catalog, open_test_host, params, runner, server, sha256,
+    NODE_XML, UUID, params, runner, server, sha256,
 )
 
 pytestmark = pytest.mark.skipif(shutil.which('qemu-img') is None, reason='needs qemu-img')
 # The build's steps in their order, as server_build documents them.
 STEPS = ('claim', 'network', 'image', 'config_drive', 'define', 'start')
-
-
-@pytest.fixture
-def host(tmp_path):
-    conn = open_test_host(tmp_path)
-    yield conn
-    conn.close()
-
-
-@pytest.fixture
-def catalog(tmp_path):
-    return image_catalog(tmp_path)
 
 
 def assert_nothing_left(conn, tmp_path, uuid=UUID):

@@ -16,22 +16,10 @@ libvirt = pytest.importorskip('libvirt')
 from ansible_collections.novalite.compute.plugins.module_utils.compute import build  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import claims  # noqa: E402
 
-from build_fixtures import image_catalog, open_test_host, params, runner, server  # noqa: E402
+from build_fixtures import params, runner, server  # noqa: E402
 
 pytestmark = pytest.mark.skipif(shutil.which('qemu-img') is None, reason='needs qemu-img')
 UUIDS = ['0b9c6a55-5a0c-4c6e-9a5e-3b2a7f9d1c1%d' % i for i in range(4)]
-
-
-@pytest.fixture
-def host(tmp_path):
-    conn = open_test_host(tmp_path)
-    yield conn
-    conn.close()
-
-
-@pytest.fixture
-def catalog(tmp_path):
-    return image_catalog(tmp_path)
 
 
 def servers(catalog, count, **over):

@@ -27,17 +27,10 @@ from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.conn
     domain_by_uuid,
 )
 
-from build_fixtures import UUID, image_catalog, open_test_host, params, runner, server, sha256  # noqa: E402
+from build_fixtures import UUID, image_catalog, params, runner, server, sha256  # noqa: E402
 
 pytestmark = pytest.mark.skipif(shutil.which('qemu-img') is None, reason='needs qemu-img')
 LATEST = 'openstack/latest/'
-
-
-@pytest.fixture
-def host(tmp_path):
-    conn = open_test_host(tmp_path)
-    yield conn
-    conn.close()
 
 
 @pytest.fixture

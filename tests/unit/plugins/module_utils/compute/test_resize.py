@@ -32,20 +32,13 @@ from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.doma
     managed_fields,
 )
 
-from build_fixtures import UUID, image_catalog, open_test_host, params, runner, server  # noqa: E402
+from build_fixtures import UUID, image_catalog, params, runner, server  # noqa: E402
 
 pytestmark = pytest.mark.skipif(shutil.which('qemu-img') is None, reason='needs qemu-img')
 GIB = 1024 ** 3
 # the build's flavor (2 vCPU, 256 MiB, 1 GiB root, 1 GiB ephemeral, 64 MiB swap) and a bigger one
 BIGGER = {'id': '7', 'name': 'm1.bigger', 'vcpus': 3, 'memory_mb': 512, 'root_gb': 2,
           'ephemeral_gb': 2, 'swap': 128, 'extra_specs': {}}
-
-
-@pytest.fixture
-def host(tmp_path):
-    conn = open_test_host(tmp_path)
-    yield conn
-    conn.close()
 
 
 @pytest.fixture
