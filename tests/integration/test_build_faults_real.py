@@ -27,6 +27,7 @@ libvirt = pytest.importorskip('libvirt')
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import build  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import journal  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute import layout  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import teardown  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt import network as ln  # noqa: E402
 
@@ -237,7 +238,7 @@ def test_a_killed_background_build_leaves_nothing_after_reconcile(conn, network,
         os.kill(supervisor, signal.SIGKILL)
         os.killpg(build_pid, signal.SIGKILL)
         deadline = time.monotonic() + 10
-        while journal.pid_alive(build_pid) and time.monotonic() < deadline:
+        while layout.pid_alive(build_pid) and time.monotonic() < deadline:
             time.sleep(0.05)
         os.unlink(pause)
         left = difference(before, host_snapshot(conn, p['instances_path'], p['state_path']))
