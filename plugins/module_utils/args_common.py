@@ -78,6 +78,14 @@ FLEET_ARG_SPEC = dict(
     database=dict(type='str'),
 )
 
+# novalite.compute.fleet.schedule: where and how a fleet action places servers, and the quota
+# limits it checks (fleet_schedule, fleet_resize).
+FLEET_SCHEDULE_ARG_SPEC = dict(
+    hosts=dict(type='list', elements='str', required=True),
+    scheduler=dict(type='dict', default={}),
+    quotas=dict(type='dict', default={}),
+)
+
 # Doc fragment (name[.part]) -> its twin.
 TWINS = {
     'libvirt': LIBVIRT_ARG_SPEC,
@@ -88,4 +96,5 @@ TWINS = {
     'server_policy': SERVER_POLICY_ARG_SPEC,
     'network_host': NETWORK_HOST_ARG_SPEC,
     'fleet': FLEET_ARG_SPEC,
+    'fleet.schedule': FLEET_SCHEDULE_ARG_SPEC,
 }
