@@ -181,7 +181,6 @@ from ansible_collections.novalite.compute.plugins.module_utils.args_common impor
     COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC, LIBVIRT_ARG_SPEC, NETWORK_HOST_ARG_SPEC,
     SERVER_POLICY_ARG_SPEC,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.compute.lifecycle import LifecycleError
 from ansible_collections.novalite.compute.plugins.module_utils.compute.migration import (
     DEFAULTS, STEPS, check_step, run_step,
 )
@@ -229,24 +228,20 @@ def main():
                                         ('step', 'revert_source', ('record',))])
     require_libraries(module)
     p = module.params
-
-    def runner(args):
-        return module.run_command(args)
-
     with server_module_errors(module, '%s of instance %s' % (p['step'], p['server'])):
         caller = {}
         conn = None
         if p['step'] in RULES:
-            access = authorized_server(p, 'os_compute_api:servers:%s' % RULES[p['step']])
-            if access.record is None and p['step'] != 'confirm_source':
-                raise LifecycleError('Instance %s could not be found on this host.' % access.uuid)
+            # a confirm whose source copy is gone already changes nothing
+            access = authorized_server(p, 'os_compute_api:servers:%s' % RULES[p['step']],
+                                       on_this_host=p['step'] != 'confirm_source')
             conn, caller = access.conn, access.caller
         conn = conn or open_connection(p['uri'])
         params = dict(p, is_admin=caller.get('is_admin', False))
         if module.check_mode:
             result = check_step(conn, params)
         else:
-            result = run_step(conn, params, runner)
+            result = run_step(conn, params, module.run_command)
     module.exit_json(**result)
 
 

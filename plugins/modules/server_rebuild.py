@@ -170,12 +170,11 @@ from ansible_collections.novalite.compute.plugins.module_utils.api.server_action
 from ansible_collections.novalite.compute.plugins.module_utils.args_common import (
     COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC, LIBVIRT_ARG_SPEC, SERVER_POLICY_ARG_SPEC,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.compute.lifecycle import LifecycleError
 from ansible_collections.novalite.compute.plugins.module_utils.compute.rebuild import (
     DEFAULTS, check_rebuild_allowed, rebuild,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.server_access import (
-    authorized_server, server_module_errors,
+    authorized_server, diff_as_asked, server_module_errors,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.errors import QuotaExceeded, ValidationError
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (
@@ -204,29 +203,20 @@ def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     require_libraries(module)
     p = module.params
-
-    def runner(args):
-        return module.run_command(args)
-
     try:
         with server_module_errors(module, 'Rebuild of instance %s' % p['server']):
-            access = authorized_server(p, 'rebuild')
-            if access.record is None:
-                raise LifecycleError('Instance %s could not be found on this host.' % access.uuid)
+            access = authorized_server(p, 'rebuild', on_this_host=True)
             # Nova's compute API checks the lock and the state before the image
             check_rebuild_allowed(access.record, access.caller['is_admin'])
             spec = rebuild_request({'rebuild': p['rebuild']}, access.record, p['catalog'],
                                    p['context'], p['quotas'])
-            result = rebuild(access.conn, dict(p, rebuild=spec, **access.caller), runner,
-                             check_mode=module.check_mode)
+            result = rebuild(access.conn, dict(p, rebuild=spec, **access.caller),
+                             module.run_command, check_mode=module.check_mode)
     except ValidationError as exc:
         module.fail_json(msg=str(exc), field=exc.field, rule=exc.rule)
     except QuotaExceeded as exc:
         module.fail_json(msg=str(exc))
-    diff = result.pop('diff')
-    if module._diff:
-        result['diff'] = diff
-    module.exit_json(**result)
+    module.exit_json(**diff_as_asked(module, result))
 
 
 if __name__ == '__main__':

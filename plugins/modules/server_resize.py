@@ -174,7 +174,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute.resize im
     ACTIONS, DEFAULTS, check_resize_allowed, resize_action,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.server_access import (
-    authorized_server, server_module_errors,
+    authorized_server, diff_as_asked, server_module_errors,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.errors import ValidationError
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (
@@ -208,15 +208,10 @@ def main():
                            required_if=[('action', 'resize', ('resize',))])
     require_libraries(module)
     p = module.params
-
-    def runner(args):
-        return module.run_command(args)
-
     try:
         with server_module_errors(module, '%s of instance %s' % (p['action'].capitalize(), p['server'])):
-            access = authorized_server(p, 'os_compute_api:servers:%s' % RULES[p['action']])
-            if access.record is None:
-                raise LifecycleError('Instance %s could not be found on this host.' % access.uuid)
+            access = authorized_server(p, 'os_compute_api:servers:%s' % RULES[p['action']],
+                                       on_this_host=True)
             # Nova's compute API checks the lock and the state before the flavor
             check_resize_allowed(access.record, p['action'], access.caller['is_admin'])
             new_flavor = None
@@ -228,13 +223,10 @@ def main():
                         'No valid host was found. A resize stays on its host here: '
                         'allow_resize_to_same_host is false', server=access.record)
             result = resize_action(access.conn, dict(p, new_flavor=new_flavor, **access.caller),
-                                   runner, check_mode=module.check_mode)
+                                   module.run_command, check_mode=module.check_mode)
     except ValidationError as exc:
         module.fail_json(msg=str(exc), field=exc.field, rule=exc.rule)
-    diff = result.pop('diff')
-    if module._diff:
-        result['diff'] = diff
-    module.exit_json(**result)
+    module.exit_json(**diff_as_asked(module, result))
 
 
 if __name__ == '__main__':
