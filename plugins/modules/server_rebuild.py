@@ -44,11 +44,8 @@ extends_documentation_fragment:
   - novalite.compute.libvirt
   - novalite.compute.compute_host.paths
   - novalite.compute.server_policy
+  - novalite.compute.instance_action
 options:
-  server:
-    description: The server's UUID.
-    type: str
-    required: true
   rebuild:
     description:
       - The C(rebuild) object of Nova's C(POST /servers/{id}/action) body.
@@ -84,9 +81,6 @@ options:
     description: Seconds the rebuilt domain has to reach RUNNING.
     type: int
     default: 60
-  request_id:
-    description: The request ID recorded with the instance action; default a new C(req-<uuid>).
-    type: str
 attributes:
   check_mode:
     support: full
@@ -168,7 +162,8 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.novalite.compute.plugins.module_utils.api.server_actions import rebuild_request
 from ansible_collections.novalite.compute.plugins.module_utils.args_common import (
-    COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC, LIBVIRT_ARG_SPEC, SERVER_POLICY_ARG_SPEC,
+    COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC, INSTANCE_ACTION_ARG_SPEC, LIBVIRT_ARG_SPEC,
+    SERVER_POLICY_ARG_SPEC,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.rebuild import (
     DEFAULTS, check_rebuild_allowed, rebuild,
@@ -184,18 +179,17 @@ from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.conn
 
 def argument_spec():
     spec = dict(
-        server=dict(type='str', required=True),
         rebuild=dict(type='dict', required=True),
         catalog=dict(type='dict', required=True),
         quotas=dict(type='dict', default={}),
         virt_type=COMPUTE_HOST_ARG_SPEC['virt_type'],
         shutdown_timeout=dict(type='int', default=DEFAULTS['shutdown_timeout']),
         boot_timeout=dict(type='int', default=DEFAULTS['boot_timeout']),
-        request_id=dict(type='str'),
     )
     spec.update(COMPUTE_HOST_PATHS_ARG_SPEC)
     spec.update(LIBVIRT_ARG_SPEC)
     spec.update(SERVER_POLICY_ARG_SPEC)
+    spec.update(INSTANCE_ACTION_ARG_SPEC)
     return spec
 
 

@@ -56,11 +56,8 @@ extends_documentation_fragment:
   - novalite.compute.compute_host
   - novalite.compute.compute_host.paths
   - novalite.compute.server_policy
+  - novalite.compute.instance_action
 options:
-  server:
-    description: The server's UUID.
-    type: str
-    required: true
   action:
     description: V(resize), V(confirm) (Nova's C(confirmResize)) or V(revert) (C(revertResize)).
     type: str
@@ -85,9 +82,6 @@ options:
     description: Seconds the domain has to reach RUNNING after the resize or the revert.
     type: int
     default: 60
-  request_id:
-    description: The request ID recorded with the instance action; default a new C(req-<uuid>).
-    type: str
 attributes:
   check_mode:
     support: full
@@ -167,7 +161,8 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.novalite.compute.plugins.module_utils.api.server_actions import resize_request
 from ansible_collections.novalite.compute.plugins.module_utils.args_common import (
-    COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC, LIBVIRT_ARG_SPEC, SERVER_POLICY_ARG_SPEC,
+    COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC, INSTANCE_ACTION_ARG_SPEC, LIBVIRT_ARG_SPEC,
+    SERVER_POLICY_ARG_SPEC,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.lifecycle import LifecycleError
 from ansible_collections.novalite.compute.plugins.module_utils.compute.resize import (
@@ -187,19 +182,18 @@ RULES = {'resize': 'resize', 'confirm': 'confirm_resize', 'revert': 'revert_resi
 
 def argument_spec():
     spec = dict(
-        server=dict(type='str', required=True),
         action=dict(type='str', required=True, choices=list(ACTIONS)),
         resize=dict(type='dict'),
         catalog=dict(type='dict', default={}),
         allow_resize_to_same_host=dict(type='bool', default=False),
         shutdown_timeout=dict(type='int', default=DEFAULTS['shutdown_timeout']),
         boot_timeout=dict(type='int', default=DEFAULTS['boot_timeout']),
-        request_id=dict(type='str'),
     )
     spec.update(COMPUTE_HOST_ARG_SPEC)
     spec.update(COMPUTE_HOST_PATHS_ARG_SPEC)
     spec.update(LIBVIRT_ARG_SPEC)
     spec.update(SERVER_POLICY_ARG_SPEC)
+    spec.update(INSTANCE_ACTION_ARG_SPEC)
     return spec
 
 
