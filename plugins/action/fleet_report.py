@@ -13,8 +13,7 @@ from ansible.errors import AnsibleActionFail
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute.server_table import expand_servers
 from ansible_collections.novalite.compute.plugins.module_utils.fleet import compute_nodes, instances, runs
-from ansible_collections.novalite.compute.plugins.plugin_utils.fleet_database import (
-    FleetAction, RollBack)
+from ansible_collections.novalite.compute.plugins.plugin_utils.fleet_database import FleetAction
 from ansible_collections.novalite.compute.plugins.modules import fleet_report
 
 # What the controller knows about a host and the host itself does not.
@@ -57,11 +56,7 @@ class ActionModule(FleetAction):
         written = {'hosts': [], 'servers': 0, 'forgotten': 0, 'port_conflicts': [], 'abandoned': []}
         try:
             with db.transaction():
-                self._write(db, args, written)
-                if self._play_context.check_mode:
-                    raise RollBack()
-        except RollBack:
-            pass
+                self._write(db, args, written, self._play_context.check_mode)
         except (KeyError, TypeError, ValueError) as exc:
             raise AnsibleActionFail('fleet_report: %s' % exc)
         result.update(changed=bool(written['hosts'] or written['servers'] or written['forgotten']
@@ -70,7 +65,11 @@ class ActionModule(FleetAction):
         return result
 
     @staticmethod
-    def _write(db, args, written):
+    def _write(db, args, written, check_mode=False):
+        """Write the reports and heartbeats always: they are what the hosts said, the fleet's
+        fact cache (Ansible's fact cache is written in check mode too), and a check-mode create
+        schedules on them in the same run. Built servers, forgotten instances and abandoned
+        build requests are changes of the fleet: check mode leaves them out."""
         for report in args['reports']:
             state = dict(report['host_state'])
             known = report.get('known')
@@ -89,11 +88,13 @@ class ActionModule(FleetAction):
                     db, state['host'], servers, args['networks'],
                     as_of=compute_nodes.epoch(state.get('updated'))))
                 written['servers'] += len(servers)
+        for host in args['heartbeats']:
+            compute_nodes.heartbeat(db, host)
+        if check_mode:
+            return
         for server in args['built']:
             written['port_conflicts'].extend(instances.record_build(db, server))
             written['servers'] += 1
-        for host in args['heartbeats']:
-            compute_nodes.heartbeat(db, host)
         for instance_uuid in args['forget']:
             instances.forget(db, instance_uuid)
             written['forgotten'] += 1

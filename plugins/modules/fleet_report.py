@@ -21,6 +21,9 @@ description:
     reservation; a forgotten instance loses its reservation, ports, group membership and row.
   - Every write ends by giving up the build requests of runs that died (see RV(abandoned)), so
     a create killed midway holds nothing after the next refresh of its hosts.
+  - In check mode the reports and heartbeats are written (what the hosts said, as Ansible's fact
+    cache is written in check mode too, so a check-mode create schedules on the hosts it just
+    refreshed), and built servers, forgotten instances and abandoned build requests are not.
 author:
   - novalite.compute contributors (@novalite)
 extends_documentation_fragment:

@@ -236,3 +236,25 @@ def test_fleet_hosts_names_the_hosts_of_the_projects_servers_of_those_names(rows
                                                          'project_id': 'p1'}) == []
     with pytest.raises(fleet_hosts.AnsibleActionFail, match='project_id is required with server_names'):
         fleet_hosts.ActionModule._server_hosts(rows, {'hosts': ['hv1'], 'server_names': ['web-1'], 'project_id': None})
+
+
+def test_check_mode_writes_what_hosts_said_and_nothing_else(fleet):
+    """A check-mode refresh keeps the host's row and heartbeat (a check-mode create schedules
+    on them in the same run; ComputeFilter would take an old heartbeat as a down host), and
+    writes no built server, forgets nothing and gives up no build request."""
+    compute_nodes.report(fleet, host_state('hv1'))
+    fleet.execute('UPDATE services SET last_seen_up = ? WHERE host = ?', (time.time() - 3600, 'hv1'))
+    instances.record_build(fleet, {'uuid': 'keep', 'name': 'kept', 'host': 'hv1', 'project_id': 'p1',
+                                   'user_id': 'u1', 'flavor': FLAVOR, 'ports': []})
+    args = {'reports': [{'host_state': host_state('hv2')}], 'heartbeats': ['hv1'], 'networks': [],
+            'built': [{'uuid': 'planned', 'name': 'plan', 'host': 'hv2', 'project_id': 'p1',
+                       'user_id': 'u1', 'flavor': FLAVOR, 'ports': []}],
+            'forget': ['keep']}
+    written = {'hosts': [], 'servers': 0, 'forgotten': 0, 'port_conflicts': [], 'abandoned': []}
+    with fleet.transaction():
+        fleet_report.ActionModule._write(fleet, args, written, check_mode=True)
+    assert written['hosts'] == ['hv2'] and written['servers'] == 0 and written['forgotten'] == 0
+    seen = dict((row['host'], row['last_seen_up']) for row in fleet.rows('SELECT host, last_seen_up FROM services'))
+    assert time.time() - seen['hv1'] < 60 and 'hv2' in seen
+    uuids = sorted(row['uuid'] for row in fleet.rows('SELECT uuid FROM instances'))
+    assert uuids == ['keep']
