@@ -27,6 +27,9 @@ description:
   - With O(server_names), also names the hosts where the fleet database holds a live server of
     O(project_id) with one of those names, for a lookup by name that asks only them (and the
     hosts whose rows are stale, which may have servers the rows do not show).
+  - With O(server_refs), also names the hosts where the fleet database holds a live server, of
+    any project, whose uuid or name is one of them, for a lookup that asks only them (and the
+    stale hosts).
   - Runs in the controller's process as an action plugin; read-only.
 author:
   - novalite.compute contributors (@novalite)
@@ -82,6 +85,11 @@ options:
   project_id:
     description: The project whose servers O(server_names) are; required with O(server_names).
     type: str
+  server_refs:
+    description: Server uuids or names, of any project, to find the hosts of.
+    type: list
+    elements: str
+    default: []
 '''
 
 EXAMPLES = r'''
@@ -112,7 +120,9 @@ ages:
   type: dict
   sample: {hv1: 12.5, hv3: null}
 server_hosts:
-  description: The hosts of O(hosts) with a live server of O(project_id) named one of O(server_names) in the fleet database.
+  description:
+    - The hosts of O(hosts) with a live server of O(project_id) named one of O(server_names), or
+      of any project with a uuid or name of O(server_refs), in the fleet database.
   returned: always
   type: list
   elements: str
@@ -144,6 +154,7 @@ ARGUMENT_SPEC = dict(
     security_groups=dict(type='list', elements='dict', default=[]),
     server_names=dict(type='list', elements='str', default=[]),
     project_id=dict(type='str'),
+    server_refs=dict(type='list', elements='str', default=[]),
 )
 ARGUMENT_SPEC.update(FLEET_ARG_SPEC)
 

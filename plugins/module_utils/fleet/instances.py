@@ -186,6 +186,19 @@ def hosts_with_names(db, project_id, names):
         'AND display_name IN (%s) ORDER BY host' % marks, (project_id, 'deleted') + tuple(names))]
 
 
+def hosts_with_servers(db, refs):
+    """The hosts of the live instances whose uuid or name is one of `refs`, in any project:
+    a lookup by uuid or name asks only them (the policy on the host decides what the caller
+    may see)."""
+    if not refs:
+        return []
+    marks = ', '.join('?' * len(refs))
+    return [row['host'] for row in db.rows(
+        'SELECT DISTINCT host FROM instances WHERE vm_state <> ? AND host IS NOT NULL '
+        'AND (uuid IN (%s) OR display_name IN (%s)) ORDER BY host' % (marks, marks),
+        ('deleted',) + tuple(refs) + tuple(refs))]
+
+
 def populate_group(db, group):
     """Nova's _populate_group_info from the database: the group's `members` (every member,
     built or being built) and `hosts` (where the built ones are)."""

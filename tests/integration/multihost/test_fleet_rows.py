@@ -57,3 +57,35 @@ def test_fresh_rows_are_not_gathered_and_a_stale_one_cannot_overcommit(prepared_
         assert set(server['vm_state'] for server in placed) == {'active'}, placed
     finally:
         delete_servers(testbed, inventory, name)
+
+
+FIND_TASK = 'novalite.compute.find_server : Look for the servers in the domain metadata and the build journals'
+
+
+def test_an_action_asks_only_the_host_the_rows_give_for_the_server(prepared_testbed, tmp_path):
+    testbed = prepared_testbed
+    inventory = write_inventory(testbed, tmp_path / 'inventory', {})
+    name = unique_name('find')
+    host_states(inventory, tmp_path / 'rows.json')            # every host in the rows now
+    # Rows just written: trusted whatever their heartbeat's age under a loaded machine.
+    fresh = {'novalite_fleet_heartbeat_max_age': -1}
+    try:
+        created = run('create_server', inventory, {'novalite_server': server_request(name, networks='none')})
+        assert created.rc == 0, created
+        placed = servers(dict((host, host_contents(testbed, host)) for host in testbed.hosts), name)
+        (server_uuid, server), = placed.items()
+
+        # By name and by uuid: only the server's host is asked, and the action happens there.
+        for ref in (name, server_uuid):
+            stopped = run('stop_server', inventory, dict(fresh, novalite_server_id=ref))
+            assert stopped.rc == 0, stopped
+            assert task_results(stopped.output, FIND_TASK) == [{server['host']: 'ok'}], stopped
+        assert servers({server['host']: host_contents(testbed, server['host'])}, name)[server_uuid]['vm_state'] == 'stopped'
+
+        # A server the rows do not hold: no host is asked, and Nova's answer comes back.
+        missing = run('stop_server', inventory, dict(fresh, novalite_server_id='%s-nope' % name))
+        assert missing.rc != 0
+        assert task_results(missing.output, FIND_TASK) == [], missing
+        assert "No server with a name or ID of '%s-nope' exists." % name in missing.output, missing
+    finally:
+        delete_servers(testbed, inventory, name)
