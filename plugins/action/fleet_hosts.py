@@ -44,7 +44,7 @@ class ActionModule(FleetAction):
 
     @staticmethod
     def _server_hosts(db, args):
-        found = set(instances.hosts_with_servers(db, args['server_refs']))
+        found = set(instances.hosts_with_uuids(db, args['server_uuids']))
         if args['server_names']:
             if not args['project_id']:
                 raise AnsibleActionFail('fleet_hosts: project_id is required with server_names')
