@@ -44,11 +44,11 @@ class ActionModule(FleetAction):
 
     @staticmethod
     def _server_hosts(db, args):
-        if not args['server_names']:
-            return []
-        if not args['project_id']:
-            raise AnsibleActionFail('fleet_hosts: project_id is required with server_names')
-        found = set(instances.hosts_with_names(db, args['project_id'], args['server_names']))
+        found = set(instances.hosts_with_uuids(db, args['server_uuids']))
+        if args['server_names']:
+            if not args['project_id']:
+                raise AnsibleActionFail('fleet_hosts: project_id is required with server_names')
+            found.update(instances.hosts_with_names(db, args['project_id'], args['server_names']))
         return [host for host in args['hosts'] if host in found]
 
     @staticmethod

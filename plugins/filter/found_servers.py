@@ -17,7 +17,8 @@ description:
     renamed in the inventory keeps its servers. A machine named twice reports its servers
     once.
   - Also says which of the asked identifiers matched nothing and which names matched several
-    servers, for Nova's messages.
+    servers, for Nova's messages, and which no server's uuid settled (the names, and the uuids
+    not found), for a lookup that asked only some hypervisors to ask the others.
 options:
   _input:
     description: The hostvars of the hypervisors, each with C(inventory_hostname) and, when it
@@ -56,6 +57,12 @@ _value:
     ambiguous:
       description: Each asked name that matches several servers, with their uuids.
       type: dict
+    unsettled:
+      description:
+        - The asked identifiers that no server's uuid equals - the names (another hypervisor
+          may hold another server of that name) and the uuids not found.
+      type: list
+      elements: str
 '''
 
 from ansible.errors import AnsibleFilterError
@@ -75,7 +82,7 @@ def found_servers(hypervisors, server_id=None):
             found.append((hv['inventory_hostname'], answer.get('hypervisor'), answer['servers']))
     servers = lookup.gather(found)
     return {'servers': servers, 'missing': lookup.unmatched(ids, servers),
-            'ambiguous': lookup.ambiguous(ids, servers)}
+            'ambiguous': lookup.ambiguous(ids, servers), 'unsettled': lookup.unsettled(ids, servers)}
 
 
 class FilterModule(object):

@@ -17,7 +17,8 @@ Read in the order a request travels:
                and networks, the virt type.
 
 `errors.py` holds the exceptions every stage raises (Nova's `nova/exception.py`);
-`args_common.py` the argument specs twinned with the doc fragments (plugins/doc_fragments).
+`args_common.py` the argument specs twinned with the doc fragments (plugins/doc_fragments);
+`uuidutils.py` oslo's test of a uuid, for the API's schema and the lookup of a server.
 Modules, action plugins and filter plugins are thin shells over these packages."""
 
 from __future__ import absolute_import, division, print_function

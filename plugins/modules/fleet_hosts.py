@@ -27,6 +27,10 @@ description:
   - With O(server_names), also names the hosts where the fleet database holds a live server of
     O(project_id) with one of those names, for a lookup by name that asks only them (and the
     hosts whose rows are stale, which may have servers the rows do not show).
+  - With O(server_uuids), also names the hosts where the fleet database holds a live server, of
+    any project, with one of those uuids, for a lookup by uuid that asks them (and the stale
+    hosts) first; the rows are an index, so a uuid they do not place is still looked for on the
+    other hypervisors.
   - Runs in the controller's process as an action plugin; read-only.
 author:
   - novalite.compute contributors (@novalite)
@@ -82,6 +86,13 @@ options:
   project_id:
     description: The project whose servers O(server_names) are; required with O(server_names).
     type: str
+  server_uuids:
+    description:
+      - Server uuids, of any project, to find the hosts of. Names have no place here - a name
+        is not unique, and only every hypervisor can say which servers hold it.
+    type: list
+    elements: str
+    default: []
 '''
 
 EXAMPLES = r'''
@@ -97,6 +108,12 @@ EXAMPLES = r'''
     member_changes: [default]
     security_groups: "{{ novalite_security_groups }}"
   register: fleet_rulesets
+
+- name: Where the fleet database has a server, by uuid
+  novalite.compute.fleet_hosts:
+    hosts: "{{ groups['hypervisors'] }}"
+    server_uuids: [0b1c7e8e-94b0-4d5d-8d65-2b0c2b9f8c11]
+  register: fleet_server_hosts
 '''
 
 RETURN = r'''
@@ -112,7 +129,9 @@ ages:
   type: dict
   sample: {hv1: 12.5, hv3: null}
 server_hosts:
-  description: The hosts of O(hosts) with a live server of O(project_id) named one of O(server_names) in the fleet database.
+  description:
+    - The hosts of O(hosts) with a live server of O(project_id) named one of O(server_names), or
+      of any project with a uuid of O(server_uuids), in the fleet database.
   returned: always
   type: list
   elements: str
@@ -144,6 +163,7 @@ ARGUMENT_SPEC = dict(
     security_groups=dict(type='list', elements='dict', default=[]),
     server_names=dict(type='list', elements='str', default=[]),
     project_id=dict(type='str'),
+    server_uuids=dict(type='list', elements='str', default=[]),
 )
 ARGUMENT_SPEC.update(FLEET_ARG_SPEC)
 

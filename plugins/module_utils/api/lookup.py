@@ -7,7 +7,12 @@ the client's help a name) and `GET /servers?name=<regex>`, across the hypervisor
 A server lives where its domain is: each hypervisor reads the records of its own domains
 (server_info), and the controller gathers them (`gather`). The inventory name that found a
 server is its home for this run; the name recorded at build time is not looked up, so renaming
-a host in the inventory loses none of its servers."""
+a host in the inventory loses none of its servers.
+
+The fleet database's instance rows are an index of where servers are, not the record: a server
+built through another controller's database, or by server_build directly, is on a host whose
+rows do not show it. A lookup asks the hosts the rows give for its uuids first
+(`uuids_for_rows`) and the other hypervisors for what they did not settle (`unsettled`)."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -15,6 +20,7 @@ __metaclass__ = type
 import re
 
 from ansible_collections.novalite.compute.plugins.module_utils.errors import ValidationError
+from ansible_collections.novalite.compute.plugins.module_utils.uuidutils import is_uuid_like
 
 
 def identifiers(value, field='novalite_server_id'):
@@ -87,3 +93,23 @@ def ambiguous(ids, records):
         if len(named) > 1:
             found[ident] = named
     return found
+
+
+def uuids_for_rows(ids):
+    """The identifiers the fleet database's rows may place first: all of `ids` when each is a
+    uuid, else none (ask every hypervisor at once). A uuid names one server, so its host in the
+    rows is where it is, or else the other hypervisors are asked (`unsettled`). A name is not
+    unique (Nova's rule), and the rows know only the servers this database has seen: another
+    server of that name, built through another database or by server_build directly, may be on
+    a host the rows do not name. Only every hypervisor can say that a name matches one server
+    or several, so the rows save no host for a name."""
+    ids = ids or []
+    return list(ids) if ids and all(is_uuid_like(i) for i in ids) else []
+
+
+def unsettled(ids, records):
+    """The identifiers among `ids` that no record's uuid equals: the names (another hypervisor
+    may hold another server of that name) and the uuids not found. A lookup that asked only
+    some hypervisors asks the others for them."""
+    uuids = set(r.get('uuid') for r in records)
+    return [i for i in ids or [] if i not in uuids]

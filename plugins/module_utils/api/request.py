@@ -32,6 +32,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     QuotaExceeded, ValidationError)
 from ansible_collections.novalite.compute.plugins.module_utils.api.policy import Enforcer
 from ansible_collections.novalite.compute.plugins.module_utils.api import quota
+from ansible_collections.novalite.compute.plugins.module_utils.uuidutils import is_uuid_like
 
 MAX_LOCAL_BLOCK_DEVICES = 3        # nova.conf max_local_block_devices default
 # nova.objects.fields.DiskBus.ALL
@@ -694,7 +695,7 @@ def _uuid_list(value, field):
     must be a uuid too (Nova's schema checks only the items of a list)."""
     if isinstance(value, list):
         return [canonical_uuid(item) for item in value]
-    if not schema.is_uuid_like(value):
+    if not is_uuid_like(value):
         raise ValidationError(field, 'must be a uuid')
     return [canonical_uuid(value)]
 

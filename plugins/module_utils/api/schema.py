@@ -24,7 +24,6 @@ import ipaddress
 import re
 import traceback
 import unicodedata
-import uuid
 
 try:
     import jsonschema
@@ -36,6 +35,7 @@ else:
     JSONSCHEMA_IMPORT_ERROR = None
 
 from ansible_collections.novalite.compute.plugins.module_utils.errors import ValidationError
+from ansible_collections.novalite.compute.plugins.module_utils.uuidutils import is_uuid_like
 
 MAX_INT = 0x7FFFFFFF               # nova.db.constants.MAX_INT
 MAX_TAG_COUNT = 50                 # nova.objects.instance.MAX_TAG_COUNT
@@ -225,15 +225,6 @@ def _novalite_create():
 
 
 # --- validators.py: the format checkers ----------------------------------------------------------
-
-def is_uuid_like(instance):
-    """oslo_utils.uuidutils.is_uuid_like."""
-    try:
-        plain = instance.replace('urn:', '').replace('uuid:', '').strip('{}').replace('-', '')
-        return str(uuid.UUID(instance)).replace('-', '') == plain.lower()
-    except (TypeError, ValueError, AttributeError):
-        return False
-
 
 def _is_printable(char):
     """Nova's _is_printable, over the characters Nova's ranges cover (U+0000-U+FFFE)."""

@@ -186,6 +186,17 @@ def hosts_with_names(db, project_id, names):
         'AND display_name IN (%s) ORDER BY host' % marks, (project_id, 'deleted') + tuple(names))]
 
 
+def hosts_with_uuids(db, uuids):
+    """The hosts of the live instances whose uuid is one of `uuids`, in any project: a lookup
+    by uuid asks them first (the policy on the host decides what the caller may see)."""
+    if not uuids:
+        return []
+    marks = ', '.join('?' * len(uuids))
+    return [row['host'] for row in db.rows(
+        'SELECT DISTINCT host FROM instances WHERE vm_state <> ? AND host IS NOT NULL '
+        'AND uuid IN (%s) ORDER BY host' % marks, ('deleted',) + tuple(uuids))]
+
+
 def populate_group(db, group):
     """Nova's _populate_group_info from the database: the group's `members` (every member,
     built or being built) and `hosts` (where the built ones are)."""

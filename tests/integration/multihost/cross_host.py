@@ -127,6 +127,15 @@ def task_results(output, task):
     return runs
 
 
+def task_results_by_play(output, task):
+    """As `task_results`, each run with the name of its play: [(play, {host: status})]."""
+    runs = []
+    for play in re.split(r'^(?=PLAY \[)', output, flags=re.M):
+        name = re.match(r'PLAY \[(.*)\]', play)
+        runs.extend((name.group(1) if name else None, statuses) for statuses in task_results(play, task))
+    return runs
+
+
 # Run inside a host with the modules' Python: its domains with their server record (name,
 # vm_state, fixed IPs, flavor vCPUs; None without one) and MACs, the DHCP host entries of the
 # catalog's network, the instance directories, the claims and the failed builds counter (what

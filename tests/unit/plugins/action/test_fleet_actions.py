@@ -231,11 +231,12 @@ def test_fleet_hosts_names_the_hosts_of_the_projects_servers_of_those_names(rows
     instances.record_build(rows, {'uuid': 'a', 'name': 'web-1', 'project_id': 'p1', 'user_id': 'u1', 'flavor': FLAVOR,
                                   'host': 'hv2', 'ports': []})
     assert fleet_hosts.ActionModule._server_hosts(rows, {'hosts': ['hv1', 'hv2'], 'server_names': ['web-1', 'web-2'],
-                                                         'project_id': 'p1'}) == ['hv2']
+                                                         'project_id': 'p1', 'server_uuids': []}) == ['hv2']
     assert fleet_hosts.ActionModule._server_hosts(rows, {'hosts': ['hv1'], 'server_names': ['web-1'],
-                                                         'project_id': 'p1'}) == []
+                                                         'project_id': 'p1', 'server_uuids': []}) == []
     with pytest.raises(fleet_hosts.AnsibleActionFail, match='project_id is required with server_names'):
-        fleet_hosts.ActionModule._server_hosts(rows, {'hosts': ['hv1'], 'server_names': ['web-1'], 'project_id': None})
+        fleet_hosts.ActionModule._server_hosts(rows, {'hosts': ['hv1'], 'server_names': ['web-1'], 'project_id': None,
+                                                      'server_uuids': []})
 
 
 def test_check_mode_writes_what_hosts_said_and_nothing_else(fleet):
@@ -258,3 +259,18 @@ def test_check_mode_writes_what_hosts_said_and_nothing_else(fleet):
     assert time.time() - seen['hv1'] < 60 and 'hv2' in seen
     uuids = sorted(row['uuid'] for row in fleet.rows('SELECT uuid FROM instances'))
     assert uuids == ['keep']
+
+
+def test_fleet_hosts_names_the_hosts_of_servers_by_uuid_in_any_project(rows):
+    for uuid, name, project, host in (('a', 'web-1', 'p1', 'hv2'), ('b', 'web-1', 'p2', 'hv3'), ('c', 'db', 'p1', 'hv1')):
+        instances.record_build(rows, {'uuid': uuid, 'name': name, 'project_id': project, 'user_id': 'u1',
+                                      'flavor': FLAVOR, 'host': host, 'ports': []})
+    asked = {'hosts': ['hv1', 'hv2', 'hv3'], 'server_names': [], 'project_id': None}
+    assert fleet_hosts.ActionModule._server_hosts(rows, dict(asked, server_uuids=['a', 'b'])) == ['hv2', 'hv3']
+    assert fleet_hosts.ActionModule._server_hosts(rows, dict(asked, server_uuids=['c', 'zzz'])) == ['hv1']
+    assert fleet_hosts.ActionModule._server_hosts(rows, dict(asked, server_uuids=[])) == []
+    # Names are not looked up here: only every hypervisor can say which servers hold one.
+    assert fleet_hosts.ActionModule._server_hosts(rows, dict(asked, server_uuids=['web-1'])) == []
+    # A deleted server has no host to ask.
+    rows.execute("UPDATE instances SET vm_state = 'deleted' WHERE uuid = 'c'")
+    assert fleet_hosts.ActionModule._server_hosts(rows, dict(asked, server_uuids=['c'])) == []

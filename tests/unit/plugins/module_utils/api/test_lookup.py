@@ -68,3 +68,25 @@ def test_unmatched_and_ambiguous_identifiers():
     assert lookup.ambiguous(['db', 'web-1'], records) == {'db': ['u-3', 'u-4']}
     # a uuid is never ambiguous
     assert lookup.ambiguous(['u-3'], records) == {}
+
+
+UUID1 = '6f1c0000-0000-4000-8000-000000000001'
+UUID2 = '6f1c0000-0000-4000-8000-000000000002'
+
+
+@pytest.mark.parametrize('ids, expected', [
+    ([UUID1], [UUID1]), ([UUID1, UUID2], [UUID1, UUID2]),
+    # A name among them: every hypervisor is asked, the rows place nothing.
+    ([UUID1, 'web-1'], []), (['web-1'], []), (None, []), ([], [])])
+def test_only_a_lookup_by_uuids_starts_from_the_rows(ids, expected):
+    assert lookup.uuids_for_rows(ids) == expected
+
+
+def test_unsettled_are_the_names_and_the_uuids_no_record_holds():
+    found = dict(WEB1, uuid=UUID1)
+    assert lookup.unsettled([UUID1, UUID2], [found]) == [UUID2]
+    # A name found is not settled: another host may hold another server of that name.
+    assert lookup.unsettled(['web-1', UUID1], [found]) == ['web-1']
+    # A uuid that is only some server's name is not settled either.
+    assert lookup.unsettled([UUID2], [dict(DB, name=UUID2)]) == [UUID2]
+    assert lookup.unsettled(None, [found]) == []

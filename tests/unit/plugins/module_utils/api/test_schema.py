@@ -84,19 +84,6 @@ def test_validator_built_once():
     assert schema.validator() is schema.validator()
 
 
-@pytest.mark.parametrize('value,valid', [
-    ('6f1c0000-0000-4000-8000-000000000001', True),
-    ('6F1C0000000040008000000000000001', True),
-    ('{6f1c0000-0000-4000-8000-000000000001}', True),
-    ('urn:uuid:6f1c0000-0000-4000-8000-000000000001', True),
-    ('6f1c_0000000040008000000000000001', False),
-    ('6f1c0000-0000-4000-8000-00000000000', False),
-    (5, False),
-])
-def test_uuid_format_is_oslo_is_uuid_like(value, valid):
-    assert schema.is_uuid_like(value) is valid
-
-
 def refused(server, hints=None):
     with pytest.raises(ValidationError) as info:
         schema.validate_create(server, hints)
