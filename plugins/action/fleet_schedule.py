@@ -10,6 +10,7 @@ __metaclass__ = type
 
 from ansible_collections.novalite.compute.plugins.module_utils.api import quota
 from ansible_collections.novalite.compute.plugins.module_utils.compute.network import NetworkError
+from ansible_collections.novalite.compute.plugins.module_utils.compute.segments import network_type
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     NoValidHost, QuotaExceeded, ValidationError)
 from ansible_collections.novalite.compute.plugins.module_utils.fleet import (
@@ -88,8 +89,16 @@ def _in_transaction(db, args, spec, cache, owner):
             'request_spec': spec, 'instances': kept, 'selections': selections, 'trace': trace,
             # the remote groups' members, this request's instances included
             'security_group_members': security_groups.members(db),
+            'vxlan_peers': compute_nodes.vxlan_peers(db, args['hosts']) if _has_vxlan(kept) else [],
             'host_zones': dict((host, zones[host]) for host in
                                sorted(set(item['host'] for sel in selections for item in sel)))}
+
+
+def _has_vxlan(instances):
+    """Whether an instance has a port on a VXLAN network: only then do the builds need the
+    peers (a result of 1,000 addresses is not sent to every build for nothing)."""
+    return any(network_type(network) == 'vxlan'
+               for inst in instances for network in inst.get('networks') or [])
 
 
 def _with_ports(db, inst):

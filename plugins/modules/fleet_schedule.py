@@ -22,6 +22,8 @@ description:
     (M(novalite.compute.select_destinations)'s engine; the loaded host states are reused
     while the rows' versions do not change). When no host fits, or a quota is exceeded,
     nothing stays written.
+  - For a request with a VXLAN network, also reads the VXLAN peers from the same rows
+    (RV(vxlan_peers)), so no host's inventory variables are read for them.
 author:
   - novalite.compute contributors (@novalite)
 extends_documentation_fragment:
@@ -112,6 +114,17 @@ trace:
   returned: always
   type: list
   elements: dict
+vxlan_peers:
+  description:
+    - The VXLAN addresses (C(local_ip)) that the fleet database's rows of O(hosts) carry,
+      distinct and sorted, when an instance has a port on a VXLAN network (else empty), the
+      flooding list every building host gets (each leaves its own address out). Each host
+      reports its address with its host state (M(novalite.compute.hypervisor_info),
+      M(novalite.compute.server_build)); a row without one adds none.
+  returned: success
+  type: list
+  elements: str
+  sample: [10.81.0.11, 10.81.0.12, 10.81.0.13]
 host_zones:
   description: The availability zone of every host that was scheduled on.
   returned: success

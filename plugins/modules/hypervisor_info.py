@@ -63,6 +63,14 @@ options:
         C(novalite_forced_down).
     type: bool
     default: false
+  local_ip:
+    description:
+      - This hypervisor's address for VXLAN traffic (Neutron's C([vxlan] local_ip), the inventory
+        variable C(novalite_local_ip)), reported in the host state as C(local_ip). The fleet
+        database keeps it with the host's row, and a create reads the VXLAN peers from the rows
+        (M(novalite.compute.fleet_schedule)'s C(vxlan_peers)).
+      - Omitted, the host reports none and is no other host's VXLAN peer.
+    type: str
 attributes:
   facts:
     support: none
@@ -94,7 +102,8 @@ RETURN = r'''
 host_state:
   description:
     - The host state, every Nova HostState name listed in the collection's design, plus
-      C(virt_type), C(claims), C(service_disabled_reason) and C(forced_down).
+      C(virt_type), C(claims), C(service_disabled_reason), C(forced_down) and C(local_ip)
+      (O(local_ip), or null).
     - C(vcpus_used) includes the reserved host CPUs, as Nova's resource tracker reports it;
       C(memory_mb_used) and C(disk_gb_used) leave the reserved amounts out.
   returned: always
@@ -113,6 +122,7 @@ host_state:
     num_instances: 1
     num_io_ops: 0
     virt_type: qemu
+    local_ip: 10.81.0.11
 servers:
   description:
     - The servers of this host that hold resources, as a table kept small for the fact cache
@@ -180,7 +190,7 @@ virt_type_reason:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.novalite.compute.plugins.module_utils.args_common import (
-    COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC, LIBVIRT_ARG_SPEC,
+    COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC, LIBVIRT_ARG_SPEC, NETWORK_HOST_ARG_SPEC,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (
     libvirt_errors, open_connection, require_libraries,
@@ -201,6 +211,7 @@ def argument_spec():
         host=dict(type='str', required=True),
         availability_zone=dict(type='str', default='nova'),
         aggregates=dict(type='list', elements='dict', options=AGGREGATE_SPEC, default=[]),
+        local_ip=NETWORK_HOST_ARG_SPEC['local_ip'],
     )
     spec.update(SERVICE_ARG_SPEC)
     spec.update(COMPUTE_HOST_ARG_SPEC)
@@ -220,7 +231,7 @@ def main():
         host_state, servers = gather_host_state(
             conn, settings, host=p['host'], availability_zone=p['availability_zone'],
             aggregates=p['aggregates'], virt_type=virt_type,
-            claims=list_claims(settings.state_path))
+            claims=list_claims(settings.state_path), local_ip=p['local_ip'])
     module.exit_json(changed=False, host_state=host_state, servers=servers,
                      virt_type_reason=reason)
 

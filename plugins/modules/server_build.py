@@ -254,10 +254,12 @@ host_state:
   description:
     - With O(report_host_state), the host state after the build (the host state of
       M(novalite.compute.hypervisor_info); C(availability_zone), C(aggregates) and the
-      service's disabled flag are left for the controller to fill).
+      service's disabled flag are left for the controller to fill). Its C(local_ip) is
+      O(local_ip) (or null), which the fleet database keeps as the host's VXLAN address.
   returned: with O(report_host_state) after a build or a failed one, not in check mode
   type: dict
-  sample: {host: hv1, vcpus_total: 8, vcpus_used: 2, num_instances: 2, updated: "2026-11-21T06:20:00Z"}
+  sample: {host: hv1, vcpus_total: 8, vcpus_used: 2, num_instances: 2, local_ip: 10.81.0.11,
+           updated: "2026-11-21T06:20:00Z"}
 servers:
   description: With O(report_host_state), the host's servers table (as M(novalite.compute.hypervisor_info)).
   returned: with O(report_host_state) after a build or a failed one, not in check mode

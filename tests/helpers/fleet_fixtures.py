@@ -33,3 +33,13 @@ def fleet(fleet_url):
     db = schema.connect(fleet_url)
     yield db
     db.close()
+
+
+def old_compute_node(db, host, updated_at):
+    """A service and compute node row as schema versions 1 to 3 hold them (the code's own
+    `compute_nodes.report` writes the latest version's columns), for the migrations' tests."""
+    with db.transaction():
+        db.execute('INSERT INTO services (host, last_seen_up) VALUES (?, ?)', (host, updated_at))
+        db.execute('INSERT INTO compute_nodes (host, hypervisor_hostname, vcpus, vcpus_used, memory_mb, '
+                   'memory_mb_used, local_gb, local_gb_used, running_vms, host_state, version, updated_at) '
+                   'VALUES (?, ?, 8, 0, 4096, 0, 50, 0, 0, ?, 1, ?)', (host, host, '{}', updated_at))

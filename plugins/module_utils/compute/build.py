@@ -195,7 +195,7 @@ class Builder(object):
         return gather_host_state(
             self.conn, self.settings, host=self.host,
             availability_zone=self.server.get('availability_zone'), aggregates=[],
-            virt_type=self.virt_type, claims=current_claims)
+            virt_type=self.virt_type, claims=current_claims, local_ip=self.p.get('local_ip'))
 
     def _fits_check(self, current_claims):
         host_state, _servers = self._gather(current_claims)

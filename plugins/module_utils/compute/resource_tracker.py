@@ -140,11 +140,13 @@ def _usage(records, claims):
     return used
 
 
-def gather_host_state(conn, settings, *, host, availability_zone, aggregates, virt_type, claims):
-    """(host_state, servers): the host state (DESIGN.md names + virt_type, claims) and the
-    table of the servers still holding resources (server_table.py), from libvirt, the
+def gather_host_state(conn, settings, *, host, availability_zone, aggregates, virt_type, claims,
+                      local_ip=None):
+    """(host_state, servers): the host state (DESIGN.md names + virt_type, claims, local_ip) and
+    the table of the servers still holding resources (server_table.py), from libvirt, the
     instances filesystem and `claims` (claims.list_claims). `settings` is the host's
-    HostSettings; `virt_type` the one its virt_type resolved to."""
+    HostSettings; `virt_type` the one its virt_type resolved to; `local_ip` the host's VXLAN
+    address (None: it has none), reported so that the fleet's peers are read from the reports."""
     all_records = list_servers(conn)
     records = [rec for rec in all_records if rec.get('vm_state') not in GONE_VM_STATES]
     known = {rec.get('uuid') for rec in all_records}
@@ -204,5 +206,6 @@ def gather_host_state(conn, settings, *, host, availability_zone, aggregates, vi
         'updated': now_iso(),
         'virt_type': virt_type,
         'claims': claims,
+        'local_ip': local_ip or None,
     }
     return host_state, server_table(records)

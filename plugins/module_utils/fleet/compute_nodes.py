@@ -12,8 +12,9 @@ Two ages, kept apart as Nova keeps them:
   before it is scheduled on (`stale_hosts`); a build writes its host's new state back.
 
 Who writes: `report` (a refresh: hypervisor_info's host state; a build: its host's state after
-the build), `heartbeat` (any contact with the host). Who reads: `host_states` (the scheduler,
-through `HostStateCache`), `stale_hosts` (the create path).
+the build; either carries the host's VXLAN `local_ip`), `heartbeat` (any contact with the
+host). Who reads: `host_states` (the scheduler, through `HostStateCache`), `stale_hosts` (the
+create path), `vxlan_peers` (the create's VXLAN flooding list).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -87,16 +88,17 @@ def report(db, host_state, heartbeat_at=None):
                   int(state['memory_mb_total']), int(state['memory_mb_used']),
                   int(state['disk_gb_total']), int(state['disk_gb_used']),
                   int(state.get('num_instances') or 0), json.dumps(state, sort_keys=True),
-                  version, updated)
+                  version, updated, state.get('local_ip') or None)
         if version == 1:
             db.execute('INSERT INTO compute_nodes (hypervisor_hostname, vcpus, vcpus_used, memory_mb, '
                        'memory_mb_used, local_gb, local_gb_used, running_vms, host_state, version, '
-                       'updated_at, host) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', values + (host,))
+                       'updated_at, local_ip, host) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+                       values + (host,))
         else:
             db.execute('UPDATE compute_nodes SET hypervisor_hostname = ?, vcpus = ?, vcpus_used = ?, '
                        'memory_mb = ?, memory_mb_used = ?, local_gb = ?, local_gb_used = ?, '
-                       'running_vms = ?, host_state = ?, version = ?, updated_at = ? WHERE host = ?',
-                       values + (host,))
+                       'running_vms = ?, host_state = ?, version = ?, updated_at = ?, local_ip = ? '
+                       'WHERE host = ?', values + (host,))
     return version
 
 
@@ -118,6 +120,19 @@ def versions(db, hosts=None):
     wanted = None if hosts is None else set(hosts)
     return dict((row['host'], int(row['version'])) for row in rows
                 if wanted is None or row['host'] in wanted)
+
+
+def vxlan_peers(db, hosts):
+    """The distinct VXLAN addresses (`local_ip`) of the rows of `hosts`, sorted: the flooding
+    list of a VXLAN network, the same for every host (each leaves its own out,
+    compute/segments.py). Only the hosts asked for: a row outlives its host's removal from the
+    inventory. A row without an address adds none (its host has none, or has not reported
+    since schema version 4; that migration makes every row stale, so it reports before it is
+    next scheduled on)."""
+    wanted = set(hosts)
+    return sorted(set(row['local_ip'] for row in db.rows(
+        'SELECT host, local_ip FROM compute_nodes WHERE local_ip IS NOT NULL')
+        if row['host'] in wanted))
 
 
 def stale_hosts(db, hosts, max_age, now=None, heartbeat_max_age=None):

@@ -155,8 +155,20 @@ _V3 = [
     'UPDATE compute_nodes SET updated_at = 0',
 ]
 
+_V4 = [
+    # Each host's VXLAN address (Neutron's [vxlan] local_ip, which its agent reports as
+    # tunneling_ip with its state), from the host state it reports: a create reads the flooding
+    # list of a VXLAN network from here, not from every inventory host's variables. NULL: the
+    # host has none.
+    'ALTER TABLE compute_nodes ADD COLUMN local_ip TEXT',
+    # The existing rows have no address yet: every host's resource data is made old, so each
+    # host reports (its address with it) before it is next scheduled on. Liveness
+    # (services.last_seen_up) is untouched.
+    'UPDATE compute_nodes SET updated_at = 0',
+]
+
 # version -> statements; append, never edit a released version.
-MIGRATIONS = [(1, _V1), (2, _V2), (3, _V3)]
+MIGRATIONS = [(1, _V1), (2, _V2), (3, _V3), (4, _V4)]
 LATEST = MIGRATIONS[-1][0]
 
 

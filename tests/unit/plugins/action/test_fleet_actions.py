@@ -209,6 +209,27 @@ def test_the_remote_groups_members_include_the_requests_instances(rows):
         'default': [second], 'web': sorted([first, second], key=lambda ip: int(ip.rsplit('.', 1)[1]))}
 
 
+def test_a_vxlan_request_gets_the_peers_from_the_rows_of_its_hosts(rows):
+    compute_nodes.report(rows, dict(host_state('hv1'), local_ip='10.81.0.11'))
+    compute_nodes.report(rows, dict(host_state('hv2'), local_ip='10.81.0.12'))
+    compute_nodes.report(rows, dict(host_state('hv3'), local_ip='10.81.0.13'))   # not in the group
+    compute_nodes.report(rows, host_state('hv4'))                                 # no address
+    request = args(1, hosts=('hv1', 'hv2', 'hv4'))
+    request['instances'][0]['networks'] = [dict(NET, network_type='vxlan', segmentation_id=1081)]
+    out = fleet_schedule.reserve_and_schedule(rows, request, cache=compute_nodes.HostStateCache())
+    assert out['vxlan_peers'] == ['10.81.0.11', '10.81.0.12']
+
+
+@pytest.mark.parametrize('networks', [[dict(NET, libvirt_network='novalite-private')],
+                                      [dict(NET, network_type='flat', physical_network='physnet1')], []])
+def test_a_request_without_a_vxlan_network_gets_no_peers(rows, networks):
+    compute_nodes.report(rows, dict(host_state('hv1'), local_ip='10.81.0.11'))
+    request = args(1)
+    request['instances'][0]['networks'] = networks
+    out = fleet_schedule.reserve_and_schedule(rows, request, cache=compute_nodes.HostStateCache())
+    assert out['vxlan_peers'] == []
+
+
 def test_fleet_hosts_names_the_hosts_whose_rules_name_a_changed_group(rows):
     instances.record_build(rows, {'uuid': 'a', 'name': 'a', 'project_id': 'p1', 'user_id': 'u1', 'flavor': FLAVOR,
                                   'host': 'hv2', 'security_groups': ['default'],

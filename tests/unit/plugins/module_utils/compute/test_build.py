@@ -469,11 +469,14 @@ class HostCommands(object):
 def test_build_on_vxlan_plugs_the_segment_and_filters_the_port_before_the_start(host, tmp_path, catalog):
     commands = HostCommands(host)
     srv = server(catalog, networks=[VXLAN_NET])
-    result = build.Builder(host, params(tmp_path, srv, local_ip='10.81.0.11',
-                                        vxlan_peers=['10.81.0.11', '10.81.0.12'],
-                                        security_groups=SECURITY_GROUPS,
-                                        security_group_members={'default': ['10.9.0.7']}),
-                           commands).build()
+    builder = build.Builder(host, params(tmp_path, srv, local_ip='10.81.0.11',
+                                         vxlan_peers=['10.81.0.11', '10.81.0.12'],
+                                         security_groups=SECURITY_GROUPS,
+                                         security_group_members={'default': ['10.9.0.7']}),
+                            commands)
+    result = builder.build()
+    # the host state reported after the build carries the host's VXLAN address (its row's)
+    assert builder.host_state_after()[0]['local_ip'] == '10.81.0.11'
     assert set(result['network_timings']) == {'plug', 'firewall'}
     run = [' '.join(c) for c in commands.calls]
     assert 'ip link add brq7d1e0000-aa type bridge' in run

@@ -107,6 +107,14 @@ def test_every_design_name_and_usage(conn, servers, tmp_path):
     assert list(state['instances']) == sorted(state['instances'])
     # the shared fit rule reads it as is
     assert fit_failures(state, {'VCPU': 1, 'MEMORY_MB': 64, 'DISK_GB': 1}) == []
+    assert state['local_ip'] is None   # no VXLAN address given: the host reports none
+
+
+def test_the_hosts_vxlan_address_is_reported_with_its_state(conn, tmp_path):
+    state, _table = hf.gather_host_state(conn, **options(tmp_path, local_ip='10.81.0.11'))
+    assert state['local_ip'] == '10.81.0.11'
+    # an empty address is none, as the option left out
+    assert hf.gather_host_state(conn, **options(tmp_path, local_ip=''))[0]['local_ip'] is None
 
 
 def test_vcpus_used_counts_the_reserved_host_cpus_and_forced_down_is_reported(conn, servers, tmp_path):

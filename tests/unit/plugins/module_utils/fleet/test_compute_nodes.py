@@ -87,3 +87,22 @@ def test_a_report_gathered_before_the_row_does_not_replace_it_but_moves_the_hear
     assert compute_nodes.report(fleet, state('hv1', used=1, updated=T0 - 10), heartbeat_at=T0 + 5) == 1
     [loaded] = compute_nodes.host_states(fleet)
     assert loaded['vcpus_used'] == 3 and loaded['heartbeat'] == compute_nodes.iso(T0 + 5)
+
+
+def test_the_vxlan_peers_are_the_addresses_the_rows_of_the_hosts_carry(fleet):
+    compute_nodes.report(fleet, state('hv1', local_ip='10.81.0.12'))
+    compute_nodes.report(fleet, state('hv2', local_ip='10.81.0.11'))
+    compute_nodes.report(fleet, state('hv3'))                          # no VXLAN address
+    compute_nodes.report(fleet, state('gone', local_ip='10.81.0.99'))  # no longer in the group
+    assert fleet.row("SELECT local_ip FROM compute_nodes WHERE host = 'hv1'") == {'local_ip': '10.81.0.12'}
+    assert fleet.row("SELECT local_ip FROM compute_nodes WHERE host = 'hv3'") == {'local_ip': None}
+    # Distinct and sorted, the same list for every host; a host without a row adds none.
+    assert compute_nodes.vxlan_peers(fleet, ['hv1', 'hv2', 'hv3', 'new']) == ['10.81.0.11', '10.81.0.12']
+    assert compute_nodes.vxlan_peers(fleet, []) == []
+    # The host's next report is its address now: changed, or gone.
+    compute_nodes.report(fleet, state('hv1', updated=T0 + 10, local_ip='10.81.0.13'))
+    compute_nodes.report(fleet, state('hv2', updated=T0 + 10))
+    assert compute_nodes.vxlan_peers(fleet, ['hv1', 'hv2', 'hv3']) == ['10.81.0.13']
+    # A report gathered before the row's changes nothing, its address neither.
+    compute_nodes.report(fleet, state('hv1', updated=T0 + 5, local_ip='10.81.0.14'))
+    assert compute_nodes.vxlan_peers(fleet, ['hv1']) == ['10.81.0.13']

@@ -5,8 +5,11 @@
 
 import pytest
 
+from ansible_collections.novalite.compute.plugins.module_utils.fleet import compute_nodes
 from ansible_collections.novalite.compute.plugins.module_utils.fleet import db as fleet_db
 from ansible_collections.novalite.compute.plugins.module_utils.fleet import schema
+
+from fleet_fixtures import old_compute_node
 
 
 def test_a_new_database_is_migrated_to_the_latest_version(fleet_url):
@@ -93,3 +96,29 @@ def test_a_sqlite_file_in_a_missing_directory_is_refused_with_the_path(tmp_path)
     with pytest.raises(fleet_db.FleetDatabaseError) as err:
         fleet_db.Database(str(tmp_path / 'nope' / 'fleet.sqlite'))
     assert 'does not exist' in str(err.value)
+
+
+def test_version_4_makes_every_row_report_its_vxlan_address_before_it_is_scheduled_on(fleet_url):
+    """Rows written before version 4 have no address: the migration makes them stale, so each
+    host reports (with its address) before a create schedules on it; until then it is no
+    peer."""
+    database = fleet_db.Database(fleet_url)
+    try:
+        assert schema.upgrade(database, target=3) == [1, 2, 3]
+        now = 1796000000.0
+        for host in ('hv1', 'hv2'):
+            old_compute_node(database, host, now)
+        assert compute_nodes.stale_hosts(database, ['hv1', 'hv2'], 300, now=now) == []
+        assert schema.upgrade(database) == [4]
+        assert compute_nodes.stale_hosts(database, ['hv1', 'hv2'], 300, now=now) == ['hv1', 'hv2']
+        assert compute_nodes.vxlan_peers(database, ['hv1', 'hv2']) == []
+        # Liveness is untouched: the hosts are still up while they report.
+        assert [row['last_seen_up'] for row in database.rows('SELECT last_seen_up FROM services')] == [now, now]
+        compute_nodes.report(database, {
+            'host': 'hv1', 'vcpus_total': 8, 'vcpus_used': 0, 'memory_mb_total': 4096, 'memory_mb_used': 0,
+            'disk_gb_total': 50, 'disk_gb_used': 0, 'local_ip': '10.81.0.11',
+            'updated': compute_nodes.iso(now + 1)})
+        assert compute_nodes.stale_hosts(database, ['hv1', 'hv2'], 300, now=now + 1) == ['hv2']
+        assert compute_nodes.vxlan_peers(database, ['hv1', 'hv2']) == ['10.81.0.11']
+    finally:
+        database.close()

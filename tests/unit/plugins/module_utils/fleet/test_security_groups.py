@@ -10,6 +10,8 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute.firewall 
 from ansible_collections.novalite.compute.plugins.module_utils.fleet import (
     compute_nodes, instances, ipam, schema, security_groups)
 
+from fleet_fixtures import old_compute_node
+
 FLAVOR = {'name': 'm1.nano', 'vcpus': 1, 'memory_mb': 128, 'root_gb': 1}
 CATALOG = [
     {'name': 'default'},
@@ -64,9 +66,7 @@ def test_the_upgrade_that_adds_bindings_makes_every_host_report_again(tmp_path):
     url = 'sqlite:///%s' % (tmp_path / 'fleet.sqlite')
     with schema.Database(url) as db:
         schema.upgrade(db, target=2)
-        compute_nodes.report(db, {'host': 'hv1', 'vcpus_total': 4, 'vcpus_used': 0, 'memory_mb_total': 4096,
-                                  'memory_mb_used': 0, 'disk_gb_total': 50, 'disk_gb_used': 0,
-                                  'updated': compute_nodes.iso(time.time())})
+        old_compute_node(db, 'hv1', time.time())
         assert compute_nodes.stale_hosts(db, ['hv1'], 300) == []
-        assert schema.upgrade(db) == [3]
+        assert schema.upgrade(db, target=3) == [3]
         assert compute_nodes.stale_hosts(db, ['hv1'], 300) == ['hv1']
