@@ -308,7 +308,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute.config_dr
     HAS_PYCDLIB, PYCDLIB_IMPORT_ERROR,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (
-    require_libraries,
+    open_connection, require_libraries,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.network import (
     HAS_NETADDR, NETADDR_IMPORT_ERROR,
@@ -401,7 +401,9 @@ def build_several(module):
         builds = [dict(result, instance_uuid=result.get('instance_uuid') or (server or {}).get('uuid'))
                   for result, server in zip(builds, servers)]
     result = {'changed': any(b.get('changed') for b in builds), 'host': params['host'], 'builds': builds}
-    result.update(host_report(module, lambda: Builder(connect(params['uri'], params['state_path']),
+    # The host's state once all the builds ended (a Builder only gathers it here; its own
+    # connection, which counts no failed build when libvirtd is out of reach).
+    result.update(host_report(module, lambda: Builder(open_connection(params['uri']),
                                                       dict(params, server=servers[0]), module.run_command)))
     module.exit_json(**result)
 
