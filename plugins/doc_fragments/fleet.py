@@ -7,7 +7,10 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    """The fleet database option and the attributes of the action plugins that use it."""
+    """The fleet database option and the attributes of the action plugins that use it
+    (DOCUMENTATION, the twin of args_common.FLEET_ARG_SPEC); SCHEDULE, what the fleet actions
+    that place servers (fleet_schedule, fleet_resize) take besides their request, the twin of
+    args_common.FLEET_SCHEDULE_ARG_SPEC."""
 
     DOCUMENTATION = r'''
 options:
@@ -37,4 +40,21 @@ attributes:
     support: full
     platforms: posix
     description: The controller.
+'''
+
+    SCHEDULE = r'''
+options:
+  hosts:
+    description: The hypervisors to schedule on (their rows in the database; a host without one is left out).
+    type: list
+    elements: str
+    required: true
+  scheduler:
+    description: nova.conf C([filter_scheduler]) and C([scheduler]) options, as for M(novalite.compute.select_destinations).
+    type: dict
+    default: {}
+  quotas:
+    description: Quota defaults and per-project/per-user overrides (C(novalite_quotas)).
+    type: dict
+    default: {}
 '''

@@ -62,6 +62,13 @@ SERVER_POLICY_ARG_SPEC = dict(
     policy=dict(type='dict', default={}),
 )
 
+# novalite.compute.instance_action: the server an instance action is recorded on, and the
+# request ID recorded with it (server_action, server_rebuild, server_resize, server_migrate).
+INSTANCE_ACTION_ARG_SPEC = dict(
+    server=dict(type='str', required=True),
+    request_id=dict(type='str'),
+)
+
 # novalite.compute.network_host: the host's network segments and security groups
 # (server_build, hypervisor_network).
 NETWORK_HOST_ARG_SPEC = dict(
@@ -78,6 +85,14 @@ FLEET_ARG_SPEC = dict(
     database=dict(type='str'),
 )
 
+# novalite.compute.fleet.schedule: where and how a fleet action places servers, and the quota
+# limits it checks (fleet_schedule, fleet_resize).
+FLEET_SCHEDULE_ARG_SPEC = dict(
+    hosts=dict(type='list', elements='str', required=True),
+    scheduler=dict(type='dict', default={}),
+    quotas=dict(type='dict', default={}),
+)
+
 # Doc fragment (name[.part]) -> its twin.
 TWINS = {
     'libvirt': LIBVIRT_ARG_SPEC,
@@ -86,6 +101,8 @@ TWINS = {
     'compute_host.builds': COMPUTE_HOST_BUILDS_ARG_SPEC,
     'request_context': REQUEST_CONTEXT_ARG_SPEC,
     'server_policy': SERVER_POLICY_ARG_SPEC,
+    'instance_action': INSTANCE_ACTION_ARG_SPEC,
     'network_host': NETWORK_HOST_ARG_SPEC,
     'fleet': FLEET_ARG_SPEC,
+    'fleet.schedule': FLEET_SCHEDULE_ARG_SPEC,
 }

@@ -29,6 +29,7 @@ author:
   - novalite.compute contributors (@novalite)
 extends_documentation_fragment:
   - novalite.compute.fleet
+  - novalite.compute.fleet.schedule
   - novalite.compute.server_policy
 options:
   server:
@@ -42,19 +43,6 @@ options:
     required: true
   catalog:
     description: The catalog's C(flavors) and C(images).
-    type: dict
-    default: {}
-  quotas:
-    description: Quota defaults and per-project/per-user overrides (C(novalite_quotas)).
-    type: dict
-    default: {}
-  hosts:
-    description: The hypervisors to schedule on (their rows in the database; a host without one is left out).
-    type: list
-    elements: str
-    required: true
-  scheduler:
-    description: nova.conf C([filter_scheduler]) and C([scheduler]) options, as for M(novalite.compute.select_destinations).
     type: dict
     default: {}
   allow_resize_to_same_host:
@@ -134,18 +122,16 @@ rule:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.novalite.compute.plugins.module_utils.args_common import (
-    FLEET_ARG_SPEC, SERVER_POLICY_ARG_SPEC)
+    FLEET_ARG_SPEC, FLEET_SCHEDULE_ARG_SPEC, SERVER_POLICY_ARG_SPEC)
 
 ARGUMENT_SPEC = dict(
     server=dict(type='dict', required=True),
     resize=dict(type='dict', required=True),
     catalog=dict(type='dict', default={}),
-    quotas=dict(type='dict', default={}),
-    hosts=dict(type='list', elements='str', required=True),
-    scheduler=dict(type='dict', default={}),
     allow_resize_to_same_host=dict(type='bool', default=False),
 )
 ARGUMENT_SPEC.update(FLEET_ARG_SPEC)
+ARGUMENT_SPEC.update(FLEET_SCHEDULE_ARG_SPEC)
 ARGUMENT_SPEC.update(SERVER_POLICY_ARG_SPEC)
 
 

@@ -26,6 +26,7 @@ author:
   - novalite.compute contributors (@novalite)
 extends_documentation_fragment:
   - novalite.compute.fleet
+  - novalite.compute.fleet.schedule
 options:
   context:
     description: Who asks.
@@ -45,10 +46,6 @@ options:
         type: list
         elements: str
         default: []
-  quotas:
-    description: Quota defaults and per-project/per-user overrides (C(novalite_quotas)).
-    type: dict
-    default: {}
   request_spec:
     description: The request spec of M(novalite.compute.server_request).
     type: dict
@@ -60,15 +57,6 @@ options:
     required: true
   catalog:
     description: C(keypairs) and C(server_groups) of the catalog, counted for the result's C(usage).
-    type: dict
-    default: {}
-  hosts:
-    description: The hypervisors to schedule on (their rows in the database; a host without one is left out).
-    type: list
-    elements: str
-    required: true
-  scheduler:
-    description: nova.conf C([filter_scheduler]) and C([scheduler]) options, as for M(novalite.compute.select_destinations).
     type: dict
     default: {}
   unique_server_name_scope:
@@ -138,18 +126,17 @@ overs:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.novalite.compute.plugins.module_utils.args_common import (
-    FLEET_ARG_SPEC, REQUEST_CONTEXT_ARG_SPEC)
+    CONTEXT_OPTION, FLEET_ARG_SPEC, FLEET_SCHEDULE_ARG_SPEC)
 
 ARGUMENT_SPEC = dict(
+    context=CONTEXT_OPTION,
     request_spec=dict(type='dict', required=True),
     instances=dict(type='list', elements='dict', required=True),
     catalog=dict(type='dict', default={}),
-    hosts=dict(type='list', elements='str', required=True),
-    scheduler=dict(type='dict', default={}),
     unique_server_name_scope=dict(type='str', default='', choices=['', 'project', 'global']),
 )
 ARGUMENT_SPEC.update(FLEET_ARG_SPEC)
-ARGUMENT_SPEC.update((key, REQUEST_CONTEXT_ARG_SPEC[key]) for key in ('context', 'quotas'))
+ARGUMENT_SPEC.update(FLEET_SCHEDULE_ARG_SPEC)
 
 
 def main():

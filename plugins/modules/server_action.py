@@ -51,11 +51,8 @@ description:
 extends_documentation_fragment:
   - novalite.compute.libvirt
   - novalite.compute.server_policy
+  - novalite.compute.instance_action
 options:
-  server:
-    description: The server's UUID.
-    type: str
-    required: true
   action:
     description:
       - V(start) powers the server on, V(stop) powers it off (a clean ACPI shutdown first),
@@ -94,10 +91,6 @@ options:
   locked_reason:
     description:
       - For V(lock), why the server is locked (at most 255 characters; Nova's C(locked_reason)).
-    type: str
-  request_id:
-    description:
-      - The request ID recorded with the instance action; default a new C(req-<uuid>).
     type: str
   state_path:
     description:
@@ -201,7 +194,7 @@ instance_action:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.novalite.compute.plugins.module_utils.args_common import (
-    COMPUTE_HOST_PATHS_ARG_SPEC, LIBVIRT_ARG_SPEC, SERVER_POLICY_ARG_SPEC,
+    COMPUTE_HOST_PATHS_ARG_SPEC, INSTANCE_ACTION_ARG_SPEC, LIBVIRT_ARG_SPEC, SERVER_POLICY_ARG_SPEC,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.lifecycle import (
     ACTIONS, DEFAULTS, REBOOT_TYPES, server_action,
@@ -216,18 +209,17 @@ from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.conn
 
 def argument_spec():
     spec = dict(
-        server=dict(type='str', required=True),
         action=dict(type='str', required=True, choices=list(ACTIONS)),
         reboot_type=dict(type='str', choices=list(REBOOT_TYPES), default=DEFAULTS['reboot_type']),
         shutdown_timeout=dict(type='int', default=DEFAULTS['shutdown_timeout']),
         reboot_timeout=dict(type='int', default=DEFAULTS['reboot_timeout']),
         start_timeout=dict(type='int', default=DEFAULTS['start_timeout']),
-        request_id=dict(type='str'),
         locked_reason=dict(type='str'),
         state_path=COMPUTE_HOST_PATHS_ARG_SPEC['state_path'],
     )
     spec.update(LIBVIRT_ARG_SPEC)
     spec.update(SERVER_POLICY_ARG_SPEC)
+    spec.update(INSTANCE_ACTION_ARG_SPEC)
     return spec
 
 

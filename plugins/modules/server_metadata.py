@@ -132,7 +132,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.args_common impor
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.metadata import change_metadata
 from ansible_collections.novalite.compute.plugins.module_utils.compute.server_access import (
-    authorized_server, server_module_errors,
+    authorized_server, diff_as_asked, server_module_errors,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     QuotaExceeded, ValidationError,
@@ -184,10 +184,7 @@ def main():
             result = change_metadata(access.conn, params, check_mode=module.check_mode)
     except (ValidationError, QuotaExceeded) as exc:
         module.fail_json(msg=str(exc))
-    diff = result.pop('diff')
-    if module._diff:
-        result['diff'] = diff
-    module.exit_json(metadata=result['server']['metadata'], **result)
+    module.exit_json(metadata=result['server']['metadata'], **diff_as_asked(module, result))
 
 
 if __name__ == '__main__':

@@ -50,12 +50,9 @@ extends_documentation_fragment:
   - novalite.compute.compute_host
   - novalite.compute.compute_host.paths
   - novalite.compute.server_policy
+  - novalite.compute.instance_action
   - novalite.compute.network_host
 options:
-  server:
-    description: The server's UUID.
-    type: str
-    required: true
   step:
     description: The step to run on this host.
     type: str
@@ -99,9 +96,6 @@ options:
     description: Seconds the domain has to reach RUNNING.
     type: int
     default: 60
-  request_id:
-    description: The request ID recorded with the instance action; default a new C(req-<uuid>).
-    type: str
 attributes:
   check_mode:
     support: partial
@@ -178,10 +172,9 @@ transition:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.novalite.compute.plugins.module_utils.args_common import (
-    COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC, LIBVIRT_ARG_SPEC, NETWORK_HOST_ARG_SPEC,
-    SERVER_POLICY_ARG_SPEC,
+    COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC, INSTANCE_ACTION_ARG_SPEC, LIBVIRT_ARG_SPEC,
+    NETWORK_HOST_ARG_SPEC, SERVER_POLICY_ARG_SPEC,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.compute.lifecycle import LifecycleError
 from ansible_collections.novalite.compute.plugins.module_utils.compute.migration import (
     DEFAULTS, STEPS, check_step, run_step,
 )
@@ -200,7 +193,6 @@ RULES = {'migrate': 'resize', 'revert_dest': 'revert_resize', 'confirm_source': 
 
 def argument_spec():
     spec = dict(
-        server=dict(type='str', required=True),
         step=dict(type='str', required=True, choices=list(STEPS)),
         host=dict(type='str'),
         new_flavor=dict(type='dict'),
@@ -213,10 +205,9 @@ def argument_spec():
         reason=dict(type='str'),
         shutdown_timeout=dict(type='int', default=DEFAULTS['shutdown_timeout']),
         boot_timeout=dict(type='int', default=DEFAULTS['boot_timeout']),
-        request_id=dict(type='str'),
     )
     for common in (COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC, LIBVIRT_ARG_SPEC,
-                   SERVER_POLICY_ARG_SPEC, NETWORK_HOST_ARG_SPEC):
+                   SERVER_POLICY_ARG_SPEC, INSTANCE_ACTION_ARG_SPEC, NETWORK_HOST_ARG_SPEC):
         spec.update(common)
     return spec
 
@@ -229,24 +220,20 @@ def main():
                                         ('step', 'revert_source', ('record',))])
     require_libraries(module)
     p = module.params
-
-    def runner(args):
-        return module.run_command(args)
-
     with server_module_errors(module, '%s of instance %s' % (p['step'], p['server'])):
         caller = {}
         conn = None
         if p['step'] in RULES:
-            access = authorized_server(p, 'os_compute_api:servers:%s' % RULES[p['step']])
-            if access.record is None and p['step'] != 'confirm_source':
-                raise LifecycleError('Instance %s could not be found on this host.' % access.uuid)
+            # a confirm whose source copy is gone already changes nothing
+            access = authorized_server(p, 'os_compute_api:servers:%s' % RULES[p['step']],
+                                       on_this_host=p['step'] != 'confirm_source')
             conn, caller = access.conn, access.caller
         conn = conn or open_connection(p['uri'])
         params = dict(p, is_admin=caller.get('is_admin', False))
         if module.check_mode:
             result = check_step(conn, params)
         else:
-            result = run_step(conn, params, runner)
+            result = run_step(conn, params, module.run_command)
     module.exit_json(**result)
 
 

@@ -44,11 +44,8 @@ extends_documentation_fragment:
   - novalite.compute.libvirt
   - novalite.compute.compute_host.paths
   - novalite.compute.server_policy
+  - novalite.compute.instance_action
 options:
-  server:
-    description: The server's UUID.
-    type: str
-    required: true
   rebuild:
     description:
       - The C(rebuild) object of Nova's C(POST /servers/{id}/action) body.
@@ -84,9 +81,6 @@ options:
     description: Seconds the rebuilt domain has to reach RUNNING.
     type: int
     default: 60
-  request_id:
-    description: The request ID recorded with the instance action; default a new C(req-<uuid>).
-    type: str
 attributes:
   check_mode:
     support: full
@@ -168,14 +162,14 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.novalite.compute.plugins.module_utils.api.server_actions import rebuild_request
 from ansible_collections.novalite.compute.plugins.module_utils.args_common import (
-    COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC, LIBVIRT_ARG_SPEC, SERVER_POLICY_ARG_SPEC,
+    COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC, INSTANCE_ACTION_ARG_SPEC, LIBVIRT_ARG_SPEC,
+    SERVER_POLICY_ARG_SPEC,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.compute.lifecycle import LifecycleError
 from ansible_collections.novalite.compute.plugins.module_utils.compute.rebuild import (
     DEFAULTS, check_rebuild_allowed, rebuild,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.server_access import (
-    authorized_server, server_module_errors,
+    authorized_server, diff_as_asked, server_module_errors,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.errors import QuotaExceeded, ValidationError
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (
@@ -185,18 +179,17 @@ from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.conn
 
 def argument_spec():
     spec = dict(
-        server=dict(type='str', required=True),
         rebuild=dict(type='dict', required=True),
         catalog=dict(type='dict', required=True),
         quotas=dict(type='dict', default={}),
         virt_type=COMPUTE_HOST_ARG_SPEC['virt_type'],
         shutdown_timeout=dict(type='int', default=DEFAULTS['shutdown_timeout']),
         boot_timeout=dict(type='int', default=DEFAULTS['boot_timeout']),
-        request_id=dict(type='str'),
     )
     spec.update(COMPUTE_HOST_PATHS_ARG_SPEC)
     spec.update(LIBVIRT_ARG_SPEC)
     spec.update(SERVER_POLICY_ARG_SPEC)
+    spec.update(INSTANCE_ACTION_ARG_SPEC)
     return spec
 
 
@@ -204,29 +197,20 @@ def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     require_libraries(module)
     p = module.params
-
-    def runner(args):
-        return module.run_command(args)
-
     try:
         with server_module_errors(module, 'Rebuild of instance %s' % p['server']):
-            access = authorized_server(p, 'rebuild')
-            if access.record is None:
-                raise LifecycleError('Instance %s could not be found on this host.' % access.uuid)
+            access = authorized_server(p, 'rebuild', on_this_host=True)
             # Nova's compute API checks the lock and the state before the image
             check_rebuild_allowed(access.record, access.caller['is_admin'])
             spec = rebuild_request({'rebuild': p['rebuild']}, access.record, p['catalog'],
                                    p['context'], p['quotas'])
-            result = rebuild(access.conn, dict(p, rebuild=spec, **access.caller), runner,
-                             check_mode=module.check_mode)
+            result = rebuild(access.conn, dict(p, rebuild=spec, **access.caller),
+                             module.run_command, check_mode=module.check_mode)
     except ValidationError as exc:
         module.fail_json(msg=str(exc), field=exc.field, rule=exc.rule)
     except QuotaExceeded as exc:
         module.fail_json(msg=str(exc))
-    diff = result.pop('diff')
-    if module._diff:
-        result['diff'] = diff
-    module.exit_json(**result)
+    module.exit_json(**diff_as_asked(module, result))
 
 
 if __name__ == '__main__':

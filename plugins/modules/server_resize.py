@@ -56,11 +56,8 @@ extends_documentation_fragment:
   - novalite.compute.compute_host
   - novalite.compute.compute_host.paths
   - novalite.compute.server_policy
+  - novalite.compute.instance_action
 options:
-  server:
-    description: The server's UUID.
-    type: str
-    required: true
   action:
     description: V(resize), V(confirm) (Nova's C(confirmResize)) or V(revert) (C(revertResize)).
     type: str
@@ -85,9 +82,6 @@ options:
     description: Seconds the domain has to reach RUNNING after the resize or the revert.
     type: int
     default: 60
-  request_id:
-    description: The request ID recorded with the instance action; default a new C(req-<uuid>).
-    type: str
 attributes:
   check_mode:
     support: full
@@ -167,14 +161,15 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.novalite.compute.plugins.module_utils.api.server_actions import resize_request
 from ansible_collections.novalite.compute.plugins.module_utils.args_common import (
-    COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC, LIBVIRT_ARG_SPEC, SERVER_POLICY_ARG_SPEC,
+    COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC, INSTANCE_ACTION_ARG_SPEC, LIBVIRT_ARG_SPEC,
+    SERVER_POLICY_ARG_SPEC,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.lifecycle import LifecycleError
 from ansible_collections.novalite.compute.plugins.module_utils.compute.resize import (
     ACTIONS, DEFAULTS, check_resize_allowed, resize_action,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.server_access import (
-    authorized_server, server_module_errors,
+    authorized_server, diff_as_asked, server_module_errors,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.errors import ValidationError
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (
@@ -187,19 +182,18 @@ RULES = {'resize': 'resize', 'confirm': 'confirm_resize', 'revert': 'revert_resi
 
 def argument_spec():
     spec = dict(
-        server=dict(type='str', required=True),
         action=dict(type='str', required=True, choices=list(ACTIONS)),
         resize=dict(type='dict'),
         catalog=dict(type='dict', default={}),
         allow_resize_to_same_host=dict(type='bool', default=False),
         shutdown_timeout=dict(type='int', default=DEFAULTS['shutdown_timeout']),
         boot_timeout=dict(type='int', default=DEFAULTS['boot_timeout']),
-        request_id=dict(type='str'),
     )
     spec.update(COMPUTE_HOST_ARG_SPEC)
     spec.update(COMPUTE_HOST_PATHS_ARG_SPEC)
     spec.update(LIBVIRT_ARG_SPEC)
     spec.update(SERVER_POLICY_ARG_SPEC)
+    spec.update(INSTANCE_ACTION_ARG_SPEC)
     return spec
 
 
@@ -208,15 +202,10 @@ def main():
                            required_if=[('action', 'resize', ('resize',))])
     require_libraries(module)
     p = module.params
-
-    def runner(args):
-        return module.run_command(args)
-
     try:
         with server_module_errors(module, '%s of instance %s' % (p['action'].capitalize(), p['server'])):
-            access = authorized_server(p, 'os_compute_api:servers:%s' % RULES[p['action']])
-            if access.record is None:
-                raise LifecycleError('Instance %s could not be found on this host.' % access.uuid)
+            access = authorized_server(p, 'os_compute_api:servers:%s' % RULES[p['action']],
+                                       on_this_host=True)
             # Nova's compute API checks the lock and the state before the flavor
             check_resize_allowed(access.record, p['action'], access.caller['is_admin'])
             new_flavor = None
@@ -228,13 +217,10 @@ def main():
                         'No valid host was found. A resize stays on its host here: '
                         'allow_resize_to_same_host is false', server=access.record)
             result = resize_action(access.conn, dict(p, new_flavor=new_flavor, **access.caller),
-                                   runner, check_mode=module.check_mode)
+                                   module.run_command, check_mode=module.check_mode)
     except ValidationError as exc:
         module.fail_json(msg=str(exc), field=exc.field, rule=exc.rule)
-    diff = result.pop('diff')
-    if module._diff:
-        result['diff'] = diff
-    module.exit_json(**result)
+    module.exit_json(**diff_as_asked(module, result))
 
 
 if __name__ == '__main__':

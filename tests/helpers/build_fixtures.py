@@ -41,10 +41,10 @@ def sha256(path):
         return 'sha256:' + hashlib.sha256(handle.read()).hexdigest()
 
 
-def open_test_host(tmp_path):
-    """A test-driver connection to a host of its own (NODE_XML); close it after use."""
+def open_test_host(tmp_path, node_xml=NODE_XML):
+    """A test-driver connection to a host of its own (`node_xml`); close it after use."""
     node = tmp_path / 'node.xml'
-    node.write_text(NODE_XML)
+    node.write_text(node_xml)
     return open_connection('test://%s' % node)
 
 

@@ -35,8 +35,8 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute import te
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt import network as ln  # noqa: E402
 
 from test_build_faults_real import (  # noqa: E402
-    CIDR, FIXED_IP, NET, OWNER, PAUSE_TIMEOUT, difference, host_snapshot, listed, log_row,
-    module_process, paths, run_module, server_data,
+    CIDR, FIXED_IP, NET, OWNER, difference, host_snapshot, listed, log_row, module_process,
+    paths, run_module, server_data, wait_paused,
 )
 # The fixtures of the real build tests, imported to be found here.
 from test_build_real import URI, catalog, runner, warm_cache, workdir  # noqa: E402,F401
@@ -116,13 +116,7 @@ def build_with_libvirtd_stopping_at(workdir, server, point):
     proc = module_process(workdir, 'server_build', args, env={
         journal.PAUSE_AT_ENV: point, journal.PAUSE_FILE_ENV: pause})
     try:
-        deadline = time.monotonic() + PAUSE_TIMEOUT
-        while not os.path.exists(pause):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                out, err = proc.communicate()
-                pytest.fail('the build never reached %s: %s %s' % (point, out, err[-2000:]))
-            time.sleep(0.05)
+        wait_paused(proc, pause, 'build', point)
         stop_libvirtd()
         os.unlink(pause)
         out, err = proc.communicate(timeout=120)

@@ -127,13 +127,25 @@ def kill_build_at(workdir, server, point):
                 boot_timeout=60, request_id='req-faults')
     proc = module_process(workdir, 'server_build', args, env={
         journal.PAUSE_AT_ENV: point, journal.PAUSE_FILE_ENV: pause})
+    kill_paused(proc, pause, 'build', point)
+
+
+def wait_paused(proc, pause, what, point):
+    """Wait until `proc` (a `what`, started with journal's PAUSE_AT_ENV `point` and
+    PAUSE_FILE_ENV `pause`) has paused there; fail the test with its output when it ends or
+    PAUSE_TIMEOUT passes first."""
     deadline = time.monotonic() + PAUSE_TIMEOUT
     while not os.path.exists(pause):
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
             out, err = proc.communicate()
-            pytest.fail('the build never reached %s: %s %s' % (point, out, err[-2000:]))
+            pytest.fail('the %s never reached %s: %s %s' % (what, point, out, err[-2000:]))
         time.sleep(0.05)
+
+
+def kill_paused(proc, pause, what, point):
+    """wait_paused, then SIGKILL `proc`'s whole process group there."""
+    wait_paused(proc, pause, what, point)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     os.unlink(pause)

@@ -10,10 +10,8 @@ fault (Nova's _init_instance) and no stray file, and a rebuild after it succeeds
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -30,7 +28,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute import te
 # matrix, imported to be found here.
 from test_build_real import SRC, catalog, conn, runner, warm_cache, workdir  # noqa: E402,F401
 from test_build_faults_real import (  # noqa: E402,F401
-    NET, PAUSE_TIMEOUT, network, paths, run_module, server_data,
+    NET, kill_paused, network, paths, run_module, server_data,
 )
 
 pytestmark = pytest.mark.integration
@@ -69,16 +67,7 @@ def kill_rebuild_at(workdir, server, point):
                             start_new_session=True,
                             env=dict(os.environ, PYTHONPATH=SRC, **{
                                 journal.PAUSE_AT_ENV: point, journal.PAUSE_FILE_ENV: pause}))
-    deadline = time.monotonic() + PAUSE_TIMEOUT
-    while not os.path.exists(pause):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            out, err = proc.communicate()
-            pytest.fail('the rebuild never reached %s: %s %s' % (point, out, err[-2000:]))
-        time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    os.unlink(pause)
+    kill_paused(proc, pause, 'rebuild', point)
 
 
 def stray(instances_path, uuid):

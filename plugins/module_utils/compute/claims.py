@@ -123,11 +123,7 @@ def claim(state_path, instance_uuid, flavor, fits_check, opening=None):
     and IPs there). An exception inside the block releases the claim; a normal exit keeps it
     until release()."""
     with layout.compute_lock(state_path):
-        if any(c['instance_uuid'] == instance_uuid for c in _read_claims(state_path)):
-            raise ClaimError(instance_uuid, ['a build of this instance is already in progress'])
-        failures = check_fit(state_path, instance_uuid, fits_check)
-        if failures:
-            raise ClaimError(instance_uuid, failures)
+        _check_claimable(state_path, instance_uuid, fits_check, 'a build')
         if opening is not None:
             opening()
         os.makedirs(layout.claims_dir(state_path), exist_ok=True)
@@ -140,6 +136,16 @@ def claim(state_path, instance_uuid, flavor, fits_check, opening=None):
             raise
 
 
+def _check_claimable(state_path, instance_uuid, fits_check, in_progress):
+    """Under the compute lock: no claim of the instance is held already (ClaimError '<in_progress>
+    of this instance is already in progress') and the flavor fits (check_fit's failures)."""
+    if any(c['instance_uuid'] == instance_uuid for c in _read_claims(state_path)):
+        raise ClaimError(instance_uuid, ['%s of this instance is already in progress' % in_progress])
+    failures = check_fit(state_path, instance_uuid, fits_check)
+    if failures:
+        raise ClaimError(instance_uuid, failures)
+
+
 def migration_claim(state_path, instance_uuid, flavor, fits_check, source_compute,
                     expire=MIGRATION_CLAIM_EXPIRE):
     """Nova's resize_claim on the destination of a resize to another host (prep_resize):
@@ -148,11 +154,7 @@ def migration_claim(state_path, instance_uuid, flavor, fits_check, source_comput
     releases it, or the revert of the resize), so it counts until then, at most `expire`
     seconds. Raises ClaimError."""
     with layout.compute_lock(state_path):
-        if any(c['instance_uuid'] == instance_uuid for c in _read_claims(state_path)):
-            raise ClaimError(instance_uuid, ['a build or resize of this instance is already in progress'])
-        failures = check_fit(state_path, instance_uuid, fits_check)
-        if failures:
-            raise ClaimError(instance_uuid, failures)
+        _check_claimable(state_path, instance_uuid, fits_check, 'a build or resize')
         os.makedirs(layout.claims_dir(state_path), exist_ok=True)
         data = dict(_new_claim_data(instance_uuid, flavor), pid=None,
                     migration={'source_compute': source_compute}, expires=time.time() + expire)

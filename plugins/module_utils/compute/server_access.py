@@ -4,7 +4,7 @@
 """What every module acting on one existing server does before the action: connect to the
 hypervisor's libvirt, find the server's record by its uuid, and check Nova's policy for the
 action against that record (Nova's API `_get_server` then `context.can(...)`), turning each
-refusal into the module's failure.
+refusal into the module's failure; and after it, the diff shown only when asked for.
 
 The owner the policy checks is the record's, read on this host: nothing the caller says
 decides it.
@@ -56,16 +56,18 @@ def server_module_errors(module, where=None):
         module.fail_json(msg=str(exc), server=exc.server)
 
 
-def authorized_server(params, action, must_exist=False, conn=None, without_record=False):
+def authorized_server(params, action, must_exist=False, conn=None, without_record=False,
+                      on_this_host=False):
     """Connect to `params['uri']` (unless given `conn`), find the record of
     `params['server']` and check the policy of `action` (api/policy.py
     authorize_server_action: an action name or a full rule name) for `params['context']`
     under `params['policy']`.
 
     A server not on this host is left to the action (its own 'not found on this host'),
-    unless `must_exist` (Nova's 404 text). `without_record`: what is found has no record (a
-    partial build), and the policy is still checked, against no owner, so only a rule that
-    needs no project (an admin's) passes.
+    unless `must_exist` (Nova's 404 text, before the policy) or `on_this_host` (the action
+    needs the record: 'not found on this host', after the policy). `without_record`: what
+    is found has no record (a partial build), and the policy is still checked, against no
+    owner, so only a rule that needs no project (an admin's) passes.
 
     Returns a ServerAccess; raises LifecycleError, PolicyNotAuthorized, PolicyError."""
     instance_uuid = canonical_uuid(params['server'])
@@ -77,4 +79,14 @@ def authorized_server(params, action, must_exist=False, conn=None, without_recor
     if record is None and without_record:
         authorize_server(enforcer, action, None, params['context'])
     caller = authorize_server_action(enforcer, action, record, params['context'])
+    if record is None and on_this_host:
+        raise LifecycleError('Instance %s could not be found on this host.' % instance_uuid)
     return ServerAccess(conn, instance_uuid, record, enforcer, caller)
+
+
+def diff_as_asked(module, result):
+    """`result` without its `diff`, unless the run shows diffs (--diff)."""
+    diff = result.pop('diff')
+    if module._diff:
+        result['diff'] = diff
+    return result

@@ -62,6 +62,21 @@ def records(contents, server_uuid):
     return found
 
 
+def capacity_vars(testbed, vcpu_totals):
+    """Each host's variables for the capacities of this module (hv1 3, hv2 3, hv3 6 m1.nano)."""
+    return dict((host, nano_capacity(vcpu_totals[host], n)) for host, n in zip(testbed.hosts, (3, 3, 6)))
+
+
+def created_on(testbed, inventory, name, host):
+    """Create the m1.nano server `name` in az1 (PACK_ONLY puts it on `host`); its uuid there."""
+    created = run('create_server', inventory, {
+        'novalite_server': server_request(name, availability_zone='az1'), 'novalite_scheduler': PACK_ONLY})
+    assert created.rc == 0, created
+    (server_uuid,) = [u for u, dom in host_contents(testbed, host)['domains'].items()
+                      if dom['record'] and dom['record']['name'] == name]
+    return server_uuid
+
+
 def console_line(inventory, target, line, timeout=120):
     deadline = time.monotonic() + timeout
     while True:
@@ -75,25 +90,32 @@ def console_line(inventory, target, line, timeout=120):
 def test_resize_to_another_host_confirm_then_revert(prepared_testbed, vcpu_totals, tmp_path):
     testbed = prepared_testbed
     hv1, hv2, hv3 = testbed.hosts
-    capacity = {hv1: 3, hv2: 3, hv3: 6}
-    inventory = write_inventory(testbed, tmp_path / 'inventory', dict(
-        (host, nano_capacity(vcpu_totals[host], n)) for host, n in capacity.items()))
+    inventory = write_inventory(testbed, tmp_path / 'inventory', capacity_vars(testbed, vcpu_totals))
     name = unique_name('migrate')
     cross = {'novalite_allow_resize_to_same_host': False, 'novalite_scheduler': PACK_ONLY}
 
     def everything():
         return dict((host, host_contents(testbed, host)) for host in testbed.hosts)
 
-    def usage(label):
-        states = host_states(inventory, tmp_path / ('%s.json' % label))
-        return dict((host, states[host]['vcpus_used']) for host in testbed.hosts)
+    def settled(expected):
+        """Each host holds the server's domains as `expected` and no debris."""
+        held = everything()
+        assert records(held, server_uuid) == expected
+        for host in testbed.hosts:
+            assert debris(held[host]) == NO_DEBRIS, host
 
-    created = run('create_server', inventory, {
-        'novalite_server': server_request(name, availability_zone='az1'), 'novalite_scheduler': PACK_ONLY})
+    def counted(label, reported, rows, instance_row):
+        """The vCPUs each host counts: in the fleet database's rows of the hosts the run
+        reported (`rows`), the server's instance row (`instance_row`'s fields), and as every
+        host reports now (`reported`)."""
+        found, row = fleet_rows(inventory, testbed.hosts, server_uuid)
+        assert dict((host, found[host]) for host in rows) == rows
+        assert dict((key, row[key]) for key in instance_row) == instance_row
+        states = host_states(inventory, tmp_path / ('%s.json' % label))
+        assert dict((host, states[host]['vcpus_used']) for host in testbed.hosts) == reported
+
     try:
-        assert created.rc == 0, created
-        (server_uuid,) = [u for u, dom in host_contents(testbed, hv1)['domains'].items()
-                          if dom['record'] and dom['record']['name'] == name]
+        server_uuid = created_on(testbed, inventory, name, hv1)
         target = {'novalite_server_id': server_uuid}
         console_line(inventory, target, 'NOVALITE-DISK vda sectors=%d' % DISK_SECTORS['m1.nano'])
 
@@ -125,9 +147,8 @@ def test_resize_to_another_host_confirm_then_revert(prepared_testbed, vcpu_total
         assert held[hv3]['claims'] == []
         # both hosts report at the end of the run: the source counts its old flavor, the
         # destination its new one, and the instance's row is the destination's
-        rows, row = fleet_rows(inventory, testbed.hosts, server_uuid)
-        assert (rows[hv1], rows[hv3]) == (NANO, SMALL) and (row['host'], row['vcpus']) == (hv3, SMALL)
-        assert usage('resized') == {hv1: NANO, hv2: SMALL, hv3: SMALL}
+        counted('resized', {hv1: NANO, hv2: SMALL, hv3: SMALL}, {hv1: NANO, hv3: SMALL},
+                {'host': hv3, 'vcpus': SMALL})
         # shown once, on its destination, VERIFY_RESIZE with both flavors
         listed = run('server_list', inventory, target)
         assert listed.rc == 0, listed
@@ -137,13 +158,8 @@ def test_resize_to_another_host_confirm_then_revert(prepared_testbed, vcpu_total
 
         confirmed = timed('confirm (cross-host)', 'confirm_resize', inventory, target)
         assert confirmed.rc == 0, confirmed
-        held = everything()
-        assert records(held, server_uuid) == {hv3: ('active', SMALL, True)}
-        for host in testbed.hosts:
-            assert debris(held[host]) == NO_DEBRIS, host
-        rows, row = fleet_rows(inventory, testbed.hosts, server_uuid)
-        assert (rows[hv1], rows[hv3]) == (0, SMALL) and row['host'] == hv3
-        assert usage('confirmed') == {hv1: 0, hv2: SMALL, hv3: SMALL}
+        settled({hv3: ('active', SMALL, True)})
+        counted('confirmed', {hv1: 0, hv2: SMALL, hv3: SMALL}, {hv1: 0, hv3: SMALL}, {'host': hv3})
 
         # m1.small -> m1.micro (an ephemeral and a swap disk more) from hv3: to hv2 (1 vCPU
         # free beside the filler: the weighers stack), reverted
@@ -152,18 +168,13 @@ def test_resize_to_another_host_confirm_then_revert(prepared_testbed, vcpu_total
         assert resized.rc == 0, resized
         held = everything()
         assert records(held, server_uuid) == {hv3: ('resized', SMALL, False), hv2: ('resized', MICRO, True)}
-        rows, row = fleet_rows(inventory, testbed.hosts, server_uuid)
-        assert (rows[hv2], rows[hv3]) == (SMALL + MICRO, SMALL) and (row['host'], row['vcpus']) == (hv2, MICRO)
-        assert usage('resized-again') == {hv1: 0, hv2: SMALL + MICRO, hv3: SMALL}
+        counted('resized-again', {hv1: 0, hv2: SMALL + MICRO, hv3: SMALL}, {hv2: SMALL + MICRO, hv3: SMALL},
+                {'host': hv2, 'vcpus': MICRO})
         reverted = timed('revert (cross-host)', 'revert_resize', inventory, target)
         assert reverted.rc == 0, reverted
-        held = everything()
-        assert records(held, server_uuid) == {hv3: ('active', SMALL, True)}
-        for host in testbed.hosts:
-            assert debris(held[host]) == NO_DEBRIS, host
-        rows, row = fleet_rows(inventory, testbed.hosts, server_uuid)
-        assert (rows[hv2], rows[hv3]) == (SMALL, SMALL) and (row['host'], row['vcpus']) == (hv3, SMALL)
-        assert usage('reverted') == {hv1: 0, hv2: SMALL, hv3: SMALL}
+        settled({hv3: ('active', SMALL, True)})
+        counted('reverted', {hv1: 0, hv2: SMALL, hv3: SMALL}, {hv2: SMALL, hv3: SMALL},
+                {'host': hv3, 'vcpus': SMALL})
         console_line(inventory, target, 'NOVALITE-DISK vda sectors=%d' % DISK_SECTORS['m1.small'])
     finally:
         delete_servers(testbed, inventory, name)
@@ -185,15 +196,11 @@ def test_a_destination_that_fails_to_finish_leaves_the_server_on_its_source(prep
     os.makedirs(on_controller)
     with open(os.path.join(on_controller, '_base'), 'w') as f:
         f.write('not a directory\n')
-    host_vars = dict((host, nano_capacity(vcpu_totals[host], n)) for host, n in ((hv1, 3), (hv2, 3), (hv3, 6)))
+    host_vars = capacity_vars(testbed, vcpu_totals)
     host_vars[hv2]['novalite_state_path'] = state_path
     inventory = write_inventory(testbed, tmp_path / 'inventory', host_vars)
-    created = run('create_server', inventory, {
-        'novalite_server': server_request(name, availability_zone='az1'), 'novalite_scheduler': PACK_ONLY})
     try:
-        assert created.rc == 0, created
-        (server_uuid,) = [u for u, dom in host_contents(testbed, hv1)['domains'].items()
-                          if dom['record'] and dom['record']['name'] == name]
+        server_uuid = created_on(testbed, inventory, name, hv1)
         target = {'novalite_server_id': server_uuid}
         failed = timed('resize (finish fails)', 'resize_server', inventory, dict(
             target, novalite_flavor='m1.small', novalite_allow_resize_to_same_host=False,

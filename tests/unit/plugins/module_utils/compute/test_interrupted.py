@@ -17,35 +17,11 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute import re
 from ansible_collections.novalite.compute.plugins.module_utils.compute import claims  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import resize  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record as sr  # noqa: E402
-from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import HostSettings  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute.lifecycle import instance_lock  # noqa: E402
-from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (  # noqa: E402
-    open_connection,
-)
 
 UUID = '00000000-0000-4000-8000-0000000000a1'
 SMALL = {'name': 'small', 'vcpus': 1, 'memory_mb': 64, 'root_gb': 1, 'ephemeral_gb': 0, 'swap': 0}
 BIG = dict(SMALL, name='big', vcpus=2, memory_mb=128)
-NODE_XML = """<node>
-  <cpu><mhz>2000</mhz><model>x86_64</model><active>4</active><nodes>1</nodes>
-       <sockets>1</sockets><cores>4</cores><threads>1</threads></cpu>
-  <memory>4194304</memory>
-</node>
-"""
-
-
-@pytest.fixture
-def host(tmp_path):
-    node = tmp_path / 'node.xml'
-    node.write_text(NODE_XML)
-    conn = open_connection('test://%s' % node)
-    yield conn
-    conn.close()
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return HostSettings(state_path=str(tmp_path / 'state'), instances_path=str(tmp_path / 'inst'))
 
 
 def domain_xml(flavor):

@@ -22,12 +22,8 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute import la
 from ansible_collections.novalite.compute.plugins.module_utils.compute import reconcile  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record as sr  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import teardown  # noqa: E402
-from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import HostSettings  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.network import (  # noqa: E402
     add_dhcp_host, dhcp_hosts,
-)
-from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (  # noqa: E402
-    open_connection,
 )
 
 NET = 'nltest-rec'
@@ -49,17 +45,9 @@ PARTIAL, ADOPTED, STALE, LIVE, ACTIVE, SLOW, ORPHAN = (
 
 
 @pytest.fixture
-def host(tmp_path):
-    node = tmp_path / 'node.xml'
-    node.write_text(NODE_XML)
-    conn = open_connection('test://%s' % node)
-    yield conn
-    conn.close()
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return HostSettings(state_path=str(tmp_path / 'state'), instances_path=str(tmp_path / 'inst'))
+def node_xml():
+    """The host's node: its network NET, for the servers' DHCP entries."""
+    return NODE_XML
 
 
 def dead_pid():
