@@ -226,6 +226,8 @@ def test_a_killed_batch_of_builds_leaves_nothing_after_reconcile(conn, network, 
     both SIGKILLed midway with the command's process group (what ends with the command): each
     journal names its own build's pid, so one reconcile run removes what both made."""
     servers = [server_data(catalog, 'nltest faults batch %d' % i) for i in (1, 2)]
+    # Each its own address: a host's share of one request never asks for one address twice.
+    servers[1]['networks'][0]['fixed_ip'] = '10.254.251.11'
     p = paths(workdir)
     warm_cache(p['state_path'], servers[0])
     before = host_snapshot(conn, p['instances_path'], p['state_path'])
