@@ -104,7 +104,7 @@ def keep_fresh(inventory):
 
 class Series(object):
     def __init__(self, label):
-        self.label, self.walls, self.cpus, self.commands = label, [], [], []
+        self.label, self.walls, self.cpus, self.commands, self.notes = label, [], [], [], []
 
     def add(self, wall, cpu=None, commands=None):
         self.walls.append(wall)
@@ -123,20 +123,47 @@ class Series(object):
             med(self.commands, '%d'), med(self.cpus, '%.2f s'))
 
 
+def machine_busy():
+    """Seconds the machine's CPUs have been busy (all of them, /proc/stat)."""
+    with open('/proc/stat') as f:
+        fields = [int(v) for v in f.readline().split()[1:]]
+    return float(sum(fields) - fields[3] - fields[4]) / os.sysconf('SC_CLK_TCK')
+
+
+def guest_cpu():
+    """CPU seconds the testbed's guests have used since they started (libvirt's cpuTime)."""
+    total = 0
+    for host in mh.HOSTS:
+        conn = mh.connect(host)
+        try:
+            total += sum(d.info()[4] for d in conn.listAllDomains() if d.isActive())
+        finally:
+            conn.close()
+    return total / 1e9
+
+
 def creates(label, inventory, env, runs, count=1, before=None):
+    """Warm creates of `count` servers; for a multi-create also how busy the machine was and
+    how much of it the guests booting meanwhile took."""
     series = Series(label)
     real = ','.join(mh.HOSTS)
     for index in range(runs + 1):                 # the first run warms the rows and image caches
         if before:
             before()
         name = 'nltest-bench-fleet-%s-%d' % (label.split()[0], index)
+        busy = machine_busy()
         wall, cpu, commands, _out = timed_playbook(inventory, 'novalite.compute.create_server',
                                                    mh.request(name, count), env)
+        busy = machine_busy() - busy
         built = sum(len(names) for names in mh.domains().values())
         if built != count:
             raise RuntimeError('%s: %d servers built, %d asked' % (label, built, count))
         if index:
             series.add(wall, cpu, commands)
+            if count > 1:
+                series.notes.append('%s: the machine was busy %.0f of %.0f core-seconds (%d cores x %.2f s); '
+                                    'the %d guests booting meanwhile used %.1f of them'
+                                    % (label, busy, os.cpu_count() * wall, os.cpu_count(), wall, count, guest_cpu()))
             mh.log('%s run %d: %.2f s, %.2f s CPU, %d ssh' % (label, index, wall, cpu, commands))
         mh.run([os.path.join(mh.BIN, 'ansible-playbook'), '-i', inventory, os.path.join(mh.OUT, 'cleanup.yml'),
                 '--limit', real], env=env)
@@ -209,6 +236,7 @@ def main():
     table = '\n'.join(['| fleet | runs | warm create (median) | vs %s | SSH commands per create | controller CPU |'
                        % series[0].label, '|---|---:|---:|---:|---:|---:|']
                       + [s.row(baseline) for s in series]
+                      + [''] + [note for s in series for note in s.notes]
                       + ['', 'collection at %s; load average 1 min at the end: %.1f (2 cores)'
                          % (head, os.getloadavg()[0])])
     with open(os.path.join(mh.OUT, 'fleet.txt'), 'w') as f:

@@ -21,12 +21,11 @@ a temporary directory, which a killed run leaves behind; so this plugin turns pi
 for its connection, whatever the configuration says, and refuses to run where it cannot
 pipeline (become that needs a tty, keep_remote_files).
 
-A task with `async` (the build role's rounds where a host builds several servers) is
-pipelined all the same, not run through Ansible's async_wrapper, which cannot pipeline: the
-module gets `async_job` (a job id, the shell's async_dir, async's time limit), answers
-`images_needed` at once if it must, else starts the build in the background
-(module_utils/compute/background.py) and returns the job's id for async_status. The staged
-images then belong to the background build, which takes or removes them.
+With `servers` (several builds on the host in one command) an image is transferred once
+for all of them: the servers that name it get the same staged path, the first build to fetch
+it moves it into the cache and the others find it there. For the same reason a task with
+`async` is refused: Ansible's async wrapper cannot pipeline, and several builds go on at once
+with `servers` instead.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -34,7 +33,6 @@ __metaclass__ = type
 
 import os
 import posixpath
-import secrets
 from shlex import quote as shlex_quote
 
 from ansible.errors import AnsibleError
@@ -67,29 +65,35 @@ def controller_path(location):
     return path if os.path.isabs(path) else None
 
 
-def controller_images(server, state_path):
-    """The server's images that live on the controller, as Transfers (staged path included:
-    `<state_path>/_staging/<cache name>.<instance uuid>`, one per build and image). None
-    without an instance uuid: the module refuses such a server before it reads any image."""
-    transfers = []
-    if not (server or {}).get('uuid'):
-        return transfers
-    for key in IMAGE_KEYS:
-        image = server.get(key)
-        source = controller_path((image or {}).get('location'))
-        if source is None or not image.get('checksum'):
+def controller_images(servers, state_path):
+    """The servers' images that live on the controller, as Transfers, one per image however
+    many servers name it (staged path included: `<state_path>/_staging/<cache name>.<instance
+    uuid>` of the first server naming it). A server without an instance uuid has none: the
+    module refuses such a server before it reads any image."""
+    transfers = {}
+    for server in servers:
+        if not isinstance(server, dict) or not server.get('uuid'):
             continue
-        staged = posixpath.join(staging_dir(state_path), '%s.%s' % (
-            cache_name(image.get('id'), image['checksum']), server.get('uuid')))
-        transfers.append(Transfer(key, image, source, cached_path(state_path, image), staged))
-    return transfers
+        for key in IMAGE_KEYS:
+            image = server.get(key)
+            source = controller_path((image or {}).get('location'))
+            if source is None or not image.get('checksum'):
+                continue
+            name = cache_name(image.get('id'), image['checksum'])
+            if (key, name) not in transfers:
+                staged = posixpath.join(staging_dir(state_path), '%s.%s' % (name, server.get('uuid')))
+                transfers[(key, name)] = Transfer(key, image, source, cached_path(state_path, image), staged)
+    return list(transfers.values())
 
 
 def staged_server(server, transfers):
-    """The server with each transferred image's location replaced by its staged path."""
+    """The server with each transferred image it names given the staged path as location."""
     staged = dict(server)
     for t in transfers:
-        staged[t.key] = dict(server[t.key], location=t.staged)
+        image = server.get(t.key)
+        if isinstance(image, dict) and image.get('checksum') \
+                and cache_name(image.get('id'), image['checksum']) == cache_name(t.image.get('id'), t.image['checksum']):
+            staged[t.key] = dict(image, location=t.staged)
     return staged
 
 
@@ -103,7 +107,7 @@ def stage_command(state_path, moves):
 class ActionModule(ActionBase):
 
     _supports_check_mode = True
-    # Async without async_wrapper: the module starts its own background job (see above).
+    # Called for a task with async too, to refuse it (see above).
     _supports_async = True
 
     def _pipelined(self):
@@ -115,16 +119,6 @@ class ActionModule(ActionBase):
                 pass  # a connection without the option pipelines as it says it does
         return self._connection.is_pipelining_enabled()
 
-    def _async_job(self):
-        """The module's `async_job` for a task with async (none in check mode, which runs
-        in the foreground), named as async_wrapper names its jobs."""
-        if not self._task.async_val or self._task.check_mode:
-            return None
-        async_dir = self.get_shell_option('async_dir', default='~/.ansible_async')
-        return {'jid': 'j%d' % secrets.randbelow(999999999999),
-                'async_dir': self._remote_expand_user(async_dir),
-                'time_limit': self._task.async_val}
-
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp  # tmp no longer has any effect
@@ -134,16 +128,16 @@ class ActionModule(ActionBase):
                           'host; the %s connection cannot pipeline here (become needing a tty, '
                           'keep_remote_files)' % self._connection.transport)
             return result
+        if self._task.async_val:
+            result.update(failed=True, msg='server_build does not run with async: Ansible\'s async '
+                          'wrapper would write the server\'s secrets to a file on the host; build '
+                          'several servers at once with the servers option')
+            return result
         args = dict(self._task.args)
-        server = args.get('server')
         state_path = args.get('state_path') or DEFAULT_STATE_PATH
         wanted = []
-        if isinstance(server, dict) and not self._task.check_mode \
-                and self._connection.transport != 'local':
-            wanted = controller_images(server, state_path)
-        job = self._async_job()
-        if job:
-            args['async_job'] = job
+        if not self._task.check_mode and self._connection.transport != 'local':
+            wanted = controller_images(self._servers(args), state_path)
         staged = []
         try:
             missing = [t for t in wanted if not os.path.isfile(t.source)]
@@ -162,17 +156,27 @@ class ActionModule(ActionBase):
                 if failure:
                     result.update(failure, images_transferred=[])
                     return result
-                args.update(server=staged_server(server, staged), controller_images=[])
+                if isinstance(args.get('servers'), list):
+                    args['servers'] = [staged_server(s, staged) if isinstance(s, dict) else s
+                                       for s in args['servers']]
+                else:
+                    args['server'] = staged_server(args['server'], staged)
+                args['controller_images'] = []
                 built = self._execute_module(module_args=args, task_vars=task_vars)
             result.update(built)
-            result['images_transferred'] = [t.key for t in staged]
-            if job and built.get('ansible_job_id'):
-                staged = []  # the background build takes or removes them
+            result['images_transferred'] = sorted(set(t.key for t in staged))
         finally:
             if staged:
                 self._discard([t.staged for t in staged])
             self._remove_tmp_path(self._connection._shell.tmpdir)
         return result
+
+    @staticmethod
+    def _servers(args):
+        """The servers the task builds (`server` or `servers`)."""
+        if isinstance(args.get('servers'), list):
+            return args['servers']
+        return [args.get('server')]
 
     @staticmethod
     def _failure(msg, host, reschedule):

@@ -26,6 +26,12 @@ options:
     description: Return the initial build state instead of the assignments.
     type: bool
     default: false
+  host_zones:
+    description:
+      - Host name to its availability zone. An instance that asked for no zone gets the zone of
+        the host it is assigned to, as Nova's conductor sets it from the selected host.
+    type: dict
+    version_added: 3.0.0
 author:
   - novalite.compute contributors (@novalite)
 '''
@@ -37,7 +43,7 @@ EXAMPLES = r'''
 
 - name: Who builds what in this round
   ansible.builtin.set_fact:
-    assignments: "{{ state | novalite.compute.build_assignments(instances, selection.selections) }}"
+    assignments: "{{ state | novalite.compute.build_assignments(instances, selection.selections, host_zones=zones) }}"
 '''
 
 RETURN = r'''
@@ -50,13 +56,13 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.novalite.compute.plugins.module_utils.conductor import manager as conductor
 
 
-def build_assignments(state, instances, selections, initial=False):
+def build_assignments(state, instances, selections, initial=False, host_zones=None):
     if state is None:
         state = conductor.initial_state(instances)
         if initial:
             return state
     try:
-        return conductor.assignments(state, instances, selections)
+        return conductor.assignments(state, instances, selections, host_zones)
     except (KeyError, IndexError, ValueError, TypeError) as exc:
         raise AnsibleFilterError('build_assignments: %s' % exc)
 

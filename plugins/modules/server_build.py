@@ -39,8 +39,9 @@ description:
   - On a remote hypervisor, the module's action plugin first asks the host which images with
     a C(location) on the controller (a path or a C(file://) URL) its image cache lacks, and
     transfers only those. The cache is keyed by image id and checksum, never by location.
-  - At most O(max_concurrent_builds) builds run at once on the hypervisor; the others wait
-    for a free slot before they claim.
+  - At most O(max_concurrent_builds) builds run at once on the hypervisor, those of this
+    task (O(servers)) and those of others alike; the others wait for a free slot before they
+    claim.
 extends_documentation_fragment:
   - novalite.compute.compute_host
   - novalite.compute.compute_host.paths
@@ -57,8 +58,21 @@ options:
       - Image properties used - C(os_command_line), C(hw_machine_type) (default C(pc)),
         C(hw_disk_bus) (C(virtio)), C(hw_cdrom_bus) (C(ide), C(sata) on a q35 machine),
         C(hw_vif_model) (C(virtio)), C(architecture) (C(x86_64)).
+      - Exactly one of O(server) and O(servers).
     type: dict
-    required: true
+  servers:
+    description:
+      - Several servers to build on this hypervisor from one command, as O(server) each, at
+        most O(max_concurrent_builds) at once (Nova's compute manager builds each instance in
+        a greenthread of its own), each in a process of its own with its own claim, journal
+        and build slot.
+      - The result then has one entry a server in RV(builds), in this order; a failed build
+        is an entry with C(failed), not a failure of the task, so the others are kept. The
+        secrets options apply to every server.
+      - Exactly one of O(server) and O(servers).
+    type: list
+    elements: dict
+    version_added: 3.0.0
   host:
     description: The inventory name of this hypervisor, recorded as the server's host.
     type: str
@@ -109,27 +123,6 @@ options:
     elements: str
     choices: [image, kernel, ramdisk]
     default: []
-  async_job:
-    description:
-      - Set by the action plugin when the task runs with C(async) (never by hand) - the
-        module checks the images as above, then builds in the background and answers at once
-        with C(ansible_job_id) for M(ansible.builtin.async_status).
-      - The job file C(<async_dir>/<jid>) is mode 0600 and holds the module's result, which
-        carries none of the secrets.
-    type: dict
-    suboptions:
-      jid:
-        description: The job's id.
-        type: str
-        required: true
-      async_dir:
-        description: The directory of the job files (the shell's C(async_dir)).
-        type: str
-        required: true
-      time_limit:
-        description: Seconds after which the build is killed and the job fails (C(async)'s value).
-        type: int
-        required: true
 attributes:
   action:
     support: full
@@ -139,13 +132,10 @@ attributes:
         (C(images_needed)) does it transfer them and run the build again, so a warm cache
         costs one round trip.
   async:
-    support: full
+    support: none
     description:
-      - With C(async), the build goes on in the background and C(poll) or
-        M(ansible.builtin.async_status) reads its result (remove it with C(mode=cleanup)).
-        Unlike Ansible's async wrapper, the module's options (the secrets among them) are
-        never written to a file on the host; a build past the time limit is killed and fails.
-      - In check mode the task runs in the foreground.
+      - The options carry the server's secrets and Ansible's async wrapper would write them to
+        a file on the host; several builds go on at once with O(servers) instead.
   check_mode:
     support: full
     description:
@@ -185,24 +175,17 @@ EXAMPLES = r'''
   delegate_to: "{{ selection.host }}"
   register: built
 
-- name: Start two builds on one hypervisor at once
+- name: Build the instances this host was chosen for, at most 10 at once, in one command
   novalite.compute.server_build:
-    server: "{{ item }}"
+    servers: "{{ request.instances }}"
     host: "{{ inventory_hostname }}"
     max_concurrent_builds: 10
-  loop: "{{ request.instances }}"
-  async: 660
-  poll: 0
-  register: started
+    report_host_state: true
+  register: batch
 
-- name: Wait for each build, one result a server
-  ansible.builtin.async_status:
-    jid: "{{ item.ansible_job_id }}"
-  loop: "{{ started.results }}"
-  register: builds
-  until: builds.finished
-  retries: 660
-  delay: 1
+- name: The failed builds, each with the step that failed
+  ansible.builtin.debug:
+    msg: "{{ batch.builds | selectattr('failed', 'defined') | selectattr('failed') | map(attribute='msg') | list }}"
 
 - name: Try the next alternate when another host may succeed
   ansible.builtin.debug:
@@ -271,22 +254,23 @@ images_transferred:
       the controller and that this run copied to the remote hypervisor, into
       O(state_path)C(/_staging), for the build to move into its image cache.
     - Empty when the host's cache already had them, on the local connection and in check mode.
-    - With C(async), in the result of the task that starts the build (the job's result has
-      none).
   returned: always
   type: list
   elements: str
   sample: [image, kernel, ramdisk]
-ansible_job_id:
-  description: With C(async), the job's id for M(ansible.builtin.async_status).
-  returned: with C(async)
-  type: str
-  sample: j123456789012
-results_file:
-  description: With C(async), the job file on the host.
-  returned: with C(async)
-  type: str
-  sample: /root/.ansible_async/j123456789012
+builds:
+  description:
+    - With O(servers), one entry a server in their order - C(instance_uuid), then the keys a
+      build of one O(server) returns (RV(server), RV(timings), RV(diff) or C(failed),
+      C(msg), RV(failed_step), RV(reschedule)).
+    - RV(host_state) and RV(servers) are the task's, gathered once after all the builds.
+  returned: with O(servers)
+  type: list
+  elements: dict
+  sample:
+    - {instance_uuid: 0b1c7e8e-94b0-4d5d-8d65-2b0c2b9f8c11, changed: true, server: {name: web-1}, timings: {claim: 0.05}}
+    - {instance_uuid: 5d0e3c1a-0a5e-4b7e-9a55-1f2d3c4b5a69, failed: true, failed_step: claim, reschedule: true,
+       msg: "Build of instance 5d0e... failed on hv1 at step claim: ..."}
 images_needed:
   description:
     - The images of O(controller_images) that the host's cache lacks; the build did not
@@ -318,7 +302,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.args_common impor
     COMPUTE_HOST_ARG_SPEC, COMPUTE_HOST_BUILDS_ARG_SPEC, COMPUTE_HOST_PATHS_ARG_SPEC,
     LIBVIRT_ARG_SPEC, NETWORK_HOST_ARG_SPEC,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.compute import background, image_cache
+from ansible_collections.novalite.compute.plugins.module_utils.compute import build_batch, image_cache
 from ansible_collections.novalite.compute.plugins.module_utils.compute.build import (
     BuildError, Builder, ImagesNeeded, connect,
 )
@@ -326,7 +310,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute.config_dr
     HAS_PYCDLIB, PYCDLIB_IMPORT_ERROR,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (
-    libvirt_errors, require_libraries,
+    open_connection, require_libraries,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.network import (
     HAS_NETADDR, NETADDR_IMPORT_ERROR,
@@ -334,14 +318,12 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute.network i
 
 INJECTED_FILE_SPEC = dict(path=dict(type='str', required=True),
                           contents=dict(type='str', required=True, no_log=True))
-ASYNC_JOB_SPEC = dict(jid=dict(type='str', required=True),
-                      async_dir=dict(type='str', required=True),
-                      time_limit=dict(type='int', required=True))
 
 
 def argument_spec():
     spec = dict(
-        server=dict(type='dict', required=True),
+        server=dict(type='dict'),
+        servers=dict(type='list', elements='dict'),
         host=dict(type='str', required=True),
         boot_timeout=dict(type='int', default=60),
         user_data=dict(type='str', no_log=True),
@@ -353,7 +335,6 @@ def argument_spec():
         report_host_state=dict(type='bool', default=False),
         controller_images=dict(type='list', elements='str', default=[],
                                choices=['image', 'kernel', 'ramdisk']),
-        async_job=dict(type='dict', options=ASYNC_JOB_SPEC),
     )
     spec.update(COMPUTE_HOST_ARG_SPEC)
     spec.update(COMPUTE_HOST_PATHS_ARG_SPEC)
@@ -370,14 +351,18 @@ def check_requirements(module):
         module.fail_json(msg='qemu-img is required on the hypervisor (package qemu-utils)')
 
 
-def report(module, builder):
-    """{host_state, servers} after the build, or its failure (a failed build counts on the
-    host, and the BuildFailureWeigher reads it), with report_host_state; else {}. A report
-    that cannot be gathered is a warning: it must not change the build's outcome."""
+def host_report(module, builder):
+    """{host_state, servers} of the host now, with report_host_state (a failed build counts on
+    the host, and the BuildFailureWeigher reads it); else {}. `builder()` gives the Builder
+    that gathers it (None: no connection). A report that cannot be gathered is a warning: it
+    must not change the builds' outcome."""
     if not module.params['report_host_state'] or module.check_mode:
         return {}
     try:
-        host_state, servers = builder.host_state_after()
+        reporter = builder()
+        if reporter is None:
+            return {}
+        host_state, servers = reporter.host_state_after()
     except Exception as exc:
         module.warn('The host state could not be gathered for the report: %s' % exc)
         return {}
@@ -385,60 +370,74 @@ def report(module, builder):
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
+                           mutually_exclusive=[('server', 'servers')],
+                           required_one_of=[('server', 'servers')])
     check_requirements(module)
-    job = module.params['async_job']
-    if job and not module.check_mode:
-        background.exit_started(module, start_in_background(module, job))
-    build(module)
+    if module.params['servers'] is None:
+        result, builder = build_one(module, module.params['server'])
+        result.update(host_report(module, lambda: builder))
+        if result.get('failed'):
+            module.fail_json(**result)
+        module.exit_json(**result)
+    build_several(module)
 
 
-def start_in_background(module, job):
-    """Start the build as a background job once the host has the images it needs (asked for
-    now, so the action plugin can transfer them before the build claims anything); the job's
-    ids. The libvirt connection is opened by the background build, never across a fork."""
-    params = module.params
-    host, server = params['host'], params['server'] or {}
-    try:
-        needed = [key for key in params['controller_images']
-                  if not image_cache.is_cached(params['state_path'], server[key])]
-    except (KeyError, TypeError, ValueError):
-        needed = []  # the build itself refuses such a server, naming the field
+def build_several(module):
+    """Build every server of `servers`, concurrently in child processes (in check mode, plan
+    them one after the other), and exit with one entry a server and one report of the host."""
+    params, servers = module.params, module.params['servers']
+    needed = images_needed(params, servers)
     if needed:
-        module.fail_json(msg='Build of instance %s on %s needs images first: %s'
-                         % (server.get('uuid'), host, ', '.join(needed)), images_needed=needed,
-                         failed_step='image', reschedule=True, host=host, timings={})
-    timed_out = {'failed': True, 'host': host, 'reschedule': False, 'timings': {},
-                 'msg': 'Build of instance %s on %s did not end within %d seconds and was killed'
-                        % (server.get('uuid'), host, job['time_limit'])}
+        module.fail_json(msg='Builds on %s need images first: %s' % (params['host'], ', '.join(needed)),
+                         images_needed=needed, failed_step='image', reschedule=True,
+                         host=params['host'], timings={})
 
-    def work():
-        try:
-            build(module)
-        finally:
-            image_cache.discard_staged(params['state_path'], server)
+    def one(server):
+        return dict(build_one(module, server)[0], instance_uuid=(server or {}).get('uuid'))
 
-    try:
-        return background.start(job['async_dir'], job['jid'], job['time_limit'], work, timed_out)
-    except OSError as exc:
-        module.fail_json(msg='Build of instance %s on %s could not start in the background: %s'
-                         % (server.get('uuid'), host, exc), host=host, timings={})
+    if module.check_mode or len(servers) == 1:
+        builds = [one(server) for server in servers]
+    else:
+        builds = build_batch.run_builds(one, servers, params['max_concurrent_builds'])
+        builds = [dict(result, instance_uuid=result.get('instance_uuid') or (server or {}).get('uuid'))
+                  for result, server in zip(builds, servers)]
+    result = {'changed': any(b.get('changed') for b in builds), 'host': params['host'], 'builds': builds}
+    # The host's state once all the builds ended (a Builder only gathers it here; its own
+    # connection, which counts no failed build when libvirtd is out of reach).
+    result.update(host_report(module, lambda: Builder(open_connection(params['uri']),
+                                                      dict(params, server=servers[0]), module.run_command)))
+    module.exit_json(**result)
 
 
-def build(module):
-    """Build the server (or plan it in check mode) and exit with the module's result."""
-    params = dict(module.params)
-    params.pop('async_job')
+def images_needed(params, servers):
+    """The keys of `controller_images` that this host's cache lacks for one of the servers
+    (asked before any build claims, so the action plugin can transfer them once)."""
+    needed = []
+    for server in servers:
+        for key in params['controller_images']:
+            try:
+                if key not in needed and not image_cache.is_cached(params['state_path'], server[key]):
+                    needed.append(key)
+            except (KeyError, TypeError, ValueError):
+                pass  # the build itself refuses such a server, naming the field
+    return needed
+
+
+def build_one(module, server):
+    """(result, builder) of building `server` (planning it in check mode): the module's
+    result for that server, with `failed` when the build failed."""
+    params = dict(module.params, server=server)
+    params.pop('servers')
     uri = params.pop('uri')
     host = params['host']
-    instance_uuid = (params['server'] or {}).get('uuid')
-    with libvirt_errors(module, failed_step='validate', reschedule=True, host=host, timings={}):
+    instance_uuid = (server or {}).get('uuid')
+    try:
         conn = connect(uri, params['state_path'])
-
-    def runner(args):
-        return module.run_command(args)
-
-    builder = Builder(conn, params, runner)
+    except Exception as exc:  # libvirtd out of reach: a failed build another host may fix
+        return {'failed': True, 'msg': 'libvirt (%s): %s' % (uri, exc), 'exception': traceback.format_exc(),
+                'failed_step': 'validate', 'reschedule': True, 'host': host, 'timings': {}}, None
+    builder = Builder(conn, params, module.run_command)
     try:
         if module.check_mode:
             result = builder.plan()
@@ -446,22 +445,20 @@ def build(module):
         else:
             result = builder.build()
     except BuildError as exc:
-        module.fail_json(msg=exc.message(instance_uuid, host), failed_step=exc.step,
-                         reschedule=exc.reschedule, host=host, timings=builder.timings,
-                         **report(module, builder))
+        return {'failed': True, 'msg': exc.message(instance_uuid, host), 'failed_step': exc.step,
+                'reschedule': exc.reschedule, 'host': host, 'timings': builder.timings}, builder
     except ImagesNeeded as exc:
-        module.fail_json(msg='Build of instance %s on %s needs images first: %s'
-                         % (instance_uuid, host, exc), images_needed=exc.keys,
-                         failed_step='image', reschedule=True, host=host, timings={})
+        return {'failed': True, 'msg': 'Build of instance %s on %s needs images first: %s'
+                % (instance_uuid, host, exc), 'images_needed': exc.keys, 'failed_step': 'image',
+                'reschedule': True, 'host': host, 'timings': {}}, None
     except Exception as exc:  # an unforeseen error must still say which server and host
-        module.fail_json(msg='Build of instance %s failed on %s: %s' % (instance_uuid, host, exc),
-                         exception=traceback.format_exc(), host=host, timings=builder.timings)
+        return {'failed': True, 'msg': 'Build of instance %s failed on %s: %s' % (instance_uuid, host, exc),
+                'exception': traceback.format_exc(), 'host': host, 'timings': builder.timings}, builder
     diff = result.pop('diff')
     result['host'] = host
-    result.update(report(module, builder))
     if module._diff and diff is not None:
         result['diff'] = diff
-    module.exit_json(**result)
+    return result, builder
 
 
 if __name__ == '__main__':

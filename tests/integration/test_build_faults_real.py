@@ -221,49 +221,47 @@ def test_killed_build_leaves_nothing_after_cleanup(conn, network, workdir, catal
         teardown.delete(conn, server['uuid'], p['instances_path'], p['state_path'])
 
 
-def test_a_killed_background_build_leaves_nothing_after_reconcile(conn, network, workdir, catalog):
-    """A build started with async (the build role's concurrent builds) and SIGKILLed with its
-    whole tree (the supervisor and the build's process group) midway: its journal names its
-    own pid, so one reconcile run removes what it made, as for a foreground build."""
-    name = 'nltest faults background'
-    server = server_data(catalog, name)
+def test_a_killed_batch_of_builds_leaves_nothing_after_reconcile(conn, network, workdir, catalog):
+    """Two builds of one server_build command (`servers`: a host's share of a multi-create),
+    both SIGKILLed midway with the command's process group (what ends with the command): each
+    journal names its own build's pid, so one reconcile run removes what both made."""
+    servers = [server_data(catalog, 'nltest faults batch %d' % i) for i in (1, 2)]
+    # Each its own address: a host's share of one request never asks for one address twice.
+    servers[1]['networks'][0]['fixed_ip'] = '10.254.251.11'
     p = paths(workdir)
-    warm_cache(p['state_path'], server)
+    warm_cache(p['state_path'], servers[0])
     before = host_snapshot(conn, p['instances_path'], p['state_path'])
-    pause = os.path.join(workdir, 'pause-%s' % server['uuid'])
-    async_dir = os.path.join(workdir, 'async')
-    args = dict(p, server=server, host='nltest-hv', virt_type='qemu', boot_timeout=60,
-                request_id='req-faults', async_job={'jid': 'j1', 'async_dir': async_dir, 'time_limit': 300})
+    pause = os.path.join(workdir, 'pause-batch')
+    args = dict(p, servers=servers, host='nltest-hv', virt_type='qemu', boot_timeout=60,
+                request_id='req-faults', max_concurrent_builds=0)
     try:
         proc = module_process(workdir, 'server_build', args, env={
             journal.PAUSE_AT_ENV: 'disk:disk', journal.PAUSE_FILE_ENV: pause})
-        out, err = proc.communicate(timeout=60)
-        started = json.loads(out)
-        assert started['started'] is True and started['ansible_job_id'] == 'j1', (out, err)
         deadline = time.monotonic() + PAUSE_TIMEOUT
-        while not os.path.exists(pause) or not open(pause).read().strip():
-            assert time.monotonic() < deadline, 'the background build never reached its disk'
+        pids = {}
+        while len(pids) < 2:
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, 'the builds never reached their disks: %s' % pids
+            for server in servers:
+                record = journal.read(p['state_path'], server['uuid'])
+                if record and record.get('step') == 'disk:disk':
+                    pids[server['uuid']] = record['pid']
             time.sleep(0.05)
-        build_pid = int(open(pause).read())
-        with open('/proc/%d/stat' % build_pid) as handle:
-            supervisor = int(handle.read().rsplit(')', 1)[1].split()[1])
-        os.kill(supervisor, signal.SIGKILL)
-        os.killpg(build_pid, signal.SIGKILL)
+        # Both builds are children of the command, each its own pid, neither the command's.
+        assert len(set(pids.values())) == 2 and proc.pid not in pids.values(), pids
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate(timeout=30)
         deadline = time.monotonic() + 10
-        while layout.pid_alive(build_pid) and time.monotonic() < deadline:
+        while any(layout.pid_alive(pid) for pid in pids.values()) and time.monotonic() < deadline:
             time.sleep(0.05)
-        os.unlink(pause)
+        if os.path.exists(pause):
+            os.unlink(pause)
         left = difference(before, host_snapshot(conn, p['instances_path'], p['state_path']))
-        assert left, 'killing the background build left nothing: it never started'
-        assert journal.read(p['state_path'], server['uuid'])['pid'] == build_pid
+        assert left, 'killing the builds left nothing: they never started'
         result = run_module(workdir, 'reconcile', dict(p, uri='qemu:///system', networks=[NET]))
         assert result['changed'] is True
         after = difference(before, host_snapshot(conn, p['instances_path'], p['state_path']))
         assert after == {}, after
-        # The job file is the owner's alone, and still says the job started: no result came.
-        job = os.path.join(async_dir, 'j1')
-        assert oct(os.stat(job).st_mode & 0o777) == '0o600'
-        with open(job) as handle:
-            assert json.load(handle)['finished'] is False
     finally:
-        teardown.delete(conn, server['uuid'], p['instances_path'], p['state_path'])
+        for server in servers:
+            teardown.delete(conn, server['uuid'], p['instances_path'], p['state_path'])

@@ -27,6 +27,10 @@
 - `config_drive.py`    the `config-2` ISO (`nova/virt/configdrive.py`, metadata API tree).
 - `build.py`           `_build_and_run_instance`: claim, network, image, config drive, define,
                        start, and the rollback of a failed build.
+- `build_slots.py`     at most `max_concurrent_builds` builds at once on the host (Nova's
+                       `_build_semaphore`), as flock slot files.
+- `build_batch.py`     several builds from one command, each in a child process (a greenthread
+                       per instance in Nova), and one server's result out of such a command.
 - `teardown.py`        removing a server from its hypervisor (`server_delete` and a failed
                        build's rollback alike).
 - `lifecycle.py`       start, stop, reboot, pause, unpause, suspend, resume (`start_instance`,

@@ -141,16 +141,6 @@ def _discard(path):
         pass
 
 
-def discard_staged(state_path, server):
-    """Remove the staged copies the server's images name (a build that ended before its
-    image step did not take them); the staged copies of other builds stay."""
-    for key in ('image', 'kernel', 'ramdisk'):
-        location = ((server or {}).get(key) or {}).get('location')
-        staged = _staged_copy(state_path, location) if isinstance(location, str) else None
-        if staged:
-            _discard(staged)
-
-
 def qemu_img_info(runner, path, fmt=None):
     """`qemu-img info --output=json` of `path`; without `fmt` qemu-img probes the format."""
     args = ['qemu-img', 'info', '--output=json']

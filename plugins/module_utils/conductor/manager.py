@@ -33,14 +33,20 @@ def _selection_hosts(instances, selections):
                 for inst, selection in zip(instances, selections))
 
 
-def assignments(state, instances, selections):
-    """{host: [instance build data]} for the pending instances of this round."""
+def assignments(state, instances, selections, host_zones=None):
+    """{host: [instance build data]} for the pending instances of this round. With
+    `host_zones` ({host: zone}), an instance that asked for no zone gets its host's, as Nova's
+    conductor sets the instance's availability_zone from the selected host."""
     hosts = _selection_hosts(instances, selections)
     plan = {}
     for inst in instances:
         attempt = state['pending'].get(inst['uuid'])
-        if attempt is not None:
-            plan.setdefault(hosts[inst['uuid']][attempt], []).append(inst)
+        if attempt is None:
+            continue
+        host = hosts[inst['uuid']][attempt]
+        if host_zones and not inst.get('availability_zone') and host_zones.get(host):
+            inst = dict(inst, availability_zone=host_zones[host])
+        plan.setdefault(host, []).append(inst)
     return plan
 
 

@@ -47,7 +47,7 @@ def test_controller_images_are_the_path_locations_only():
     srv = server(image=image('img-1', '/srv/disk.qcow2'),
                  kernel=image('aki-1', 'https://images.example/vmlinuz'),
                  ramdisk=image('ari-1', 'file:///srv/initrd'))
-    transfers = action.controller_images(srv, '/var/lib/novalite')
+    transfers = action.controller_images([srv], '/var/lib/novalite')
     assert [(t.key, t.source) for t in transfers] == [
         ('image', '/srv/disk.qcow2'), ('ramdisk', '/srv/initrd')]
     first = transfers[0]
@@ -58,17 +58,17 @@ def test_controller_images_are_the_path_locations_only():
 
 
 def test_no_transfer_without_images_or_checksums():
-    assert action.controller_images(server(), '/s') == []
-    assert action.controller_images(server(image={'id': 'x', 'location': '/srv/disk'}), '/s') == []
-    assert action.controller_images(None, '/s') == []
+    assert action.controller_images([server()], '/s') == []
+    assert action.controller_images([server(image={'id': 'x', 'location': '/srv/disk'})], '/s') == []
+    assert action.controller_images([None], '/s') == []
     nameless = server(image=image('img-1', '/srv/disk'))
     del nameless['uuid']
-    assert action.controller_images(nameless, '/s') == []
+    assert action.controller_images([nameless], '/s') == []
 
 
 def test_cache_identity_does_not_depend_on_the_location():
     on_controller = image('img-1', '/srv/disk.qcow2')
-    staged = action.controller_images(server(image=on_controller), '/s')[0].staged
+    staged = action.controller_images([server(image=on_controller)], '/s')[0].staged
     # The module sees the staged path as the location: same cache entry as the original.
     assert image_cache.cached_path('/s', dict(on_controller, location=staged)) == \
         image_cache.cached_path('/s', on_controller) == \
@@ -80,7 +80,7 @@ def test_cache_identity_does_not_depend_on_the_location():
 
 def test_staged_server_replaces_only_the_transferred_locations():
     srv = server(image=image('img-1', '/srv/disk'), kernel=image('aki-1', '/srv/vmlinuz'))
-    transfers = action.controller_images(srv, '/s')[:1]
+    transfers = action.controller_images([srv], '/s')[:1]
     staged = action.staged_server(srv, transfers)
     assert staged['image'] == dict(srv['image'], location=transfers[0].staged)
     assert staged['kernel'] is srv['kernel']
@@ -92,7 +92,7 @@ def test_stage_command_moves_uploads_into_a_private_staging_dir(tmp_path):
     uploads = tmp_path / 'upload tmp'
     uploads.mkdir()
     transfers = action.controller_images(
-        server(image=image('img-1', '/srv/disk'), kernel=image('aki-1', '/srv/vmlinuz')), state)
+        [server(image=image('img-1', '/srv/disk'), kernel=image('aki-1', '/srv/vmlinuz'))], state)
     moves = []
     for t in transfers:
         path = uploads / os.path.basename(t.staged)
@@ -109,19 +109,17 @@ def test_stage_command_moves_uploads_into_a_private_staging_dir(tmp_path):
     assert sh(action.stage_command(state, [(str(path), transfers[0].staged)]))[0] == 0
 
 
-def test_a_background_build_removes_only_its_own_staged_copies(tmp_path):
-    state = str(tmp_path / 'state')
-    srv = server(image=image('img-1', '/srv/disk'), kernel=image('aki-1', 'https://images.example/k'))
-    transfers = action.controller_images(srv, state)
-    other = action.controller_images(dict(srv, uuid='0b9c6a55-5a0c-4c6e-9a5e-3b2a7f9d1c02'), state)
-    os.makedirs(layout.staging_dir(state))
-    for t in transfers + other:
-        with open(t.staged, 'w') as handle:
-            handle.write(t.key)
-    image_cache.discard_staged(state, action.staged_server(srv, transfers))
-    assert not any(os.path.exists(t.staged) for t in transfers)
-    assert all(os.path.exists(t.staged) for t in other)
-    # Locations outside the staging directory are never touched; a second call is harmless.
-    image_cache.discard_staged(state, srv)
-    image_cache.discard_staged(state, action.staged_server(srv, transfers))
-    assert all(os.path.exists(t.staged) for t in other)
+def test_one_transfer_a_image_for_several_servers(tmp_path):
+    """A host building several servers of one request gets each image once: the servers that
+    name it share one staged path (the first server's), the first build to fetch it moves it
+    into the cache; a server naming another image keeps its own."""
+    first = server(image=image('img-1', '/srv/disk'))
+    second = dict(first, uuid='0b9c6a55-5a0c-4c6e-9a5e-3b2a7f9d1c02')
+    third = dict(first, uuid='0b9c6a55-5a0c-4c6e-9a5e-3b2a7f9d1c03',
+                 image=image('img-2', '/srv/other', checksum='sha256:' + 'cd' * 32))
+    transfers = action.controller_images([first, second, third], '/s')
+    assert [(t.key, t.image['id']) for t in transfers] == [('image', 'img-1'), ('image', 'img-2')]
+    assert transfers[1].staged.endswith('.' + third['uuid'])
+    staged = [action.staged_server(srv, transfers) for srv in (first, second, third)]
+    assert staged[0]['image']['location'] == staged[1]['image']['location'] == transfers[0].staged
+    assert staged[2]['image']['location'] == transfers[1].staged

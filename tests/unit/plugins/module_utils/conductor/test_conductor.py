@@ -96,3 +96,19 @@ def test_the_state_before_a_round_is_not_changed():
 def test_fewer_selections_than_instances_is_an_error():
     with pytest.raises(ValueError, match='2 instances but only 1 selections'):
         conductor.assignments(conductor.initial_state(INSTANCES), INSTANCES, SELECTIONS[:1])
+
+
+def test_an_instance_without_a_zone_gets_its_hosts_zone():
+    """Nova's conductor sets the zone of an instance that asked for none from its selected
+    host; an instance that asked for one keeps it, and the instances given are not changed."""
+    instances = [dict(INSTANCES[0], availability_zone=None), dict(INSTANCES[1], availability_zone='az9')]
+    state = conductor.initial_state(instances)
+    plan = conductor.assignments(state, instances, SELECTIONS, {'hv1': 'az1', 'hv2': 'az2'})
+    assert plan['hv1'][0]['availability_zone'] == 'az1'
+    assert plan['hv2'][0]['availability_zone'] == 'az9'
+    assert instances[0]['availability_zone'] is None
+    # After a failure the next alternate's zone, not the first host's.
+    after = conductor.collect(state, instances, SELECTIONS,
+                              [failed(instances[0], 'no room'), ok(instances[1])])
+    assert conductor.assignments(after, instances, SELECTIONS, {'hv2': 'az2'}) == {
+        'hv2': [dict(instances[0], availability_zone='az2')]}
