@@ -261,7 +261,7 @@ images_transferred:
 builds:
   description:
     - With O(servers), one entry a server in their order - C(instance_uuid), then the keys a
-      build of one O(server) returns (RV(server), RV(timings), RV(diff) or C(failed),
+      build of one O(server) returns (RV(server), RV(timings), C(diff) or C(failed),
       C(msg), RV(failed_step), RV(reschedule)).
     - RV(host_state) and RV(servers) are the task's, gathered once after all the builds.
   returned: with O(servers)

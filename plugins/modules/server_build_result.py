@@ -34,16 +34,20 @@ options:
 attributes:
   action:
     support: full
+    description: Runs in the controller's process; nothing is sent to the host.
   async:
     support: none
+    description: There is nothing to wait for; the builds ended with the build task.
   check_mode:
     support: full
+    description: Gives back what the build task planned in check mode, as in a real run.
   diff_mode:
     support: full
     description: The server's build diff, when the build task ran with C(--diff).
   platform:
     support: full
     platforms: posix
+    description: Runs on the controller.
 '''
 
 EXAMPLES = r'''
