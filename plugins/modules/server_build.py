@@ -221,10 +221,12 @@ timings:
   sample: {claim: 0.05, network: 0.3, image: 0.4, config_drive: 0.05, define: 0.05, start: 0.6}
 network_timings:
   description: The parts of the C(network) step, in seconds - C(plug) (the segments of the
-    server's networks) and C(firewall) (this host's security group ruleset).
+    server's networks) and C(firewall) (this host's security group ruleset); with ports on a
+    libvirt network, C(dhcp) (adding their DHCP entries, in the background while the build
+    goes on) and C(dhcp_wait) (how long the paused guest waited for them).
   returned: when the server was built
   type: dict
-  sample: {plug: 0.02, firewall: 0.03}
+  sample: {plug: 0.02, firewall: 0.03, dhcp: 0.25, dhcp_wait: 0.0}
 plan:
   description: In check mode, the steps the build would run and what each would do.
   returned: check mode

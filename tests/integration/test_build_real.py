@@ -373,8 +373,9 @@ def test_libvirt_define_error_leaves_host_as_before(conn, network, workdir, cata
 
 class FaultAfterStart:
     """This machine's libvirt connection, except that a domain it defines meets `fault` (a real
-    libvirt call or signal) the moment libvirt's start returns, while the build waits for
-    RUNNING: the only moment a real guest can fail to get there."""
+    libvirt call or signal) the moment it is let run (libvirt's start returned, or, for a guest
+    started paused for its DHCP entries, its resume), while the build waits for RUNNING: the
+    only moment a real guest can fail to get there."""
 
     def __init__(self, conn, fault):
         self._conn, self._fault = conn, fault
@@ -395,6 +396,12 @@ class _DomainWithFault:
 
     def createWithFlags(self, flags):  # libvirt's name
         result = self._dom.createWithFlags(flags)
+        if not flags & libvirt.VIR_DOMAIN_START_PAUSED:
+            self._fault(self._dom)
+        return result
+
+    def resume(self):  # libvirt's name
+        result = self._dom.resume()
         self._fault(self._dom)
         return result
 

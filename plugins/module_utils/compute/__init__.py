@@ -17,12 +17,8 @@
 - `firewall.py`        security groups and anti-spoofing as one nftables ruleset per host.
 - `host_network.py`    plugging a port's segment and loading the ruleset (`plug_vifs`, the
                        firewall driver's `prepare_instance_filter`/`apply_instance_filter`).
-- `segments.py`        a network's L2 segment on the host: vxlan, flat, vlan bridges (Neutron's
-                       linuxbridge agent), `local` left to libvirt.
-- `firewall.py`        security groups on the host's ports: Neutron's rule model rendered as
-                       one nftables ruleset (anti-spoofing, stateful rules).
-- `host_network.py`    what a host runs for its networks: plugs segments, refreshes the ruleset
-                       from its records and claims (`plug_vifs`, the firewall driver).
+- `port_provisioning.py` a build's DHCP entries added while it goes on, waited for before
+                       the guest runs (`network-vif-plugged`).
 - `image_cache.py`     the `_base` image cache and the instance disks made from it.
 - `config_drive.py`    the `config-2` ISO (`nova/virt/configdrive.py`, metadata API tree).
 - `build.py`           `_build_and_run_instance`: claim, network, image, config drive, define,

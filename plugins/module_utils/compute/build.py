@@ -5,11 +5,11 @@
 `_build_and_run_instance` with the libvirt driver's `spawn`).
 
 Steps, each timed and named in errors: `claim` (resources, under the compute lock),
-`network` (ports: MAC, fixed IP, DHCP entry, the network's segment plugged when this is the
-host's first port on it, the host's security group ruleset with the new ports; same lock),
-`image` (cache, overlay, ephemeral,
-swap), `config_drive`, `define` (domain XML with the server record), `start` (wait until
-RUNNING, record the server active). A failure after the claim removes everything the build
+`network` (ports: MAC, fixed IP, the network's segment plugged when this is the host's first
+port on it, the host's security group ruleset with the new ports; same lock), `image` (cache,
+overlay, ephemeral, swap), `config_drive`, `define` (domain XML with the server record),
+`start` (the guest started paused while its ports' DHCP entries are added, resumed once they
+are in place: port_provisioning.py; wait until RUNNING, record the server active). A failure after the claim removes everything the build
 made and counts a failed build; `reschedule` tells the caller whether another host may
 succeed. Check mode runs the same planning (fit check, ports, domain) without changing
 anything.
@@ -35,6 +35,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute import im
 from ansible_collections.novalite.compute.plugins.module_utils.compute import journal
 from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
 from ansible_collections.novalite.compute.plugins.module_utils.compute import network
+from ansible_collections.novalite.compute.plugins.module_utils.compute import port_provisioning
 from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record
 from ansible_collections.novalite.compute.plugins.module_utils.compute import teardown
 from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import HostSettings
@@ -42,9 +43,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.doma
     DISK_BUSES, guest_xml, managed_fields,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.resource_tracker import gather_host_state
-from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.network import (
-    add_dhcp_host, dhcp_hosts,
-)
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.network import dhcp_hosts
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import (
     domain_by_uuid, open_connection, wait_until_running,
 )
@@ -135,6 +134,9 @@ class Builder(object):
         self.qemu_gid = None
         self.ports = []
         self.dhcp_added = []
+        # the DHCP entries added as the guest starts (port_provisioning.DhcpEntries)
+        self.dhcp_entries = None
+        self.start_paused = False
         self.plugged = {}
         self.journal = None
 
@@ -385,6 +387,7 @@ class Builder(object):
                 'network_timings': self.network_timings, 'diff': {'before': {}, 'after': after}}
 
     def _roll_back(self, exc):
+        self._ports_settled()
         try:
             teardown.remove_server(self.conn, self.uuid, self.settings.instances_path,
                                    self.state_path, dhcp_entries=self.dhcp_added)
@@ -405,6 +408,7 @@ class Builder(object):
                 except BuildError:
                     # The claim itself goes with the with-block; the entries already added
                     # are this build's to remove.
+                    self._ports_settled()
                     teardown.remove_dhcp_entries(self.conn, self.dhcp_added)
                     raise
         except BuildError:
@@ -442,13 +446,36 @@ class Builder(object):
         start = time.monotonic()
         host_network.refresh_firewall(self.conn, self.runner, self.state_path, self.p)
         self.network_timings['firewall'] = _elapsed(start)
-        for port, net in zip(self.ports, networks):
-            if network.uses_dhcp_entry(net):
-                self.journal.note('network', dhcp=[(net['libvirt_network'], port['mac'])])
-                add_dhcp_host(self.conn, net['libvirt_network'], port['mac'], port['fixed_ip'],
-                              self._dhcp_name(net['libvirt_network']))
-                self.dhcp_added.append((net['libvirt_network'], port['mac']))
+        entries = [(net['libvirt_network'], port['mac'], port['fixed_ip'])
+                   for port, net in zip(self.ports, networks) if network.uses_dhcp_entry(net)]
+        if entries:
+            # Named in the journal and kept for the rollback before libvirt has them: a build
+            # killed or failed from here on removes them whether or not they were added.
+            self.journal.note('network', dhcp=[entry[:2] for entry in entries])
+            self.dhcp_added.extend(entry[:2] for entry in entries)
+            self.dhcp_entries = port_provisioning.DhcpEntries(self.conn, entries, self._dhcp_name)
+            # Nova starts a guest paused for its ports only where the driver is QEMU's
+            # (`_conn_supports_start_paused`); another driver waits before the start.
+            self.start_paused = self.conn.getType() == 'QEMU'
         self._reached('network')
+
+    def _ports_settled(self):
+        """Stop adding DHCP entries and wait for the one being added: a rollback must not
+        race them (it removes them all, added or not)."""
+        if self.dhcp_entries is not None:
+            self.dhcp_entries.cancel()
+
+    def _wait_for_ports(self):
+        """Nova's wait for `network-vif-plugged`: the guest gets its DHCP entries before it
+        runs. A failed entry fails the build at the network step, as it did before the start."""
+        start = time.monotonic()
+        try:
+            self.dhcp_entries.wait()
+        except Exception as exc:
+            raise BuildError('network', _cause(exc), False)
+        finally:
+            self.network_timings['dhcp'] = self.dhcp_entries.seconds
+            self.network_timings['dhcp_wait'] = _elapsed(start)
 
     def _reached(self, step):
         """The journal names the step the build got to (a fault names it); a test may stop
@@ -479,11 +506,31 @@ class Builder(object):
             claims.release(self.state_path, self.uuid)
             self._reached('define')
         with self._step('start'):
-            dom.createWithFlags(0)
-            self._reached('start')
+            self._start_guest(dom)
             wait_until_running(dom, self.p['boot_timeout'])
             self._mark_active(dom, record)
         return record, dom
+
+    def _start_guest(self, dom):
+        """Start the domain; with DHCP entries to add, start it paused while they are added
+        and resume it once they are in place (the test point `start` is then between the
+        two)."""
+        if self.dhcp_entries is not None:
+            self.dhcp_entries.start()
+            if not self.start_paused:
+                self._wait_for_ports()
+        dom.createWithFlags(libvirt.VIR_DOMAIN_START_PAUSED if self.start_paused else 0)
+        if self.start_paused:
+            self._wait_for_ports()
+        self._reached('start')
+        if self.start_paused:
+            try:
+                dom.resume()
+            except libvirt.libvirtError:
+                # A QEMU that ended while the guest waited paused: the wait for RUNNING
+                # says how it ended.
+                if dom.isActive():
+                    raise
 
     def _create_disks(self):
         server, flavor = self.server, self.server['flavor']
