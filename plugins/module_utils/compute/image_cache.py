@@ -28,8 +28,6 @@ import json
 import os
 import re
 
-from ansible.module_utils.urls import open_url
-
 from ansible_collections.novalite.compute.plugins.module_utils.compute import journal
 from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
 
@@ -91,6 +89,9 @@ def is_cached(state_path, image):
 def _open_source(location, timeout):
     path = _local_path(location)
     if path is None:
+        # Imported here: ansible's urls (and the TLS stack under it) would otherwise load in
+        # every build, which most often finds its image cached or on a local path.
+        from ansible.module_utils.urls import open_url
         return open_url(location, timeout=timeout, follow_redirects='safe')
     if not os.path.isabs(path):
         raise ImageError('location %r is neither an absolute path nor a file:// or http(s) URL'
