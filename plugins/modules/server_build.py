@@ -387,7 +387,9 @@ def build_several(module):
     """Build every server of `servers`, concurrently in child processes (in check mode, plan
     them one after the other), and exit with one entry a server and one report of the host."""
     params, servers = module.params, module.params['servers']
-    needed = images_needed(params, servers)
+    # Asked for all the servers before any build claims, so the action plugin transfers each
+    # image once.
+    needed = image_cache.missing(params['state_path'], servers, params['controller_images'])
     if needed:
         module.fail_json(msg='Builds on %s need images first: %s' % (params['host'], ', '.join(needed)),
                          images_needed=needed, failed_step='image', reschedule=True,
@@ -408,20 +410,6 @@ def build_several(module):
     result.update(host_report(module, lambda: Builder(open_connection(params['uri']),
                                                       dict(params, server=servers[0]), module.run_command)))
     module.exit_json(**result)
-
-
-def images_needed(params, servers):
-    """The keys of `controller_images` that this host's cache lacks for one of the servers
-    (asked before any build claims, so the action plugin can transfer them once)."""
-    needed = []
-    for server in servers:
-        for key in params['controller_images']:
-            try:
-                if key not in needed and not image_cache.is_cached(params['state_path'], server[key]):
-                    needed.append(key)
-            except (KeyError, TypeError, ValueError):
-                pass  # the build itself refuses such a server, naming the field
-    return needed
 
 
 def build_one(module, server):

@@ -341,18 +341,13 @@ class Builder(object):
         if record is not None:
             return {'changed': False, 'server': record, 'host': self.host, 'timings': {},
                     'diff': None}
-        needed = self.images_needed()
+        needed = image_cache.missing(self.state_path, [self.server], self.p['controller_images'])
         if needed:
             raise ImagesNeeded(needed)
         # Nova's _build_semaphore: at most max_concurrent_builds builds run on the host; a
         # build waits for its slot before it claims.
         with build_slots.build_slot(self.state_path, self.settings.max_concurrent_builds):
             return self._claim_and_spawn()
-
-    def images_needed(self):
-        """The keys of `controller_images` whose image this host's cache lacks."""
-        return [key for key in self.p['controller_images']
-                if not image_cache.is_cached(self.state_path, self.server[key])]
 
     def _claim_and_spawn(self):
         try:

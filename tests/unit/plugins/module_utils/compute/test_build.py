@@ -401,6 +401,30 @@ def test_server_build_module_names_the_images_it_needs(tmp_path, catalog, capsys
     assert 'needs images first: not in the image cache of the host' in failed['msg']
 
 
+def test_server_build_module_asks_for_the_images_of_all_its_servers_before_any_build(tmp_path, catalog, capsys):
+    """With `servers` the images are asked for once for the whole command: the task fails
+    with them before any build claims or counts, so the action plugin transfers each once."""
+    from ansible_collections.novalite.compute.plugins.modules import server_build
+    (tmp_path / 'node.xml').write_text(NODE_XML)
+    state = str(tmp_path / 'state')
+    first = server(catalog)
+    # The second server has no ramdisk: it asks for none.
+    second = server(catalog, uuid='0b9c6a55-5a0c-4c6e-9a5e-3b2a7f9d1c02', hostname='web-2', ramdisk=None)
+    image_cache.fetch_image(state, first['image'], runner)
+    args = dict(module_args(tmp_path, None, controller_images=['image', 'kernel', 'ramdisk']),
+                servers=[second, first])
+    del args['server']
+    failed = run_module(server_build, args, capsys)
+    assert failed['failed'] is True and failed['images_needed'] == ['kernel', 'ramdisk']
+    assert (failed['failed_step'], failed['reschedule'], failed['host']) == ('image', True, 'hv1')
+    assert failed['msg'] == 'Builds on hv1 need images first: kernel, ramdisk'
+    assert 'builds' not in failed
+    assert claims.list_claims(state) == [] and read_failed_builds(state) == 0
+    # Only what the test's own fetch made: no journal, no claim, no build slot taken.
+    assert sorted(os.listdir(state)) == ['_base', 'locks']
+    assert [n for n in os.listdir(os.path.join(state, 'locks')) if n.startswith('build-slot')] == []
+
+
 def test_server_delete_module_absent(tmp_path, capsys):
     from ansible_collections.novalite.compute.plugins.modules import server_delete
     (tmp_path / 'node.xml').write_text(NODE_XML)
