@@ -395,15 +395,11 @@ def build_several(module):
                          images_needed=needed, failed_step='image', reschedule=True,
                          host=params['host'], timings={})
 
-    def one(server):
-        return dict(build_one(module, server)[0], instance_uuid=(server or {}).get('uuid'))
-
-    if module.check_mode or len(servers) == 1:
-        builds = [one(server) for server in servers]
-    else:
-        builds = build_batch.run_builds(one, servers, params['max_concurrent_builds'])
-        builds = [dict(result, instance_uuid=result.get('instance_uuid') or (server or {}).get('uuid'))
-                  for result, server in zip(builds, servers)]
+    # Check mode plans in this process, one server after the other; a single server needs no
+    # child either.
+    builds = build_batch.run_builds(lambda server: build_one(module, server)[0], servers,
+                                    params['max_concurrent_builds'],
+                                    fork=not module.check_mode and len(servers) > 1)
     result = {'changed': any(b.get('changed') for b in builds), 'host': params['host'], 'builds': builds}
     # The host's state once all the builds ended (a Builder only gathers it here; its own
     # connection, which counts no failed build when libvirtd is out of reach).

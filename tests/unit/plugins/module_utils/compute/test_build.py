@@ -425,6 +425,33 @@ def test_server_build_module_asks_for_the_images_of_all_its_servers_before_any_b
     assert [n for n in os.listdir(os.path.join(state, 'locks')) if n.startswith('build-slot')] == []
 
 
+SECOND = '0b9c6a55-5a0c-4c6e-9a5e-3b2a7f9d1c02'
+
+
+def servers_args(tmp_path, servers, **over):
+    args = dict(module_args(tmp_path, None, **over), servers=servers)
+    del args['server']
+    return args
+
+
+@pytest.mark.parametrize('check_mode', [False, True], ids=['built in children', 'planned in process'])
+def test_server_build_module_gives_each_server_its_entry(tmp_path, catalog, capsys, check_mode):
+    """One entry a server in their order, named by its uuid, a failed build among them."""
+    from ansible_collections.novalite.compute.plugins.modules import server_build
+    (tmp_path / 'node.xml').write_text(NODE_XML)
+    bad = server(catalog, uuid=SECOND, hostname='web-2', flavor=None)
+    result = run_module(server_build, servers_args(tmp_path, [bad, server(catalog)]), capsys,
+                        check_mode=check_mode)
+    assert 'failed' not in result and result['changed'] is True and result['host'] == 'hv1'
+    refused, built = result['builds']
+    assert refused['instance_uuid'] == SECOND and refused['failed'] is True
+    assert (refused['failed_step'], refused['reschedule']) == ('validate', False)
+    assert refused['msg'] == 'Build of instance %s failed on hv1 at step validate: server.flavor is required' % SECOND
+    assert built['instance_uuid'] == UUID and built['changed'] is True
+    assert built['server']['uuid'] == UUID
+    assert ('plan' in built) is check_mode
+
+
 def test_server_delete_module_absent(tmp_path, capsys):
     from ansible_collections.novalite.compute.plugins.modules import server_delete
     (tmp_path / 'node.xml').write_text(NODE_XML)
