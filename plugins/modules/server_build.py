@@ -306,6 +306,8 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute import bu
 from ansible_collections.novalite.compute.plugins.module_utils.compute.build import (
     BuildError, Builder, ImagesNeeded, connect,
 )
+from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import HostSettings
+from ansible_collections.novalite.compute.plugins.module_utils.compute.resource_tracker import report_host_state
 from ansible_collections.novalite.compute.plugins.module_utils.compute.config_drive import (
     HAS_PYCDLIB, PYCDLIB_IMPORT_ERROR,
 )
@@ -351,21 +353,21 @@ def check_requirements(module):
         module.fail_json(msg='qemu-img is required on the hypervisor (package qemu-utils)')
 
 
-def host_report(module, builder):
+def host_report(module, gather):
     """{host_state, servers} of the host now, with report_host_state (a failed build counts on
-    the host, and the BuildFailureWeigher reads it); else {}. `builder()` gives the Builder
-    that gathers it (None: no connection). A report that cannot be gathered is a warning: it
-    must not change the builds' outcome."""
+    the host, and the BuildFailureWeigher reads it); else {}. `gather()` gives them (None: no
+    connection). A report that cannot be gathered is a warning: it must not change the builds'
+    outcome."""
     if not module.params['report_host_state'] or module.check_mode:
         return {}
     try:
-        reporter = builder()
-        if reporter is None:
-            return {}
-        host_state, servers = reporter.host_state_after()
+        gathered = gather()
     except Exception as exc:
         module.warn('The host state could not be gathered for the report: %s' % exc)
         return {}
+    if gathered is None:
+        return {}
+    host_state, servers = gathered
     return {'host_state': host_state, 'servers': servers}
 
 
@@ -376,7 +378,7 @@ def main():
     check_requirements(module)
     if module.params['servers'] is None:
         result, builder = build_one(module, module.params['server'])
-        result.update(host_report(module, lambda: builder))
+        result.update(host_report(module, lambda: builder and builder.host_state_after()))
         if result.get('failed'):
             module.fail_json(**result)
         module.exit_json(**result)
@@ -401,10 +403,11 @@ def build_several(module):
                                     params['max_concurrent_builds'],
                                     fork=not module.check_mode and len(servers) > 1)
     result = {'changed': any(b.get('changed') for b in builds), 'host': params['host'], 'builds': builds}
-    # The host's state once all the builds ended (a Builder only gathers it here; its own
-    # connection, which counts no failed build when libvirtd is out of reach).
-    result.update(host_report(module, lambda: Builder(open_connection(params['uri']),
-                                                      dict(params, server=servers[0]), module.run_command)))
+    # The host's state once all the builds ended, on a connection of its own, which counts no
+    # failed build when libvirtd is out of reach. The servers of one host share its zone.
+    result.update(host_report(module, lambda: report_host_state(
+        open_connection(params['uri']), HostSettings.from_params(params), host=params['host'],
+        availability_zone=servers[0].get('availability_zone'), local_ip=params['local_ip'])))
     module.exit_json(**result)
 
 

@@ -41,7 +41,9 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute.host_sett
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.domain_xml import (
     DISK_BUSES, guest_xml, managed_fields,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.compute.resource_tracker import gather_host_state
+from ansible_collections.novalite.compute.plugins.module_utils.compute.resource_tracker import (
+    gather_host_state, report_host_state,
+)
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.network import (
     add_dhcp_host, dhcp_hosts,
 )
@@ -202,12 +204,10 @@ class Builder(object):
         return fit_failures(host_state, flavor_resources(self.server['flavor']))
 
     def host_state_after(self):
-        """(host_state, servers) of this host after the build, as hypervisor_info reports them,
-        for the controller's fleet database. Zone, aggregates and the service's disabled flag
-        are the controller's to fill: the host does not know them."""
-        if self.virt_type is None:
-            self.virt_type = resolve_virt_type(self.settings.virt_type)[0]
-        return self._gather(claims.list_claims(self.state_path))
+        """(host_state, servers) of this host after the build (resource_tracker.report_host_state)."""
+        return report_host_state(self.conn, self.settings, host=self.host,
+                                 availability_zone=self.server.get('availability_zone'),
+                                 local_ip=self.p.get('local_ip'), virt_type=self.virt_type)
 
     def _plan_ports(self):
         """Ports for the requested networks, given what this host already uses."""

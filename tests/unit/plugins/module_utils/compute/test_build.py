@@ -452,6 +452,28 @@ def test_server_build_module_gives_each_server_its_entry(tmp_path, catalog, caps
     assert ('plan' in built) is check_mode
 
 
+def test_server_build_module_reports_the_host_once_all_its_builds_ended(tmp_path, catalog, capsys):
+    """With report_host_state the host state is gathered once, after every child ended: both
+    failed builds are counted in it. (Each connection to a test:// file is a fresh host: the
+    report's own connection sees no domain of the children.)"""
+    from ansible_collections.novalite.compute.plugins.modules import server_build
+    (tmp_path / 'node.xml').write_text(NODE_XML)
+    bad_image = dict(catalog['image'], checksum='sha256:' + '0' * 64)
+    servers = [server(catalog, image=bad_image),
+               server(catalog, uuid=SECOND, hostname='web-2', image=bad_image)]
+    result = run_module(server_build, servers_args(tmp_path, servers, report_host_state=True,
+                                                   local_ip='10.81.0.11'), capsys)
+    assert [(b['instance_uuid'], b['failed_step']) for b in result['builds']] == [(UUID, 'image'), (SECOND, 'image')]
+    state = result['host_state']
+    assert (state['host'], state['failed_builds'], state['local_ip']) == ('hv1', 2, '10.81.0.11')
+    assert (state['availability_zone'], state['aggregates'], state['claims']) == ('nova', [], [])
+    assert result['servers']['rows'] == []
+    # In check mode nothing is reported.
+    checked = run_module(server_build, servers_args(tmp_path, servers, report_host_state=True), capsys,
+                         check_mode=True)
+    assert 'host_state' not in checked and 'servers' not in checked
+
+
 def test_server_delete_module_absent(tmp_path, capsys):
     from ansible_collections.novalite.compute.plugins.modules import server_delete
     (tmp_path / 'node.xml').write_text(NODE_XML)
