@@ -41,9 +41,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute.host_sett
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.domain_xml import (
     DISK_BUSES, guest_xml, managed_fields,
 )
-from ansible_collections.novalite.compute.plugins.module_utils.compute.resource_tracker import (
-    gather_host_state, report_host_state,
-)
+from ansible_collections.novalite.compute.plugins.module_utils.compute.resource_tracker import gather_host_state
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.network import (
     add_dhcp_host, dhcp_hosts,
 )
@@ -202,12 +200,6 @@ class Builder(object):
     def _fits_check(self, current_claims):
         host_state, _servers = self._gather(current_claims)
         return fit_failures(host_state, flavor_resources(self.server['flavor']))
-
-    def host_state_after(self):
-        """(host_state, servers) of this host after the build (resource_tracker.report_host_state)."""
-        return report_host_state(self.conn, self.settings, host=self.host,
-                                 availability_zone=self.server.get('availability_zone'),
-                                 local_ip=self.p.get('local_ip'), virt_type=self.virt_type)
 
     def _plan_ports(self):
         """Ports for the requested networks, given what this host already uses."""

@@ -24,6 +24,9 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute import jo
 from ansible_collections.novalite.compute.plugins.module_utils.compute import layout  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import reconcile  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import HostSettings  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute.resource_tracker import (  # noqa: E402
+    report_host_state,
+)
 from ansible_collections.novalite.compute.plugins.module_utils.compute.layout import (  # noqa: E402
     read_failed_builds,
 )
@@ -99,10 +102,10 @@ def test_build_defines_starts_and_records(host, tmp_path, catalog):
     assert read_failed_builds(str(state)) == 0
 
 
-def test_host_state_after_the_build_counts_the_new_server(host, tmp_path, catalog):
+def test_the_host_report_after_the_build_counts_the_new_server(host, tmp_path, catalog):
     builder = build.Builder(host, params(tmp_path, server(catalog)), runner)
     result = builder.build()
-    state, table = builder.host_state_after()
+    state, table = report_host_state(host, builder.settings, host='hv1')
     assert state['host'] == 'hv1' and state['num_instances'] == 1
     assert state['instances'] == {UUID: None}
     assert state['vcpus_used'] == result['server']['flavor']['vcpus']
@@ -389,6 +392,7 @@ def test_server_build_module_failure_keys(tmp_path, catalog, capsys):
     assert failed['msg'].startswith('Build of instance %s failed on hv1 at step image: ' % UUID)
     assert (failed['failed_step'], failed['reschedule']) == ('image', True)
     assert 'image' in failed['timings']
+    assert 'builds' not in failed and 'instance_uuid' not in failed
 
 
 def test_server_build_module_names_the_images_it_needs(tmp_path, catalog, capsys):
@@ -398,7 +402,10 @@ def test_server_build_module_names_the_images_it_needs(tmp_path, catalog, capsys
                         capsys)
     assert failed['failed'] is True and failed['images_needed'] == ['ramdisk']
     assert (failed['failed_step'], failed['reschedule']) == ('image', True)
-    assert 'needs images first: not in the image cache of the host' in failed['msg']
+    # Asked before the build as for `servers`: nothing claimed, nothing counted.
+    assert failed['msg'] == 'Builds on hv1 need images first: ramdisk'
+    assert (failed['host'], failed['timings']) == ('hv1', {}) and 'builds' not in failed
+    assert not os.path.exists(str(tmp_path / 'state'))
 
 
 def test_server_build_module_asks_for_the_images_of_all_its_servers_before_any_build(tmp_path, catalog, capsys):
@@ -472,6 +479,38 @@ def test_server_build_module_reports_the_host_once_all_its_builds_ended(tmp_path
     checked = run_module(server_build, servers_args(tmp_path, servers, report_host_state=True), capsys,
                          check_mode=True)
     assert 'host_state' not in checked and 'servers' not in checked
+
+
+def test_server_build_module_one_server_is_the_entry_of_a_list_of_one(tmp_path, catalog, capsys):
+    """`server` is `servers` with one item: the task's result is that server's entry (no
+    instance_uuid, no builds) with the host's report, which counts the new server. On
+    test:///default (one host for the whole process while a connection is open) the report's
+    own connection sees the build's domain."""
+    from ansible_collections.novalite.compute.plugins.modules import server_build
+    srv = server(catalog, uuid=SECOND, networks=[])
+    args = dict(module_args(tmp_path, srv, report_host_state=True, local_ip='10.81.0.11'),
+                uri='test:///default')
+    planned = run_module(server_build, args, capsys, check_mode=True, diff=True)
+    listed = run_module(server_build, dict(servers_args(tmp_path, [srv]), uri='test:///default'), capsys,
+                        check_mode=True, diff=True)
+    entry = dict(listed['builds'][0])
+    assert entry.pop('instance_uuid') == SECOND
+    del planned['invocation']  # Ansible's, of the task
+    assert sorted(planned) == sorted(entry) == ['changed', 'diff', 'host', 'plan', 'server', 'timings']
+    assert (planned['plan'], planned['diff']) == (entry['plan'], entry['diff'])
+    keep = open_connection('test:///default')
+    try:
+        built = run_module(server_build, args, capsys)
+        assert 'builds' not in built and 'instance_uuid' not in built
+        assert built['changed'] is True and built['server']['uuid'] == SECOND
+        assert set(built['timings']) == set(STEPS) and built['host'] == 'hv1'
+        state = built['host_state']
+        assert SECOND in state['instances'] and state['local_ip'] == '10.81.0.11'
+        assert (state['host'], state['claims'], state['failed_builds']) == ('hv1', [], 0)
+        assert [row for row in built['servers']['rows'] if row[0] == 'web 1']
+    finally:
+        teardown.remove_server(keep, SECOND, str(tmp_path / 'instances'), str(tmp_path / 'state'))
+        keep.close()
 
 
 def test_server_delete_module_absent(tmp_path, capsys):
@@ -548,8 +587,6 @@ def test_build_on_vxlan_plugs_the_segment_and_filters_the_port_before_the_start(
                                          security_group_members={'default': ['10.9.0.7']}),
                             commands)
     result = builder.build()
-    # the host state reported after the build carries the host's VXLAN address (its row's)
-    assert builder.host_state_after()[0]['local_ip'] == '10.81.0.11'
     assert set(result['network_timings']) == {'plug', 'firewall'}
     run = [' '.join(c) for c in commands.calls]
     assert 'ip link add brq7d1e0000-aa type bridge' in run
