@@ -58,6 +58,9 @@ options:
       - Image properties used - C(os_command_line), C(hw_machine_type) (default C(pc)),
         C(hw_disk_bus) (C(virtio)), C(hw_cdrom_bus) (C(ide), C(sata) on a q35 machine),
         C(hw_vif_model) (C(virtio)), C(architecture) (C(x86_64)).
+      - The build of O(server) is that of O(servers) with a list of one, in the module's own
+        process; the result is its entry of RV(builds) without C(instance_uuid), with
+        RV(host_state) and RV(servers), and a failed build fails the task.
       - Exactly one of O(server) and O(servers).
     type: dict
   servers:
@@ -308,6 +311,8 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute import bu
 from ansible_collections.novalite.compute.plugins.module_utils.compute.build import (
     BuildError, Builder, ImagesNeeded, connect,
 )
+from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import HostSettings
+from ansible_collections.novalite.compute.plugins.module_utils.compute.resource_tracker import report_host_state
 from ansible_collections.novalite.compute.plugins.module_utils.compute.config_drive import (
     HAS_PYCDLIB, PYCDLIB_IMPORT_ERROR,
 )
@@ -353,18 +358,14 @@ def check_requirements(module):
         module.fail_json(msg='qemu-img is required on the hypervisor (package qemu-utils)')
 
 
-def host_report(module, builder):
+def host_report(module, gather):
     """{host_state, servers} of the host now, with report_host_state (a failed build counts on
-    the host, and the BuildFailureWeigher reads it); else {}. `builder()` gives the Builder
-    that gathers it (None: no connection). A report that cannot be gathered is a warning: it
-    must not change the builds' outcome."""
+    the host, and the BuildFailureWeigher reads it); else {}. `gather()` gives them. A report
+    that cannot be gathered is a warning: it must not change the builds' outcome."""
     if not module.params['report_host_state'] or module.check_mode:
         return {}
     try:
-        reporter = builder()
-        if reporter is None:
-            return {}
-        host_state, servers = reporter.host_state_after()
+        host_state, servers = gather()
     except Exception as exc:
         module.warn('The host state could not be gathered for the report: %s' % exc)
         return {}
@@ -377,58 +378,52 @@ def main():
                            required_one_of=[('server', 'servers')])
     check_requirements(module)
     if module.params['servers'] is None:
-        result, builder = build_one(module, module.params['server'])
-        result.update(host_report(module, lambda: builder))
-        if result.get('failed'):
-            module.fail_json(**result)
-        module.exit_json(**result)
-    build_several(module)
-
-
-def build_several(module):
-    """Build every server of `servers`, concurrently in child processes (in check mode, plan
-    them one after the other), and exit with one entry a server and one report of the host."""
-    params, servers = module.params, module.params['servers']
-    needed = images_needed(params, servers)
-    if needed:
-        module.fail_json(msg='Builds on %s need images first: %s' % (params['host'], ', '.join(needed)),
-                         images_needed=needed, failed_step='image', reschedule=True,
-                         host=params['host'], timings={})
-
-    def one(server):
-        return dict(build_one(module, server)[0], instance_uuid=(server or {}).get('uuid'))
-
-    if module.check_mode or len(servers) == 1:
-        builds = [one(server) for server in servers]
+        result = one_server(build_servers(module, [module.params['server']]))
     else:
-        builds = build_batch.run_builds(one, servers, params['max_concurrent_builds'])
-        builds = [dict(result, instance_uuid=result.get('instance_uuid') or (server or {}).get('uuid'))
-                  for result, server in zip(builds, servers)]
-    result = {'changed': any(b.get('changed') for b in builds), 'host': params['host'], 'builds': builds}
-    # The host's state once all the builds ended (a Builder only gathers it here; its own
-    # connection, which counts no failed build when libvirtd is out of reach).
-    result.update(host_report(module, lambda: Builder(open_connection(params['uri']),
-                                                      dict(params, server=servers[0]), module.run_command)))
+        result = build_servers(module, module.params['servers'])
+    if result.get('failed'):
+        module.fail_json(**result)
     module.exit_json(**result)
 
 
-def images_needed(params, servers):
-    """The keys of `controller_images` that this host's cache lacks for one of the servers
-    (asked before any build claims, so the action plugin can transfer them once)."""
-    needed = []
-    for server in servers:
-        for key in params['controller_images']:
-            try:
-                if key not in needed and not image_cache.is_cached(params['state_path'], server[key]):
-                    needed.append(key)
-            except (KeyError, TypeError, ValueError):
-                pass  # the build itself refuses such a server, naming the field
-    return needed
+def one_server(result):
+    """The result of a build of `server` (a list of one): its entry of `builds`, without the
+    uuid it was given, and the host's report; a failure of the whole task as it is."""
+    if 'builds' not in result:
+        return result
+    entry = dict(result['builds'][0])
+    del entry['instance_uuid']
+    entry.update((key, result[key]) for key in ('host_state', 'servers') if key in result)
+    return entry
+
+
+def build_servers(module, servers):
+    """The result of building every server of `servers`, concurrently in child processes (in
+    check mode, or for one server, one after the other in this process): one entry a server
+    and one report of the host; a failure of the whole task when images are needed first."""
+    params = module.params
+    # Asked for all the servers before any build claims, so the action plugin transfers each
+    # image once.
+    needed = image_cache.missing(params['state_path'], servers, params['controller_images'])
+    if needed:
+        return {'failed': True, 'msg': 'Builds on %s need images first: %s' % (params['host'], ', '.join(needed)),
+                'images_needed': needed, 'failed_step': 'image', 'reschedule': True,
+                'host': params['host'], 'timings': {}}
+    builds = build_batch.run_builds(lambda server: build_one(module, server), servers,
+                                    params['max_concurrent_builds'],
+                                    fork=not module.check_mode and len(servers) > 1)
+    result = {'changed': any(b.get('changed') for b in builds), 'host': params['host'], 'builds': builds}
+    # The host's state once all the builds ended, on a connection of its own, which counts no
+    # failed build when libvirtd is out of reach. The servers of one host share its zone.
+    result.update(host_report(module, lambda: report_host_state(
+        open_connection(params['uri']), HostSettings.from_params(params), host=params['host'],
+        availability_zone=servers[0].get('availability_zone'), local_ip=params['local_ip'])))
+    return result
 
 
 def build_one(module, server):
-    """(result, builder) of building `server` (planning it in check mode): the module's
-    result for that server, with `failed` when the build failed."""
+    """The result of building `server` (planning it in check mode), with `failed` when the
+    build failed."""
     params = dict(module.params, server=server)
     params.pop('servers')
     uri = params.pop('uri')
@@ -438,7 +433,7 @@ def build_one(module, server):
         conn = connect(uri, params['state_path'])
     except Exception as exc:  # libvirtd out of reach: a failed build another host may fix
         return {'failed': True, 'msg': 'libvirt (%s): %s' % (uri, exc), 'exception': traceback.format_exc(),
-                'failed_step': 'validate', 'reschedule': True, 'host': host, 'timings': {}}, None
+                'failed_step': 'validate', 'reschedule': True, 'host': host, 'timings': {}}
     builder = Builder(conn, params, module.run_command)
     try:
         if module.check_mode:
@@ -448,19 +443,19 @@ def build_one(module, server):
             result = builder.build()
     except BuildError as exc:
         return {'failed': True, 'msg': exc.message(instance_uuid, host), 'failed_step': exc.step,
-                'reschedule': exc.reschedule, 'host': host, 'timings': builder.timings}, builder
+                'reschedule': exc.reschedule, 'host': host, 'timings': builder.timings}
     except ImagesNeeded as exc:
         return {'failed': True, 'msg': 'Build of instance %s on %s needs images first: %s'
                 % (instance_uuid, host, exc), 'images_needed': exc.keys, 'failed_step': 'image',
-                'reschedule': True, 'host': host, 'timings': {}}, None
+                'reschedule': True, 'host': host, 'timings': {}}
     except Exception as exc:  # an unforeseen error must still say which server and host
         return {'failed': True, 'msg': 'Build of instance %s failed on %s: %s' % (instance_uuid, host, exc),
-                'exception': traceback.format_exc(), 'host': host, 'timings': builder.timings}, builder
+                'exception': traceback.format_exc(), 'host': host, 'timings': builder.timings}
     diff = result.pop('diff')
     result['host'] = host
     if module._diff and diff is not None:
         result['diff'] = diff
-    return result, builder
+    return result
 
 
 if __name__ == '__main__':

@@ -203,14 +203,6 @@ class Builder(object):
         host_state, _servers = self._gather(current_claims)
         return fit_failures(host_state, flavor_resources(self.server['flavor']))
 
-    def host_state_after(self):
-        """(host_state, servers) of this host after the build, as hypervisor_info reports them,
-        for the controller's fleet database. Zone, aggregates and the service's disabled flag
-        are the controller's to fill: the host does not know them."""
-        if self.virt_type is None:
-            self.virt_type = resolve_virt_type(self.settings.virt_type)[0]
-        return self._gather(claims.list_claims(self.state_path))
-
     def _plan_ports(self):
         """Ports for the requested networks, given what this host already uses."""
         networks = self.server.get('networks') or []
@@ -343,18 +335,13 @@ class Builder(object):
         if record is not None:
             return {'changed': False, 'server': record, 'host': self.host, 'timings': {},
                     'diff': None}
-        needed = self.images_needed()
+        needed = image_cache.missing(self.state_path, [self.server], self.p['controller_images'])
         if needed:
             raise ImagesNeeded(needed)
         # Nova's _build_semaphore: at most max_concurrent_builds builds run on the host; a
         # build waits for its slot before it claims.
         with build_slots.build_slot(self.state_path, self.settings.max_concurrent_builds):
             return self._claim_and_spawn()
-
-    def images_needed(self):
-        """The keys of `controller_images` whose image this host's cache lacks."""
-        return [key for key in self.p['controller_images']
-                if not image_cache.is_cached(self.state_path, self.server[key])]
 
     def _claim_and_spawn(self):
         try:

@@ -8,7 +8,9 @@ A round that gives a host several instances sends them in one `server_build` cal
 command for the host, however many servers it builds. Each build runs in a child process of
 its own (its own libvirt connection, its own journal naming its own pid, its own build slot:
 build_slots.py), at most `limit` at a time, and answers its result through a pipe; the results
-come back in the order of the servers. The children stay in the command's process group, so
+come back in the order of the servers, each with its server's `instance_uuid` (the build's
+identity, which `instance_result` looks up), a made-up failure where the build raised or its
+process died. The children stay in the command's process group, so
 whatever ends the command ends its builds too, and a build killed half-way is the
 reconciler's, like any other (its journal names a pid that is gone).
 """
@@ -22,15 +24,23 @@ import selectors
 import traceback
 
 
+def _instance_uuid(server):
+    return (server or {}).get('uuid')
+
+
+def _owed(build_one, server):
+    """build_one(server), or the failure it raised: a result is owed whatever went wrong."""
+    try:
+        return build_one(server)
+    except Exception as exc:
+        return {'failed': True, 'msg': 'the build failed: %s' % exc,
+                'exception': traceback.format_exc()}
+
+
 def _child(build_one, server, write_fd):
     """In the child: build `server` and write its result; never returns."""
     try:
-        try:
-            result = build_one(server)
-        except Exception as exc:  # a result is owed whatever went wrong
-            result = {'failed': True, 'msg': 'the build failed: %s' % exc,
-                      'exception': traceback.format_exc()}
-        data = json.dumps(result).encode('utf-8')
+        data = json.dumps(_owed(build_one, server)).encode('utf-8')
         while data:
             data = data[os.write(write_fd, data):]
     finally:
@@ -41,7 +51,7 @@ def _lost(server, status):
     """The result of a build whose process ended without one (killed)."""
     return {'failed': True, 'reschedule': False,
             'msg': 'the build of instance %s ended without a result (wait status %d); the '
-                   'reconciler removes what it left' % ((server or {}).get('uuid'), status)}
+                   'reconciler removes what it left' % (_instance_uuid(server), status)}
 
 
 class _Running(object):
@@ -49,9 +59,20 @@ class _Running(object):
         self.index, self.pid, self.read_fd, self.chunks = index, pid, read_fd, []
 
 
-def run_builds(build_one, servers, limit):
-    """[build_one(server) for server in servers], each called in a child process, at most
-    `limit` at once (0: all at once). `build_one` returns a JSON-serialisable result."""
+def run_builds(build_one, servers, limit, fork=True):
+    """[build_one(server) for server in servers], each result with the server's
+    `instance_uuid`. With `fork` each is called in a child process, at most `limit` at once
+    (0: all at once), and returns a JSON-serialisable result; without, one after the other in
+    this process."""
+    if fork:
+        results = _forked(build_one, servers, limit)
+    else:
+        results = [_owed(build_one, server) for server in servers]
+    return [dict(result, instance_uuid=_instance_uuid(server))
+            for result, server in zip(results, servers)]
+
+
+def _forked(build_one, servers, limit):
     results = [None] * len(servers)
     waiting = list(enumerate(servers))
     selector = selectors.DefaultSelector()

@@ -86,6 +86,22 @@ def is_cached(state_path, image):
     return os.path.isfile(cached_path(state_path, image))
 
 
+def missing(state_path, servers, keys):
+    """The keys of `keys` (`image`, `kernel`, `ramdisk`) whose image this host's cache lacks
+    for one of `servers`, each once, in the order they are found: what the controller must
+    transfer before the builds. A server whose image is absent, null or malformed is passed
+    over: its build refuses it, naming the field, or has no such image to fetch."""
+    needed = []
+    for server in servers:
+        for key in keys:
+            try:
+                if key not in needed and not is_cached(state_path, server[key]):
+                    needed.append(key)
+            except (AttributeError, KeyError, TypeError, ValueError):
+                pass
+    return needed
+
+
 def _open_source(location, timeout):
     path = _local_path(location)
     if path is None:

@@ -24,7 +24,9 @@ from ansible_collections.novalite.compute.plugins.module_utils.scheduler.resourc
 from ansible_collections.novalite.compute.plugins.module_utils.compute.server_record import (
     list_servers, now_iso,
 )
+from ansible_collections.novalite.compute.plugins.module_utils.compute.claims import list_claims
 from ansible_collections.novalite.compute.plugins.module_utils.compute.server_table import server_table
+from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.virt_type import resolve_virt_type
 
 GIB = 1024 ** 3
 # nova/compute/stats.py io_workload: builds plus these I/O heavy task states.
@@ -209,3 +211,17 @@ def gather_host_state(conn, settings, *, host, availability_zone, aggregates, vi
         'local_ip': local_ip or None,
     }
     return host_state, server_table(records)
+
+
+def report_host_state(conn, settings, *, host, availability_zone=None, local_ip=None, virt_type=None):
+    """(host_state, servers) of this host now, its live claims counted, as hypervisor_info
+    reports them: what server_build returns with report_host_state once its builds ended, for
+    the controller's fleet database. The zone is the caller's to give (the built servers' zone,
+    which the conductor made their host's); aggregates and the service's disabled flag are the
+    controller's to fill: the host does not know them. `virt_type` is the one the host's
+    virt_type resolved to (None: resolve it here)."""
+    if virt_type is None:
+        virt_type = resolve_virt_type(settings.virt_type)[0]
+    return gather_host_state(conn, settings, host=host, availability_zone=availability_zone,
+                             aggregates=[], virt_type=virt_type,
+                             claims=list_claims(settings.state_path), local_ip=local_ip)

@@ -24,6 +24,9 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute import jo
 from ansible_collections.novalite.compute.plugins.module_utils.compute import layout  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import reconcile  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import HostSettings  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute.resource_tracker import (  # noqa: E402
+    report_host_state,
+)
 from ansible_collections.novalite.compute.plugins.module_utils.compute.layout import (  # noqa: E402
     read_failed_builds,
 )
@@ -99,10 +102,10 @@ def test_build_defines_starts_and_records(host, tmp_path, catalog):
     assert read_failed_builds(str(state)) == 0
 
 
-def test_host_state_after_the_build_counts_the_new_server(host, tmp_path, catalog):
+def test_the_host_report_after_the_build_counts_the_new_server(host, tmp_path, catalog):
     builder = build.Builder(host, params(tmp_path, server(catalog)), runner)
     result = builder.build()
-    state, table = builder.host_state_after()
+    state, table = report_host_state(host, builder.settings, host='hv1')
     assert state['host'] == 'hv1' and state['num_instances'] == 1
     assert state['instances'] == {UUID: None}
     assert state['vcpus_used'] == result['server']['flavor']['vcpus']
@@ -389,6 +392,7 @@ def test_server_build_module_failure_keys(tmp_path, catalog, capsys):
     assert failed['msg'].startswith('Build of instance %s failed on hv1 at step image: ' % UUID)
     assert (failed['failed_step'], failed['reschedule']) == ('image', True)
     assert 'image' in failed['timings']
+    assert 'builds' not in failed and 'instance_uuid' not in failed
 
 
 def test_server_build_module_names_the_images_it_needs(tmp_path, catalog, capsys):
@@ -398,7 +402,115 @@ def test_server_build_module_names_the_images_it_needs(tmp_path, catalog, capsys
                         capsys)
     assert failed['failed'] is True and failed['images_needed'] == ['ramdisk']
     assert (failed['failed_step'], failed['reschedule']) == ('image', True)
-    assert 'needs images first: not in the image cache of the host' in failed['msg']
+    # Asked before the build as for `servers`: nothing claimed, nothing counted.
+    assert failed['msg'] == 'Builds on hv1 need images first: ramdisk'
+    assert (failed['host'], failed['timings']) == ('hv1', {}) and 'builds' not in failed
+    assert not os.path.exists(str(tmp_path / 'state'))
+
+
+def test_server_build_module_asks_for_the_images_of_all_its_servers_before_any_build(tmp_path, catalog, capsys):
+    """With `servers` the images are asked for once for the whole command: the task fails
+    with them before any build claims or counts, so the action plugin transfers each once."""
+    from ansible_collections.novalite.compute.plugins.modules import server_build
+    (tmp_path / 'node.xml').write_text(NODE_XML)
+    state = str(tmp_path / 'state')
+    first = server(catalog)
+    # The second server has no ramdisk: it asks for none.
+    second = server(catalog, uuid='0b9c6a55-5a0c-4c6e-9a5e-3b2a7f9d1c02', hostname='web-2', ramdisk=None)
+    image_cache.fetch_image(state, first['image'], runner)
+    args = dict(module_args(tmp_path, None, controller_images=['image', 'kernel', 'ramdisk']),
+                servers=[second, first])
+    del args['server']
+    failed = run_module(server_build, args, capsys)
+    assert failed['failed'] is True and failed['images_needed'] == ['kernel', 'ramdisk']
+    assert (failed['failed_step'], failed['reschedule'], failed['host']) == ('image', True, 'hv1')
+    assert failed['msg'] == 'Builds on hv1 need images first: kernel, ramdisk'
+    assert 'builds' not in failed
+    assert claims.list_claims(state) == [] and read_failed_builds(state) == 0
+    # Only what the test's own fetch made: no journal, no claim, no build slot taken.
+    assert sorted(os.listdir(state)) == ['_base', 'locks']
+    assert [n for n in os.listdir(os.path.join(state, 'locks')) if n.startswith('build-slot')] == []
+
+
+SECOND = '0b9c6a55-5a0c-4c6e-9a5e-3b2a7f9d1c02'
+
+
+def servers_args(tmp_path, servers, **over):
+    args = dict(module_args(tmp_path, None, **over), servers=servers)
+    del args['server']
+    return args
+
+
+@pytest.mark.parametrize('check_mode', [False, True], ids=['built in children', 'planned in process'])
+def test_server_build_module_gives_each_server_its_entry(tmp_path, catalog, capsys, check_mode):
+    """One entry a server in their order, named by its uuid, a failed build among them."""
+    from ansible_collections.novalite.compute.plugins.modules import server_build
+    (tmp_path / 'node.xml').write_text(NODE_XML)
+    bad = server(catalog, uuid=SECOND, hostname='web-2', flavor=None)
+    result = run_module(server_build, servers_args(tmp_path, [bad, server(catalog)]), capsys,
+                        check_mode=check_mode)
+    assert 'failed' not in result and result['changed'] is True and result['host'] == 'hv1'
+    refused, built = result['builds']
+    assert refused['instance_uuid'] == SECOND and refused['failed'] is True
+    assert (refused['failed_step'], refused['reschedule']) == ('validate', False)
+    assert refused['msg'] == 'Build of instance %s failed on hv1 at step validate: server.flavor is required' % SECOND
+    assert built['instance_uuid'] == UUID and built['changed'] is True
+    assert built['server']['uuid'] == UUID
+    assert ('plan' in built) is check_mode
+
+
+def test_server_build_module_reports_the_host_once_all_its_builds_ended(tmp_path, catalog, capsys):
+    """With report_host_state the host state is gathered once, after every child ended: both
+    failed builds are counted in it. (Each connection to a test:// file is a fresh host: the
+    report's own connection sees no domain of the children.)"""
+    from ansible_collections.novalite.compute.plugins.modules import server_build
+    (tmp_path / 'node.xml').write_text(NODE_XML)
+    bad_image = dict(catalog['image'], checksum='sha256:' + '0' * 64)
+    servers = [server(catalog, image=bad_image),
+               server(catalog, uuid=SECOND, hostname='web-2', image=bad_image)]
+    result = run_module(server_build, servers_args(tmp_path, servers, report_host_state=True,
+                                                   local_ip='10.81.0.11'), capsys)
+    assert [(b['instance_uuid'], b['failed_step']) for b in result['builds']] == [(UUID, 'image'), (SECOND, 'image')]
+    state = result['host_state']
+    assert (state['host'], state['failed_builds'], state['local_ip']) == ('hv1', 2, '10.81.0.11')
+    assert (state['availability_zone'], state['aggregates'], state['claims']) == ('nova', [], [])
+    assert result['servers']['rows'] == []
+    # In check mode nothing is reported.
+    checked = run_module(server_build, servers_args(tmp_path, servers, report_host_state=True), capsys,
+                         check_mode=True)
+    assert 'host_state' not in checked and 'servers' not in checked
+
+
+def test_server_build_module_one_server_is_the_entry_of_a_list_of_one(tmp_path, catalog, capsys):
+    """`server` is `servers` with one item: the task's result is that server's entry (no
+    instance_uuid, no builds) with the host's report, which counts the new server. On
+    test:///default (one host for the whole process while a connection is open) the report's
+    own connection sees the build's domain."""
+    from ansible_collections.novalite.compute.plugins.modules import server_build
+    srv = server(catalog, uuid=SECOND, networks=[])
+    args = dict(module_args(tmp_path, srv, report_host_state=True, local_ip='10.81.0.11'),
+                uri='test:///default')
+    planned = run_module(server_build, args, capsys, check_mode=True, diff=True)
+    listed = run_module(server_build, dict(servers_args(tmp_path, [srv]), uri='test:///default'), capsys,
+                        check_mode=True, diff=True)
+    entry = dict(listed['builds'][0])
+    assert entry.pop('instance_uuid') == SECOND
+    del planned['invocation']  # Ansible's, of the task
+    assert sorted(planned) == sorted(entry) == ['changed', 'diff', 'host', 'plan', 'server', 'timings']
+    assert (planned['plan'], planned['diff']) == (entry['plan'], entry['diff'])
+    keep = open_connection('test:///default')
+    try:
+        built = run_module(server_build, args, capsys)
+        assert 'builds' not in built and 'instance_uuid' not in built
+        assert built['changed'] is True and built['server']['uuid'] == SECOND
+        assert set(built['timings']) == set(STEPS) and built['host'] == 'hv1'
+        state = built['host_state']
+        assert SECOND in state['instances'] and state['local_ip'] == '10.81.0.11'
+        assert (state['host'], state['claims'], state['failed_builds']) == ('hv1', [], 0)
+        assert [row for row in built['servers']['rows'] if row[0] == 'web 1']
+    finally:
+        teardown.remove_server(keep, SECOND, str(tmp_path / 'instances'), str(tmp_path / 'state'))
+        keep.close()
 
 
 def test_server_delete_module_absent(tmp_path, capsys):
@@ -475,8 +587,6 @@ def test_build_on_vxlan_plugs_the_segment_and_filters_the_port_before_the_start(
                                          security_group_members={'default': ['10.9.0.7']}),
                             commands)
     result = builder.build()
-    # the host state reported after the build carries the host's VXLAN address (its row's)
-    assert builder.host_state_after()[0]['local_ip'] == '10.81.0.11'
     assert set(result['network_timings']) == {'plug', 'firewall'}
     run = [' '.join(c) for c in commands.calls]
     assert 'ip link add brq7d1e0000-aa type bridge' in run

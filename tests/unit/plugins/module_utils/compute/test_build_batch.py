@@ -54,11 +54,32 @@ def test_a_build_that_raises_or_dies_gets_a_failed_result_and_the_others_are_kep
         return {'changed': True, 'server': server}
 
     results = build_batch.run_builds(build_one, servers(4), 0)
-    assert results[0] == {'changed': True, 'server': servers(4)[0]}
+    assert results[0] == {'changed': True, 'server': servers(4)[0], 'instance_uuid': 'u0'}
     assert results[1]['failed'] is True and 'disk full' in results[1]['msg']
     assert results[2]['failed'] is True and results[2]['reschedule'] is False
     assert 'u2' in results[2]['msg'] and 'without a result' in results[2]['msg']
     assert results[3]['changed'] is True
+    # The made-up results are the servers' entries too.
+    assert [r['instance_uuid'] for r in results] == ['u0', 'u1', 'u2', 'u3']
+
+
+@pytest.mark.parametrize('fork', [True, False], ids=['forked', 'in process'])
+def test_every_result_is_its_servers_entry_whoever_made_it(fork):
+    """The server's uuid is put on every result, over whatever the build itself said, so
+    instance_result finds each server's entry."""
+    def build_one(server):
+        if server['uuid'] == 'u1':
+            raise RuntimeError('disk full')
+        return {'changed': True, 'instance_uuid': 'not-mine', 'pid': os.getpid()}
+
+    results = build_batch.run_builds(build_one, servers(3) + [None], 2, fork=fork)
+    assert [r['instance_uuid'] for r in results] == ['u0', 'u1', 'u2', None]
+    assert results[1]['failed'] is True and 'disk full' in results[1]['msg']
+    assert 'RuntimeError' in results[1]['exception']
+    assert (results[0]['pid'] == os.getpid()) is not fork
+    batch = {'changed': True, 'builds': results}
+    assert build_batch.instance_result(batch, 'u2')['changed'] is True
+    assert build_batch.instance_result(batch, 'u1')['failed'] is True
 
 
 def test_a_large_result_is_read_whole():

@@ -84,6 +84,37 @@ def test_cache_entry_is_named_by_image_id_and_checksum(tmp_path, qcow2_image):
     assert base_files(state) == [os.path.basename(path)]
 
 
+def test_missing_names_each_key_a_server_lacks_once_in_the_order_found(tmp_path, qcow2_image):
+    """What server_build asks before any build of a command claims (the action plugin then
+    transfers each image once), and what one build asks before its claim."""
+    state = str(tmp_path / 'state')
+    kernel = dict(qcow2_image, id='aki-1', checksum='sha256:' + 'a' * 64)
+    first = {'uuid': 'u0', 'image': qcow2_image, 'kernel': kernel}
+    second = {'uuid': 'u1', 'image': dict(qcow2_image, id='img-2'), 'kernel': kernel}
+    keys = ['image', 'kernel']
+    assert image_cache.missing(state, [first, second], keys) == ['image', 'kernel']
+    image_cache.fetch_image(state, qcow2_image, runner)
+    # The first server's image is cached now: the second's is what is missing, after the kernel.
+    assert image_cache.missing(state, [first], keys) == ['kernel']
+    assert image_cache.missing(state, [first, second], keys) == ['kernel', 'image']
+    assert image_cache.missing(state, [first, second], ['image']) == ['image']
+    assert image_cache.missing(state, [first], ['image']) == []
+    assert image_cache.missing(state, [first, second], []) == []
+
+
+@pytest.mark.parametrize('server', [
+    None, {}, {'uuid': 'u2', 'kernel': None}, {'uuid': 'u2', 'kernel': 'vmlinuz'},
+    {'uuid': 'u2', 'kernel': {'id': 'aki-2'}},
+], ids=['no server', 'no kernel key', 'null kernel', 'kernel not a dict', 'kernel without checksum'])
+def test_missing_passes_over_a_server_without_the_image_or_with_a_malformed_one(tmp_path, qcow2_image, server):
+    """Its build refuses it naming the field (or has no kernel to fetch); the others' images
+    are still asked for."""
+    state = str(tmp_path / 'state')
+    other = {'uuid': 'u0', 'kernel': dict(qcow2_image, id='aki-1')}
+    assert image_cache.missing(state, [server], ['kernel']) == []
+    assert image_cache.missing(state, [server, other], ['kernel']) == ['kernel']
+
+
 def staged_copy(state, image):
     """A copy of the image under <state>/_staging, as the action plugin leaves it."""
     staging = layout.staging_dir(state)

@@ -8,6 +8,7 @@ import os
 import pytest
 from lxml import etree
 
+from ansible_collections.novalite.compute.plugins.module_utils.compute import claims
 from ansible_collections.novalite.compute.plugins.module_utils.compute import resource_tracker as hf
 from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record as sr
 from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import (
@@ -115,6 +116,29 @@ def test_the_hosts_vxlan_address_is_reported_with_its_state(conn, tmp_path):
     assert state['local_ip'] == '10.81.0.11'
     # an empty address is none, as the option left out
     assert hf.gather_host_state(conn, **options(tmp_path, local_ip=''))[0]['local_ip'] is None
+
+
+def test_the_report_after_builds_counts_the_live_claims_and_resolves_the_virt_type(conn, tmp_path):
+    """What server_build returns with report_host_state (and a Builder after its build): the
+    claims read from the host's state path, the virt type resolved when none is given, no
+    aggregates (the controller's), the zone and VXLAN address as given."""
+    settings = HostSettings(state_path=str(tmp_path / 'state'), instances_path=str(tmp_path / 'instances'),
+                            virt_type='qemu', reserved_host_cpus=1)
+    with claims.claim(settings.state_path, 'c-1', FLAVOR, lambda current: []):
+        pass  # a normal exit keeps the claim until it is released
+    state, table = hf.report_host_state(conn, settings, host='hv1', availability_zone='az1',
+                                        local_ip='10.81.0.11')
+    assert [c['instance_uuid'] for c in state['claims']] == ['c-1']
+    assert state['instances'] == {'c-1': None}
+    assert state['vcpus_used'] == FLAVOR['vcpus'] + 1
+    assert (state['host'], state['availability_zone'], state['aggregates']) == ('hv1', 'az1', [])
+    assert (state['virt_type'], state['local_ip']) == ('qemu', '10.81.0.11')
+    assert table['rows'] == []
+    # The virt type the build resolved is taken as it is; without a zone there is none.
+    state = hf.report_host_state(conn, settings, host='hv1', virt_type='kvm')[0]
+    assert (state['virt_type'], state['availability_zone'], state['local_ip']) == ('kvm', None, None)
+    claims.release(settings.state_path, 'c-1')
+    assert hf.report_host_state(conn, settings, host='hv1')[0]['claims'] == []
 
 
 def test_vcpus_used_counts_the_reserved_host_cpus_and_forced_down_is_reported(conn, servers, tmp_path):
