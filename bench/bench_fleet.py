@@ -7,7 +7,9 @@ controller's CPU, at testbeds of 3, 10, 25 and 50 hypervisors (real ones: script
 at a fleet of 1,000 of which 997 exist only as rows of the fleet database (full, so nothing
 lands on them, and kept fresh as a scheduled refresh would keep them: they are in the
 inventory and the scheduler reads all 1,000 rows, but no task ever runs on them). At 3 hosts
-also a multi-create of 10, the minimal alternative (community.libvirt's `virt` playbook for
+also a multi-create of 10, creates on the VXLAN network `tenant` (at 3 and at the simulated
+1,000, whose rows then carry a VXLAN address each: the build's flood list comes from all of
+them), the minimal alternative (community.libvirt's `virt` playbook for
 the same domain: overlay, config drive, define, start) and the QEMU floor (define + start of
 the same XML through the host's libvirtd socket), all in the same run. Ratios are against the
 warm create at 3 hosts of this run.
@@ -45,6 +47,8 @@ import bench_multihost as mh  # noqa: E402  testbed, SSH wrapper, cleanup playbo
 from ansible_collections.novalite.compute.plugins.module_utils.fleet import compute_nodes, schema  # noqa: E402
 
 SIMULATED = 997
+# The vxlan network scripts/testbed/up.sh adds to the testbed's catalog.
+TENANT = '0e7d1a2b-3c4d-4e5f-8a9b-7c6d5e4f3a2b'
 
 
 def timed_playbook(inventory, target, extra_vars, env, limit=None):
@@ -67,7 +71,8 @@ def timed_playbook(inventory, target, extra_vars, env, limit=None):
 
 
 def simulated_inventory(path):
-    """The testbed's inventory plus SIMULATED hosts that no task reaches, and their rows."""
+    """The testbed's inventory plus SIMULATED hosts that no task reaches, and their rows (each
+    with a VXLAN address of its own, 198.18.0.0/15, as a refresh of a real host reports it)."""
     shutil.rmtree(path, ignore_errors=True)
     shutil.copytree(mh.INVENTORY, path, ignore=shutil.ignore_patterns('.fleet.sqlite*'))
     fake = dict(('sim%04d' % n, {'ansible_host': '192.0.2.1', 'ansible_port': 9}) for n in range(SIMULATED))
@@ -75,9 +80,10 @@ def simulated_inventory(path):
         json.dump({'all': {'children': {'hypervisors': {'hosts': fake}}}}, f)
     db = schema.connect(os.path.join(path, '.fleet.sqlite'))
     try:
-        for name in fake:
+        for index, name in enumerate(fake):
             # Full: every vCPU used, so ResourceFilter removes them and nothing lands there.
             compute_nodes.report(db, {
+                'local_ip': '198.18.%d.%d' % (index // 250, index % 250 + 1),
                 'host': name, 'vcpus_total': 32, 'vcpus_used': 512, 'memory_mb_total': 131072,
                 'memory_mb_used': 131072, 'disk_gb_total': 1000, 'disk_gb_used': 10,
                 'cpu_allocation_ratio': 16.0, 'ram_allocation_ratio': 1.0, 'disk_allocation_ratio': 1.0,
@@ -142,7 +148,7 @@ def guest_cpu():
     return total / 1e9
 
 
-def creates(label, inventory, env, runs, count=1, before=None):
+def creates(label, inventory, env, runs, count=1, before=None, network=mh.NETWORK):
     """Warm creates of `count` servers; for a multi-create also how busy the machine was and
     how much of it the guests booting meanwhile took."""
     series = Series(label)
@@ -153,7 +159,7 @@ def creates(label, inventory, env, runs, count=1, before=None):
         name = 'nltest-bench-fleet-%s-%d' % (label.split()[0], index)
         busy = machine_busy()
         wall, cpu, commands, _out = timed_playbook(inventory, 'novalite.compute.create_server',
-                                                   mh.request(name, count), env)
+                                                   mh.request(name, count, network), env)
         busy = machine_busy() - busy
         built = sum(len(names) for names in mh.domains().values())
         if built != count:
@@ -228,6 +234,10 @@ def main():
             sim = simulated_inventory(os.path.join(mh.OUT, 'inventory-1000'))
             series.append(creates('1,000 hypervisors (%d real, %d rows only)' % (size, SIMULATED), sim, env,
                                   opts.runs, before=lambda: keep_fresh(sim)))
+            series.append(creates('VXLAN network, %d hypervisors' % size, mh.INVENTORY, env, opts.runs,
+                                  network=TENANT))
+            series.append(creates('VXLAN network, 1,000 hypervisors (%d real, %d rows only)' % (size, SIMULATED),
+                                  sim, env, opts.runs, before=lambda: keep_fresh(sim), network=TENANT))
             series.extend(alternative_and_floor(env, opts.runs))
     finally:
         mh.testbed('down.sh')

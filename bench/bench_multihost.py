@@ -287,9 +287,9 @@ def playbook(label, target, extra_vars, env, verbose=False):
     return result
 
 
-def request(name, count=1):
+def request(name, count=1, network=NETWORK):
     server = {'name': name, 'flavorRef': 'm1.nano', 'imageRef': 'novalite-demo',
-              'networks': [{'uuid': NETWORK}], 'min_count': count, 'max_count': count}
+              'networks': [{'uuid': network}], 'min_count': count, 'max_count': count}
     return {'novalite_server': server, 'novalite_context': CONTEXT, 'hypervisor_facts_max_age': MAX_AGE}
 
 
