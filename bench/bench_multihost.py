@@ -216,6 +216,7 @@ def even_hosts():
         with open(os.path.join(INVENTORY, 'host_vars', host + '.yml'), 'w') as f:
             json.dump({'novalite_reserved_host_memory_mb': 512, 'novalite_ram_allocation_ratio': 1.0,
                        'novalite_cpu_allocation_ratio': 16.0}, f)
+            f.write('\n')  # a YAML file as ansible-lint wants it, when one runs meanwhile
 
 
 def connect(host):
