@@ -24,6 +24,11 @@ description:
     C(ignore_hosts) holds the server's own host unless O(allow_resize_to_same_host). The
     alternates follow the selected host, for the caller to try when a destination's claim
     fails.
+  - The request spec's C(availability_zone) is the zone the server's create asked for, which
+    its record keeps in C(request_spec) (Nova's stored RequestSpec), so C(AvailabilityZoneFilter)
+    keeps a server that asked for a zone in it; a server that asked for none, and one whose
+    record predates C(request_spec), may move to any zone. The record's own
+    C(availability_zone) (the zone of the host it was built on) is not what the resize filters on.
   - Writes nothing; the hosts' claims and the records do the rest.
 author:
   - novalite.compute contributors (@novalite)
@@ -34,7 +39,8 @@ extends_documentation_fragment:
 options:
   server:
     description: The server's record as M(novalite.compute.server_info) returns it (C(uuid), C(host), C(flavor),
-      C(project_id), C(user_id), C(vm_state), C(task_state), C(locked), C(image), C(ports), C(instance_group)).
+      C(project_id), C(user_id), C(vm_state), C(task_state), C(locked), C(image), C(ports), C(instance_group),
+      C(request_spec)).
     type: dict
     required: true
   resize:
@@ -81,7 +87,8 @@ same_host:
   returned: success
   type: bool
 request_spec:
-  description: The request spec the scheduler placed (the new flavor, C(ignore_hosts)).
+  description: The request spec the scheduler placed (the new flavor, C(ignore_hosts), the
+    C(availability_zone) the create asked for or null).
   returned: success
   type: dict
 limits:

@@ -55,6 +55,9 @@ options:
         C(instances) list) - C(uuid), C(name), C(hostname), C(flavor), C(image) (with
         C(location), C(checksum), C(disk_format), C(properties)), C(kernel), C(ramdisk),
         C(networks), C(public_keys), C(metadata) and the other fields the server record keeps.
+      - C(request_spec) (C({availability_zone}), the zone the create asked for or null) is kept
+        in the record as it is, for M(novalite.compute.fleet_resize); without it the record's
+        C(request_spec) is null and a resize asks for no zone. Any other shape is refused.
       - Image properties used - C(os_command_line), C(hw_machine_type) (default C(pc)),
         C(hw_disk_bus) (C(virtio)), C(hw_cdrom_bus) (C(ide), C(sata) on a q35 machine),
         C(hw_vif_model) (C(virtio)), C(architecture) (C(x86_64)).

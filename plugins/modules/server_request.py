@@ -235,7 +235,11 @@ instances:
       C(reservation_id), C(project_id), C(user_id), C(description), C(tags),
       C(availability_zone), C(key_name), C(public_keys), C(metadata), C(security_groups),
       C(config_drive), C(access_ip_v4), C(access_ip_v6), C(auto_disk_config), C(flavor),
-      C(image), C(kernel), C(ramdisk), C(networks), C(instance_group), C(injected_file_paths)).
+      C(image), C(kernel), C(ramdisk), C(networks), C(instance_group), C(injected_file_paths),
+      C(request_spec)).
+    - C(request_spec) is what the server record keeps for a later resize (Nova's stored
+      RequestSpec) - C(availability_zone), the zone asked for (null when none was), which the
+      conductor does not change when it gives the instance its host's zone.
   returned: success
   type: list
   elements: dict

@@ -819,7 +819,19 @@ def _instance(req, instance_uuid, index, num, resv_id, flavor):
         'instance_group': ({'uuid': group['uuid'], 'name': group['name'],
                             'policy': group['policy']} if group else None),
         'injected_file_paths': list(v['injected_file_paths']),
+        # What a later move schedules with (Nova persists the RequestSpec at create): the
+        # zone asked for, None when none was. `availability_zone` above becomes the host's
+        # zone when none was asked (conductor/manager.assignments); this one stays.
+        'request_spec': stored_request_spec(v['availability_zone']),
     }
+
+
+def stored_request_spec(availability_zone):
+    """The part of a create's request spec the server record keeps for a resize (Nova's
+    RequestSpec.availability_zone: the zone the user asked for; this collection has no
+    `default_schedule_zone`, so a server that asked for none keeps None and may move to any
+    zone)."""
+    return {'availability_zone': availability_zone or None}
 
 
 # --- entry point -------------------------------------------------------------------------------

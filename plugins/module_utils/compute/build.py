@@ -73,7 +73,7 @@ DEFAULTS = dict(boot_timeout=60, user_data=None, admin_pass=None, injected_files
 # Record fields copied from the build data as they are.
 RECORD_FIELDS = ('uuid', 'name', 'hostname', 'description', 'project_id', 'user_id',
                  'reservation_id', 'key_name', 'availability_zone', 'access_ip_v4',
-                 'access_ip_v6', 'instance_group')
+                 'access_ip_v6', 'instance_group', 'request_spec')
 PORT_FIELDS = ('id', 'network_id', 'network_name', 'mac', 'fixed_ip')
 
 
@@ -99,6 +99,18 @@ class ImagesNeeded(Exception):
         super(ImagesNeeded, self).__init__(
             'not in the image cache of the host, to transfer from the controller: %s'
             % ', '.join(keys))
+
+
+def _check_request_spec(request_spec):
+    """The build data's `request_spec` (api/request.stored_request_spec), which the record
+    keeps for a resize: absent (None), or a dict whose `availability_zone` is null or a zone."""
+    if request_spec is None:
+        return
+    if not isinstance(request_spec, dict) or set(request_spec) - set(['availability_zone']):
+        raise ValueError('server.request_spec must be a dict with availability_zone only')
+    zone = request_spec.get('availability_zone')
+    if zone is not None and not (isinstance(zone, str) and zone):
+        raise ValueError('server.request_spec.availability_zone must be null or a zone name')
 
 
 def _elapsed(start):
@@ -167,6 +179,7 @@ class Builder(object):
                 raise ValueError('image property hw_disk_bus/hw_cdrom_bus: %s is not one of %s'
                                  % (bus, ', '.join(DISK_BUSES)))
         build_slots.check_bound(self.settings.max_concurrent_builds)
+        _check_request_spec(server.get('request_spec'))
         if server.get('ramdisk') and not server.get('kernel'):
             raise ValueError('server.ramdisk needs server.kernel')
         for index, net in enumerate(server.get('networks') or []):

@@ -53,6 +53,10 @@ RECORD_DEFAULTS = (
     # A resize waiting for confirmResize or revertResize: the flavor it had, and Nova's
     # migration (source and destination host and node, the vm_state to go back to).
     ('old_flavor', None), ('migration', None),
+    # What the create asked for that a later move schedules with (Nova's RequestSpec, kept
+    # at create): {availability_zone: the zone asked for or null}; null in a record written
+    # before it existed.
+    ('request_spec', None),
 )
 RECORD_KEYS = tuple(key for key, _default in RECORD_DEFAULTS)
 

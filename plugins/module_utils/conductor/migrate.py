@@ -2,7 +2,7 @@
 # Copyright: novalite.compute contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The destination of a resize: Nova's compute API `resize` (the request spec with the new
-flavor, `ignore_hosts`) and the conductor's MigrationTask (`select_destinations` for one
+flavor, `ignore_hosts`, the zone the create asked for) and the conductor's MigrationTask (`select_destinations` for one
 instance, the selected host and its alternates, which the caller walks when a destination's
 claim fails: the migrate task's reschedule).
 
@@ -30,6 +30,16 @@ def ignore_hosts(record, allow_resize_to_same_host):
     return [] if allow_resize_to_same_host else [record['host']]
 
 
+def requested_availability_zone(record):
+    """The zone the server's create asked for, as the record keeps it (`request_spec`, from
+    api/request.stored_request_spec): Nova's RequestSpec.availability_zone, which a resize
+    schedules with. None when the create asked for none, and for a record written before the
+    record kept it: what was asked is not known (the record's `availability_zone` is the
+    zone of the host it was built on, which a server that asked for none got too), and
+    pinning to that zone would keep such a server from every other zone."""
+    return (record.get('request_spec') or {}).get('availability_zone') or None
+
+
 def resize_request_spec(record, new_flavor, image=None, allow_resize_to_same_host=False, group=None):
     """The RequestSpec of a resize of `record` to `new_flavor` (record shape): the server's
     own uuid, project, user, networks and security groups, the new flavor, `ignore_hosts`.
@@ -37,15 +47,16 @@ def resize_request_spec(record, new_flavor, image=None, allow_resize_to_same_hos
     `image`: the catalog's image spec of the server's image (catalog.image_spec), when the
     catalog still has it (its properties steer ImagePropertiesFilter); `group`: the server's
     group with its members and hosts (fleet/instances.populate_group), for the group's
-    filters. The zone the server was asked for is not kept by the record (its
-    `availability_zone` is where it was built), so the spec asks for none."""
+    filters. The spec's `availability_zone` is the zone the create asked for
+    (`requested_availability_zone`), so AvailabilityZoneFilter keeps a server that asked for
+    a zone in it, and a server that asked for none may move to any zone."""
     record_image = record.get('image') or {}
     return {
         'instance_uuids': [record['uuid']], 'num_instances': 1,
         'flavor': flavor_spec(new_flavor),
         'image': image or {'id': record_image.get('id'), 'name': record_image.get('name'),
                            'min_ram': 0, 'min_disk': 0, 'properties': {}},
-        'availability_zone': None, 'force_hosts': [], 'force_nodes': [],
+        'availability_zone': requested_availability_zone(record), 'force_hosts': [], 'force_nodes': [],
         'ignore_hosts': ignore_hosts(record, allow_resize_to_same_host),
         'requested_destination': None, 'scheduler_hints': {},
         'instance_group': group,

@@ -9,8 +9,13 @@ and what it holds are checked: the destination counts the new flavor, the source
 copy with the old one, and after the confirm or revert nothing is left where the server is
 not. The wall time of each playbook run is printed (pytest -s shows it).
 
+The testbed has one zone a host (hv1 az1, hv2 az2, hv3 az3): a server that asked for no zone
+moves to any of them, one that asked for az1 is resized nowhere but on hv1 (Nova's
+RequestSpec.availability_zone, kept in the record's `request_spec`).
+
 Capacities (vCPUs through the allocation ratio): hv1 3, hv2 3, hv3 6; the weighers stack
 (fewest free vCPUs first), so from hv1 the scheduler picks hv2 then hv3."""
+import json
 import os
 import re
 import shutil
@@ -18,6 +23,7 @@ import time
 
 import pytest
 
+from conftest import REPO
 from multihost.cross_host import (
     NO_DEBRIS, PACK_ONLY, debris, delete_servers, host_contents, host_states, nano_capacity, run,
     server_request, unique_name, write_inventory,
@@ -67,14 +73,42 @@ def capacity_vars(testbed, vcpu_totals):
     return dict((host, nano_capacity(vcpu_totals[host], n)) for host, n in zip(testbed.hosts, (3, 3, 6)))
 
 
-def created_on(testbed, inventory, name, host):
-    """Create the m1.nano server `name` in az1 (PACK_ONLY puts it on `host`); its uuid there."""
+def created_on(testbed, inventory, name, host, zone=None):
+    """Create the m1.nano server `name`, in `zone` when given (PACK_ONLY puts it on `host`,
+    the first by name of the emptiest hosts); its uuid there."""
+    asked = {'availability_zone': zone} if zone else {}
     created = run('create_server', inventory, {
-        'novalite_server': server_request(name, availability_zone='az1'), 'novalite_scheduler': PACK_ONLY})
+        'novalite_server': server_request(name, **asked), 'novalite_scheduler': PACK_ONLY})
     assert created.rc == 0, created
     (server_uuid,) = [u for u, dom in host_contents(testbed, host)['domains'].items()
                       if dom['record'] and dom['record']['name'] == name]
     return server_uuid
+
+
+_ZONES = r"""
+import json, sys
+import libvirt
+from xml.etree import ElementTree
+dom = libvirt.open('qemu:///system').lookupByUUIDString(sys.argv[1])
+root = ElementTree.fromstring(dom.metadata(
+    libvirt.VIR_DOMAIN_METADATA_ELEMENT, 'http://novalite.compute/xmlns/server/1.0', 0))
+def child(elem, name):
+    # the record's children come back without their namespace: match local names
+    return next((c for c in elem if c.tag.split('}')[-1] == name), None)
+def value(elem):
+    return None if elem is None or elem.get('type') == 'null' else elem.text
+spec = child(root, 'request_spec')
+asked = (None if spec is None or spec.get('type') == 'null'
+         else {'availability_zone': value(child(spec, 'availability_zone'))})
+print(json.dumps([value(child(root, 'availability_zone')), asked]))
+"""
+
+
+def record_zones(testbed, host, server_uuid):
+    """(the record's availability_zone, its request_spec) on `host`, read inside the host."""
+    found = testbed.enter(host, os.path.join(REPO, '.venv', 'bin', 'python'), '-c', _ZONES, server_uuid)
+    assert found.returncode == 0, found.stdout
+    return tuple(json.loads(found.stdout))
 
 
 def console_line(inventory, target, line, timeout=120):
@@ -117,6 +151,8 @@ def test_resize_to_another_host_confirm_then_revert(prepared_testbed, vcpu_total
     try:
         server_uuid = created_on(testbed, inventory, name, hv1)
         target = {'novalite_server_id': server_uuid}
+        # asked for no zone: its host's zone is its own, and none is asked of a resize
+        assert record_zones(testbed, hv1, server_uuid) == ('az1', {'availability_zone': None})
         console_line(inventory, target, 'NOVALITE-DISK vda sectors=%d' % DISK_SECTORS['m1.nano'])
 
         # Nova's upsize quota check: 1 core more over a limit of 1, nothing changes
@@ -222,3 +258,28 @@ def test_a_destination_that_fails_to_finish_leaves_the_server_on_its_source(prep
     finally:
         delete_servers(testbed, inventory, name)
         shutil.rmtree(on_controller)
+
+
+def test_a_server_that_asked_for_a_zone_is_not_resized_out_of_it(prepared_testbed, vcpu_totals, tmp_path):
+    """Created in az1 (hv1's zone), it asks for az1 again when resized: with its own host
+    ignored no host is left, and it stays as it was on hv1."""
+    testbed = prepared_testbed
+    hv1 = testbed.hosts[0]
+    name = unique_name('zoned')
+    inventory = write_inventory(testbed, tmp_path / 'inventory', capacity_vars(testbed, vcpu_totals))
+    try:
+        server_uuid = created_on(testbed, inventory, name, hv1, zone='az1')
+        assert record_zones(testbed, hv1, server_uuid) == ('az1', {'availability_zone': 'az1'})
+        refused = timed('resize (zone kept)', 'resize_server', inventory, dict(
+            novalite_server_id=server_uuid, novalite_flavor='m1.small',
+            novalite_allow_resize_to_same_host=False, novalite_scheduler=PACK_ONLY))
+        assert refused.rc != 0, refused
+        assert 'No valid host was found.' in flat(refused.output), refused
+        assert re.search(r'AvailabilityZoneFilter removed .*in availability zone az\d, az1 requested',
+                         flat(refused.output)), refused
+        held = dict((host, host_contents(testbed, host)) for host in testbed.hosts)
+        assert records(held, server_uuid) == {hv1: ('active', NANO, True)}
+        for host in testbed.hosts:
+            assert debris(held[host]) == NO_DEBRIS, host
+    finally:
+        delete_servers(testbed, inventory, name)

@@ -68,6 +68,61 @@ def select(db, a):
     return fleet_resize.check_and_select(db, a, cache=compute_nodes.HostStateCache())
 
 
+# ---- the zone the create asked for (Nova's RequestSpec.availability_zone) -----------------------
+
+def zoned(name, zone, **more):
+    """A host state in the aggregate that carries `zone` (as the inventory's aggregates give it)."""
+    return dict(host_state(name, **more), availability_zone=zone,
+                aggregates=[{'name': '%s-hosts' % zone, 'metadata': {'availability_zone': zone}}])
+
+
+@pytest.fixture
+def zones(fleet):
+    """hv1 (the server's host, built in az1) and hv2 in az1, hv3 in az2; the stacking weighers
+    would pick hv2, then hv3."""
+    compute_nodes.report(fleet, zoned('hv1', 'az1', vcpus_used=5, instances={UUID: None}))
+    compute_nodes.report(fleet, zoned('hv2', 'az1', vcpus_used=3))
+    compute_nodes.report(fleet, zoned('hv3', 'az2', vcpus_used=0))
+    instances.record_build(fleet, dict(record(), flavor=dict(RECORD_NANO)))
+    return fleet
+
+
+def zone_filter_step(out):
+    (step,) = [step for step in out['trace'][0]['filters'] if step['filter'] == 'AvailabilityZoneFilter']
+    return step
+
+
+def test_a_server_that_asked_for_a_zone_is_resized_within_it(zones):
+    out = select(zones, args(availability_zone='az1', request_spec={'availability_zone': 'az1'}))
+    assert out['request_spec']['availability_zone'] == 'az1'
+    assert [item['host'] for item in out['destinations']] == ['hv2']
+    assert zone_filter_step(out)['reasons'] == {'hv3': 'in availability zone az2, az1 requested'}
+    # its own host too, when allowed: still nothing outside az1
+    out = select(zones, args(same_host=True, availability_zone='az1',
+                             request_spec={'availability_zone': 'az1'}))
+    assert [item['host'] for item in out['destinations']] == ['hv1', 'hv2']
+
+
+def test_no_other_host_in_the_zone_asked_for_is_no_valid_host(zones):
+    compute_nodes.report(zones, zoned('hv2', 'az2', vcpus_used=3))
+    with pytest.raises(NoValidHost) as info:
+        select(zones, args(availability_zone='az1', request_spec={'availability_zone': 'az1'}))
+    assert str(info.value) == ('No valid host was found. AvailabilityZoneFilter removed hv2, hv3: '
+                               'in availability zone az2, az1 requested')
+
+
+@pytest.mark.parametrize('stored', [
+    {'request_spec': {'availability_zone': None}},   # asked for none: its host's zone was given
+    {},                                              # a record from before the request was kept
+], ids=['asked-for-none', 'no-stored-request'])
+def test_a_server_that_asked_for_no_zone_may_move_to_any_zone(zones, stored):
+    out = select(zones, args(availability_zone='az1', **stored))
+    assert out['request_spec']['availability_zone'] is None
+    assert [item['host'] for item in out['destinations']] == ['hv2', 'hv3']
+    assert not [step for step in out['trace'][0]['filters'] if step['filter'] == 'AvailabilityZoneFilter'
+                and step['removed']]
+
+
 def test_the_servers_own_host_is_ignored_without_allow_resize_to_same_host(rows):
     out = select(rows, args())
     assert out['request_spec']['ignore_hosts'] == ['hv1']

@@ -713,6 +713,19 @@ def test_create_target_carries_the_requested_zone():
         build(server(availability_zone='nova'), context=context, enforcer=enforcer)
 
 
+@pytest.mark.parametrize('asked, kept', [
+    (DELETE, None),                # none asked: may move to any zone later
+    ('az1', 'az1'),
+    ('az1:hv1', 'az1'),            # Nova keeps the zone of 'az:host' in the request spec too
+    (':hv1', None),                # a host without a zone asks for no zone
+    ('nova::node1', 'nova'),
+])
+def test_each_instance_keeps_the_zone_it_asked_for(asked, kept):
+    result = build(server(availability_zone=asked), context=ADMIN)
+    assert result['request_spec']['availability_zone'] == kept
+    assert [inst['request_spec'] for inst in result['instances']] == [{'availability_zone': kept}]
+
+
 def test_zero_disk_flavor_allowed_for_admin_and_for_volumes():
     assert build(server(flavorRef='m1.zero'), context=ADMIN)['request_spec']['flavor'][
         'root_gb'] == 0
@@ -745,7 +758,8 @@ def test_single_server_shape():
         'description', 'tags', 'availability_zone', 'key_name', 'public_keys', 'metadata',
         'security_groups', 'config_drive', 'access_ip_v4', 'access_ip_v6', 'auto_disk_config',
         'flavor', 'image', 'kernel', 'ramdisk', 'networks', 'instance_group',
-        'injected_file_paths'}
+        'injected_file_paths', 'request_spec'}
+    assert inst['request_spec'] == {'availability_zone': None}
     assert inst['uuid'] == spec['instance_uuids'][0]
     assert (inst['name'], inst['hostname'], inst['launch_index']) == ('web', 'web', 0)
     assert inst['public_keys'] == {'demo': 'ssh-ed25519 AAAAC3Nz demo'}

@@ -23,6 +23,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute import im
 from ansible_collections.novalite.compute.plugins.module_utils.compute import journal  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import layout  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import reconcile  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import HostSettings  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute.resource_tracker import (  # noqa: E402
     report_host_state,
@@ -100,6 +101,35 @@ def test_build_defines_starts_and_records(host, tmp_path, catalog):
     assert json.loads(out.getvalue())['uuid'] == UUID
     assert claims.list_claims(str(state)) == []
     assert read_failed_builds(str(state)) == 0
+
+
+@pytest.mark.parametrize('request_spec', [{'availability_zone': 'az1'}, {'availability_zone': None}])
+def test_the_record_keeps_the_zone_the_create_asked_for(host, tmp_path, catalog, request_spec):
+    # the conductor gave the server its host's zone; the zone asked for is kept beside it
+    data = server(catalog, availability_zone='az1', request_spec=request_spec)
+    result = build.Builder(host, params(tmp_path, data), runner).build()
+    stored = server_record.read_record(host.lookupByUUIDString(UUID))
+    assert (stored['availability_zone'], stored['request_spec']) == ('az1', request_spec)
+    assert result['server']['request_spec'] == request_spec
+
+
+def test_a_build_without_a_request_spec_records_none(host, tmp_path, catalog):
+    build.Builder(host, params(tmp_path, server(catalog)), runner).build()
+    assert server_record.read_record(host.lookupByUUIDString(UUID))['request_spec'] is None
+
+
+@pytest.mark.parametrize('request_spec, rule', [
+    ('az1', 'server.request_spec must be a dict with availability_zone only'),
+    ({'availability_zone': 'az1', 'force_hosts': ['hv1']},
+     'server.request_spec must be a dict with availability_zone only'),
+    ({'availability_zone': ''}, 'server.request_spec.availability_zone must be null or a zone name'),
+    ({'availability_zone': 7}, 'server.request_spec.availability_zone must be null or a zone name'),
+])
+def test_a_bad_request_spec_is_refused_before_anything(host, tmp_path, catalog, request_spec, rule):
+    with pytest.raises(build.BuildError) as err:
+        build.Builder(host, params(tmp_path, server(catalog, request_spec=request_spec)), runner).build()
+    assert (err.value.step, err.value.reschedule, err.value.cause) == ('validate', False, rule)
+    assert not os.path.exists(str(tmp_path / 'state'))
 
 
 def test_the_host_report_after_the_build_counts_the_new_server(host, tmp_path, catalog):

@@ -112,3 +112,12 @@ def test_an_instance_without_a_zone_gets_its_hosts_zone():
                               [failed(instances[0], 'no room'), ok(instances[1])])
     assert conductor.assignments(after, instances, SELECTIONS, {'hv2': 'az2'}) == {
         'hv2': [dict(instances[0], availability_zone='az2')]}
+
+
+def test_the_zone_asked_for_stays_in_the_request_spec_when_the_host_zone_is_given():
+    """The instance's zone becomes its host's; its request spec keeps what was asked (none),
+    which is what a resize schedules with."""
+    instances = [dict(INSTANCES[0], availability_zone=None, request_spec={'availability_zone': None})]
+    plan = conductor.assignments(conductor.initial_state(instances), instances, SELECTIONS[:1], {'hv1': 'az1'})
+    assert plan == {'hv1': [dict(instances[0], availability_zone='az1')]}
+    assert plan['hv1'][0]['request_spec'] == {'availability_zone': None}
