@@ -618,6 +618,7 @@ class Step(object):
                   'reverted': 'resize_dest_dropped'}.get(answer)
         return dom, record, action
 
+
 def is_in_doubt(record):
     """True for the destination's server of a resize to another host whose finish ended
     (migration `finished` here) but not its `finished` step: whether it is the server or a
