@@ -105,6 +105,21 @@ summary:
   returned: always
   type: dict
   sample: {partial_build: 1, temporary_file: 1}
+in_doubt:
+  description:
+    - The servers of resizes to this host from another one whose finish ended here while the
+      run died before its C(finished) step (C(instance_uuid), C(source_compute),
+      C(dest_compute)). Whether the source handed the server over (its C(commit)) only the
+      source records - the pass leaves them as they are; the C(reconcile) playbook asks the
+      source (M(novalite.compute.server_migrate) V(source_state)) and settles them here
+      (V(settle)).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - instance_uuid: 0b1c7e8e-94b0-4d5d-8d65-2b0c2b9f8c11
+      source_compute: hv1
+      dest_compute: hv2
 errors:
   description:
     - The steps and actions that failed (C(step), C(subject) or null, C(error)); each is also

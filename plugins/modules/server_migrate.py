@@ -29,11 +29,20 @@ description:
     C(<state_path>/_staging/migrate-<uuid>/) (backing files under its C(_base/)) the instance
     directory is made, the overlays pointed at this host's image cache, the disks grown, the
     ports' segments plugged and DHCP entries added (MAC and fixed IP kept), the domain defined
-    with the new flavor and started when it ran; the record holds this host, the new flavor
-    and C(old_flavor). A failure removes everything of the server here (the claim too).
-  - V(commit) (source) - the source's record becomes the shut-off source copy (its old
-    flavor, counted by the host's usage, left out of lists); V(finished) (destination) - the
+    with the new flavor, left shut off; the record holds this host, the new flavor,
+    C(old_flavor) and the migration's status C(finished). A failure removes everything of the
+    server here (the claim too).
+  - V(commit) (source) - the source hands the server over - its record becomes the shut-off
+    source copy (its old flavor, counted by the host's usage, left out of lists);
+    V(finished) (destination) - the guest started unless it was stopped before the resize, the
     server in C(VERIFY_RESIZE).
+  - V(source_state) (source, read only) - what the source holds of the server - V(committed)
+    (the source copy), V(reverted) (the server is the source's again), V(migrating) (its resize
+    is not decided there yet), V(absent).
+  - V(settle) (destination) - a run killed after the finish and before V(finished) (the
+    reconciler's C(in_doubt)), decided by O(source_state) - V(committed) or V(absent) - as
+    V(finished) (C(resize_finished)); V(reverted) - everything of the server removed here
+    (C(resize_dest_dropped)); V(migrating) - nothing. The C(reconcile) playbook runs it.
   - V(abort) (source) - a resize whose finish failed goes back on the source (old directory,
     definition, flavor, the guest started when it ran), with the fault.
   - V(confirm_source) (source) - Nova's C(confirm_resize) on the source - the source copy
@@ -57,7 +66,8 @@ options:
     description: The step to run on this host.
     type: str
     required: true
-    choices: [prep, unclaim, migrate, abort, finish, commit, finished, confirm_source, revert_dest, revert_source]
+    choices: [prep, unclaim, migrate, abort, finish, commit, finished, confirm_source, revert_dest, revert_source,
+              source_state, settle]
   host:
     description: This hypervisor's inventory name (the record's C(host) after V(finish)).
     type: str
@@ -76,10 +86,10 @@ options:
   files:
     description: For V(finish), the C(files) V(migrate) returned.
     type: dict
-  was_running:
-    description: For V(finish), whether the guest ran before the resize.
-    type: bool
-    default: false
+  source_state:
+    description: For V(settle), the source's answer to V(source_state).
+    type: str
+    choices: [committed, reverted, migrating, absent]
   networks:
     description: For V(finish), the catalog's networks (C(novalite_networks)), for the ports' segments.
     type: list
@@ -163,6 +173,14 @@ was_running:
   description: V(migrate) - whether the guest ran.
   returned: step migrate
   type: bool
+state:
+  description: V(source_state) - V(committed), V(reverted), V(migrating) or V(absent).
+  returned: step source_state
+  type: str
+action:
+  description: V(settle) - V(resize_finished), V(resize_dest_dropped), or null when it left the server as it was.
+  returned: step settle
+  type: str
 transition:
   description: V(migrate), V(revert_source) - C(flavor), C(old_flavor), C(vm_state), C(task_state) and C(host) before and after.
   returned: steps migrate and revert_source
@@ -176,7 +194,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.args_common impor
     NETWORK_HOST_ARG_SPEC, SERVER_POLICY_ARG_SPEC,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.migration import (
-    DEFAULTS, STEPS, check_step, run_step,
+    DEFAULTS, SOURCE_STATES, STEPS, check_step, run_step,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.server_access import (
     authorized_server, server_module_errors,
@@ -200,7 +218,7 @@ def argument_spec():
         record=dict(type='dict'),
         old_xml=dict(type='str'),
         files=dict(type='dict'),
-        was_running=dict(type='bool', default=False),
+        source_state=dict(type='str', choices=list(SOURCE_STATES)),
         networks=dict(type='list', elements='dict', default=[]),
         reason=dict(type='str'),
         shutdown_timeout=dict(type='int', default=DEFAULTS['shutdown_timeout']),
@@ -217,7 +235,8 @@ def main():
                            required_if=[('step', 'prep', ('new_flavor', 'migration')),
                                         ('step', 'migrate', ('migration',)),
                                         ('step', 'finish', ('new_flavor', 'record', 'old_xml', 'files', 'host')),
-                                        ('step', 'revert_source', ('record',))])
+                                        ('step', 'revert_source', ('record',)),
+                                        ('step', 'settle', ('source_state',))])
     require_libraries(module)
     p = module.params
     with server_module_errors(module, '%s of instance %s' % (p['step'], p['server'])):

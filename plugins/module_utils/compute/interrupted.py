@@ -13,8 +13,11 @@ process of the action is gone), and takes the step it returns:
   as rebuild's own rollback does, the guest stopped first when files move under it.
 - `resize_prep`: the task state cleared, the old flavor back (nothing was moved yet).
 - `resize_migrating`, `resize_migrated`, `resize_finish` on the destination of a resize to
-  another host (the record names another host as the migration's source): the server's
-  domain, files, DHCP entries and claim here removed (its source puts it back).
+  another host (the record names another host as the migration's source) whose finish did
+  not end: the server's domain, files, DHCP entries and claim here removed (its source, which
+  commits only after the finish, puts it back). A finish that ended (migration `finished`
+  here, migration.is_in_doubt) is not this host's to decide: the reconcile playbook asks the
+  source and settles it (server_migrate `source_state`, `settle`).
 - `resize_migrating`, `resize_migrated`, `resize_finish`: the resize reverted (Nova's
   `finish_revert_migration` for RESIZE_MIGRATING): the old directory and definition back, the
   old flavor, the guest started when it ran before; ERROR with a fault when that fails.
@@ -42,6 +45,7 @@ except ImportError:
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
 from ansible_collections.novalite.compute.plugins.module_utils.compute import lifecycle
+from ansible_collections.novalite.compute.plugins.module_utils.compute import migration
 from ansible_collections.novalite.compute.plugins.module_utils.compute import rebuild
 from ansible_collections.novalite.compute.plugins.module_utils.compute import resize
 from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record
@@ -58,6 +62,8 @@ def recovery(conn, dom, record, settings):
     step (the caller reports it, or only reports it in check mode)."""
     task = record.get('task_state')
     job = Recovery(conn, dom, record, settings)
+    if migration.is_in_doubt(record):
+        return None  # only the source knows whether it handed the server over: settle decides
     if task in REBUILD_TASKS:
         return ('rebuild_interrupted', job.message('Rebuild'), job.rebuild)
     if task == 'resize_prep':
@@ -65,8 +71,9 @@ def recovery(conn, dom, record, settings):
                 job.resize_prep)
     if task in RESIZE_MOVED and record.get('host') != (record.get('migration') or {}).get(
             'source_compute', record.get('host')):
-        # the destination of a resize to another host whose finish died: the source takes
-        # the server back (resize_reverted there), nothing of it stays here
+        # the destination of a resize to another host whose finish died: the source never
+        # handed the server over (its commit follows the finish) and takes it back
+        # (resize_reverted there), nothing of it stays here
         return ('resize_dest_dropped', job.message('Finish of the resize') + '; its files here are removed',
                 job.drop_destination)
     if task in RESIZE_MOVED:

@@ -15,14 +15,20 @@ Nova's database row and its migration:
 - `prep` (destination): the new flavor claimed under the compute lock, held by no process
   (claims.migration_claim), so the host's usage counts it until the finish or the revert.
 - `migrate` (source): the migration recorded (task states `resize_migrating`,
-  `resize_migrated`), the guest powered off, the instance directory moved to <dir>_resize
-  with the old definition; returns the files to copy and what they need from the image cache.
+  `resize_migrated`, migration `migrating` then `post-migrating`), the guest powered off,
+  the instance directory moved to <dir>_resize with the old definition; returns the files to copy and what they need from the image cache.
 - `finish` (destination): the staged files become the instance directory (the overlays'
   backing files in this host's image cache), the disks grown, the DHCP entries and segments
   of the ports made, the domain defined with the new flavor (record: this host, `flavor` new,
-  `old_flavor`, `resize_finish`) and started when it ran; the claim released.
-- `commit` (source): the source's record becomes the source copy (server_record.is_source_copy:
-  its old flavor, vm_state resized); `finished` (destination): VERIFY_RESIZE.
+  `old_flavor`, `resize_finish`, migration `post-migrating` while it runs, `finished` once
+  it ended), left off; the claim released.
+- `commit` (source): the source hands the server over: its record becomes the source copy
+  (server_record.is_source_copy: its old flavor, vm_state resized, migration `finished`);
+  `finished` (destination): the guest started (unless it was stopped), VERIFY_RESIZE.
+- `source_state` (source) and `settle` (destination): a run killed after the finish and
+  before `finished` (is_in_doubt) settled by the reconcile playbook: the source's answer
+  decides (handed over: the destination's `finished` done; taken back: the destination's
+  server removed).
 - `abort` (source): a resize that failed after `migrate` goes back (resize.put_back), the
   guest started when it ran, the fault recorded; `unclaim` (destination): the claim dropped.
 - `confirm_source` (source): the source copy removed (domain, <dir>_resize, DHCP entries);
@@ -50,6 +56,7 @@ except ImportError:
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import claims
 from ansible_collections.novalite.compute.plugins.module_utils.compute import host_network
+from ansible_collections.novalite.compute.plugins.module_utils.compute import journal
 from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
 from ansible_collections.novalite.compute.plugins.module_utils.compute import resize
 from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record
@@ -76,12 +83,14 @@ from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.netw
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.virt_type import resolve_virt_type
 
 STEPS = ('prep', 'unclaim', 'migrate', 'abort', 'finish', 'commit', 'finished',
-         'confirm_source', 'revert_dest', 'revert_source')
+         'confirm_source', 'revert_dest', 'revert_source', 'source_state', 'settle')
+# What the source answers about a resize (source_state), for the destination's settle.
+SOURCE_STATES = ('committed', 'reverted', 'migrating', 'absent')
 # The files of an instance directory that travel (console.log stays: the guest writes a new one).
 MOVED_FILES = ('disk', 'disk.eph0', 'disk.swap', 'disk.config')
 LINKED_FILES = ('kernel', 'ramdisk')
 DEFAULTS = dict(shutdown_timeout=60, boot_timeout=60, request_id=None, is_admin=False,
-                new_flavor=None, migration=None, record=None, networks=[])
+                new_flavor=None, migration=None, record=None, networks=[], source_state=None)
 STEP_ERRORS = (OSError, TimeoutError, DomainStopped, RuntimeError, ValueError)
 
 
@@ -115,6 +124,11 @@ def check_step(conn, params):
         else:
             check_instance_state(record, 'revertResize', ('resized',))
         return {'changed': True, 'server': record}
+    if params['step'] == 'source_state':
+        return step.source_state()
+    if params['step'] == 'settle':
+        action = step.settlement()[2]
+        return {'changed': action is not None, 'action': action}
     if params['step'] == 'revert_source':
         record = step.record_of(step.domain())
         if not server_record.is_source_copy(record):
@@ -262,7 +276,8 @@ class Step(object):
         except (libvirt.libvirtError,) + STEP_ERRORS as exc:
             self.go_back(dom, record, was_running, exc)
         done()
-        record['task_state'] = 'resize_migrated'
+        # Nova's status once the disks are off the guest; the destination's finish carries it
+        record.update(task_state='resize_migrated', migration=dict(migration, status='post-migrating'))
         save_record(dom, record)
         return {'changed': True, 'server': record, 'was_running': was_running,
                 'old_xml': old_xml, 'files': files, 'source_dir': self.old_dir,
@@ -325,7 +340,9 @@ class Step(object):
             return {'changed': True, 'server': exc.server, 'msg': str(exc)}
 
     def commit(self):
-        """The source's record becomes the source copy of the resized server."""
+        """The source hands the server over: its record becomes the source copy of the resized
+        server (from here on the destination has the server)."""
+        journal.pause_point('resize_commit')
         dom = self.domain()
         record = self.record_of(dom)
         if record.get('task_state') != 'resize_migrated':
@@ -354,20 +371,21 @@ class Step(object):
                 host_network.plug(self.runner, [n for n in networks if n['network_id'] in port_nets],
                                   self.p)
                 added_dhcp = self._dhcp_entries(xml, record)
-            record.update(host=self.p['host'], node=self.p.get('nodename') or self.conn.getHostname(),
-                          flavor=new_flavor, old_flavor=old_flavor, vm_state='resized',
-                          task_state='resize_finish',
-                          migration=dict(record['migration'], status='finished',
-                                         dest_node=self.p.get('nodename') or self.conn.getHostname()))
+            node = self.p.get('nodename') or self.conn.getHostname()
+            record.update(host=self.p['host'], node=node, flavor=new_flavor, old_flavor=old_flavor,
+                          vm_state='resized', task_state='resize_finish',
+                          migration=dict(record['migration'], dest_node=node))
             done = self.event(record, 'resize', 'compute_finish_resize')
             dom = self.conn.defineXML(xml)
             save_record(dom, record)
             claims.release(self.settings.state_path, self.uuid)
-            if self.p['was_running']:
-                start_domain(dom, self.p['boot_timeout'])
             with layout.compute_lock(self.settings.state_path):
                 host_network.refresh_firewall(self.conn, self.runner, self.settings.state_path, self.p)
             done()
+            # Nova's 'finished': everything of the server is here. The guest stays off until
+            # the source has handed the server over (`commit`, then `finished`): before that
+            # the source may still take it back and start it there.
+            record['migration'] = dict(record['migration'], status='finished')
             record['power_state'] = server_record.power_state_from_libvirt(dom.state()[0])
             save_record(dom, record)
         except (libvirt.libvirtError,) + STEP_ERRORS as exc:
@@ -451,14 +469,34 @@ class Step(object):
         return added
 
     def finished(self):
-        """The destination's record: VERIFY_RESIZE."""
+        """The source handed the server over (its `commit`): the guest started unless it was
+        stopped before the resize (Nova's power_on), the record VERIFY_RESIZE."""
+        journal.pause_point('resize_finished')
         dom = self.domain()
         record = self.record_of(dom)
         if record.get('task_state') == 'resize_finish':
-            record['task_state'] = None
-            server_record.finish_action(record, 'resize')
-            save_record(dom, record)
+            record = self.roll_forward(dom, record)
         return {'changed': True, 'server': record}
+
+    def roll_forward(self, dom, record):
+        """The finished destination's server made the resized server (VERIFY_RESIZE); the
+        record as saved. The source has handed the server over: a guest that does not start
+        leaves it here in ERROR with the fault (Nova's finish_resize), never removed."""
+        try:
+            if (record['migration'] or {}).get('old_vm_state') != 'stopped' and not dom.isActive():
+                start_domain(dom, self.p['boot_timeout'])
+        except (libvirt.libvirtError,) + STEP_ERRORS as exc:
+            self.fail_action(record, 'resize', exc)
+            record.update(vm_state='error', task_state=None)
+            record['power_state'] = server_record.power_state_from_libvirt(dom.state()[0])
+            save_record(dom, record)
+            raise MigrationStepError('Finish of the resize of instance %s on this host failed: %s'
+                                     % (self.uuid, exc), server=record)
+        record['task_state'] = None
+        server_record.finish_action(record, 'resize')
+        record['power_state'] = server_record.power_state_from_libvirt(dom.state()[0])
+        save_record(dom, record)
+        return record
 
     # ---- confirm and revert ----------------------------------------------------------------
 
@@ -528,6 +566,68 @@ class Step(object):
         save_record(dom, record)
         return {'changed': True, 'server': record,
                 'transition': {'before': _shown(before), 'after': _shown(record)}}
+
+    # ---- a run killed between the source's commit and the destination's finished ----------
+
+    def source_state(self):
+        """The source's side of a resize to another host, for the destination's `settle`:
+        `committed` (the source copy: the server was handed over), `reverted` (the server is
+        this host's again), `migrating` (the source has not decided yet: its resize runs, or
+        its reconciler has still to revert it), `absent` (nothing of the server here)."""
+        dom = domain_by_uuid(self.conn, self.uuid)
+        record = server_record.read_record(dom) if dom is not None else None
+        if record is None:
+            state = 'absent'
+        elif server_record.is_source_copy(record):
+            state = 'committed'
+        elif record.get('task_state') in ('resize_migrating', 'resize_migrated'):
+            state = 'migrating'
+        else:
+            state = 'reverted'
+        return {'changed': False, 'state': state}
+
+    def settle(self):
+        """A finished destination whose run died before `finished` (the reconciler's
+        `in_doubt`), decided by the source's answer (`source_state`): handed over (or no
+        copy left there) - the server is this host's, VERIFY_RESIZE (Nova: once the source
+        has handed it over, the destination has it); taken back - nothing of it stays here;
+        undecided - left as it is. {changed, action (or None), server when kept}."""
+        dom, record, action = self.settlement()
+        if action == 'resize_finished':
+            return {'changed': True, 'action': action, 'server': self.roll_forward(dom, record)}
+        if action == 'resize_dest_dropped':
+            teardown.remove_server(self.conn, self.uuid, self.settings.instances_path,
+                                   self.settings.state_path)
+            with layout.compute_lock(self.settings.state_path):
+                host_network.refresh_firewall(self.conn, self.runner, self.settings.state_path, self.p)
+            return {'changed': True, 'action': action}
+        return {'changed': False, 'action': None}
+
+    def settlement(self):
+        """(dom, record, the action `settle` takes: resize_finished, resize_dest_dropped or
+        None)."""
+        dom = domain_by_uuid(self.conn, self.uuid)
+        record = server_record.read_record(dom) if dom is not None else None
+        if record is None or not is_in_doubt(record):
+            return dom, record, None
+        answer = self.p['source_state']
+        if answer not in SOURCE_STATES:
+            raise MigrationStepError('source_state: %r is not one of %s'
+                                     % (answer, ', '.join(SOURCE_STATES)))
+        action = {'committed': 'resize_finished', 'absent': 'resize_finished',
+                  'reverted': 'resize_dest_dropped'}.get(answer)
+        return dom, record, action
+
+
+def is_in_doubt(record):
+    """True for the destination's server of a resize to another host whose finish ended
+    (migration `finished` here) but not its `finished` step: whether it is the server or a
+    copy the source takes back depends on the source's `commit`, which only the source
+    records. Neither this host's reconciler nor the source's decides it alone."""
+    migration = record.get('migration') or {}
+    return (record.get('task_state') == 'resize_finish' and server_record.is_cross_host(record)
+            and record.get('host') != migration.get('source_compute')
+            and migration.get('status') == 'finished')
 
 
 def _shown(record):

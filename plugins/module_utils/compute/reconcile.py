@@ -24,7 +24,10 @@ process lives. One pass, in this order:
    no process holds its instance lock (the action that wrote it died): Nova's
    `_init_instance` per task state (interrupted.py): `rebuild_interrupted` (ERROR with a
    fault, the old disks put back), `resize_cleared`, `resize_reverted`, `resize_confirmed`,
-   `resize_interrupted` (ERROR with a fault), `task_cleared`.
+   `resize_interrupted` (ERROR with a fault), `task_cleared`. A destination whose resize
+   finish ended but not its `finished` (migration.is_in_doubt) is left as it is and listed in
+   `in_doubt`: whether the source handed the server over only the source knows, and the
+   reconcile playbook asks it (server_migrate `source_state`, then `settle` here).
 5. `orphan_dhcp`: on the libvirt networks `networks`, a static DHCP host of Nova's MAC
    prefix (fa:16:3e) that no domain of this libvirtd, journal or claim names. Only the
    networks named: another host's state path may share a libvirt network.
@@ -60,6 +63,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute import de
 from ansible_collections.novalite.compute.plugins.module_utils.compute import interrupted
 from ansible_collections.novalite.compute.plugins.module_utils.compute import journal
 from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
+from ansible_collections.novalite.compute.plugins.module_utils.compute import migration
 from ansible_collections.novalite.compute.plugins.module_utils.compute import network
 from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record
 from ansible_collections.novalite.compute.plugins.module_utils.compute import teardown
@@ -99,6 +103,7 @@ class Reconciler(object):
         self.check_mode = check_mode
         self.actions = []
         self.errors = []
+        self.in_doubt = []
 
     def _act(self, action, subject, detail, do):
         item = {'action': action, 'subject': subject, 'detail': detail}
@@ -145,7 +150,7 @@ class Reconciler(object):
         # An action that failed changed nothing (in check mode none fails: none is taken).
         done = [item for item in self.actions if 'error' not in item]
         return {'changed': bool(done), 'actions': self.actions, 'summary': summary,
-                'errors': self.errors}
+                'errors': self.errors, 'in_doubt': self.in_doubt}
 
     # ---- owners ----------------------------------------------------------------------------
 
@@ -252,6 +257,10 @@ class Reconciler(object):
             with instance_lock_if_free(self.state_path, uuid) as free:
                 if not free:
                     continue  # its action runs
+                if migration.is_in_doubt(record):
+                    self.in_doubt.append({'instance_uuid': uuid, 'dest_compute': record.get('host'),
+                                          'source_compute': record['migration'].get('source_compute')})
+                    continue
                 step = interrupted.recovery(self.conn, dom, record, self.settings)
                 if step is not None:
                     action, detail, do = step

@@ -13,24 +13,32 @@ The testbed has one zone a host (hv1 az1, hv2 az2, hv3 az3): a server that asked
 moves to any of them, one that asked for az1 is resized nowhere but on hv1 (Nova's
 RequestSpec.availability_zone, kept in the record's `request_spec`).
 
+A run killed (the controller's process group and the paused module, SIGKILL) after the
+destination's finish: before the source's commit the server ends back on its source, after it
+resized on its destination, once the reconcile playbook has run; never only the source's
+hidden copy, never two guests running.
+
 Capacities (vCPUs through the allocation ratio): hv1 3, hv2 3, hv3 6; the weighers stack
 (fewest free vCPUs first), so from hv1 the scheduler picks hv2 then hv3."""
 import json
 import os
 import re
 import shutil
+import signal
+import subprocess
 import time
 
 import pytest
 
 from conftest import REPO
 from multihost.cross_host import (
-    NO_DEBRIS, PACK_ONLY, debris, delete_servers, host_contents, host_states, nano_capacity, run,
-    server_request, unique_name, write_inventory,
+    NO_DEBRIS, PACK_ONLY, _command, _env, debris, delete_servers, host_contents, host_states,
+    nano_capacity, run, server_request, unique_name, write_inventory,
 )
 
 pytestmark = pytest.mark.integration
 
+from ansible_collections.novalite.compute.plugins.module_utils.compute import journal  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.fleet import compute_nodes  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.fleet.db import Database  # noqa: E402
 
@@ -283,3 +291,161 @@ def test_a_server_that_asked_for_a_zone_is_not_resized_out_of_it(prepared_testbe
             assert debris(held[host]) == NO_DEBRIS, host
     finally:
         delete_servers(testbed, inventory, name)
+
+
+# ---- a run killed between the finish on the destination and its `finished` ------------------
+
+def pausing(testbed, host_vars, hosts, point, pause_name):
+    """`host_vars` with the modules on `hosts` run by a Python whose environment selects the
+    pause point `point` (journal.pause_point), pause file /var/lib/novalite/<pause_name>: a
+    wrapper in each host's state directory (Ansible takes the interpreter as one path)."""
+    python = os.path.join(REPO, '.venv', 'bin', 'python')
+    for host in hosts:
+        with open(os.path.join(testbed.state_dir(host), pause_name + '.python'), 'w') as f:
+            f.write('#!/bin/sh\nexport %s=%s %s=/var/lib/novalite/%s\nexec %s "$@"\n' % (
+                journal.PAUSE_AT_ENV, point, journal.PAUSE_FILE_ENV, pause_name, python))
+        os.chmod(f.name, 0o755)
+        host_vars[host]['ansible_python_interpreter'] = '/var/lib/novalite/%s.python' % pause_name
+    return host_vars
+
+
+def unpaused(testbed, pause_name):
+    """The pause wrappers of `pause_name` removed from every host."""
+    for host in testbed.hosts:
+        path = os.path.join(testbed.state_dir(host), pause_name + '.python')
+        if os.path.exists(path):
+            os.unlink(path)
+
+
+def resize_killed_at(testbed, inventory, hosts, pause_name, extra_vars):
+    """Run resize_server until a module on one of `hosts` pauses, then SIGKILL the run (the
+    controller's whole process group, as a killed job) and the paused module; that host."""
+    proc = subprocess.Popen(_command('resize_server', inventory, extra_vars), cwd=REPO, env=_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
+                            start_new_session=True)
+    files = dict((host, os.path.join(testbed.state_dir(host), pause_name)) for host in hosts)
+    try:
+        deadline = time.monotonic() + 300
+        paused = []
+        while not paused and proc.poll() is None and time.monotonic() < deadline:
+            paused = [host for host, path in files.items() if os.path.exists(path)]
+            time.sleep(0.05)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        output = proc.communicate()[0]
+        assert paused, 'the resize never paused (rc %s):\n%s' % (proc.returncode, output)
+        (host,) = paused
+        deadline = time.monotonic() + 5
+        pid = ''
+        while not pid and time.monotonic() < deadline:       # written just after it is created
+            with open(files[host]) as f:
+                pid = f.read().strip()
+        testbed.enter(host, 'kill', '-9', pid)
+        return host
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        for path in files.values():
+            if os.path.exists(path):
+                os.unlink(path)
+
+
+def test_a_resize_killed_after_the_source_committed_ends_resized_on_its_destination(
+        prepared_testbed, vcpu_totals, tmp_path):
+    """Killed (controller and module) as the destination's `finished` starts, after the source
+    handed the server over: each host's pass alone cannot tell whether the source committed;
+    the reconcile playbook asks the source and the destination keeps the server, resized and
+    running (VERIFY_RESIZE), the source its shut-off copy until the confirm."""
+    testbed = prepared_testbed
+    hv1, hv2, hv3 = testbed.hosts
+    name = unique_name('killed-committed')
+    pause_name = 'pause-' + name
+    inventory = write_inventory(testbed, tmp_path / 'inventory', pausing(
+        testbed, capacity_vars(testbed, vcpu_totals), (hv2, hv3), 'resize_finished', pause_name))
+    try:
+        server_uuid = created_on(testbed, inventory, name, hv1)
+        target = {'novalite_server_id': server_uuid}
+        dest = resize_killed_at(testbed, inventory, (hv2, hv3), pause_name, dict(
+            target, novalite_flavor='m1.small', novalite_allow_resize_to_same_host=False,
+            novalite_scheduler=PACK_ONLY))
+        held = dict((host, host_contents(testbed, host)) for host in testbed.hosts)
+        # the window: the source copy (handed over), the destination finished with its guest off
+        assert records(held, server_uuid) == {hv1: ('resized', NANO, False), dest: ('resized', SMALL, False)}
+
+        reconciled = timed('reconcile (in doubt)', 'reconcile', inventory, {})
+        assert reconciled.rc == 0, reconciled
+        assert 'resize_finished %s' % server_uuid in reconciled.output, reconciled
+        held = dict((host, host_contents(testbed, host)) for host in testbed.hosts)
+        assert records(held, server_uuid) == {hv1: ('resized', NANO, False), dest: ('resized', SMALL, True)}
+        for host in testbed.hosts:
+            # the source copy's files wait beside as <uuid>_resize until the confirm
+            kept = [server_uuid + '_resize'] if host == hv1 else []
+            assert debris(held[host]) == dict(NO_DEBRIS, dirs_without_domain=kept), host
+        # the fleet database follows the hosts' reports: the row is the destination's
+        refreshed = run('refresh_hypervisors', inventory)
+        assert refreshed.rc == 0, refreshed
+        rows, row = fleet_rows(inventory, testbed.hosts, server_uuid)
+        assert (row['host'], row['vcpus']) == (dest, SMALL) and rows[hv1] == NANO and rows[dest] == SMALL
+        listed = run('server_list', inventory, target)
+        assert listed.rc == 0, listed
+        assert re.findall(r'^\s+OS-EXT-SRV-ATTR:host: (\S+)$', listed.output, re.M) == [dest], listed
+        assert 'VERIFY_RESIZE' in re.findall(r'^\s+status: (\S+)$', listed.output, re.M), listed
+        console_line(inventory, target, 'NOVALITE-DISK vda sectors=%d' % DISK_SECTORS['m1.small'])
+        # a second pass finds nothing more to settle
+        again = run('reconcile', inventory)
+        assert again.rc == 0 and 'resize_finished' not in again.output, again
+
+        confirmed = run('confirm_resize', inventory, target)
+        assert confirmed.rc == 0, confirmed
+        held = dict((host, host_contents(testbed, host)) for host in testbed.hosts)
+        assert records(held, server_uuid) == {dest: ('active', SMALL, True)}
+    finally:
+        delete_servers(testbed, inventory, name)
+        unpaused(testbed, pause_name)
+    held = dict((host, host_contents(testbed, host)) for host in testbed.hosts)
+    for host in testbed.hosts:
+        assert debris(held[host]) == NO_DEBRIS, host
+        assert server_uuid not in held[host]['domains']
+
+
+def test_a_resize_killed_before_the_source_committed_ends_back_on_its_source(
+        prepared_testbed, vcpu_totals, tmp_path):
+    """Killed as the source's `commit` starts, the destination finished (its guest off): the
+    source never handed the server over, so its pass reverts the resize (the guest running
+    again on its disks) and the reconcile playbook removes the destination's server."""
+    testbed = prepared_testbed
+    hv1, hv2, hv3 = testbed.hosts
+    name = unique_name('killed-uncommitted')
+    pause_name = 'pause-' + name
+    inventory = write_inventory(testbed, tmp_path / 'inventory', pausing(
+        testbed, capacity_vars(testbed, vcpu_totals), (hv1,), 'resize_commit', pause_name))
+    try:
+        server_uuid = created_on(testbed, inventory, name, hv1)
+        target = {'novalite_server_id': server_uuid}
+        assert resize_killed_at(testbed, inventory, (hv1,), pause_name, dict(
+            target, novalite_flavor='m1.small', novalite_allow_resize_to_same_host=False,
+            novalite_scheduler=PACK_ONLY)) == hv1
+        held = dict((host, host_contents(testbed, host)) for host in testbed.hosts)
+        (dest,) = [host for host in (hv2, hv3) if server_uuid in held[host]['domains']]
+        assert records(held, server_uuid) == {hv1: ('active', NANO, False), dest: ('resized', SMALL, False)}
+
+        reconciled = timed('reconcile (taken back)', 'reconcile', inventory, {})
+        assert reconciled.rc == 0, reconciled
+        assert 'resize_dest_dropped %s' % server_uuid in reconciled.output, reconciled
+        held = dict((host, host_contents(testbed, host)) for host in testbed.hosts)
+        assert records(held, server_uuid) == {hv1: ('active', NANO, True)}
+        assert held[hv1]['instances'] == [server_uuid] and held[dest]['instances'] == []
+        for host in testbed.hosts:
+            assert debris(held[host]) == NO_DEBRIS, host
+        refreshed = run('refresh_hypervisors', inventory)
+        assert refreshed.rc == 0, refreshed
+        rows, row = fleet_rows(inventory, testbed.hosts, server_uuid)
+        assert (row['host'], row['vcpus']) == (hv1, NANO) and rows[hv1] == NANO and rows[dest] == 0
+        console_line(inventory, target, 'NOVALITE-DISK vda sectors=%d' % DISK_SECTORS['m1.nano'])
+    finally:
+        delete_servers(testbed, inventory, name)
+        unpaused(testbed, pause_name)
+    held = dict((host, host_contents(testbed, host)) for host in testbed.hosts)
+    for host in testbed.hosts:
+        assert debris(held[host]) == NO_DEBRIS, host

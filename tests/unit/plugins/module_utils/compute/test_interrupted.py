@@ -162,17 +162,39 @@ def test_resize_killed_before_its_definition_was_written_keeps_the_domain(host, 
 
 def test_a_resize_from_another_host_whose_finish_died_leaves_nothing_here(host, settings):
     """The destination of a resize to another host (hv1 here, the server came from hv2): its
-    finish died, the source takes the server back; nothing of it stays on this host."""
+    finish died before it ended (migration still `post-migrating`), so the source never
+    handed it over and takes the server back; nothing of it stays on this host."""
     inst = layout.instance_dir(settings.instances_path, UUID)
     write(os.path.join(inst, 'disk'), 'copied disk')
     claims.migration_claim(settings.state_path, UUID, BIG, lambda others: [], 'hv2')
-    migration = {'migration_type': 'resize', 'status': 'finished', 'old_vm_state': 'active',
+    migration = {'migration_type': 'resize', 'status': 'post-migrating', 'old_vm_state': 'active',
                  'source_compute': 'hv2', 'dest_compute': 'hv1'}
     define(host, 'resize_finish', 'resize', flavor=BIG, old_flavor=SMALL, migration=migration)
     assert decisions(run(host, settings)) == [('resize_dest_dropped', UUID)]
     assert host.listAllDomains() == [] and files(inst) is None
     assert not claims.has_claim(settings.state_path, UUID)
     assert decisions(run(host, settings)) == []
+
+
+def test_a_finished_destination_whose_run_died_before_finished_is_left_for_its_source(host, settings):
+    """The destination's finish ended (migration `finished` here) and the run died before its
+    `finished` step: whether the source handed the server over only the source knows. The
+    pass changes nothing and names it in `in_doubt` for the reconcile playbook."""
+    inst = layout.instance_dir(settings.instances_path, UUID)
+    write(os.path.join(inst, 'disk'), 'copied disk')
+    migration = {'migration_type': 'resize', 'status': 'finished', 'old_vm_state': 'active',
+                 'source_compute': 'hv2', 'dest_compute': 'hv1'}
+    define(host, 'resize_finish', 'resize', vm_state='resized', flavor=BIG, old_flavor=SMALL,
+           migration=migration, running=False)
+    for _ in range(2):
+        result = run(host, settings)
+        assert (decisions(result), result['changed']) == ([], False)
+        assert result['in_doubt'] == [{'instance_uuid': UUID, 'dest_compute': 'hv1', 'source_compute': 'hv2'}]
+    record = record_of(host)
+    assert (record['vm_state'], record['task_state'], record['flavor']) == ('resized', 'resize_finish', BIG)
+    assert files(inst) == ['disk']
+    with instance_lock(settings.state_path, UUID):
+        assert run(host, settings)['in_doubt'] == []     # a step of it runs: not in doubt
 
 
 def test_the_source_copy_of_a_resize_to_another_host_is_left_alone(host, settings):

@@ -17,6 +17,7 @@ libvirt = pytest.importorskip('libvirt')
 from ansible_collections.novalite.compute.plugins.module_utils.compute import build  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import claims  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import migration  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute import reconcile  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import resize  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record as sr  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import HostSettings  # noqa: E402
@@ -97,7 +98,7 @@ def migrate(source, dest, new_flavor=BIGGER):
     migrated = source.step('migrate', migration={'source_compute': source.name, 'dest_compute': dest.name})
     transfer(migrated, prepared)
     finished = dest.step('finish', new_flavor=new_flavor, record=migrated['server'], old_xml=migrated['old_xml'],
-                         files=migrated['files'], was_running=migrated['was_running'])
+                         files=migrated['files'])
     source.step('commit')
     dest.step('finished')
     return prepared, migrated, finished
@@ -120,7 +121,7 @@ def test_resize_to_another_host_then_confirm(hosts):
     assert not domain_by_uuid(source.conn, UUID).isActive()
     transfer(migrated, prepared)
     dest.step('finish', new_flavor=BIGGER, record=migrated['server'], old_xml=migrated['old_xml'],
-              files=migrated['files'], was_running=True)
+              files=migrated['files'])
     source.step('commit')
     done = dest.step('finished')['server']
 
@@ -187,7 +188,7 @@ def test_a_finish_that_fails_leaves_nothing_on_the_destination_and_the_source_ta
     os.unlink(os.path.join(prepared['paths']['staging'], 'disk.config'))     # lost on the way
     with pytest.raises(migration.MigrationStepError):
         dest.step('finish', new_flavor=BIGGER, record=migrated['server'], old_xml=migrated['old_xml'],
-                  files=migrated['files'], was_running=True)
+                  files=migrated['files'])
     assert domain_by_uuid(dest.conn, UUID) is None and dest.listing() == [] and dest.macs() == []
     assert dest.usage() == ((0, 0), []) and not os.path.exists(prepared['paths']['staging'])
     aborted = source.step('abort', reason='finish failed')['server']
@@ -214,3 +215,111 @@ def test_check_mode_of_the_revert_on_the_source_needs_its_copy(hosts):
     migrate(source, dest)
     assert migration.check_step(source.conn, params) == {'changed': True}
     assert sr.read_record(domain_by_uuid(source.conn, UUID))['vm_state'] == 'resized'
+
+
+# ---- a run killed between the finish and `finished` --------------------------------------------
+
+def finish_only(source, dest):
+    """The steps up to the destination's finish; the destination's record."""
+    prepared = dest.step('prep', new_flavor=BIGGER, migration={'source_compute': 'hv1', 'dest_compute': 'hv2'})
+    migrated = source.step('migrate', migration={'source_compute': 'hv1', 'dest_compute': 'hv2'})
+    assert migrated['server']['migration']['status'] == 'post-migrating'
+    transfer(migrated, prepared)
+    return dest.step('finish', new_flavor=BIGGER, record=migrated['server'], old_xml=migrated['old_xml'],
+                     files=migrated['files'])['server']
+
+
+def reconciled(host):
+    return reconcile.reconcile(host.conn, HostSettings(**host.paths))
+
+
+def test_the_destination_keeps_the_guest_off_until_the_source_hands_the_server_over(hosts):
+    source, dest = hosts
+    finished = finish_only(source, dest)
+    assert (finished['task_state'], finished['migration']['status']) == ('resize_finish', 'finished')
+    assert not domain_by_uuid(dest.conn, UUID).isActive()     # the source may still take it back
+    assert migration.is_in_doubt(finished)
+    source.step('commit')
+    done = dest.step('finished')['server']
+    assert (done['vm_state'], done['task_state'], done['power_state']) == ('resized', None, 1)
+    assert domain_by_uuid(dest.conn, UUID).isActive() and not migration.is_in_doubt(done)
+
+
+def test_killed_after_the_source_committed_the_destination_has_the_server(hosts):
+    """Nova: once the source has handed the server over, the destination has it."""
+    source, dest = hosts
+    finish_only(source, dest)
+    source.step('commit')
+    # the run dies here, before the destination's `finished`
+    on_dest, on_source = reconciled(dest), reconciled(source)
+    assert (on_dest['actions'], on_source['actions'], on_source['in_doubt']) == ([], [], [])
+    assert on_dest['in_doubt'] == [{'instance_uuid': UUID, 'dest_compute': 'hv2', 'source_compute': 'hv1'}]
+    assert domain_by_uuid(dest.conn, UUID) is not None and source.listing() == [UUID + '_resize']
+
+    answer = source.step('source_state')
+    assert answer == {'changed': False, 'state': 'committed'}
+    check = migration.check_step(dest.conn, dict(dest.paths, server=UUID, step='settle', source_state='committed'))
+    assert check == {'changed': True, 'action': 'resize_finished'}
+    settled = dest.step('settle', source_state=answer['state'])
+    assert settled['action'] == 'resize_finished'
+    assert (settled['server']['vm_state'], settled['server']['task_state']) == ('resized', None)
+    assert domain_by_uuid(dest.conn, UUID).isActive() and not domain_by_uuid(source.conn, UUID).isActive()
+    assert dest.usage() == ((3, 512), [UUID]) and source.usage() == ((2, 256), [])
+    assert reconciled(dest)['in_doubt'] == [] and dest.step('settle', source_state='reverted')['action'] is None
+    # and confirmed as any resize
+    source.step('confirm_source')
+    assert domain_by_uuid(source.conn, UUID) is None and source.listing() == []
+
+
+def test_killed_before_the_source_committed_the_source_takes_the_server_back(hosts):
+    source, dest = hosts
+    finish_only(source, dest)
+    # the run dies here, before the source's `commit`: the source's pass reverts it
+    assert reconciled(dest)['in_doubt'] == [{'instance_uuid': UUID, 'dest_compute': 'hv2', 'source_compute': 'hv1'}]
+    assert [a['action'] for a in reconciled(source)['actions']] == ['resize_reverted']
+    back = sr.read_record(domain_by_uuid(source.conn, UUID))
+    assert (back['vm_state'], back['task_state'], back['migration']) == ('active', None, None)
+    assert domain_by_uuid(source.conn, UUID).isActive() and not domain_by_uuid(dest.conn, UUID).isActive()
+
+    answer = source.step('source_state')['state']
+    assert answer == 'reverted'
+    assert dest.step('settle', source_state=answer)['action'] == 'resize_dest_dropped'
+    assert domain_by_uuid(dest.conn, UUID) is None and dest.listing() == [] and dest.macs() == []
+    assert dest.usage() == ((0, 0), []) and source.usage() == ((2, 256), [UUID])
+    assert reconciled(dest)['in_doubt'] == []
+
+
+def test_a_source_not_decided_yet_leaves_the_destination_as_it_is(hosts):
+    source, dest = hosts
+    finish_only(source, dest)
+    assert source.step('source_state')['state'] == 'migrating'
+    assert dest.step('settle', source_state='migrating') == {'changed': False, 'action': None}
+    assert migration.is_in_doubt(sr.read_record(domain_by_uuid(dest.conn, UUID)))
+    with pytest.raises(migration.MigrationStepError) as info:
+        dest.step('settle', source_state='finished')
+    assert "source_state: 'finished' is not one of committed, reverted, migrating, absent" in str(info.value)
+    source.conn.lookupByUUIDString(UUID).undefine()
+    assert source.step('source_state')['state'] == 'absent'
+
+
+def test_a_guest_that_does_not_start_after_the_hand_over_leaves_the_server_in_error_on_its_destination(
+        hosts, monkeypatch):
+    """The source committed: the playbook's rescue (unclaim, abort) must not remove the server."""
+    source, dest = hosts
+    finish_only(source, dest)
+    source.step('commit')
+
+    def refused(dom, timeout):
+        raise TimeoutError('domain did not reach RUNNING in %d s' % timeout)
+    monkeypatch.setattr(migration, 'start_domain', refused)
+    with pytest.raises(migration.MigrationStepError) as info:
+        dest.step('finished')
+    assert 'did not reach RUNNING' in str(info.value)
+    dest.step('unclaim')
+    assert source.step('abort', reason='finished failed')['changed'] is False
+    record = sr.read_record(domain_by_uuid(dest.conn, UUID))
+    assert (record['vm_state'], record['task_state'], record['flavor']) == ('error', None, BIGGER)
+    assert (record['fault']['message'], record['actions'][-1]['message']) == ('TimeoutError', 'Error')
+    assert 'did not reach RUNNING' in record['fault']['details']
+    assert dest.listing() == [UUID] and sr.is_source_copy(sr.read_record(domain_by_uuid(source.conn, UUID)))
+    assert reconciled(dest)['in_doubt'] == [] and reconciled(dest)['actions'] == []

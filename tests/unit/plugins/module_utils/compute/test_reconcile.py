@@ -189,7 +189,7 @@ def test_one_pass_removes_what_no_live_record_owns(host, settings, leftovers):
     event = sr.read_record(host.lookupByUUIDString(SLOW))['actions'][-1]
     assert (event['message'], event['events'][-1]['result']) == ('Error', 'Error')
     again = reconcile.reconcile(host, settings, networks=[NET], instance_build_timeout=3600)
-    assert again == {'changed': False, 'actions': [], 'summary': {}, 'errors': []}
+    assert again == {'changed': False, 'actions': [], 'summary': {}, 'errors': [], 'in_doubt': []}
 
 
 def test_without_networks_only_entries_of_dead_builds_go(host, settings, leftovers):
