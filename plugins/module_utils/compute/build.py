@@ -9,10 +9,10 @@ Steps, each timed and named in errors: `claim` (resources, under the compute loc
 port on it, the host's security group ruleset with the new ports; same lock), `image` (cache,
 overlay, ephemeral, swap), `config_drive`, `define` (domain XML with the server record),
 `start` (the guest started paused while its ports' DHCP entries are added, resumed once they
-are in place: port_provisioning.py; wait until RUNNING, record the server active). A failure after the claim removes everything the build
-made and counts a failed build; `reschedule` tells the caller whether another host may
-succeed. Check mode runs the same planning (fit check, ports, domain) without changing
-anything.
+are in place: port_provisioning.py; wait until RUNNING, record the server active). A failure
+after the claim removes everything the build made and counts a failed build; `reschedule`
+tells the caller whether another host may succeed. Check mode runs the same planning (fit
+check, ports, domain) without changing anything.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -406,9 +406,8 @@ class Builder(object):
                     with self._step('network'):
                         self._allocate_network(held)
                 except BuildError:
-                    # The claim itself goes with the with-block; the entries already added
-                    # are this build's to remove.
-                    self._ports_settled()
+                    # The claim itself goes with the with-block; the DHCP entries noted are
+                    # this build's to remove (their thread starts only with the guest).
                     teardown.remove_dhcp_entries(self.conn, self.dhcp_added)
                     raise
         except BuildError:
