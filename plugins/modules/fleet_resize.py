@@ -28,7 +28,9 @@ description:
     its record keeps in C(request_spec) (Nova's stored RequestSpec), so C(AvailabilityZoneFilter)
     keeps a server that asked for a zone in it; a server that asked for none, and one whose
     record predates C(request_spec), may move to any zone. The record's own
-    C(availability_zone) (the zone of the host it was built on) is not what the resize filters on.
+    C(availability_zone) (the zone of its host) is not what the resize filters on; each
+    destination carries its host's zone (Nova's C(Selection.availability_zone)), which the
+    record takes when the server is finished there (M(novalite.compute.server_migrate) V(finish)).
   - Writes nothing; the hosts' claims and the records do the rest.
 author:
   - novalite.compute contributors (@novalite)
@@ -78,10 +80,15 @@ new_flavor:
   type: dict
   sample: {id: "3", name: m1.small, vcpus: 2, memory_mb: 256, root_gb: 2, ephemeral_gb: 0, swap: 0, extra_specs: {}}
 destinations:
-  description: The selected host first, then its alternates (C(host), C(nodename), C(weight)).
+  description:
+    - The selected host first, then its alternates (C(host), C(nodename), C(weight),
+      C(availability_zone)).
+    - C(availability_zone) is the host's zone (its row's, else the scheduler's
+      C(default_availability_zone)).
   returned: success
   type: list
   elements: dict
+  sample: [{host: hv2, nodename: hv2, weight: 1.0, availability_zone: az2}]
 same_host:
   description: Whether the selected host is the server's own (the same-host resize).
   returned: success

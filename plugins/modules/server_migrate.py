@@ -29,9 +29,9 @@ description:
     C(<state_path>/_staging/migrate-<uuid>/) (backing files under its C(_base/)) the instance
     directory is made, the overlays pointed at this host's image cache, the disks grown, the
     ports' segments plugged and DHCP entries added (MAC and fixed IP kept), the domain defined
-    with the new flavor, left shut off; the record holds this host, the new flavor,
-    C(old_flavor) and the migration's status C(finished). A failure removes everything of the
-    server here (the claim too).
+    with the new flavor, left shut off; the record holds this host and its zone
+    (O(availability_zone)), the new flavor, C(old_flavor) and the migration's status
+    C(finished). A failure removes everything of the server here (the claim too).
   - V(commit) (source) - the source hands the server over - its record becomes the shut-off
     source copy (its old flavor, counted by the host's usage, left out of lists);
     V(finished) (destination) - the guest started unless it was stopped before the resize, the
@@ -50,7 +50,8 @@ description:
   - V(revert_dest) (destination) - Nova's C(revert_resize) - the lock and the state
     (C(resized)) checked, the server's domain, disks, DHCP entries removed here, its record
     returned; V(revert_source) (source) - C(finish_revert_resize) - the old directory and
-    definition back, the record on its old flavor, the guest started when it ran before.
+    definition back, the record on its old flavor and in the zone the source copy kept (the
+    server's zone on this host), the guest started when it ran before.
   - Before V(migrate), V(revert_dest), V(confirm_source) and V(revert_source), Nova's policy
     (C(os_compute_api:servers:resize), C(:revert_resize), C(:confirm_resize)) is checked with
     O(context) against the record on this host.
@@ -77,6 +78,12 @@ options:
   migration:
     description: For V(prep) and V(migrate), C(source_compute), C(dest_compute) and C(dest_node).
     type: dict
+  availability_zone:
+    description:
+      - For V(finish), this host's availability zone, which the record takes with its C(host)
+        (Nova's conductor sets the instance's zone to the selected host's) -
+        M(novalite.compute.fleet_resize)'s C(availability_zone) of the destination.
+    type: str
   record:
     description: For V(finish), the record V(migrate) returned; for V(revert_source), the one V(revert_dest) returned.
     type: dict
@@ -215,6 +222,7 @@ def argument_spec():
         host=dict(type='str'),
         new_flavor=dict(type='dict'),
         migration=dict(type='dict'),
+        availability_zone=dict(type='str'),
         record=dict(type='dict'),
         old_xml=dict(type='str'),
         files=dict(type='dict'),
@@ -234,7 +242,8 @@ def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
                            required_if=[('step', 'prep', ('new_flavor', 'migration')),
                                         ('step', 'migrate', ('migration',)),
-                                        ('step', 'finish', ('new_flavor', 'record', 'old_xml', 'files', 'host')),
+                                        ('step', 'finish', ('new_flavor', 'record', 'old_xml', 'files', 'host',
+                                                            'availability_zone')),
                                         ('step', 'revert_source', ('record',)),
                                         ('step', 'settle', ('source_state',))])
     require_libraries(module)

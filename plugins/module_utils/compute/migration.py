@@ -19,9 +19,9 @@ Nova's database row and its migration:
   the instance directory moved to <dir>_resize with the old definition; returns the files to copy and what they need from the image cache.
 - `finish` (destination): the staged files become the instance directory (the overlays'
   backing files in this host's image cache), the disks grown, the DHCP entries and segments
-  of the ports made, the domain defined with the new flavor (record: this host, `flavor` new,
-  `old_flavor`, `resize_finish`, migration `post-migrating` while it runs, `finished` once
-  it ended), left off; the claim released.
+  of the ports made, the domain defined with the new flavor (record: this host and its
+  `availability_zone`, `flavor` new, `old_flavor`, `resize_finish`, migration
+  `post-migrating` while it runs, `finished` once it ended), left off; the claim released.
 - `commit` (source): the source hands the server over: its record becomes the source copy
   (server_record.is_source_copy: its old flavor, vm_state resized, migration `finished`);
   `finished` (destination): the guest started (unless it was stopped), VERIFY_RESIZE.
@@ -35,7 +35,8 @@ Nova's database row and its migration:
   the destination's server_resize `confirm` then drops `old_flavor`.
 - `revert_dest` (destination): the server's domain, disks and DHCP entries removed, its record
   returned; `revert_source` (source): the old directory and definition back, the record from
-  the destination with the old flavor, the guest started when it ran before the resize.
+  the destination with the old flavor and the source copy's zone, the guest started when it
+  ran before the resize.
 
 Ports keep their MAC and fixed IPs (the domain definition travels with them).
 """
@@ -90,7 +91,8 @@ SOURCE_STATES = ('committed', 'reverted', 'migrating', 'absent')
 MOVED_FILES = ('disk', 'disk.eph0', 'disk.swap', 'disk.config')
 LINKED_FILES = ('kernel', 'ramdisk')
 DEFAULTS = dict(shutdown_timeout=60, boot_timeout=60, request_id=None, is_admin=False,
-                new_flavor=None, migration=None, record=None, networks=[], source_state=None)
+                new_flavor=None, migration=None, record=None, networks=[], source_state=None,
+                availability_zone=None)
 STEP_ERRORS = (OSError, TimeoutError, DomainStopped, RuntimeError, ValueError)
 
 
@@ -358,7 +360,12 @@ class Step(object):
 
     def finish(self):
         """Nova's finish_resize with finish_migration, from the staged files; on failure this
-        host keeps nothing of the server (the claim released too)."""
+        host keeps nothing of the server (the claim released too). The record takes this
+        host's zone (`availability_zone`, the scheduler's selection) with its `host`."""
+        zone = self.p['availability_zone']
+        if not zone:
+            raise MigrationStepError('availability_zone: the zone of this host (the destination) is '
+                                     'required for finish')
         record = dict(self.p['record'])
         old_flavor, new_flavor = record['flavor'], self.p['new_flavor']
         added_dhcp = []
@@ -372,7 +379,8 @@ class Step(object):
                                   self.p)
                 added_dhcp = self._dhcp_entries(xml, record)
             node = self.p.get('nodename') or self.conn.getHostname()
-            record.update(host=self.p['host'], node=node, flavor=new_flavor, old_flavor=old_flavor,
+            record.update(host=self.p['host'], node=node, availability_zone=zone,
+                          flavor=new_flavor, old_flavor=old_flavor,
                           vm_state='resized', task_state='resize_finish',
                           migration=dict(record['migration'], dest_node=node))
             done = self.event(record, 'resize', 'compute_finish_resize')
@@ -536,15 +544,17 @@ class Step(object):
     def revert_source(self):
         """Nova's finish_revert_resize on the source: the old directory and definition back,
         the record (as the destination had it) on the old flavor, the guest started when it
-        ran before the resize."""
+        ran before the resize. The record's zone is the source's again (Nova's revert_resize):
+        the one the source copy kept, the server's zone while it was here."""
         dom = self.domain()
+        copy = self.record_of(dom)
         record = dict(self.p['record'])
         before = dict(record)
         migration = record.get('migration') or {}
         old_vm_state = migration.get('old_vm_state') or 'active'
         done = self.event(record, 'revertResize', 'compute_finish_revert_resize')
         record.update(task_state='resize_reverting', host=migration.get('source_compute'),
-                      node=migration.get('source_node'))
+                      node=migration.get('source_node'), availability_zone=copy.get('availability_zone'))
         save_record(dom, record)
         try:
             dom = resize.put_back(self.conn, dom, self.settings.instances_path, self.uuid)

@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.novalite.compute.plugins.module_utils.scheduler.manager import schedule
+from ansible_collections.novalite.compute.plugins.module_utils.scheduler.options import resolve
 
 
 def flavor_spec(flavor):
@@ -35,7 +36,7 @@ def requested_availability_zone(record):
     api/request.stored_request_spec): Nova's RequestSpec.availability_zone, which a resize
     schedules with. None when the create asked for none, and for a record written before the
     record kept it: what was asked is not known (the record's `availability_zone` is the
-    zone of the host it was built on, which a server that asked for none got too), and
+    zone of its host, which a server that asked for none got too), and
     pinning to that zone would keep such a server from every other zone."""
     return (record.get('request_spec') or {}).get('availability_zone') or None
 
@@ -70,6 +71,11 @@ def resize_request_spec(record, new_flavor, image=None, allow_resize_to_same_hos
 
 def select_destinations(host_states, request_spec, scheduler_options):
     """The migrate task's selection: ([selected host, alternates...] as `{host, nodename,
-    weight}`, trace). Raises NoValidHost (with its trace) when no host fits."""
+    weight, availability_zone}`, trace). Raises NoValidHost (with its trace) when no host fits.
+
+    `availability_zone` is Nova's Selection.availability_zone: the zone the server's record
+    takes on that host (the migrate task sets the instance's zone from it)."""
     selections, trace = schedule(host_states, request_spec, scheduler_options)
-    return selections[0], trace
+    default_zone = resolve(scheduler_options)['default_availability_zone']
+    zones = dict((state.host, state.availability_zone or default_zone) for state in host_states.states)
+    return [dict(item, availability_zone=zones[item['host']]) for item in selections[0]], trace

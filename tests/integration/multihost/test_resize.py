@@ -11,7 +11,10 @@ not. The wall time of each playbook run is printed (pytest -s shows it).
 
 The testbed has one zone a host (hv1 az1, hv2 az2, hv3 az3): a server that asked for no zone
 moves to any of them, one that asked for az1 is resized nowhere but on hv1 (Nova's
-RequestSpec.availability_zone, kept in the record's `request_spec`).
+RequestSpec.availability_zone, kept in the record's `request_spec`). The record's own zone
+(OS-EXT-AZ:availability_zone) is its host's: the destination's after a resize (Nova's migrate
+task), kept by the confirm, the source's again after a revert (Nova's revert_resize); the zone
+asked for stays what the create asked.
 
 A run killed (the controller's process group and the paused module, SIGKILL) after the
 destination's finish: before the source's commit the server ends back on its source, after it
@@ -119,6 +122,11 @@ def record_zones(testbed, host, server_uuid):
     return tuple(json.loads(found.stdout))
 
 
+def listed_zones(listed):
+    """The OS-EXT-AZ:availability_zone of each server server_list showed."""
+    return re.findall(r'^\s+OS-EXT-AZ:availability_zone: (\S+)$', listed.output, re.M)
+
+
 def console_line(inventory, target, line, timeout=120):
     deadline = time.monotonic() + timeout
     while True:
@@ -193,10 +201,15 @@ def test_resize_to_another_host_confirm_then_revert(prepared_testbed, vcpu_total
         # destination its new one, and the instance's row is the destination's
         counted('resized', {hv1: NANO, hv2: SMALL, hv3: SMALL}, {hv1: NANO, hv3: SMALL},
                 {'host': hv3, 'vcpus': SMALL})
-        # shown once, on its destination, VERIFY_RESIZE with both flavors
+        # in its destination's zone; the source's copy keeps the source's, and what the
+        # create asked for (no zone) is unchanged
+        assert record_zones(testbed, hv3, server_uuid) == ('az3', {'availability_zone': None})
+        assert record_zones(testbed, hv1, server_uuid) == ('az1', {'availability_zone': None})
+        # shown once, on its destination and in its zone, VERIFY_RESIZE with both flavors
         listed = run('server_list', inventory, target)
         assert listed.rc == 0, listed
         assert re.findall(r'^\s+OS-EXT-SRV-ATTR:host: (\S+)$', listed.output, re.M) == [hv3], listed
+        assert listed_zones(listed) == ['az3'], listed
         assert 'VERIFY_RESIZE' in re.findall(r'^\s+status: (\S+)$', listed.output, re.M), listed
         console_line(inventory, target, 'NOVALITE-DISK vda sectors=%d' % DISK_SECTORS['m1.small'])
 
@@ -204,6 +217,7 @@ def test_resize_to_another_host_confirm_then_revert(prepared_testbed, vcpu_total
         assert confirmed.rc == 0, confirmed
         settled({hv3: ('active', SMALL, True)})
         counted('confirmed', {hv1: 0, hv2: SMALL, hv3: SMALL}, {hv1: 0, hv3: SMALL}, {'host': hv3})
+        assert record_zones(testbed, hv3, server_uuid) == ('az3', {'availability_zone': None})
 
         # m1.small -> m1.micro (an ephemeral and a swap disk more) from hv3: to hv2 (1 vCPU
         # free beside the filler: the weighers stack), reverted
@@ -214,11 +228,18 @@ def test_resize_to_another_host_confirm_then_revert(prepared_testbed, vcpu_total
         assert records(held, server_uuid) == {hv3: ('resized', SMALL, False), hv2: ('resized', MICRO, True)}
         counted('resized-again', {hv1: 0, hv2: SMALL + MICRO, hv3: SMALL}, {hv2: SMALL + MICRO, hv3: SMALL},
                 {'host': hv2, 'vcpus': MICRO})
+        assert record_zones(testbed, hv2, server_uuid) == ('az2', {'availability_zone': None})
+        assert record_zones(testbed, hv3, server_uuid) == ('az3', {'availability_zone': None})   # its copy
         reverted = timed('revert (cross-host)', 'revert_resize', inventory, target)
         assert reverted.rc == 0, reverted
         settled({hv3: ('active', SMALL, True)})
         counted('reverted', {hv1: 0, hv2: SMALL, hv3: SMALL}, {hv2: SMALL, hv3: SMALL},
                 {'host': hv3, 'vcpus': SMALL})
+        # back in its source's zone
+        assert record_zones(testbed, hv3, server_uuid) == ('az3', {'availability_zone': None})
+        listed = run('server_list', inventory, target)
+        assert listed.rc == 0, listed
+        assert listed_zones(listed) == ['az3'], listed
         console_line(inventory, target, 'NOVALITE-DISK vda sectors=%d' % DISK_SECTORS['m1.small'])
     finally:
         delete_servers(testbed, inventory, name)

@@ -118,7 +118,10 @@ def test_no_other_host_in_the_zone_asked_for_is_no_valid_host(zones):
 def test_a_server_that_asked_for_no_zone_may_move_to_any_zone(zones, stored):
     out = select(zones, args(availability_zone='az1', **stored))
     assert out['request_spec']['availability_zone'] is None
-    assert [item['host'] for item in out['destinations']] == ['hv2', 'hv3']
+    # each destination with its host's zone (Nova's Selection.availability_zone), which the
+    # record takes there: hv3 would move the server to az2
+    assert [(item['host'], item['availability_zone']) for item in out['destinations']] == [
+        ('hv2', 'az1'), ('hv3', 'az2')]
     assert not [step for step in out['trace'][0]['filters'] if step['filter'] == 'AvailabilityZoneFilter'
                 and step['removed']]
 
@@ -132,6 +135,15 @@ def test_the_servers_own_host_is_ignored_without_allow_resize_to_same_host(rows)
     assert out['deltas'] == {'cores': 1, 'ram': 128}
     removed = [step for step in out['trace'][0]['filters'] if step.get('hosts_out')]
     assert removed and 'hv1' in str(removed[0])
+
+
+@pytest.mark.parametrize('scheduler, zone', [({}, 'nova'), ({'default_availability_zone': 'zone0'}, 'zone0')],
+                         ids=['nova-default', 'configured-default'])
+def test_a_host_whose_row_has_no_zone_is_in_the_default_zone(rows, scheduler, zone):
+    compute_nodes.report(rows, dict(host_state('hv3', vcpus_used=0), availability_zone=None))
+    out = select(rows, dict(args(), scheduler=dict(PACK, **scheduler)))
+    assert [(item['host'], item['availability_zone']) for item in out['destinations']] == [
+        ('hv2', 'az-hv2'), ('hv3', zone)]
 
 
 def test_with_allow_resize_to_same_host_the_own_host_may_be_chosen(rows):

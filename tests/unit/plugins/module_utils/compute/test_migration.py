@@ -5,7 +5,9 @@
 its own in-memory libvirt, its own state and instances paths) with the real qemu-img: the
 controller's copy of the files is done here as the playbook does it (the files the source
 names, the backing files the destination lacks). Each host's usage, records, files and DHCP
-entries at each step; confirm and revert; a finish that fails leaves nothing there."""
+entries at each step; confirm and revert; a finish that fails leaves nothing there. The
+server is built in `nova` (hv1's zone); hv2 is in az2: the record's zone follows it there and
+back on a revert."""
 
 import os
 import shutil
@@ -39,12 +41,13 @@ pytestmark = pytest.mark.skipif(shutil.which('qemu-img') is None, reason='needs 
 BIGGER = {'id': '7', 'name': 'm1.bigger', 'vcpus': 3, 'memory_mb': 512, 'root_gb': 2,
           'ephemeral_gb': 2, 'swap': 128, 'extra_specs': {}}
 NET = 'nltest-unit'
+ZONES = {'hv1': 'nova', 'hv2': 'az2'}
 
 
 class Host(object):
     def __init__(self, name, root):
         os.makedirs(str(root))
-        self.name, self.root = name, root
+        self.name, self.root, self.zone = name, root, ZONES[name]
         self.conn = open_test_host(root)
         self.paths = dict(instances_path=str(root / 'instances'), state_path=str(root / 'state'))
 
@@ -98,7 +101,7 @@ def migrate(source, dest, new_flavor=BIGGER):
     migrated = source.step('migrate', migration={'source_compute': source.name, 'dest_compute': dest.name})
     transfer(migrated, prepared)
     finished = dest.step('finish', new_flavor=new_flavor, record=migrated['server'], old_xml=migrated['old_xml'],
-                         files=migrated['files'])
+                         files=migrated['files'], availability_zone=dest.zone)
     source.step('commit')
     dest.step('finished')
     return prepared, migrated, finished
@@ -121,12 +124,15 @@ def test_resize_to_another_host_then_confirm(hosts):
     assert not domain_by_uuid(source.conn, UUID).isActive()
     transfer(migrated, prepared)
     dest.step('finish', new_flavor=BIGGER, record=migrated['server'], old_xml=migrated['old_xml'],
-              files=migrated['files'])
+              files=migrated['files'], availability_zone=dest.zone)
     source.step('commit')
     done = dest.step('finished')['server']
 
-    # the server is the destination's, VERIFY_RESIZE, with the new flavor and its old one
-    assert (done['host'], done['vm_state'], done['task_state']) == ('hv2', 'resized', None)
+    # the server is the destination's, in its zone, VERIFY_RESIZE, with the new flavor and its old one
+    assert (done['host'], done['availability_zone'], done['vm_state'], done['task_state']) == (
+        'hv2', 'az2', 'resized', None)
+    assert sr.read_record(domain_by_uuid(dest.conn, UUID))['availability_zone'] == 'az2'
+    assert done['request_spec'] == migrated['server']['request_spec']     # what the create asked for
     assert (done['flavor'], done['old_flavor']) == (BIGGER, old_flavor)
     assert (done['migration']['source_compute'], done['migration']['dest_compute']) == ('hv1', 'hv2')
     assert [(e['event'], e['result']) for e in done['actions'][-1]['events']] == [
@@ -145,7 +151,7 @@ def test_resize_to_another_host_then_confirm(hosts):
     assert not os.path.exists(prepared['paths']['staging'])
     # the source counts its shut-off copy at the old flavor; it is no server of the source
     copy = sr.read_record(domain_by_uuid(source.conn, UUID))
-    assert sr.is_source_copy(copy) and copy['flavor'] == old_flavor
+    assert sr.is_source_copy(copy) and copy['flavor'] == old_flavor and copy['availability_zone'] == 'nova'
     assert source.usage() == ((2, 256), [])
     assert sr.list_servers(source.conn, source_copies=False) == []
 
@@ -153,6 +159,7 @@ def test_resize_to_another_host_then_confirm(hosts):
     confirmed = resize.resize_action(dest.conn, dict(dest.paths, server=UUID, action='confirm', virt_type='qemu',
                                                      shutdown_timeout=0, boot_timeout=5), runner)['server']
     assert (confirmed['vm_state'], confirmed['old_flavor'], confirmed['migration']) == ('active', None, None)
+    assert confirmed['availability_zone'] == 'az2'
     assert source.usage() == ((0, 0), []) and source.listing() == [] and source.macs() == []
     assert domain_by_uuid(source.conn, UUID) is None
     assert dest.usage() == ((3, 512), [UUID])
@@ -167,10 +174,15 @@ def test_resize_to_another_host_then_revert(hosts):
     assert 'runs on both hosts' in str(info.value)
 
     handed = dest.step('revert_dest')['server']
+    assert handed['availability_zone'] == 'az2'
     assert domain_by_uuid(dest.conn, UUID) is None and dest.listing() == [] and dest.macs() == []
     assert dest.usage() == ((0, 0), [])
     back = source.step('revert_source', record=handed)['server']
-    assert (back['host'], back['vm_state'], back['task_state']) == ('hv1', 'active', None)
+    # back in the source's zone (Nova's revert_resize), the zone asked for untouched
+    assert (back['host'], back['availability_zone'], back['vm_state'], back['task_state']) == (
+        'hv1', 'nova', 'active', None)
+    assert back['request_spec'] == handed['request_spec']
+    assert sr.read_record(domain_by_uuid(source.conn, UUID))['availability_zone'] == 'nova'
     assert (back['flavor'], back['old_flavor'], back['migration']) == (old_flavor, None, None)
     assert [e['event'] for e in back['actions'][-1]['events']] == [
         'compute_revert_resize', 'compute_finish_revert_resize']
@@ -188,14 +200,37 @@ def test_a_finish_that_fails_leaves_nothing_on_the_destination_and_the_source_ta
     os.unlink(os.path.join(prepared['paths']['staging'], 'disk.config'))     # lost on the way
     with pytest.raises(migration.MigrationStepError):
         dest.step('finish', new_flavor=BIGGER, record=migrated['server'], old_xml=migrated['old_xml'],
-                  files=migrated['files'])
+                  files=migrated['files'], availability_zone=dest.zone)
     assert domain_by_uuid(dest.conn, UUID) is None and dest.listing() == [] and dest.macs() == []
     assert dest.usage() == ((0, 0), []) and not os.path.exists(prepared['paths']['staging'])
     aborted = source.step('abort', reason='finish failed')['server']
     assert (aborted['vm_state'], aborted['task_state'], aborted['migration']) == ('active', None, None)
+    assert aborted['availability_zone'] == 'nova'
     assert aborted['fault']['message'] and aborted['actions'][-1]['message'] == 'Error'
     assert domain_by_uuid(source.conn, UUID).isActive() and source.listing() == [UUID]
     assert source.usage() == ((2, 256), [UUID])
+
+
+def test_a_finish_without_the_destinations_zone_is_refused_before_anything_changes(hosts):
+    source, dest = hosts
+    prepared = dest.step('prep', new_flavor=BIGGER, migration={'source_compute': 'hv1', 'dest_compute': 'hv2'})
+    migrated = source.step('migrate', migration={'source_compute': 'hv1', 'dest_compute': 'hv2'})
+    transfer(migrated, prepared)
+    staged = sorted(os.listdir(prepared['paths']['staging']))
+    with pytest.raises(migration.MigrationStepError) as info:
+        dest.step('finish', new_flavor=BIGGER, record=migrated['server'], old_xml=migrated['old_xml'],
+                  files=migrated['files'])
+    assert str(info.value) == 'availability_zone: the zone of this host (the destination) is required for finish'
+    # nothing moved: the claim held, the files still staged, the source still migrating
+    assert domain_by_uuid(dest.conn, UUID) is None
+    assert not os.path.exists(os.path.join(dest.paths['instances_path'], UUID))
+    assert claims.has_claim(dest.paths['state_path'], UUID)
+    assert sorted(os.listdir(prepared['paths']['staging'])) == staged
+    assert sr.read_record(domain_by_uuid(source.conn, UUID))['task_state'] == 'resize_migrated'
+    # given, the same finish goes through
+    dest.step('finish', new_flavor=BIGGER, record=migrated['server'], old_xml=migrated['old_xml'],
+              files=migrated['files'], availability_zone=dest.zone)
+    assert sr.read_record(domain_by_uuid(dest.conn, UUID))['availability_zone'] == 'az2'
 
 
 def test_a_claim_that_does_not_fit_is_refused_and_nothing_is_held(hosts):
@@ -226,7 +261,7 @@ def finish_only(source, dest):
     assert migrated['server']['migration']['status'] == 'post-migrating'
     transfer(migrated, prepared)
     return dest.step('finish', new_flavor=BIGGER, record=migrated['server'], old_xml=migrated['old_xml'],
-                     files=migrated['files'])['server']
+                     files=migrated['files'], availability_zone=dest.zone)['server']
 
 
 def reconciled(host):
@@ -263,6 +298,7 @@ def test_killed_after_the_source_committed_the_destination_has_the_server(hosts)
     settled = dest.step('settle', source_state=answer['state'])
     assert settled['action'] == 'resize_finished'
     assert (settled['server']['vm_state'], settled['server']['task_state']) == ('resized', None)
+    assert settled['server']['availability_zone'] == 'az2'
     assert domain_by_uuid(dest.conn, UUID).isActive() and not domain_by_uuid(source.conn, UUID).isActive()
     assert dest.usage() == ((3, 512), [UUID]) and source.usage() == ((2, 256), [])
     assert reconciled(dest)['in_doubt'] == [] and dest.step('settle', source_state='reverted')['action'] is None
@@ -279,6 +315,7 @@ def test_killed_before_the_source_committed_the_source_takes_the_server_back(hos
     assert [a['action'] for a in reconciled(source)['actions']] == ['resize_reverted']
     back = sr.read_record(domain_by_uuid(source.conn, UUID))
     assert (back['vm_state'], back['task_state'], back['migration']) == ('active', None, None)
+    assert back['availability_zone'] == 'nova'
     assert domain_by_uuid(source.conn, UUID).isActive() and not domain_by_uuid(dest.conn, UUID).isActive()
 
     answer = source.step('source_state')['state']
