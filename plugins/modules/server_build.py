@@ -75,6 +75,9 @@ options:
       - The result then has one entry a server in RV(builds), in this order; a failed build
         is an entry with C(failed), not a failure of the task, so the others are kept. The
         secrets options apply to every server.
+      - An empty list builds nothing; the result has an empty RV(builds), C(changed=false) and,
+        with O(report_host_state), the host's state (its C(availability_zone) null, as no
+        server names it).
       - Exactly one of O(server) and O(servers).
     type: list
     elements: dict
@@ -417,10 +420,12 @@ def build_servers(module, servers):
                                     fork=not module.check_mode and len(servers) > 1)
     result = {'changed': any(b.get('changed') for b in builds), 'host': params['host'], 'builds': builds}
     # The host's state once all the builds ended, on a connection of its own, which counts no
-    # failed build when libvirtd is out of reach. The servers of one host share its zone.
+    # failed build when libvirtd is out of reach. The servers of one host share its zone; with
+    # none (nothing to build) the zone is left for the controller, which keeps the one it knows.
+    zone = servers[0].get('availability_zone') if servers else None
     result.update(host_report(module, lambda: report_host_state(
         open_connection(params['uri']), HostSettings.from_params(params), host=params['host'],
-        availability_zone=servers[0].get('availability_zone'), local_ip=params['local_ip'])))
+        availability_zone=zone, local_ip=params['local_ip'])))
     return result
 
 

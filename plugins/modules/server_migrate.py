@@ -176,10 +176,6 @@ old_xml:
   description: V(migrate) - the domain definition before the resize.
   returned: step migrate
   type: str
-was_running:
-  description: V(migrate) - whether the guest ran.
-  returned: step migrate
-  type: bool
 state:
   description: V(source_state) - V(committed), V(reverted), V(migrating) or V(absent).
   returned: step source_state

@@ -281,8 +281,8 @@ class Step(object):
         # Nova's status once the disks are off the guest; the destination's finish carries it
         record.update(task_state='resize_migrated', migration=dict(migration, status='post-migrating'))
         save_record(dom, record)
-        return {'changed': True, 'server': record, 'was_running': was_running,
-                'old_xml': old_xml, 'files': files, 'source_dir': self.old_dir,
+        return {'changed': True, 'server': record, 'old_xml': old_xml, 'files': files,
+                'source_dir': self.old_dir,
                 'transition': {'before': _shown(before), 'after': _shown(record)}}
 
     def files_to_copy(self):

@@ -23,6 +23,7 @@ hidden copy, never two guests running.
 
 Capacities (vCPUs through the allocation ratio): hv1 3, hv2 3, hv3 6; the weighers stack
 (fewest free vCPUs first), so from hv1 the scheduler picks hv2 then hv3."""
+import contextlib
 import json
 import os
 import re
@@ -36,7 +37,7 @@ import pytest
 from conftest import REPO
 from multihost.cross_host import (
     NO_DEBRIS, PACK_ONLY, _command, _env, debris, delete_servers, host_contents, host_states,
-    nano_capacity, run, server_request, unique_name, write_inventory,
+    nano_capacity, run, server_request, servers, unique_name, write_inventory,
 )
 
 pytestmark = pytest.mark.integration
@@ -338,6 +339,21 @@ def unpaused(testbed, pause_name):
             os.unlink(path)
 
 
+@contextlib.contextmanager
+def cleaned_up(testbed, inventory, name, pause_name):
+    """Around a killed resize: its servers (named `name`...) deleted and its pause wrappers
+    removed however the test ends; once it passed, no host holds a server of `name` or debris."""
+    try:
+        yield
+    finally:
+        delete_servers(testbed, inventory, name)
+        unpaused(testbed, pause_name)
+    held = dict((host, host_contents(testbed, host)) for host in testbed.hosts)
+    assert servers(held, name) == {}, held
+    for host in testbed.hosts:
+        assert debris(held[host]) == NO_DEBRIS, host
+
+
 def resize_killed_at(testbed, inventory, hosts, pause_name, extra_vars):
     """Run resize_server until a module on one of `hosts` pauses, then SIGKILL the run (the
     controller's whole process group, as a killed job) and the paused module; that host."""
@@ -384,7 +400,7 @@ def test_a_resize_killed_after_the_source_committed_ends_resized_on_its_destinat
     pause_name = 'pause-' + name
     inventory = write_inventory(testbed, tmp_path / 'inventory', pausing(
         testbed, capacity_vars(testbed, vcpu_totals), (hv2, hv3), 'resize_finished', pause_name))
-    try:
+    with cleaned_up(testbed, inventory, name, pause_name):
         server_uuid = created_on(testbed, inventory, name, hv1)
         target = {'novalite_server_id': server_uuid}
         dest = resize_killed_at(testbed, inventory, (hv2, hv3), pause_name, dict(
@@ -421,13 +437,6 @@ def test_a_resize_killed_after_the_source_committed_ends_resized_on_its_destinat
         assert confirmed.rc == 0, confirmed
         held = dict((host, host_contents(testbed, host)) for host in testbed.hosts)
         assert records(held, server_uuid) == {dest: ('active', SMALL, True)}
-    finally:
-        delete_servers(testbed, inventory, name)
-        unpaused(testbed, pause_name)
-    held = dict((host, host_contents(testbed, host)) for host in testbed.hosts)
-    for host in testbed.hosts:
-        assert debris(held[host]) == NO_DEBRIS, host
-        assert server_uuid not in held[host]['domains']
 
 
 def test_a_resize_killed_before_the_source_committed_ends_back_on_its_source(
@@ -441,7 +450,7 @@ def test_a_resize_killed_before_the_source_committed_ends_back_on_its_source(
     pause_name = 'pause-' + name
     inventory = write_inventory(testbed, tmp_path / 'inventory', pausing(
         testbed, capacity_vars(testbed, vcpu_totals), (hv1,), 'resize_commit', pause_name))
-    try:
+    with cleaned_up(testbed, inventory, name, pause_name):
         server_uuid = created_on(testbed, inventory, name, hv1)
         target = {'novalite_server_id': server_uuid}
         assert resize_killed_at(testbed, inventory, (hv1,), pause_name, dict(
@@ -464,9 +473,3 @@ def test_a_resize_killed_before_the_source_committed_ends_back_on_its_source(
         rows, row = fleet_rows(inventory, testbed.hosts, server_uuid)
         assert (row['host'], row['vcpus']) == (hv1, NANO) and rows[hv1] == NANO and rows[dest] == 0
         console_line(inventory, target, 'NOVALITE-DISK vda sectors=%d' % DISK_SECTORS['m1.nano'])
-    finally:
-        delete_servers(testbed, inventory, name)
-        unpaused(testbed, pause_name)
-    held = dict((host, host_contents(testbed, host)) for host in testbed.hosts)
-    for host in testbed.hosts:
-        assert debris(held[host]) == NO_DEBRIS, host

@@ -19,8 +19,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 NETWORK_ID = '5f0c3a6e-8d2b-4d6e-9a51-2c3b6a1e0f01'
 LIBVIRT_NETWORK = 'novalite-private'
 ANTI_AFFINITY_GROUP = '3c9e2d1a-7b6f-4e5d-8c4b-1a2f3e4d5c6b'   # demo-anti in the catalog
-# What up.sh gives host i: zone az<i>, reserved memory and RAM allocation ratio.
-CAPACITY = {'hv1': (512, 1.5), 'hv2': (1024, 1.0), 'hv3': (2048, 1.0)}
+# What up.sh gives host i (keyed by i, as the host names follow TESTBED_PREFIX): zone az<i>,
+# reserved memory and RAM allocation ratio.
+CAPACITY = {1: (512, 1.5), 2: (1024, 1.0), 3: (2048, 1.0)}
 
 
 def host_states(testbed, out, **extra_vars):
@@ -81,7 +82,7 @@ def test_each_host_reports_its_own_state_and_the_cache_keeps_it(testbed, tmp_pat
         assert state['nodename'] == host                     # the host's own UTS hostname
         assert state['availability_zone'] == 'az%d' % index
         assert [a['name'] for a in state['aggregates']] == ['az%d' % index]
-        assert (state['reserved_host_memory_mb'], state['ram_allocation_ratio']) == CAPACITY[host]
+        assert (state['reserved_host_memory_mb'], state['ram_allocation_ratio']) == CAPACITY[index]
         assert state['num_instances'] == 0 and state['instances'] == {}
         uuids.update(re.findall(r'<host>\s*<uuid>([0-9a-f-]+)</uuid>', reports[host]['capabilities']))
     assert len(uuids) == len(testbed.hosts), uuids           # three libvirtds, not one

@@ -511,6 +511,36 @@ def test_server_build_module_reports_the_host_once_all_its_builds_ended(tmp_path
     assert 'host_state' not in checked and 'servers' not in checked
 
 
+def test_server_build_module_with_no_servers_builds_nothing_and_still_reports_the_host(
+        tmp_path, catalog, capsys, monkeypatch):
+    """`servers: []` (a host the round gave nothing): no build, no claim, no change; with
+    report_host_state the host's state all the same, its zone left for the controller (no
+    server names one), and no warning."""
+    from ansible_collections.novalite.compute.plugins.modules import server_build
+    # In-process the warnings go to the controller's display, not into the result.
+    warned = []
+    monkeypatch.setattr(server_build.AnsibleModule, 'warn', lambda self, msg, **kw: warned.append(msg))
+    (tmp_path / 'node.xml').write_text(NODE_XML)
+    state_path = str(tmp_path / 'state')
+    result = run_module(server_build, servers_args(tmp_path, [], report_host_state=True,
+                                                   local_ip='10.81.0.11'), capsys)
+    assert 'failed' not in result and warned == [], (result, warned)
+    assert (result['changed'], result['host'], result['builds']) == (False, 'hv1', [])
+    state = result['host_state']
+    assert (state['host'], state['availability_zone'], state['local_ip']) == ('hv1', None, '10.81.0.11')
+    assert (state['num_instances'], state['claims'], state['failed_builds']) == (0, [], 0)
+    assert result['servers']['rows'] == []
+    assert claims.list_claims(state_path) == [] and read_failed_builds(state_path) == 0
+    # Without report_host_state, and in check mode, only the empty list of builds.
+    quiet = run_module(server_build, servers_args(tmp_path, []), capsys)
+    checked = run_module(server_build, servers_args(tmp_path, [], report_host_state=True), capsys,
+                         check_mode=True)
+    for result in (quiet, checked):
+        assert 'failed' not in result and 'host_state' not in result and 'servers' not in result
+        assert (result['changed'], result['builds']) == (False, [])
+    assert warned == []
+
+
 def test_server_build_module_one_server_is_the_entry_of_a_list_of_one(tmp_path, catalog, capsys):
     """`server` is `servers` with one item: the task's result is that server's entry (no
     instance_uuid, no builds) with the host's report, which counts the new server. On
