@@ -16,7 +16,8 @@ Every sample runs in a fresh Python process, as Ansible does:
   module and its module_utils add;
 - action: `ansible.plugins.action` imported first and not counted, then the action plugin
   imported through the collection loader, which compiles from source on every run.
-Medians over N samples; with several trees the samples alternate between them.
+Medians over N samples; with several trees the samples alternate between them, each
+tree in turn first.
 
     .venv/bin/python bench/bench_build_payload.py [--runs 15] [--module server_build]
         [--tree PATH]... [--files] [--importtime]
@@ -157,8 +158,9 @@ def main():
         fqn = PREFIX + 'modules.' + args.module
         samples = {tree: {'build': [], 'floor': [], 'basic': [], 'import': [], 'action': {}} for tree in trees}
         zips = {}
-        for _ in range(args.runs):
-            for tree in trees:  # alternated, so a busy moment of the machine hits every tree
+        for run in range(args.runs):
+            # alternated, in turn first, so a busy moment of the machine hits every tree alike
+            for tree in trees[run % len(trees):] + trees[:run % len(trees)]:
                 mine = samples[tree]
                 zips[tree] = os.path.join(workdir, '%d.zip' % trees.index(tree))
                 built = run_json(['-c', BUILD, roots[tree], args.module, zips[tree]])
