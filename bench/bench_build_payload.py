@@ -16,8 +16,9 @@ Every sample runs in a fresh Python process, as Ansible does:
   module and its module_utils add;
 - action: `ansible.plugins.action` imported first and not counted, then the action plugin
   imported through the collection loader, which compiles from source on every run.
-Medians over N samples; with several trees the samples alternate between them, each
-tree in turn first.
+Medians over N samples, wall clock and (in parentheses) the process's CPU time, which a busy
+machine disturbs less; with several trees the samples alternate between them, each tree in
+turn first.
 
     .venv/bin/python bench/bench_build_payload.py [--runs 15] [--module server_build]
         [--tree PATH]... [--files] [--importtime]
@@ -61,10 +62,10 @@ task_vars = {'ansible_python_interpreter': sys.executable}
 
 
 def build(name, path):
-    start = time.perf_counter()
+    start = time.perf_counter(), time.process_time()
     module_common.modify_module(module_name=name, module_path=path, module_args={}, templar=templar,
                                 task_vars=task_vars)
-    return time.perf_counter() - start
+    return time.perf_counter() - start[0], time.process_time() - start[1]
 
 
 floor = build('ping', os.path.join(os.path.dirname(module_common.__file__), '..', 'modules', 'ping.py'))
@@ -81,11 +82,13 @@ print(json.dumps({'seconds': seconds, 'floor': floor}))
 IMPORT = r'''
 import importlib, json, sys, time
 sys.path.insert(0, sys.argv[1])
-start = time.perf_counter()
+start = time.perf_counter(), time.process_time()
 import ansible.module_utils.basic
-middle = time.perf_counter()
+middle = time.perf_counter(), time.process_time()
 importlib.import_module(sys.argv[2])
-print(json.dumps({'basic': middle - start, 'module': time.perf_counter() - middle}))
+end = time.perf_counter(), time.process_time()
+print(json.dumps({'basic': [middle[0] - start[0], middle[1] - start[1]],
+                  'module': [end[0] - middle[0], end[1] - middle[1]]}))
 '''
 
 # Runs in a fresh process: what importing an action plugin through the collection loader costs.
@@ -94,9 +97,9 @@ import importlib, json, sys, time
 from ansible.plugins.loader import init_plugin_loader
 init_plugin_loader([sys.argv[1]])
 import ansible.plugins.action
-start = time.perf_counter()
+start = time.perf_counter(), time.process_time()
 importlib.import_module(sys.argv[2])
-print(json.dumps({'seconds': time.perf_counter() - start}))
+print(json.dumps({'seconds': [time.perf_counter() - start[0], time.process_time() - start[1]]}))
 '''
 
 
@@ -140,7 +143,8 @@ def importtime(zip_path, fqn):
 
 
 def ms(values):
-    return '%.1f' % (statistics.median(values) * 1000)
+    """'wall (cpu)': the medians of [wall, cpu] samples in ms."""
+    return '%.1f (%.1f)' % tuple(statistics.median(value[i] for value in values) * 1000 for i in (0, 1))
 
 
 def main():
@@ -173,7 +177,7 @@ def main():
                     mine['action'].setdefault(plugin, []).append(
                         run_json(['-c', ACTION, roots[tree], PREFIX + 'action.' + plugin])['seconds'])
 
-        print('%s: medians of %d runs, ms (Python %s)' % (args.module, args.runs, sys.version.split()[0]))
+        print('%s: medians of %d runs, ms wall (cpu), Python %s' % (args.module, args.runs, sys.version.split()[0]))
         header = '%-28s' + ' %22s' * len(trees)
         print(header % (('',) + tuple(os.path.basename(os.path.normpath(tree)) for tree in trees)))
         rows = [
