@@ -48,14 +48,14 @@ OWN = 'ansible_collections/novalite/compute/'
 # Ansible's modify_module; write the module's zip to a file, print the seconds each took.
 BUILD = r'''
 import base64, io, json, os, sys, tempfile, time, zipfile
-root, module, out = sys.argv[1:4]
+root, module, out, tmp = sys.argv[1:5]
 from ansible import constants as C
 from ansible.executor import module_common
 from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.loader import init_plugin_loader
 from ansible.template import Templar
 init_plugin_loader([root])
-C.DEFAULT_LOCAL_TMP = tempfile.mkdtemp(prefix='bench-ansiballz-')
+C.DEFAULT_LOCAL_TMP = tempfile.mkdtemp(prefix='ansiballz-', dir=tmp)
 path = os.path.join(root, 'ansible_collections', 'novalite', 'compute', 'plugins', 'modules', module + '.py')
 templar = Templar(loader=DataLoader())
 task_vars = {'ansible_python_interpreter': sys.executable}
@@ -167,7 +167,7 @@ def main():
             for tree in trees[run % len(trees):] + trees[:run % len(trees)]:
                 mine = samples[tree]
                 zips[tree] = os.path.join(workdir, '%d.zip' % trees.index(tree))
-                built = run_json(['-c', BUILD, roots[tree], args.module, zips[tree]])
+                built = run_json(['-c', BUILD, roots[tree], args.module, zips[tree], workdir])
                 mine['build'].append(built['seconds'])
                 mine['floor'].append(built['floor'])
                 imported = run_json(['-c', IMPORT, zips[tree], fqn])
