@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """What hypervisor_info costs a host as its servers grow: the size of its result (host state
 plus the servers table) against a baseline measured in the same run, the same servers as a
-list of dicts (server_record.compact_server, one dict a server); the time to gather it from
+list of dicts (server_list.compact_server, one dict a server); the time to gather it from
 this machine's libvirtd; and the time the controller takes to turn the table back into
 dicts (server_table.expand_servers).
 
@@ -28,6 +28,7 @@ import source_tree  # noqa: E402,F401  first: makes the collection importable
 import libvirt  # noqa: E402
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record as sr  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute.server_list import compact_server  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import HostSettings  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute.resource_tracker import (  # noqa: E402
     GONE_VM_STATES, gather_host_state)
@@ -80,7 +81,7 @@ def measure(conn, workdir, runs):
     records = [rec for rec in sr.list_servers(conn) if rec.get('vm_state') not in GONE_VM_STATES]
     size = len(json.dumps({'changed': False, 'host_state': host_state, 'servers': table}))
     baseline = len(json.dumps({'changed': False, 'host_state': host_state,
-                               'servers': [sr.compact_server(rec) for rec in records]}))
+                               'servers': [compact_server(rec) for rec in records]}))
     return {
         'servers': len(records), 'bytes': size, 'baseline': baseline,
         'instances': len(json.dumps(host_state['instances'])),

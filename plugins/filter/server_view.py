@@ -65,7 +65,7 @@ import hashlib
 
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.collections import is_string
-from ansible_collections.novalite.compute.plugins.module_utils.compute.server_record import addresses
+from ansible_collections.novalite.compute.plugins.module_utils.compute.server_list import addresses
 
 # nova/api/openstack/common.py _STATE_MAP: vm_state -> {task_state: status, 'default': ...}
 _REBOOT = {'rebooting': 'REBOOT', 'reboot_pending': 'REBOOT', 'reboot_started': 'REBOOT',

@@ -123,7 +123,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.args_common impor
 )
 from ansible_collections.novalite.compute.plugins.module_utils.api import quota
 from ansible_collections.novalite.compute.plugins.module_utils.errors import QuotaExceeded
-from ansible_collections.novalite.compute.plugins.module_utils.api.request import instance_names
+from ansible_collections.novalite.compute.plugins.module_utils.api.naming import instance_names
 
 
 def trim_instances(instances, num):

@@ -102,7 +102,9 @@ from ansible_collections.novalite.compute.plugins.module_utils.args_common impor
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute import deleted
 from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
-from ansible_collections.novalite.compute.plugins.module_utils.compute.server_access import server_module_errors
+from ansible_collections.novalite.compute.plugins.module_utils.compute.server_access import (
+    authorize_delete, server_module_errors,
+)
 from ansible_collections.novalite.compute.plugins.module_utils.compute.teardown import (
     delete, found_anything, found_record, leftovers,
 )
@@ -155,7 +157,7 @@ def main():
         found = leftovers(conn, p['server'], p['instances_path'], p['state_path'])
         if found_anything(found):
             # A build without a domain is its journal's: its project and user own it.
-            deleted.authorize(found_record(found), p['context'], p['policy'])
+            authorize_delete(found_record(found), p['context'], p['policy'])
         result = delete(conn, p['server'], p['instances_path'], p['state_path'],
                         shutdown_timeout=p['shutdown_timeout'], check_mode=module.check_mode)
     module.exit_json(**result)

@@ -135,9 +135,8 @@ from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.conn
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.journal import partial_servers
 from ansible_collections.novalite.compute.plugins.module_utils.compute.server_access import server_module_errors
-from ansible_collections.novalite.compute.plugins.module_utils.compute.server_record import (
-    compact_server, list_servers,
-)
+from ansible_collections.novalite.compute.plugins.module_utils.compute.server_list import compact_server
+from ansible_collections.novalite.compute.plugins.module_utils.compute.server_record import list_servers
 
 
 def select(records, ids=None, pattern=None, project_id=None):

@@ -7,6 +7,8 @@
                 jsonschema library, its errors as (field, rule).
 - `request.py`  checks the `server` object of a `POST /servers` body as Nova's schema and
                 `servers.py`/`compute/api.py` do, and builds the request spec.
+- `naming.py`   the names and hostnames of a request's instances (`sanitize_hostname`,
+                `_populate_instance_names`).
 - `policy.py`   oslo.policy's rule language and Nova's default rules (`os_compute_api:*`).
 - `catalog.py`  the inventory's flavors, images, networks, keypairs, security groups and server
                 groups, standing in for Nova's flavor table, Glance and Neutron.

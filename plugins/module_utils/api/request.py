@@ -27,6 +27,7 @@ except ImportError:
     pass  # modules check network.HAS_NETADDR and fail with missing_required_lib
 
 from ansible_collections.novalite.compute.plugins.module_utils.api import catalog
+from ansible_collections.novalite.compute.plugins.module_utils.api.naming import instance_names
 from ansible_collections.novalite.compute.plugins.module_utils.api import schema
 from ansible_collections.novalite.compute.plugins.module_utils.errors import (
     QuotaExceeded, ValidationError)
@@ -37,7 +38,6 @@ from ansible_collections.novalite.compute.plugins.module_utils.uuidutils import 
 MAX_LOCAL_BLOCK_DEVICES = 3        # nova.conf max_local_block_devices default
 # nova.objects.fields.DiskBus.ALL
 DISK_BUSES = frozenset(('fdc', 'ide', 'sata', 'scsi', 'usb', 'virtio', 'xen', 'lxc', 'uml'))
-MULTI_INSTANCE_NAME_TEMPLATE = '%(name)s-%(count)d'
 # The most instances one request may ask for when the operator sets no max_count_limit: the
 # request is checked against it (and against the quota headroom) before any instance exists.
 DEFAULT_MAX_COUNT_LIMIT = 1000
@@ -45,8 +45,6 @@ DEFAULT_MAX_COUNT_LIMIT = 1000
 SECRET_FIELDS = schema.SECRET_FIELDS
 GIB = 1024 ** 3
 TRUE_STRINGS = frozenset(('True', 'TRUE', 'true', '1', 'ON', 'On', 'on', 'YES', 'Yes', 'yes'))
-HOSTNAME_SEPARATORS_RE = re.compile(r'[ _.]')
-HOSTNAME_DROPPED_RE = re.compile(r'[^\w.-]+')
 # what Nova's RequestSpec keeps of a hint: a list of strings (oslo's String field takes str,
 # int and float and turns them into strings; anything else fails there)
 HINT_SCALARS = (str, int, float)
@@ -62,20 +60,6 @@ def to_bool(value):
 def canonical_uuid(value):
     """A uuid the schema's `uuid` format accepted, in canonical form."""
     return str(uuid.UUID(value))
-
-
-def sanitize_hostname(hostname, default_name=None):
-    """Nova's utils.sanitize_hostname: latin-1 only, spaces, underscores and periods become
-    hyphens, other non-word characters go, lower case, no leading/trailing '.'/'-', at most
-    63 characters; `default_name` when nothing is left."""
-    hostname = hostname.encode('latin-1', 'ignore').decode('latin-1')
-    hostname = hostname[:63]
-    hostname = HOSTNAME_SEPARATORS_RE.sub('-', hostname)
-    hostname = HOSTNAME_DROPPED_RE.sub('', hostname)
-    hostname = hostname.lower().strip('.-')
-    if hostname == '' and default_name is not None:
-        return default_name[:63]
-    return hostname
 
 
 def parse_availability_zone(value, field='server.availability_zone'):
@@ -101,19 +85,6 @@ def reservation_id():
     """Nova's utils.generate_uid('r'): 'r-' and 8 random lower-case letters and digits."""
     rng = random.SystemRandom()
     return 'r-' + ''.join(rng.choice(string.ascii_lowercase + string.digits) for _i in range(8))
-
-
-def instance_names(display_name, instance_uuid, num_instances, index):
-    """(display name, hostname) of one instance of a request, as compute/api.py
-    `_populate_instance_names`: a suffix '-N' on both when more than one is built."""
-    default_hostname = 'Server-%s' % instance_uuid
-    if num_instances == 1:
-        return display_name, sanitize_hostname(display_name, default_hostname)
-    name = MULTI_INSTANCE_NAME_TEMPLATE % {'name': display_name, 'count': index + 1,
-                                           'uuid': instance_uuid}
-    if sanitize_hostname(display_name) == '':
-        return name, default_hostname
-    return name, sanitize_hostname(name)
 
 
 # --- the request being checked ----------------------------------------------------------------

@@ -43,7 +43,8 @@
 - `console.py`         the console log (`os-getConsoleOutput`).
 - `metadata.py`        server metadata on an existing server (`update_instance_metadata`).
 - `server_record.py`   the server record Nova keeps in its database, kept here in the
-                       domain's metadata; `server_table.py` its compact table form.
+                       domain's metadata; `server_list.py` the server as lists show it,
+                       `server_table.py` hypervisor_info's compact table of them.
 
 Runs on the hypervisor (the module payloads), except the record readers the controller reuses."""
 

@@ -39,6 +39,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute import po
 from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record
 from ansible_collections.novalite.compute.plugins.module_utils.compute import teardown
 from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import HostSettings
+from ansible_collections.novalite.compute.plugins.module_utils.compute.image_cache import GiB, MiB
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.domain_xml import (
     DISK_BUSES, guest_xml, managed_fields,
 )
@@ -64,7 +65,6 @@ BUILD_EVENT = 'compute__do_build_and_run_instance'
 # Nova's kernel command line when the image has no os_command_line.
 DEFAULT_CMDLINE = 'root=/dev/vda console=tty0 console=ttyS0'
 QEMU_FORMATS = {'qcow2': 'qcow2', 'raw': 'raw', 'ami': 'raw'}
-GiB, MiB = 1024 ** 3, 1024 ** 2
 
 # The build's own options; the host settings are a HostSettings (its defaults are the module's).
 DEFAULTS = dict(boot_timeout=60, user_data=None, admin_pass=None, injected_files=[],

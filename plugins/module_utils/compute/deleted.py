@@ -9,8 +9,13 @@ delete"), and the compute host, once back, destroys what still runs. Here the se
 lives in its domain, out of reach while libvirtd is down, so `server_delete` writes
 `<state_path>/deleted/<uuid>.json` (who asked: the context and the policy) and says the
 server is not deleted yet. The next `server_delete` of it, or the reconciler once libvirtd
-answers, checks that caller against the record (Nova's delete policy and instance lock) and
-removes the server, or drops a request the caller was not allowed.
+answers, checks that caller against the record (Nova's delete policy and instance lock:
+server_access.authorize_delete) and removes the server, or drops a request the caller was not
+allowed.
+
+Only the recorded requests live here: teardown.py drops one with every removal, so a failed
+build's rollback (in every server_build) imports this module, and the policy and the lock
+check stay out of its payload.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -20,20 +25,7 @@ import json
 import os
 import time
 
-from ansible_collections.novalite.compute.plugins.module_utils.api.policy import (
-    Enforcer, authorize_server, caller_facts,
-)
 from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
-from ansible_collections.novalite.compute.plugins.module_utils.compute.lifecycle import check_instance_lock
-
-
-def authorize(record, context, policy):
-    """Nova's checks before a delete: `os_compute_api:servers:delete` with `context` against
-    the record (None: a server without an owner, for callers the rule allows without one)
-    and `check_instance_lock`. Raises PolicyNotAuthorized, PolicyError or LifecycleError."""
-    enforcer = Enforcer(policy)
-    authorize_server(enforcer, 'delete', record, context)
-    check_instance_lock(record or {}, caller_facts(enforcer, record, context)['is_admin'])
 
 
 def request(state_path, instance_uuid, context, policy):

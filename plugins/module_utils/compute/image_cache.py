@@ -28,7 +28,6 @@ import json
 import os
 import re
 
-from ansible_collections.novalite.compute.plugins.module_utils.compute import journal
 from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
 
 GiB = 1024 ** 3
@@ -117,6 +116,10 @@ def _open_source(location, timeout):
 
 def _download(location, dest, algorithm, timeout):
     """Copy the image to `dest`, returning its hex digest."""
+    # Imported here, where only a download needs it (its test pause point): the controller's
+    # server_build action plugin imports this module for cache_name, and journal's
+    # server_record would load libvirt and lxml into every create's controller process.
+    from ansible_collections.novalite.compute.plugins.module_utils.compute import journal
     digest = hashlib.new(algorithm)
     try:
         source = _open_source(location, timeout)

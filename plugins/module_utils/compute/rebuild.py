@@ -46,9 +46,8 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute import im
 from ansible_collections.novalite.compute.plugins.module_utils.compute import journal
 from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
 from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record
-from ansible_collections.novalite.compute.plugins.module_utils.compute.build import (
-    GiB, MiB, QEMU_FORMATS,
-)
+from ansible_collections.novalite.compute.plugins.module_utils.compute.build import QEMU_FORMATS
+from ansible_collections.novalite.compute.plugins.module_utils.compute.image_cache import GiB, MiB
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.blockinfo import disk_layout
 from ansible_collections.novalite.compute.plugins.module_utils.compute.lifecycle import (
     LifecycleError, canonical_uuid, check_instance_lock, check_instance_state, fault_from_exc,

@@ -70,6 +70,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute import te
 from ansible_collections.novalite.compute.plugins.module_utils.compute.lifecycle import (
     LifecycleError, instance_lock_if_free,
 )
+from ansible_collections.novalite.compute.plugins.module_utils.compute.server_access import authorize_delete
 from ansible_collections.novalite.compute.plugins.module_utils.errors import PolicyError, PolicyNotAuthorized
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.connection import domain_by_uuid
 from ansible_collections.novalite.compute.plugins.module_utils.virt.libvirt.network import (
@@ -205,7 +206,7 @@ class Reconciler(object):
                           lambda u=uuid: deleted.drop(self.state_path, u))
                 continue
             try:
-                deleted.authorize(teardown.found_record(found), context, item.get('policy') or {})
+                authorize_delete(teardown.found_record(found), context, item.get('policy') or {})
             except (PolicyNotAuthorized, PolicyError, LifecycleError) as exc:
                 self._act('delete_refused', uuid, 'delete recorded at %s by user %s of project %s: %s'
                           % (item.get('requested'), context.get('user_id'), context.get('project_id'), exc),

@@ -39,7 +39,7 @@ from ansible_collections.novalite.compute.plugins.module_utils.compute import cl
 from ansible_collections.novalite.compute.plugins.module_utils.compute import image_cache
 from ansible_collections.novalite.compute.plugins.module_utils.compute import layout
 from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record
-from ansible_collections.novalite.compute.plugins.module_utils.compute.build import GiB, MiB
+from ansible_collections.novalite.compute.plugins.module_utils.compute.image_cache import GiB, MiB
 from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import HostSettings
 from ansible_collections.novalite.compute.plugins.module_utils.compute.lifecycle import (
     LifecycleError, canonical_uuid, check_instance_lock, check_instance_state, fault_from_exc,

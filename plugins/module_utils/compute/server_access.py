@@ -16,10 +16,10 @@ __metaclass__ = type
 import contextlib
 
 from ansible_collections.novalite.compute.plugins.module_utils.api.policy import (
-    Enforcer, authorize_server, authorize_server_action,
+    Enforcer, authorize_server, authorize_server_action, caller_facts,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.lifecycle import (
-    LifecycleError, canonical_uuid,
+    LifecycleError, canonical_uuid, check_instance_lock,
 )
 from ansible_collections.novalite.compute.plugins.module_utils.compute.server_record import (
     record_by_uuid,
@@ -82,6 +82,16 @@ def authorized_server(params, action, must_exist=False, conn=None, without_recor
     if record is None and on_this_host:
         raise LifecycleError('Instance %s could not be found on this host.' % instance_uuid)
     return ServerAccess(conn, instance_uuid, record, enforcer, caller)
+
+
+def authorize_delete(record, context, policy):
+    """Nova's checks before a delete (`server_delete`, and the reconciler's recorded deletes,
+    deleted.py): `os_compute_api:servers:delete` with `context` against the record (None: a
+    server without an owner, for callers the rule allows without one) and
+    `check_instance_lock`. Raises PolicyNotAuthorized, PolicyError or LifecycleError."""
+    enforcer = Enforcer(policy)
+    authorize_server(enforcer, 'delete', record, context)
+    check_instance_lock(record or {}, caller_facts(enforcer, record, context)['is_admin'])
 
 
 def diff_as_asked(module, result):

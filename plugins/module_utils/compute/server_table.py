@@ -16,7 +16,7 @@ them).
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.novalite.compute.plugins.module_utils.compute.server_record import (
+from ansible_collections.novalite.compute.plugins.module_utils.compute.server_list import (
     flavor_summary, listed_server)
 
 COLUMNS = ('name', 'project_id', 'user_id', 'flavor', 'states', 'addresses', 'security_groups')
@@ -53,7 +53,7 @@ def table_server_ids(host_state):
 
 
 def _row_record(uuid, row, table):
-    """The part of a server record a row keeps (server_record.listed_server reads it)."""
+    """The part of a server record a row keeps (server_list.listed_server reads it)."""
     cells = dict(zip(table['columns'], row))
     vm_state, task_state = table['states'][cells['states']]
     return {'uuid': uuid, 'name': cells['name'],

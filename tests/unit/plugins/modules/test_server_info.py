@@ -9,6 +9,7 @@ import pytest
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import journal
 from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record as sr
+from ansible_collections.novalite.compute.plugins.module_utils.compute.server_list import compact_server
 from ansible_collections.novalite.compute.plugins.modules import server_info
 
 from libvirt_helpers import remove_domain
@@ -48,7 +49,7 @@ def test_filters_and_detail(two_servers, capsys):
     by_project = run_module(server_info, dict(uri=TEST_URI, project_id='p1', detailed=False,
                                               context=ADMIN, all_tenants=True),
                             capsys)['servers']
-    assert by_project == [sr.compact_server(dict(first, power_state=sr.SHUTDOWN))]
+    assert by_project == [compact_server(dict(first, power_state=sr.SHUTDOWN))]
 
 
 def test_a_list_of_ids_and_names_and_a_pattern(two_servers, capsys):

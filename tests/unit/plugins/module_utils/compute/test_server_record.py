@@ -184,17 +184,3 @@ def test_actions_and_events():
 
 def test_now_iso_format():
     assert len(sr.now_iso()) == 20 and sr.now_iso().endswith('Z') and 'T' in sr.now_iso()
-
-
-def test_compact_server():
-    compact = sr.compact_server(full_record())
-    assert compact == {
-        'id': '0b1c7e8e-94b0-4d5d-8d65-2b0c2b9f8c11', 'name': 'web 1', 'project_id': 'demo',
-        'user_id': 'demo-user',
-        'flavor': {'name': 'm1.nano', 'vcpus': 1, 'memory_mb': 128, 'root_gb': 1,
-                   'ephemeral_gb': 0, 'swap': 0},
-        'vm_state': 'active', 'task_state': None, 'power_state': 1,
-        'instance_group': {'uuid': 'g1', 'name': 'web', 'policy': 'anti-affinity'},
-        'key_name': 'demo', 'metadata_items': 8,
-        'addresses': {'private': [{'addr': '10.254.0.10', 'mac': 'fa:16:3e:00:00:01'}]},
-    }
