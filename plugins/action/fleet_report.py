@@ -33,8 +33,10 @@ def with_build_results(args):
         if result.get('host_state'):
             # Failed builds report too: the host counted the failure (BuildFailureWeigher).
             args['reports'].append({'host_state': result['host_state'], 'servers': result.get('servers')})
-        if not result.get('failed') and result.get('server'):
-            args['built'].append(result['server'])
+        # A host's `servers` build carries one entry of `builds` a server.
+        for entry in result.get('builds') or [result]:
+            if not entry.get('failed') and entry.get('server'):
+                args['built'].append(entry['server'])
     return args
 
 

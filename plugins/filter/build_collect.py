@@ -25,10 +25,13 @@ options:
     description: The build state before the round.
     type: dict
     required: true
-  results:
-    description: The loop results the hypervisors registered in the round (their C(results)).
-    type: list
-    elements: dict
+  host_results:
+    description:
+      - Each hypervisor of the round to what its M(novalite.compute.server_build) task (with
+        C(servers)) registered there: one entry of C(builds) a server, or a failure of the whole
+        task (unreachable, an image that could not be transferred) that fails each of its
+        servers. An instance whose host is missing failed in a way another host may fix.
+    type: dict
     required: true
   last_round:
     description: No further round follows, so nothing is rescheduled.
@@ -43,8 +46,8 @@ EXAMPLES = r'''
   ansible.builtin.set_fact:
     state: >-
       {{ state | novalite.compute.build_collect(instances, selection.selections,
-                                                groups['hypervisors'] | map('extract', hostvars, 'round')
-                                                | map(attribute='results', default=[]) | flatten(levels=1)) }}
+                                                dict(assignments | list | zip(assignments | list
+                                                                              | map('extract', hostvars, 'build_round_host')))) }}
 '''
 
 RETURN = r'''
@@ -57,9 +60,9 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.novalite.compute.plugins.module_utils.conductor import manager as conductor
 
 
-def build_collect(state, instances, selections, results, last_round=False):
+def build_collect(state, instances, selections, host_results, last_round=False):
     try:
-        return conductor.collect(state, instances, selections, results, last_round=last_round)
+        return conductor.collect(state, instances, selections, host_results, last_round=last_round)
     except (KeyError, IndexError, ValueError, TypeError) as exc:
         raise AnsibleFilterError('build_collect: %s' % exc)
 

@@ -53,8 +53,9 @@ options:
     default: []
   build_results:
     description:
-      - The per-instance results of a build round (what a loop of M(novalite.compute.server_build)
-        registered, C(results)). Each successful build's C(server) is written as in O(built), its
+      - The results of a build round: what M(novalite.compute.server_build) registered on each
+        host (its C(builds), one entry a server), or per-instance results. Each successful
+        build's C(server) is written as in O(built), the host's
         C(host_state) and C(servers) (with C(report_host_state)) as a report that keeps the row's
         zone, aggregates and disabled flag, and every host that answered gets a heartbeat.
     type: list

@@ -7,7 +7,8 @@ Nova's conductor casts each instance to its selected host; when the build fails 
 compute host asks for a reschedule and the conductor moves the instance to its next alternate,
 until the alternates run out. Here the hypervisors build their instances in parallel, one
 round at a time: `assignments` says which host builds what in a round, `collect` reads the
-round's results and decides the next one.
+round's results (each host's one `server_build` result, with an entry of `builds` a server)
+and decides the next one.
 
 The state handed from round to round:
   pending   {instance uuid: index into its selection list (0 = the selected host)}
@@ -18,6 +19,8 @@ The state handed from round to round:
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
+
+from ansible_collections.novalite.compute.plugins.module_utils.compute.build_batch import instance_result
 
 
 def initial_state(instances):
@@ -50,29 +53,20 @@ def assignments(state, instances, selections, host_zones=None):
     return plan
 
 
-def _results_by_uuid(results):
-    found = {}
-    for result in results:
-        item = result.get(result.get('ansible_loop_var', 'item')) or {}
-        if item.get('uuid'):
-            found[item['uuid']] = result
-    return found
-
-
 def _give_up(state, inst, errors):
     state['failures'].append('Build of %s (%s) failed after %d attempt(s): %s'
                              % (inst.get('name'), inst['uuid'], len(errors), ' | '.join(errors)))
 
 
-def collect(state, instances, selections, results, last_round=False):
-    """The state after a round, from the per-instance results of the hosts' build tasks.
+def collect(state, instances, selections, host_results, last_round=False):
+    """The state after a round, from what each host's build task registered.
 
-    A result is what a loop of server_build registered for one item: the instance under its
-    loop variable (`ansible_loop_var`, `item` by default),
-    `failed`, `msg`, `reschedule`, `server`, `unreachable`. An assigned instance without a
-    result (its host became unreachable) counts as a failure that another host may fix."""
+    `host_results` maps a host to its registered `server_build` result for the round: one entry
+    of `builds` a server (`instance_uuid`, `failed`, `msg`, `reschedule`, `server`), or a
+    failure of the whole task (`unreachable`, an image that could not be transferred) that is
+    each of its servers' failure (`build_batch.instance_result`). An assigned instance whose
+    host has no result (it never ran) counts as a failure that another host may fix."""
     hosts = _selection_hosts(instances, selections)
-    by_uuid = _results_by_uuid(results)
     new = {'pending': {}, 'built': list(state['built']),
            'errors': dict((k, list(v)) for k, v in state['errors'].items()),
            'failures': list(state['failures'])}
@@ -82,7 +76,7 @@ def collect(state, instances, selections, results, last_round=False):
         if attempt is None:
             continue
         host = hosts[uuid][attempt]
-        result = by_uuid.get(uuid)
+        result = instance_result(host_results[host], uuid) if host in host_results else None
         if result and not result.get('failed') and not result.get('unreachable') and result.get('server'):
             new['built'].append(result['server'])
             continue

@@ -131,6 +131,19 @@ def test_build_results_become_reports_built_servers_and_heartbeats():
     assert spread['heartbeats'] == ['hv1', 'hv2', 'hv3']
 
 
+def test_a_hosts_batch_result_gives_each_built_server_and_one_report():
+    """What server_build with `servers` registered on a host: one entry of builds a server."""
+    results = [{'host': 'hv1', 'failed': True, 'host_state': {'host': 'hv1'}, 'servers': {'rows': []},
+                'builds': [{'instance_uuid': 'a', 'server': {'uuid': 'a'}},
+                           {'instance_uuid': 'b', 'failed': True, 'msg': 'claim', 'server': {'uuid': 'b'}},
+                           {'instance_uuid': 'c', 'server': {'uuid': 'c'}}]}]
+    spread = fleet_report.with_build_results({'reports': [], 'built': [], 'heartbeats': [],
+                                              'build_results': results})
+    assert spread['built'] == [{'uuid': 'a'}, {'uuid': 'c'}]
+    assert spread['reports'] == [{'host_state': {'host': 'hv1'}, 'servers': {'rows': []}}]
+    assert spread['heartbeats'] == ['hv1']
+
+
 def test_the_default_database_lies_next_to_the_inventory(tmp_path):
     inventory_dir = tmp_path / 'inv'
     inventory_dir.mkdir()
