@@ -28,9 +28,9 @@ options:
   host_results:
     description:
       - Each hypervisor of the round to what its M(novalite.compute.server_build) task (with
-        C(servers)) registered there: one entry of C(builds) a server, or a failure of the whole
-        task (unreachable, an image that could not be transferred) that fails each of its
-        servers. An instance whose host is missing failed in a way another host may fix.
+        C(servers)) registered there, one entry of C(builds) a server; a failure of the whole
+        task (unreachable, an image that could not be transferred) fails each of its servers.
+        An instance whose host is missing failed in a way another host may fix.
     type: dict
     required: true
   last_round:

@@ -53,7 +53,7 @@ options:
     default: []
   build_results:
     description:
-      - The results of a build round: what M(novalite.compute.server_build) registered on each
+      - The results of a build round, what M(novalite.compute.server_build) registered on each
         host (its C(builds), one entry a server), or per-instance results. Each successful
         build's C(server) is written as in O(built), the host's
         C(host_state) and C(servers) (with C(report_host_state)) as a report that keeps the row's
