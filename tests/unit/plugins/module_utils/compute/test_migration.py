@@ -118,6 +118,8 @@ def test_resize_to_another_host_then_confirm(hosts):
     assert dest.usage() == ((3, 512), [UUID]) and prepared['cached'] == []
     migrated = source.step('migrate', migration={'source_compute': 'hv1', 'dest_compute': 'hv2'})
     assert migrated['server']['task_state'] == 'resize_migrated' and 'was_running' not in migrated
+    # where the files wait on the source is the source's own business: its steps find them by uuid
+    assert 'source_dir' not in migrated
     # whether the guest ran travels with the record, for `finished` to start it again
     assert migrated['server']['migration']['old_vm_state'] == 'active'
     assert [item['name'] for item in migrated['files']['files']] == ['disk', 'disk.eph0', 'disk.swap', 'disk.config']
