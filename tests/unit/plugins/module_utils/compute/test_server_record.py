@@ -198,3 +198,22 @@ def test_compact_server():
         'key_name': 'demo', 'metadata_items': 8,
         'addresses': {'private': [{'addr': '10.254.0.10', 'mac': 'fa:16:3e:00:00:01'}]},
     }
+
+
+def test_resize_peer_names_the_other_host_of_a_resize_to_another_host():
+    def migration(status, source='hv1', dest='hv2'):
+        return {'migration_type': 'resize', 'status': status, 'source_compute': source, 'dest_compute': dest}
+    # the source while it powers off and moves its files, waits for its commit, and its copy after
+    assert sr.resize_peer({'host': 'hv1', 'task_state': 'resize_migrating', 'migration': migration('migrating')}) == 'hv2'
+    assert sr.resize_peer({'host': 'hv1', 'task_state': 'resize_migrated',
+                           'migration': migration('post-migrating')}) == 'hv2'
+    assert sr.resize_peer({'host': 'hv1', 'task_state': None, 'migration': migration('finished')}) == 'hv2'
+    # the destination finishing, in doubt (finished, its `finished` never ran), and resized
+    assert sr.resize_peer({'host': 'hv2', 'task_state': 'resize_finish',
+                           'migration': migration('post-migrating')}) == 'hv1'
+    assert sr.resize_peer({'host': 'hv2', 'task_state': 'resize_finish', 'migration': migration('finished')}) == 'hv1'
+    assert sr.resize_peer({'host': 'hv2', 'task_state': None, 'migration': migration('finished')}) == 'hv1'
+    # no other host: no resize, a record from before migrations, a resize on one host
+    assert sr.resize_peer({'host': 'hv1', 'migration': None}) is None
+    assert sr.resize_peer({'host': 'hv1'}) is None
+    assert sr.resize_peer({'host': 'hv1', 'migration': migration('finished', dest='hv1')}) is None
