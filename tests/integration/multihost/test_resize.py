@@ -37,7 +37,8 @@ import pytest
 from conftest import REPO
 from multihost.cross_host import (
     NO_DEBRIS, PACK_ONLY, _command, _env, debris, delete_servers, host_contents, host_states,
-    nano_capacity, run, server_request, servers, traces_of, unique_name, write_inventory,
+    nano_capacity, run, server_request, servers, start_libvirtd, stop_libvirtd, traces_of, unique_name,
+    write_inventory,
 )
 
 pytestmark = pytest.mark.integration
@@ -561,3 +562,35 @@ def test_a_server_in_doubt_before_the_source_committed_is_deleted_on_both_hosts(
         (dest,) = [host for host in (hv2, hv3) if server_uuid in held[host]['domains']]
         assert records(held, server_uuid) == {hv1: ('active', NANO, False), dest: ('resized', SMALL, False)}
         deleted_in_doubt(testbed, inventory, name, server_uuid, tmp_path)
+
+
+def test_a_server_in_doubt_whose_source_libvirtd_is_down_is_deleted_and_its_copy_goes_once_it_is_back(
+        prepared_testbed, vcpu_totals, tmp_path):
+    """Killed after the source's commit, then deleted while the source's libvirtd is down: the
+    destination's server goes, the source records the delete of its copy (`deferred`) and the
+    run warns; once libvirtd is back, the source's reconciler removes the copy."""
+    testbed = prepared_testbed
+    hv1, hv2, hv3 = testbed.hosts
+    name = unique_name('doubt-source-down')
+    pause_name = 'pause-' + name
+    inventory = write_inventory(testbed, tmp_path / 'inventory', pausing(
+        testbed, capacity_vars(testbed, vcpu_totals), (hv2, hv3), 'resize_finished', pause_name))
+    with cleaned_up(testbed, inventory, name, pause_name):
+        server_uuid = created_on(testbed, inventory, name, hv1)
+        dest = resize_killed_at(testbed, inventory, (hv2, hv3), pause_name, dict(
+            novalite_server_id=server_uuid, novalite_flavor='m1.small',
+            novalite_allow_resize_to_same_host=False, novalite_scheduler=PACK_ONLY))
+        stop_libvirtd(testbed, hv1)
+        try:
+            deleted = run('delete_server', inventory, {'novalite_server_id': server_uuid})
+            assert deleted.rc == 0, deleted
+            assert re.search(r'WARNING: %s did not answer for the part of %s \(%s\) it holds: Delete of instance %s '
+                             r'is not done' % (hv1, name, server_uuid, server_uuid), flat(deleted.output)), deleted
+            held = host_contents(testbed, dest)
+            assert traces_of(held, server_uuid) == [] and debris(held) == NO_DEBRIS
+            assert os.path.exists(os.path.join(testbed.state_dir(hv1), 'deleted', server_uuid + '.json'))
+        finally:
+            start_libvirtd(testbed, hv1)
+        reconciled = run('reconcile', inventory)
+        assert reconciled.rc == 0, reconciled
+        assert leftovers_of(testbed, inventory, server_uuid) == {}
