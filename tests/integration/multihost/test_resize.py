@@ -594,3 +594,32 @@ def test_a_server_in_doubt_whose_source_libvirtd_is_down_is_deleted_and_its_copy
         reconciled = run('reconcile', inventory)
         assert reconciled.rc == 0, reconciled
         assert leftovers_of(testbed, inventory, server_uuid) == {}
+
+
+def test_a_server_in_doubt_whose_source_is_unreachable_stays_whole_until_a_later_delete(
+        prepared_testbed, vcpu_totals, tmp_path):
+    """Killed after the source's commit, then deleted while the source cannot be reached: its
+    copy cannot go, so the server stays whole on its destination (a source copy alone would be
+    shown by no lookup) and the run names both hosts; in reach again, a delete removes it all."""
+    testbed = prepared_testbed
+    hv1, hv2, hv3 = testbed.hosts
+    name = unique_name('doubt-source-away')
+    pause_name = 'pause-' + name
+    inventory = write_inventory(testbed, tmp_path / 'inventory', pausing(
+        testbed, capacity_vars(testbed, vcpu_totals), (hv2, hv3), 'resize_finished', pause_name))
+    # The same hosts, the source's SSH port closed: the controller cannot reach it.
+    cut_off = write_inventory(testbed, tmp_path / 'cut-off', {hv1: {'ansible_port': 1}})
+    with cleaned_up(testbed, inventory, name, pause_name):
+        server_uuid = created_on(testbed, inventory, name, hv1)
+        dest = resize_killed_at(testbed, inventory, (hv2, hv3), pause_name, dict(
+            novalite_server_id=server_uuid, novalite_flavor='m1.small',
+            novalite_allow_resize_to_same_host=False, novalite_scheduler=PACK_ONLY))
+        deleted = run('delete_server', cut_off, {'novalite_server_id': server_uuid})
+        assert deleted.rc != 0, deleted
+        assert ('Server %s (%s) on %s was not deleted (its part on %s, the other host of its resize, was not: '
+                'unreachable: ' % (name, server_uuid, dest, hv1)) in flat(deleted.output), deleted
+        held = dict((host, host_contents(testbed, host)) for host in testbed.hosts)
+        assert records(held, server_uuid) == {hv1: ('resized', NANO, False), dest: ('resized', SMALL, False)}
+        again = run('delete_server', inventory, {'novalite_server_id': server_uuid})
+        assert again.rc == 0, again
+        assert leftovers_of(testbed, inventory, server_uuid) == {}
