@@ -47,7 +47,10 @@ _value:
   type: dict
   contains:
     servers:
-      description: The server records found, once each, with C(host) and C(hypervisor_uuid).
+      description:
+        - The server records found, once each, with C(host), C(hypervisor_uuid) and
+          C(resize_peer) - the other host of a resize to another host that is neither confirmed
+          nor reverted (it holds a part of the server), else V(null).
       type: list
       elements: dict
     missing:

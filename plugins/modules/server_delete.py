@@ -13,7 +13,10 @@ version_added: 1.0.0
 description:
   - Removes every trace of the server from the hypervisor - the domain C(instance-<uuid>)
     (destroyed, then undefined), the static DHCP host entries of its ports, the instance
-    directory (disks, config drive, console log) and an in-flight build claim.
+    directory (disks, config drive, console log), an in-flight claim, and what a resize to or
+    from another host keeps here - the source's old directory C(<uuid>_resize), the files
+    staged on the destination. The C(novalite.compute.delete) role runs it on both hosts of a
+    server whose resize is neither confirmed nor reverted.
   - Also cleans up what a build that was killed half-way left behind, as its build journal
     under O(state_path)C(/journal) names it, and removes the journal last.
   - Nothing to remove is not an error; the result then reports no change.

@@ -19,6 +19,7 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.novalite.compute.plugins.module_utils.compute.server_record import resize_peer
 from ansible_collections.novalite.compute.plugins.module_utils.errors import ValidationError
 from ansible_collections.novalite.compute.plugins.module_utils.uuidutils import is_uuid_like
 
@@ -61,8 +62,10 @@ def matches(record, ids, pattern):
 def gather(found):
     """The server records found by the hypervisors, once each: `found` is a list of
     (inventory name, hypervisor identity, records). Each record gets `host`, the inventory name
-    that found it (the home it is acted on through), and `hypervisor_uuid`, the libvirt host UUID
-    of the hypervisor that holds it. A machine named twice in the inventory reports its servers
+    that found it (the home it is acted on through), `hypervisor_uuid`, the libvirt host UUID
+    of the hypervisor that holds it, and `resize_peer`, the other host that holds a part of it
+    while its resize to another host is neither confirmed nor reverted (else None;
+    server_record.resize_peer). A machine named twice in the inventory reports its servers
     twice; they are kept once, under the first name."""
     seen, gathered = set(), []
     for inventory_name, hypervisor, records in found:
@@ -71,7 +74,8 @@ def gather(found):
                 continue
             seen.add(record.get('uuid'))
             gathered.append(dict(record, host=inventory_name,
-                                 hypervisor_uuid=(hypervisor or {}).get('uuid')))
+                                 hypervisor_uuid=(hypervisor or {}).get('uuid'),
+                                 resize_peer=resize_peer(record)))
     return gathered
 
 

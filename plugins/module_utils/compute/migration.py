@@ -282,7 +282,6 @@ class Step(object):
         record.update(task_state='resize_migrated', migration=dict(migration, status='post-migrating'))
         save_record(dom, record)
         return {'changed': True, 'server': record, 'old_xml': old_xml, 'files': files,
-                'source_dir': self.old_dir,
                 'transition': {'before': _shown(before), 'after': _shown(record)}}
 
     def files_to_copy(self):

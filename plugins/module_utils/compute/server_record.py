@@ -304,6 +304,21 @@ def is_cross_host(record):
     return migration.get('source_compute') != migration.get('dest_compute')
 
 
+def resize_peer(record):
+    """The other host of the server's resize to another host, while that resize is neither
+    confirmed nor reverted: the source for the destination's record, the destination for the
+    source's (its copy, or its record while the resize runs there or waits for its commit);
+    None without such a resize. That host holds a part of the server (a copy, files, a claim,
+    or a finished domain whose `finished` never ran: migration.is_in_doubt), so a delete of
+    the server removes it there too (Nova's _confirm_resize_on_deleting and
+    _cleanup_incomplete_migrations)."""
+    migration = record.get('migration') or {}
+    if not is_cross_host(record):
+        return None
+    source, dest = migration.get('source_compute'), migration.get('dest_compute')
+    return dest if record.get('host') == source else source
+
+
 def counts_old_flavor(record):
     """True when the host holding `record` also holds its old flavor: a resize on the same
     host not confirmed yet (a resize to another host leaves the old flavor to the source)."""

@@ -6,7 +6,8 @@
 Both remove the same things in the same order (Nova's `_cleanup_allocated_networks`,
 `destroy_disks_on_failure` and `_delete_instance`): the domain (destroyed, then undefined),
 the DHCP host entries of its ports, the instance directory with every disk, the config drive
-and the console log, the in-flight claim, the temporary files of a build process that is gone,
+and the console log (and a resize's: the source's <uuid>_resize, the destination's staged
+files), the in-flight claim, the temporary files of a build process that is gone,
 and last the build journal (journal.py), so that a removal that fails half-way still leaves
 a journal naming what remains.
 """
@@ -130,6 +131,8 @@ def remove_server(conn, instance_uuid, instances_path, state_path, dhcp_entries=
     removed_dir = remove_instance_dir(layout.instance_dir(instances_path, instance_uuid))
     # a resize not confirmed yet keeps the old files beside (Nova deletes them with the server)
     removed_dir = remove_instance_dir(layout.resize_dir(instances_path, instance_uuid)) or removed_dir
+    # the files a resize to this host staged (its run died before the finish took them)
+    removed_dir = remove_instance_dir(layout.migration_staging_dir(state_path, instance_uuid)) or removed_dir
     released = claims.release(state_path, instance_uuid)
     entry = found['journal']
     # A live build's temporary files are its own to remove (it may be this very process).

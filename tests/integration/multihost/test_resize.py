@@ -37,7 +37,8 @@ import pytest
 from conftest import REPO
 from multihost.cross_host import (
     NO_DEBRIS, PACK_ONLY, _command, _env, debris, delete_servers, host_contents, host_states,
-    nano_capacity, run, server_request, servers, unique_name, write_inventory,
+    nano_capacity, run, server_request, servers, start_libvirtd, stop_libvirtd, traces_of, unique_name,
+    write_inventory,
 )
 
 pytestmark = pytest.mark.integration
@@ -473,3 +474,152 @@ def test_a_resize_killed_before_the_source_committed_ends_back_on_its_source(
         rows, row = fleet_rows(inventory, testbed.hosts, server_uuid)
         assert (row['host'], row['vcpus']) == (hv1, NANO) and rows[hv1] == NANO and rows[dest] == 0
         console_line(inventory, target, 'NOVALITE-DISK vda sectors=%d' % DISK_SECTORS['m1.nano'])
+
+
+# ---- a server in doubt deleted (Nova's delete of a RESIZED instance) ----------------------
+
+def leftovers_of(testbed, inventory, server_uuid):
+    """Anything of the server anywhere: on each host its domain, instance directory, source
+    copy's <uuid>_resize, claim, staged migration files or recorded delete, and any debris;
+    in the fleet database its instance row, reservation and ports (the quota counts the live
+    rows and the reservations). Empty when it is gone."""
+    found = {}
+    for host in testbed.hosts:
+        held = host_contents(testbed, host)
+        state = testbed.state_dir(host)
+        traces = traces_of(held, server_uuid)
+        traces += [what for what, present in (
+            ('source copy files', server_uuid + '_resize' in held['instances']),
+            ('staged files', os.path.exists(os.path.join(state, '_staging', 'migrate-' + server_uuid))),
+            ('recorded delete', os.path.exists(os.path.join(state, 'deleted', server_uuid + '.json'))))
+            if present]
+        if traces or debris(held) != NO_DEBRIS:
+            found[host] = (traces, debris(held))
+    with Database('sqlite:///' + os.path.join(inventory, '.fleet.sqlite')) as db:
+        for table, column in (('instances', 'uuid'), ('reservations', 'uuid'), ('ports', 'instance_uuid')):
+            count = db.row('SELECT COUNT(*) AS n FROM %s WHERE %s = ?' % (table, column), (server_uuid,))['n']
+            if count:
+                found['fleet ' + table] = count
+    return found
+
+
+def deleted_in_doubt(testbed, inventory, name, server_uuid, tmp_path):
+    """Delete the server by its uuid and check that nothing of it is left anywhere, then again
+    once every host has reported and run its reconciler (which would find what a host kept:
+    a source's resize to revert, a row to write again); each host counts nothing after."""
+    deleted = timed('delete (in doubt)', 'delete_server', inventory, {'novalite_server_id': server_uuid})
+    assert deleted.rc == 0, deleted
+    assert leftovers_of(testbed, inventory, server_uuid) == {}
+    refreshed = run('refresh_hypervisors', inventory)
+    assert refreshed.rc == 0, refreshed
+    assert leftovers_of(testbed, inventory, server_uuid) == {}
+    assert servers(dict((host, host_contents(testbed, host)) for host in testbed.hosts), name) == {}
+    rows, _row = fleet_rows(inventory, testbed.hosts, server_uuid)
+    assert rows == dict((host, 0) for host in testbed.hosts)
+    states = host_states(inventory, tmp_path / 'after-delete.json')
+    assert dict((host, states[host]['vcpus_used']) for host in testbed.hosts) == rows
+
+
+def test_a_server_in_doubt_after_the_source_committed_is_deleted_on_both_hosts(
+        prepared_testbed, vcpu_totals, tmp_path):
+    """Killed as the destination's `finished` starts (the source handed the server over, its
+    shut-off copy kept; the destination finished, its guest off), then deleted by its uuid
+    before any reconcile: as Nova's delete of a RESIZED instance (the resize confirmed on
+    the source, then the instance deleted on its host), both hosts lose everything of it."""
+    testbed = prepared_testbed
+    hv1, hv2, hv3 = testbed.hosts
+    name = unique_name('doubt-committed')
+    pause_name = 'pause-' + name
+    inventory = write_inventory(testbed, tmp_path / 'inventory', pausing(
+        testbed, capacity_vars(testbed, vcpu_totals), (hv2, hv3), 'resize_finished', pause_name))
+    with cleaned_up(testbed, inventory, name, pause_name):
+        server_uuid = created_on(testbed, inventory, name, hv1)
+        dest = resize_killed_at(testbed, inventory, (hv2, hv3), pause_name, dict(
+            novalite_server_id=server_uuid, novalite_flavor='m1.small',
+            novalite_allow_resize_to_same_host=False, novalite_scheduler=PACK_ONLY))
+        held = dict((host, host_contents(testbed, host)) for host in testbed.hosts)
+        assert records(held, server_uuid) == {hv1: ('resized', NANO, False), dest: ('resized', SMALL, False)}
+        deleted_in_doubt(testbed, inventory, name, server_uuid, tmp_path)
+
+
+def test_a_server_in_doubt_before_the_source_committed_is_deleted_on_both_hosts(
+        prepared_testbed, vcpu_totals, tmp_path):
+    """Killed as the source's `commit` starts (the source's record still resizing, its files
+    aside; the destination finished, its guest off), then deleted by its uuid before any
+    reconcile: the source's record names the destination, whose server goes too."""
+    testbed = prepared_testbed
+    hv1, hv2, hv3 = testbed.hosts
+    name = unique_name('doubt-uncommitted')
+    pause_name = 'pause-' + name
+    inventory = write_inventory(testbed, tmp_path / 'inventory', pausing(
+        testbed, capacity_vars(testbed, vcpu_totals), (hv1,), 'resize_commit', pause_name))
+    with cleaned_up(testbed, inventory, name, pause_name):
+        server_uuid = created_on(testbed, inventory, name, hv1)
+        assert resize_killed_at(testbed, inventory, (hv1,), pause_name, dict(
+            novalite_server_id=server_uuid, novalite_flavor='m1.small',
+            novalite_allow_resize_to_same_host=False, novalite_scheduler=PACK_ONLY)) == hv1
+        held = dict((host, host_contents(testbed, host)) for host in testbed.hosts)
+        (dest,) = [host for host in (hv2, hv3) if server_uuid in held[host]['domains']]
+        assert records(held, server_uuid) == {hv1: ('active', NANO, False), dest: ('resized', SMALL, False)}
+        deleted_in_doubt(testbed, inventory, name, server_uuid, tmp_path)
+
+
+def test_a_server_in_doubt_whose_source_libvirtd_is_down_is_deleted_and_its_copy_goes_once_it_is_back(
+        prepared_testbed, vcpu_totals, tmp_path):
+    """Killed after the source's commit, then deleted while the source's libvirtd is down: the
+    destination's server goes, the source records the delete of its copy (`deferred`) and the
+    run warns; once libvirtd is back, the source's reconciler removes the copy."""
+    testbed = prepared_testbed
+    hv1, hv2, hv3 = testbed.hosts
+    name = unique_name('doubt-source-down')
+    pause_name = 'pause-' + name
+    inventory = write_inventory(testbed, tmp_path / 'inventory', pausing(
+        testbed, capacity_vars(testbed, vcpu_totals), (hv2, hv3), 'resize_finished', pause_name))
+    with cleaned_up(testbed, inventory, name, pause_name):
+        server_uuid = created_on(testbed, inventory, name, hv1)
+        dest = resize_killed_at(testbed, inventory, (hv2, hv3), pause_name, dict(
+            novalite_server_id=server_uuid, novalite_flavor='m1.small',
+            novalite_allow_resize_to_same_host=False, novalite_scheduler=PACK_ONLY))
+        stop_libvirtd(testbed, hv1)
+        try:
+            deleted = run('delete_server', inventory, {'novalite_server_id': server_uuid})
+            assert deleted.rc == 0, deleted
+            assert re.search(r'WARNING: %s did not answer for the part of %s \(%s\) it holds: Delete of instance %s '
+                             r'is not done' % (hv1, name, server_uuid, server_uuid), flat(deleted.output)), deleted
+            held = host_contents(testbed, dest)
+            assert traces_of(held, server_uuid) == [] and debris(held) == NO_DEBRIS
+            assert os.path.exists(os.path.join(testbed.state_dir(hv1), 'deleted', server_uuid + '.json'))
+        finally:
+            start_libvirtd(testbed, hv1)
+        reconciled = run('reconcile', inventory)
+        assert reconciled.rc == 0, reconciled
+        assert leftovers_of(testbed, inventory, server_uuid) == {}
+
+
+def test_a_server_in_doubt_whose_source_is_unreachable_stays_whole_until_a_later_delete(
+        prepared_testbed, vcpu_totals, tmp_path):
+    """Killed after the source's commit, then deleted while the source cannot be reached: its
+    copy cannot go, so the server stays whole on its destination (a source copy alone would be
+    shown by no lookup) and the run names both hosts; in reach again, a delete removes it all."""
+    testbed = prepared_testbed
+    hv1, hv2, hv3 = testbed.hosts
+    name = unique_name('doubt-source-away')
+    pause_name = 'pause-' + name
+    inventory = write_inventory(testbed, tmp_path / 'inventory', pausing(
+        testbed, capacity_vars(testbed, vcpu_totals), (hv2, hv3), 'resize_finished', pause_name))
+    # The same hosts, the source's SSH port closed: the controller cannot reach it.
+    cut_off = write_inventory(testbed, tmp_path / 'cut-off', {hv1: {'ansible_port': 1}})
+    with cleaned_up(testbed, inventory, name, pause_name):
+        server_uuid = created_on(testbed, inventory, name, hv1)
+        dest = resize_killed_at(testbed, inventory, (hv2, hv3), pause_name, dict(
+            novalite_server_id=server_uuid, novalite_flavor='m1.small',
+            novalite_allow_resize_to_same_host=False, novalite_scheduler=PACK_ONLY))
+        deleted = run('delete_server', cut_off, {'novalite_server_id': server_uuid})
+        assert deleted.rc != 0, deleted
+        assert ('Server %s (%s) on %s was not deleted (its part on %s, the other host of its resize, was not: '
+                'unreachable: ' % (name, server_uuid, dest, hv1)) in flat(deleted.output), deleted
+        held = dict((host, host_contents(testbed, host)) for host in testbed.hosts)
+        assert records(held, server_uuid) == {hv1: ('resized', NANO, False), dest: ('resized', SMALL, False)}
+        again = run('delete_server', inventory, {'novalite_server_id': server_uuid})
+        assert again.rc == 0, again
+        assert leftovers_of(testbed, inventory, server_uuid) == {}

@@ -59,6 +59,18 @@ def test_gather_homes_each_server_where_it_was_found_once():
     assert [(r['uuid'], r['host'], r['hypervisor_uuid']) for r in gathered] == [
         ('u-1', 'new-name', 'h-1'), ('u-2', 'new-name', 'h-1'), ('u-3', 'hv2', 'h-2')]
     assert WEB1['host'] == 'old-name'  # the hypervisor's own record is not changed
+    assert [r['resize_peer'] for r in gathered] == [None, None, None]
+
+
+def test_gather_names_the_other_host_of_a_resize_to_another_host():
+    """A server between two hosts (a destination in doubt: finished, its `finished` never
+    ran) found on either: the other host holds a part of it that a delete removes too."""
+    moving = {'migration_type': 'resize', 'status': 'finished', 'source_compute': 'hv1', 'dest_compute': 'hv2'}
+    on_dest = {'uuid': 'u-5', 'name': 'moving', 'host': 'hv2', 'task_state': 'resize_finish', 'migration': moving}
+    on_source = dict(on_dest, host='hv1', task_state='resize_migrated',
+                     migration=dict(moving, status='post-migrating'))
+    assert [r['resize_peer'] for r in lookup.gather([('hv2', None, [on_dest]), ('hv1', None, [on_source])])] == ['hv1']
+    assert [r['resize_peer'] for r in lookup.gather([('hv1', None, [on_source]), ('hv2', None, [on_dest])])] == ['hv2']
 
 
 def test_unmatched_and_ambiguous_identifiers():

@@ -18,10 +18,12 @@ libvirt = pytest.importorskip('libvirt')
 
 from ansible_collections.novalite.compute.plugins.module_utils.compute import build  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import claims  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute import layout  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import migration  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import reconcile  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import resize  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute import server_record as sr  # noqa: E402
+from ansible_collections.novalite.compute.plugins.module_utils.compute import teardown  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute.host_settings import HostSettings  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute.lifecycle import LifecycleError  # noqa: E402
 from ansible_collections.novalite.compute.plugins.module_utils.compute.resource_tracker import (  # noqa: E402
@@ -66,7 +68,8 @@ class Host(object):
         return (state['vcpus_used'], state['memory_mb_used']), sorted(state['instances'])
 
     def listing(self):
-        return sorted(os.listdir(self.paths['instances_path']))
+        path = self.paths['instances_path']
+        return sorted(os.listdir(path)) if os.path.isdir(path) else []   # none made here yet
 
     def macs(self):
         return sorted(entry['mac'] for entry in dhcp_hosts(self.conn, NET))
@@ -118,6 +121,8 @@ def test_resize_to_another_host_then_confirm(hosts):
     assert dest.usage() == ((3, 512), [UUID]) and prepared['cached'] == []
     migrated = source.step('migrate', migration={'source_compute': 'hv1', 'dest_compute': 'hv2'})
     assert migrated['server']['task_state'] == 'resize_migrated' and 'was_running' not in migrated
+    # where the files wait on the source is the source's own business: its steps find them by uuid
+    assert 'source_dir' not in migrated
     # whether the guest ran travels with the record, for `finished` to start it again
     assert migrated['server']['migration']['old_vm_state'] == 'active'
     assert [item['name'] for item in migrated['files']['files']] == ['disk', 'disk.eph0', 'disk.swap', 'disk.config']
@@ -362,3 +367,54 @@ def test_a_guest_that_does_not_start_after_the_hand_over_leaves_the_server_in_er
     assert 'did not reach RUNNING' in record['fault']['details']
     assert dest.listing() == [UUID] and sr.is_source_copy(sr.read_record(domain_by_uuid(source.conn, UUID)))
     assert reconciled(dest)['in_doubt'] == [] and reconciled(dest)['actions'] == []
+
+
+# ---- a server between two hosts deleted (Nova's delete of a RESIZED instance) ----------------
+
+def deleted_where_found(home, peer):
+    """The delete playbook's order for a server found on `home`: its record names `peer`
+    (server_record.resize_peer), whose part goes first, then the server on `home`."""
+    record = sr.read_record(domain_by_uuid(home.conn, UUID))
+    assert sr.resize_peer(record) == peer.name
+    for host in (peer, home):
+        assert teardown.delete(host.conn, UUID, host.paths['instances_path'], host.paths['state_path'])['changed']
+
+
+def nothing_left(source, dest):
+    for host in (source, dest):
+        assert domain_by_uuid(host.conn, UUID) is None and host.listing() == [], host.name
+        assert host.macs() == [] and host.usage() == ((0, 0), []), host.name
+        assert claims.list_claims(host.paths['state_path']) == [], host.name
+        assert not os.path.exists(layout.migration_staging_dir(host.paths['state_path'], UUID))
+        # nothing for either host's reconciler to revert, drop or settle later
+        assert reconciled(host)['actions'] == [] and reconciled(host)['in_doubt'] == [], host.name
+    assert source.step('source_state')['state'] == 'absent'
+
+
+@pytest.mark.parametrize('committed', [False, True], ids=['before-commit', 'after-commit'])
+@pytest.mark.parametrize('found_on', ['dest', 'source'])
+def test_a_server_in_doubt_is_deleted_on_both_hosts_wherever_it_is_found(hosts, committed, found_on):
+    """Killed after the destination's finish (in doubt), before or after the source's commit:
+    the source keeps its record (resizing) or its copy, the destination its finished domain.
+    Either record names the other host, and the delete leaves nothing on either."""
+    source, dest = hosts
+    finish_only(source, dest)
+    if committed:
+        source.step('commit')
+    assert migration.is_in_doubt(sr.read_record(domain_by_uuid(dest.conn, UUID)))
+    if found_on == 'dest':
+        deleted_where_found(dest, source)
+    else:
+        deleted_where_found(source, dest)
+    nothing_left(source, dest)
+
+
+def test_a_server_whose_resize_died_before_the_finish_is_deleted_with_the_destinations_claim(hosts):
+    """Killed after the files were staged on the destination, before its finish: the source's
+    record names the destination, where the claim and the staged files go with the server."""
+    source, dest = hosts
+    prepared = dest.step('prep', new_flavor=BIGGER, migration={'source_compute': 'hv1', 'dest_compute': 'hv2'})
+    transfer(source.step('migrate', migration={'source_compute': 'hv1', 'dest_compute': 'hv2'}), prepared)
+    assert dest.usage() == ((3, 512), [UUID]) and os.listdir(prepared['paths']['staging'])
+    deleted_where_found(source, dest)
+    nothing_left(source, dest)

@@ -184,3 +184,22 @@ def test_actions_and_events():
 
 def test_now_iso_format():
     assert len(sr.now_iso()) == 20 and sr.now_iso().endswith('Z') and 'T' in sr.now_iso()
+
+
+def test_resize_peer_names_the_other_host_of_a_resize_to_another_host():
+    def migration(status, source='hv1', dest='hv2'):
+        return {'migration_type': 'resize', 'status': status, 'source_compute': source, 'dest_compute': dest}
+    # the source while it powers off and moves its files, waits for its commit, and its copy after
+    assert sr.resize_peer({'host': 'hv1', 'task_state': 'resize_migrating', 'migration': migration('migrating')}) == 'hv2'
+    assert sr.resize_peer({'host': 'hv1', 'task_state': 'resize_migrated',
+                           'migration': migration('post-migrating')}) == 'hv2'
+    assert sr.resize_peer({'host': 'hv1', 'task_state': None, 'migration': migration('finished')}) == 'hv2'
+    # the destination finishing, in doubt (finished, its `finished` never ran), and resized
+    assert sr.resize_peer({'host': 'hv2', 'task_state': 'resize_finish',
+                           'migration': migration('post-migrating')}) == 'hv1'
+    assert sr.resize_peer({'host': 'hv2', 'task_state': 'resize_finish', 'migration': migration('finished')}) == 'hv1'
+    assert sr.resize_peer({'host': 'hv2', 'task_state': None, 'migration': migration('finished')}) == 'hv1'
+    # no other host: no resize, a record from before migrations, a resize on one host
+    assert sr.resize_peer({'host': 'hv1', 'migration': None}) is None
+    assert sr.resize_peer({'host': 'hv1'}) is None
+    assert sr.resize_peer({'host': 'hv1', 'migration': migration('finished', dest='hv1')}) is None
