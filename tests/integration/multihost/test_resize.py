@@ -389,6 +389,26 @@ def resize_killed_at(testbed, inventory, hosts, pause_name, extra_vars):
                 os.unlink(path)
 
 
+@contextlib.contextmanager
+def killed_resize(testbed, vcpu_totals, tmp_path, prefix, step):
+    """A server created on the first host and resized to another (m1.nano to m1.small), the run
+    and its paused module killed as `step` starts: `resize_finished` on the destination (after
+    the source's commit) or `resize_commit` on the source (before it). Yields the inventory,
+    the server's name and uuid and the host where the run paused; cleaned_up after."""
+    hv1, hv2, hv3 = testbed.hosts
+    paused_on = (hv1,) if step == 'resize_commit' else (hv2, hv3)
+    name = unique_name(prefix)
+    pause_name = 'pause-' + name
+    inventory = write_inventory(testbed, tmp_path / 'inventory', pausing(
+        testbed, capacity_vars(testbed, vcpu_totals), paused_on, step, pause_name))
+    with cleaned_up(testbed, inventory, name, pause_name):
+        server_uuid = created_on(testbed, inventory, name, hv1)
+        host = resize_killed_at(testbed, inventory, paused_on, pause_name, dict(
+            novalite_server_id=server_uuid, novalite_flavor='m1.small',
+            novalite_allow_resize_to_same_host=False, novalite_scheduler=PACK_ONLY))
+        yield inventory, name, server_uuid, host
+
+
 def test_a_resize_killed_after_the_source_committed_ends_resized_on_its_destination(
         prepared_testbed, vcpu_totals, tmp_path):
     """Killed (controller and module) as the destination's `finished` starts, after the source
@@ -396,17 +416,10 @@ def test_a_resize_killed_after_the_source_committed_ends_resized_on_its_destinat
     the reconcile playbook asks the source and the destination keeps the server, resized and
     running (VERIFY_RESIZE), the source its shut-off copy until the confirm."""
     testbed = prepared_testbed
-    hv1, hv2, hv3 = testbed.hosts
-    name = unique_name('killed-committed')
-    pause_name = 'pause-' + name
-    inventory = write_inventory(testbed, tmp_path / 'inventory', pausing(
-        testbed, capacity_vars(testbed, vcpu_totals), (hv2, hv3), 'resize_finished', pause_name))
-    with cleaned_up(testbed, inventory, name, pause_name):
-        server_uuid = created_on(testbed, inventory, name, hv1)
+    hv1 = testbed.hosts[0]
+    with killed_resize(testbed, vcpu_totals, tmp_path, 'killed-committed', 'resize_finished') as (
+            inventory, name, server_uuid, dest):
         target = {'novalite_server_id': server_uuid}
-        dest = resize_killed_at(testbed, inventory, (hv2, hv3), pause_name, dict(
-            target, novalite_flavor='m1.small', novalite_allow_resize_to_same_host=False,
-            novalite_scheduler=PACK_ONLY))
         held = dict((host, host_contents(testbed, host)) for host in testbed.hosts)
         # the window: the source copy (handed over), the destination finished with its guest off
         assert records(held, server_uuid) == {hv1: ('resized', NANO, False), dest: ('resized', SMALL, False)}
@@ -447,16 +460,10 @@ def test_a_resize_killed_before_the_source_committed_ends_back_on_its_source(
     again on its disks) and the reconcile playbook removes the destination's server."""
     testbed = prepared_testbed
     hv1, hv2, hv3 = testbed.hosts
-    name = unique_name('killed-uncommitted')
-    pause_name = 'pause-' + name
-    inventory = write_inventory(testbed, tmp_path / 'inventory', pausing(
-        testbed, capacity_vars(testbed, vcpu_totals), (hv1,), 'resize_commit', pause_name))
-    with cleaned_up(testbed, inventory, name, pause_name):
-        server_uuid = created_on(testbed, inventory, name, hv1)
+    with killed_resize(testbed, vcpu_totals, tmp_path, 'killed-uncommitted', 'resize_commit') as (
+            inventory, name, server_uuid, paused):
+        assert paused == hv1
         target = {'novalite_server_id': server_uuid}
-        assert resize_killed_at(testbed, inventory, (hv1,), pause_name, dict(
-            target, novalite_flavor='m1.small', novalite_allow_resize_to_same_host=False,
-            novalite_scheduler=PACK_ONLY)) == hv1
         held = dict((host, host_contents(testbed, host)) for host in testbed.hosts)
         (dest,) = [host for host in (hv2, hv3) if server_uuid in held[host]['domains']]
         assert records(held, server_uuid) == {hv1: ('active', NANO, False), dest: ('resized', SMALL, False)}
@@ -527,16 +534,9 @@ def test_a_server_in_doubt_after_the_source_committed_is_deleted_on_both_hosts(
     before any reconcile: as Nova's delete of a RESIZED instance (the resize confirmed on
     the source, then the instance deleted on its host), both hosts lose everything of it."""
     testbed = prepared_testbed
-    hv1, hv2, hv3 = testbed.hosts
-    name = unique_name('doubt-committed')
-    pause_name = 'pause-' + name
-    inventory = write_inventory(testbed, tmp_path / 'inventory', pausing(
-        testbed, capacity_vars(testbed, vcpu_totals), (hv2, hv3), 'resize_finished', pause_name))
-    with cleaned_up(testbed, inventory, name, pause_name):
-        server_uuid = created_on(testbed, inventory, name, hv1)
-        dest = resize_killed_at(testbed, inventory, (hv2, hv3), pause_name, dict(
-            novalite_server_id=server_uuid, novalite_flavor='m1.small',
-            novalite_allow_resize_to_same_host=False, novalite_scheduler=PACK_ONLY))
+    hv1 = testbed.hosts[0]
+    with killed_resize(testbed, vcpu_totals, tmp_path, 'doubt-committed', 'resize_finished') as (
+            inventory, name, server_uuid, dest):
         held = dict((host, host_contents(testbed, host)) for host in testbed.hosts)
         assert records(held, server_uuid) == {hv1: ('resized', NANO, False), dest: ('resized', SMALL, False)}
         deleted_in_doubt(testbed, inventory, name, server_uuid, tmp_path)
@@ -549,15 +549,9 @@ def test_a_server_in_doubt_before_the_source_committed_is_deleted_on_both_hosts(
     reconcile: the source's record names the destination, whose server goes too."""
     testbed = prepared_testbed
     hv1, hv2, hv3 = testbed.hosts
-    name = unique_name('doubt-uncommitted')
-    pause_name = 'pause-' + name
-    inventory = write_inventory(testbed, tmp_path / 'inventory', pausing(
-        testbed, capacity_vars(testbed, vcpu_totals), (hv1,), 'resize_commit', pause_name))
-    with cleaned_up(testbed, inventory, name, pause_name):
-        server_uuid = created_on(testbed, inventory, name, hv1)
-        assert resize_killed_at(testbed, inventory, (hv1,), pause_name, dict(
-            novalite_server_id=server_uuid, novalite_flavor='m1.small',
-            novalite_allow_resize_to_same_host=False, novalite_scheduler=PACK_ONLY)) == hv1
+    with killed_resize(testbed, vcpu_totals, tmp_path, 'doubt-uncommitted', 'resize_commit') as (
+            inventory, name, server_uuid, paused):
+        assert paused == hv1
         held = dict((host, host_contents(testbed, host)) for host in testbed.hosts)
         (dest,) = [host for host in (hv2, hv3) if server_uuid in held[host]['domains']]
         assert records(held, server_uuid) == {hv1: ('active', NANO, False), dest: ('resized', SMALL, False)}
@@ -570,16 +564,9 @@ def test_a_server_in_doubt_whose_source_libvirtd_is_down_is_deleted_and_its_copy
     destination's server goes, the source records the delete of its copy (`deferred`) and the
     run warns; once libvirtd is back, the source's reconciler removes the copy."""
     testbed = prepared_testbed
-    hv1, hv2, hv3 = testbed.hosts
-    name = unique_name('doubt-source-down')
-    pause_name = 'pause-' + name
-    inventory = write_inventory(testbed, tmp_path / 'inventory', pausing(
-        testbed, capacity_vars(testbed, vcpu_totals), (hv2, hv3), 'resize_finished', pause_name))
-    with cleaned_up(testbed, inventory, name, pause_name):
-        server_uuid = created_on(testbed, inventory, name, hv1)
-        dest = resize_killed_at(testbed, inventory, (hv2, hv3), pause_name, dict(
-            novalite_server_id=server_uuid, novalite_flavor='m1.small',
-            novalite_allow_resize_to_same_host=False, novalite_scheduler=PACK_ONLY))
+    hv1 = testbed.hosts[0]
+    with killed_resize(testbed, vcpu_totals, tmp_path, 'doubt-source-down', 'resize_finished') as (
+            inventory, name, server_uuid, dest):
         stop_libvirtd(testbed, hv1)
         try:
             deleted = run('delete_server', inventory, {'novalite_server_id': server_uuid})
@@ -602,18 +589,11 @@ def test_a_server_in_doubt_whose_source_is_unreachable_stays_whole_until_a_later
     copy cannot go, so the server stays whole on its destination (a source copy alone would be
     shown by no lookup) and the run names both hosts; in reach again, a delete removes it all."""
     testbed = prepared_testbed
-    hv1, hv2, hv3 = testbed.hosts
-    name = unique_name('doubt-source-away')
-    pause_name = 'pause-' + name
-    inventory = write_inventory(testbed, tmp_path / 'inventory', pausing(
-        testbed, capacity_vars(testbed, vcpu_totals), (hv2, hv3), 'resize_finished', pause_name))
+    hv1 = testbed.hosts[0]
     # The same hosts, the source's SSH port closed: the controller cannot reach it.
     cut_off = write_inventory(testbed, tmp_path / 'cut-off', {hv1: {'ansible_port': 1}})
-    with cleaned_up(testbed, inventory, name, pause_name):
-        server_uuid = created_on(testbed, inventory, name, hv1)
-        dest = resize_killed_at(testbed, inventory, (hv2, hv3), pause_name, dict(
-            novalite_server_id=server_uuid, novalite_flavor='m1.small',
-            novalite_allow_resize_to_same_host=False, novalite_scheduler=PACK_ONLY))
+    with killed_resize(testbed, vcpu_totals, tmp_path, 'doubt-source-away', 'resize_finished') as (
+            inventory, name, server_uuid, dest):
         deleted = run('delete_server', cut_off, {'novalite_server_id': server_uuid})
         assert deleted.rc != 0, deleted
         assert ('Server %s (%s) on %s was not deleted (its part on %s, the other host of its resize, was not: '
